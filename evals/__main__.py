@@ -13,8 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evals.gold import load_gold, select
-from evals.report import (build_report, check_floors, compare_reports, overall_table,
-                          render_comparison, write_outputs)
+from evals.report import (
+    build_report,
+    check_floors,
+    compare_reports,
+    overall_table,
+    render_comparison,
+    write_outputs,
+)
 from evals.score import QuestionResult, score
 from evals.validate import validate
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from evals.score import LOWER_IS_BETTER, EvalRun, confusion, per_category, summarize
@@ -40,7 +40,7 @@ def fmt(value: object, metric: str = "") -> str:
     """Format a metric value for tables."""
     if value is None:
         return "–"
-    if isinstance(value, bool) or isinstance(value, int):
+    if isinstance(value, (bool, int)):
         return str(value)
     if isinstance(value, float):
         if metric.endswith("_ms") or metric == "mean_answer_words":
@@ -65,7 +65,7 @@ def settings_to_dict(settings: object) -> dict:
 def build_report(run: EvalRun, settings: object = None, meta: Mapping | None = None) -> dict:
     """The full JSON-able report of a run."""
     return {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "meta": dict(meta or {}),
         "stamp": run.stamp,
         "settings": settings_to_dict(settings),

@@ -63,7 +63,7 @@ def obj_to_dict(obj: object) -> dict:
         return {}
     if isinstance(obj, dict):
         return {k: str(v) if not isinstance(v, (int, float, bool, type(None))) else v for k, v in obj.items()}
-    for dumper in ("model_dump", "dict"):
+    for dumper in ("to_dict", "model_dump", "dict"):
         fn = getattr(obj, dumper, None)
         if callable(fn):
             try:
@@ -96,7 +96,7 @@ def _fill_answer(res: QuestionResult, item: GoldItem, ans: object) -> None:
         return
     present = m.facts_present(item.facts, text)
     res.fact_recall = 0.0 if abstained else sum(present) / len(present)
-    res.missing_facts = [g for g, ok in zip(item.facts, present) if abstained or not ok]
+    res.missing_facts = [g for g, ok in zip(item.facts, present, strict=True) if abstained or not ok]
     if not abstained:
         res.citation_support = m.any_citation_supports(citations, item.quotes)
         res.citation_precision = m.citation_precision(citations, item.quotes, item.facts)

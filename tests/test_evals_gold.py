@@ -11,8 +11,14 @@ import pytest
 
 from evals import metrics as m
 from evals.gold import GoldItem, load_gold
-from evals.report import (build_report, check_floors, compare_reports, render_comparison,
-                          render_markdown, write_outputs)
+from evals.report import (
+    build_report,
+    check_floors,
+    compare_reports,
+    render_comparison,
+    render_markdown,
+    write_outputs,
+)
 from evals.score import score, summarize
 from evals.textmatch import phrase_in, quote_matches
 from evals.validate import main as validate_main
