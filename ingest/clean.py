@@ -1,0 +1,219 @@
+"""Turn web-page or document text into clean text with headings, paragraphs and list items.
+
+The output is the canonical text that citations point into:
+    heading line            (recorded in ``sections``)
+    <blank>
+    paragraph on one line
+    <blank>
+    - list item
+    - list item
+Cleaning removes site navigation, © footers, split logo lines, orphan tagline fragments and bullet glyphs;
+it keeps headings so each chunk knows its section.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.text import normalize
+from assistant.types import Section
+
+BULLET_RE = re.compile(r"^\s*(?:[-*+•▪●◦■□▫‣⁃∙·–]|\d{1,3}[.)])\s+")
+MD_HEADING_RE = re.compile(r"^\s*#{1,6}\s+")
+NAV_WORDS = re.compile(
+    r"^(search( facility)?|menu|skip to (main )?content|site ?map|print( this page)?|share( this)?|"
+    r"back to top|cookies?( settings| policy)?|follow us|home|contact us|accept( all)?)\s*:?\s*$",
+    re.I,
+)
+TERMINAL = (".", "!", "?", "…", ";", ")", '"', "»")
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # "heading" | "para" | "item"
+    text: str
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    text: str
+    sections: tuple[Section, ...]
+
+
+def clean_text(raw: str, title: str = "") -> Cleaned:
+    """Clean ``raw`` text (web page, markdown, PDF page text) into canonical text plus sections."""
+    lines = [line.rstrip() for line in normalize(raw).splitlines()]
+    lines = _drop_boilerplate(lines)
+    blocks = _merge_acronyms(_to_blocks(lines))
+    blocks = _drop_empty_tail(blocks)
+    return _render(blocks)
+
+
+def _drop_boilerplate(lines: list[str]) -> list[str]:
+    keep = [not _is_junk_line(line) for line in lines]
+    _drop_logo_runs(lines, keep)
+    _drop_orphan_fragments(lines, keep)
+    return [line if k else "" for line, k in zip(lines, keep, strict=True)]
+
+
+def _is_junk_line(line: str) -> bool:
+    s = line.strip()
+    if not s:
+        return False
+    if s.startswith(("©", "(c) ", "Copyright ©")):
+        return True
+    if NAV_WORDS.match(s):
+        return True
+    return _is_nav_bar(s)
+
+
+def _is_nav_bar(s: str) -> bool:
+    """'| Site map | News | Contact us | [ FR ]': short pipe-separated cells, not a table row."""
+    cells = [c.strip() for c in s.strip("|").split("|")]
+    if s.count("|") < 2 or set(s) <= set("|-: "):
+        return False
+    return all(len(c.split()) <= 3 for c in cells) and any(NAV_WORDS.match(c) for c in cells if c)
+
+
+def _drop_logo_runs(lines: list[str], keep: list[bool]) -> None:
+    """Logos broken over lines ('Bureau / International des / Poids et / Mesures'): 3+ tiny lines in a row."""
+    run: list[int] = []
+    for i, line in enumerate([*lines, ""]):
+        s = line.strip()
+        tiny = bool(s) and len(s.split()) <= 3 and len(s) <= 24 and not s.endswith((*TERMINAL, ":"))
+        if tiny and not BULLET_RE.match(line) and not MD_HEADING_RE.match(line) and "|" not in s:
+            run.append(i)
+            continue
+        if len(run) >= 3:
+            for j in run:
+                keep[j] = False
+        run = []
+
+
+def _drop_orphan_fragments(lines: list[str], keep: list[bool]) -> None:
+    """A line like '– the organization through which…' is the cut-off tail of a footer or tagline."""
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if re.match(r"^[–—-]\s+[a-z]", s):
+            keep[i] = False
+            j = i + 1
+            while j < len(lines) and lines[j].strip() and lines[j].strip()[0].islower():
+                keep[j] = False
+                j += 1
+
+
+def _to_blocks(lines: list[str]) -> list[Block]:
+    """Group lines into blocks: bullets become items, wrapped lines join into paragraphs."""
+    blocks: list[Block] = []
+    para: list[str] = []
+
+    def flush() -> None:
+        if para:
+            blocks.append(_classify(" ".join(para)))
+            para.clear()
+
+    for index, line in enumerate(lines):
+        s = line.strip()
+        if not s:
+            flush()
+        elif MD_HEADING_RE.match(s):
+            flush()
+            blocks.append(Block("heading", _strip_marks(MD_HEADING_RE.sub("", s))))
+        elif BULLET_RE.match(s) and not _is_dash_sentence(s):
+            flush()
+            text = _strip_marks(BULLET_RE.sub("", s))
+            blocks.append(Block("heading", text) if _looks_like_heading(text, lines, index) else Block("item", text))
+        else:
+            para.append(s)
+    flush()
+    return [b for b in blocks if b.text]
+
+
+def _is_dash_sentence(s: str) -> bool:
+    return bool(re.match(r"^[–—]\s+[a-z]", s))
+
+
+def _strip_marks(text: str) -> str:
+    """Remove markdown emphasis around a whole line ('**Secondments – 2026**')."""
+    text = re.sub(r"^\*{1,3}(.+?)\*{1,3}$", r"\1", text.strip())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _looks_like_heading(text: str, lines: list[str], index: int) -> bool:
+    """A bullet is a heading when it ends with ':' or is a short bold/glyph title followed by prose."""
+    if text.endswith(":") and len(text.split()) <= 14:
+        return True
+    if text.endswith(TERMINAL) or len(text.split()) > 12:
+        return False
+    raw = lines[index].strip()
+    nxt = next((line.strip() for line in lines[index + 1 :] if line.strip()), "")
+    starts_section = raw.startswith(("▪", "■", "- **", "* **", "• **")) or "**" in raw
+    return starts_section and bool(nxt) and not BULLET_RE.match(nxt)
+
+
+def _classify(text: str) -> Block:
+    words = text.split()
+    if len(words) <= 12 and not text.endswith(TERMINAL) and not text[0].islower():
+        return Block("heading", text)
+    if text.endswith(":") and len(words) <= 14:
+        return Block("heading", text)
+    return Block("para", text)
+
+
+def _merge_acronyms(blocks: list[Block]) -> list[Block]:
+    """'ILAC' followed by 'International Laboratory Accreditation Cooperation' → one item with both."""
+    out: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        b = blocks[i]
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if b.kind == "item" and nxt is not None and nxt.kind == "item" and _expands(b.text, nxt.text):
+            out.append(Block("item", f"{b.text} ({nxt.text})"))
+            i += 2
+            continue
+        out.append(b)
+        i += 1
+    return out
+
+
+def _is_acronym(text: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z][A-Za-z]{0,2}[A-Z][A-Za-z0-9-]{0,6}", text)) and sum(
+        ch.isupper() for ch in text
+    ) >= 2
+
+
+def _expands(acronym: str, phrase: str) -> bool:
+    """Does ``phrase`` plausibly spell out ``acronym``? (letters mostly among the word initials)."""
+    if not _is_acronym(acronym) or _is_acronym(phrase) or len(phrase.split()) < 2:
+        return False
+    initials = {w[0].upper() for w in re.split(r"[\s\-/]+", phrase) if w}
+    letters = [ch for ch in acronym.upper() if ch.isalpha()]
+    hits = sum(ch in initials for ch in letters)
+    return hits * 3 >= len(letters) * 2
+
+
+def _drop_empty_tail(blocks: list[Block]) -> list[Block]:
+    """Headings and 'Label:' items with nothing after them at the end of a page are leftovers."""
+    while blocks and (blocks[-1].kind == "heading" or blocks[-1].text.endswith(":")):
+        blocks.pop()
+    return blocks
+
+
+def _render(blocks: list[Block]) -> Cleaned:
+    parts: list[str] = []
+    sections: list[Section] = []
+    pos = 0
+    prev_kind = ""
+    for block in blocks:
+        sep = "" if not parts else ("\n" if block.kind == "item" and prev_kind == "item" else "\n\n")
+        pos += len(sep)
+        line = f"- {block.text}" if block.kind == "item" else block.text
+        if block.kind == "heading":
+            sections.append(Section(block.text.rstrip(":").strip(), pos, pos))
+        parts.append(sep + line)
+        pos += len(line)
+        prev_kind = block.kind
+    text = "".join(parts)
+    ends = [s.start for s in sections[1:]] + [len(text)]
+    return Cleaned(text, tuple(Section(s.heading, s.start, e) for s, e in zip(sections, ends, strict=True)))

@@ -1,0 +1,141 @@
+"""Write a draft out as answer text with [n] markers and numbered, verifiable citations."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer.draft import Draft
+from assistant.answer.evidence import Unit
+from assistant.retrieve.corpus import CorpusView
+from assistant.types import Citation, Passage
+
+NEED_WORDS = {
+    "en": {"email": "an e-mail address", "phone": "a phone number", "number": "a figure",
+           "date": "a date", "duration": "a duration"},
+    "fr": {"email": "d'adresse électronique", "phone": "de numéro de téléphone", "number": "de chiffre",
+           "date": "de date", "duration": "de durée"},
+}
+YEAR_HEADING_RE = re.compile(r"\b(19|20)\d\d\b")
+
+
+class Citations:
+    """Numbers quoted spans in order of first use; one citation per contiguous span."""
+
+    def __init__(self, corpus: CorpusView, passages: list[Passage]) -> None:
+        self.corpus = corpus
+        self.passages = passages
+        self.items: list[Citation] = []
+
+    def cite(self, units: list[Unit], score: float) -> int:
+        doc = self.corpus.documents[units[0].doc_id]
+        start, end = min(u.start for u in units), max(u.end for u in units)
+        for c in self.items:
+            if c.doc_id == doc.doc_id and c.start == start and c.end == end:
+                return c.n
+        p_start, p_end = self._passage_span(doc.doc_id, start, end)
+        self.items.append(Citation(
+            n=len(self.items) + 1, title=doc.title, source=doc.source, text=doc.text[p_start:p_end],
+            quote=doc.text[start:end], score=round(score, 4), doc_id=doc.doc_id, start=start, end=end,
+            section=units[0].section, date=doc.date, page=_page(doc.meta.get("pages"), start),
+        ))
+        return len(self.items)
+
+    def _passage_span(self, doc_id: str, start: int, end: int) -> tuple[int, int]:
+        """The retrieved chunk around the quote, widened to hold all of it."""
+        for p in self.passages:
+            c = p.chunk
+            if c.doc_id == doc_id and c.start <= end and start <= c.end:
+                return min(c.start, start), max(c.end, end)
+        return start, end
+
+
+def _page(pages: object, offset: int) -> int | None:
+    if not isinstance(pages, list) or not pages:
+        return None
+    page = None
+    for number, start in pages:
+        if start <= offset:
+            page = number
+    return page
+
+
+def compose(draft: Draft, corpus: CorpusView, passages: list[Passage], who_to_ask: str) -> tuple[str, list[Citation]]:
+    """Answer text and its citations; abstentions name what is missing and offer the closest passages."""
+    cites = Citations(corpus, passages)
+    if draft.abstained:
+        return _abstention(draft, cites, who_to_ask), cites.items
+    parts = [_render_block(block.style, list(block.units), cites) for block in draft.blocks]
+    text = "\n\n".join(p for p in parts if p)
+    dated = _dated_note(draft, corpus)
+    if dated:
+        text += f"\n\n{dated}"
+    if draft.partial:
+        text += "\n\n" + _partial_note(draft)
+    if draft.lang == "fr":
+        text = "D'après les documents (cités en anglais, langue de la source) :\n\n" + text
+    return text, cites.items
+
+
+def _render_block(style: str, units: list[Unit], cites: Citations) -> str:
+    if style == "list":
+        n = cites.cite(units, 1.0)
+        lead, items = units[0], units[1:]
+        return f"{lead.text} [{n}]\n" + "\n".join(f"- {u.text}" for u in items)
+    if style == "steps":
+        return "\n".join(f"{i}. {u.text} [{cites.cite([u], 1.0)}]" for i, u in enumerate(units, start=1))
+    return " ".join(f"{u.text} [{cites.cite(group, 1.0)}]" for u, group in _groups(units))
+
+
+def _groups(units: list[Unit]) -> list[tuple[Unit, list[Unit]]]:
+    """Each sentence cites its own span, so every sentence carries its own marker."""
+    return [(u, [u]) for u in units]
+
+
+def _dated_note(draft: Draft, corpus: CorpusView) -> str:
+    """Time-bound statements say which period they come from."""
+    notes = []
+    for unit in draft.units:
+        if YEAR_HEADING_RE.search(unit.section) and unit.section not in notes:
+            notes.append(unit.section)
+    if not notes:
+        return ""
+    title = corpus.documents[draft.units[0].doc_id].title
+    where = ", ".join(f"“{n}”" for n in notes)
+    if draft.lang == "fr":
+        return f"(Information datée : elle figure sous {where} dans « {title} ».)"
+    return f"(This is a dated statement: it appears under {where} in “{title}”.)"
+
+
+def _partial_note(draft: Draft) -> str:
+    asked = "; ".join(draft.partial)
+    if draft.lang == "fr":
+        return f"Les documents ne répondent pas à : {asked}"
+    return f"The documents do not answer this part: {asked}"
+
+
+def _abstention(draft: Draft, cites: Citations, who_to_ask: str) -> str:
+    fr = draft.lang == "fr"
+    if draft.reason == "missing_need" and draft.need:
+        what = NEED_WORDS["fr" if fr else "en"][draft.need]
+        head = f"Les documents ne donnent pas {what} pour cela." if fr else f"The documents don't give {what} for this."
+    elif draft.reason == "missing_terms" and draft.missing:
+        terms = ", ".join(f"“{m}”" for m in draft.missing[:4])
+        head = (f"Les documents ne disent rien sur {terms}." if fr
+                else f"The documents don't say anything about {terms} in this context.")
+    elif draft.reason == "empty_index":
+        head = "The index holds no documents yet: run `assistant ingest`."
+    else:
+        head = "Les documents ne traitent pas de cette question." if fr else "The documents don't cover this question."
+    closest = [cites.cite([_passage_unit(p)], p.score) for p in draft.closest[:2]]
+    lines = [head]
+    if closest:
+        refs = " ".join(f"[{n}]" for n in closest)
+        lines.append(f"Passages les plus proches : {refs}" if fr else f"Closest passages: {refs}")
+    if who_to_ask:
+        lines.append(who_to_ask)
+    return "\n\n".join(lines)
+
+
+def _passage_unit(p: Passage) -> Unit:
+    c = p.chunk
+    return Unit(c.doc_id, -1, "passage", c.text, c.start, c.end, c.section, -1)

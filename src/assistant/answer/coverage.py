@@ -1,0 +1,82 @@
+"""Does a piece of text cover a question term? Lexically (lemma, stem, acronym) or by word-embedding similarity."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import numpy as np
+import Stemmer
+
+from assistant.index.embedder import Embedder
+from assistant.retrieve.query import Term
+from assistant.text import content_lemmas, fold, is_stop, words
+
+_STEM = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=100_000)
+def stem(token: str) -> str:
+    return _STEM.stemWord(token)
+
+
+class Profile:
+    """The comparable forms of one text: lemmas, stems, acronyms and surface words."""
+
+    def __init__(self, text: str, lang: str = "en") -> None:
+        self.lemmas = set(content_lemmas(text, lang))
+        self.stems = {stem(t) for t in self.lemmas}
+        self.words = sorted({fold(w) for w in words(text) if not is_stop(w) and not w.isdigit()})
+        self.acronyms = {a.lower() for a in re.findall(r"\b([A-Z][A-Za-z]*[A-Z])s?\b", text)}
+
+    def exact(self, term: Term) -> bool:
+        token = term.lemma
+        if token in self.lemmas or stem(token) in self.stems:
+            return True
+        bare = token[:-1] if token.endswith("s") else token
+        return bare in self.acronyms or (len(token) >= 6 and any(w.startswith(token) for w in self.lemmas))
+
+
+class TermMatcher:
+    """Graded coverage in [0, 1] of question terms by a text, with cached word vectors."""
+
+    def __init__(self, embedder: Embedder, low: float, high: float) -> None:
+        self.embedder = embedder
+        self.low, self.high = low, high
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def coverage(self, terms: Sequence[Term], profile: Profile) -> dict[str, float]:
+        """term lemma → coverage; 1.0 for an exact match, else scaled best word similarity."""
+        result = {t.lemma: 1.0 for t in terms if profile.exact(t)}
+        rest = [t for t in terms if t.lemma not in result]
+        if rest and profile.words:
+            sims = self.similarity([fold(t.word) for t in rest], profile.words)
+            for term, best in zip(rest, sims.max(axis=1), strict=True):
+                result[term.lemma] = float(np.clip((best - self.low) / (self.high - self.low), 0.0, 1.0))
+        return {t.lemma: result.get(t.lemma, 0.0) for t in terms}
+
+    def similarity(self, left: list[str], right: list[str]) -> np.ndarray:
+        a = self._embed(left)
+        b = self._embed(right)
+        return a @ b.T
+
+    def _embed(self, tokens: Iterable[str]) -> np.ndarray:
+        tokens = list(tokens)
+        with self._lock:
+            missing = [t for t in dict.fromkeys(tokens) if t not in self._vectors]
+        if missing:
+            vectors = self.embedder.embed(missing)
+            with self._lock:
+                self._vectors.update(zip(missing, vectors, strict=True))
+        return np.stack([self._vectors[t] for t in tokens])
+
+
+def weighted(coverage: dict[str, float], terms: Sequence[Term]) -> float:
+    """IDF-weighted mean coverage of ``terms`` (1.0 when there is nothing to cover)."""
+    total = sum(t.weight for t in terms)
+    if not total:
+        return 1.0
+    return sum(t.weight * coverage.get(t.lemma, 0.0) for t in terms) / total

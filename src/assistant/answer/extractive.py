@@ -1,0 +1,223 @@
+"""The default answerer: picks and orders sentences, lists and steps from the retrieved passages.
+
+It abstains when the evidence does not cover what was asked: the question's focus terms (weighted by
+rarity) must be covered by the quoted text, its heading or its document's title, and a question asking
+for an e-mail, a number, a date or a duration needs one in the quote.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answer.coverage import Profile, TermMatcher, weighted
+from assistant.answer.draft import Block, Draft
+from assistant.answer.evidence import Unit
+from assistant.retrieve.query import Question, Term
+from assistant.settings import Settings
+from assistant.text import EMAIL_RE, YEAR_RE
+
+NEED_PATTERNS = {
+    "email": EMAIL_RE,
+    "phone": re.compile(r"\+?\d[\d ().-]{7,}\d"),
+    "number": re.compile(r"\d"),
+    "date": re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b\d{1,2} (January|February|March|April|May|June|July|"
+                       r"August|September|October|November|December)\b", re.I),
+    "duration": re.compile(r"\b\d+\s*(day|week|month|year)s?\b|\b(one|two|three|four|six|twelve) "
+                           r"(day|week|month|year)s?\b", re.I),
+}
+STEPS_HEADING_RE = re.compile(r"^(how to|how do|how can|application|apply|procedure|steps|comment|démarche)", re.I)
+PRESENT_RE = re.compile(r"\b(at present|currently|presently|at the moment|now)\b", re.I)
+
+
+@dataclass
+class Scored:
+    unit: Unit
+    score: float
+    dense: float
+    cover: dict[str, float]
+    has_need: bool
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the answerer gets: units near the retrieved passages, their vectors and context."""
+
+    units: list[Unit]
+    vectors: np.ndarray  # one row per unit: "heading: sentence"
+    question_vector: np.ndarray
+    titles: dict[str, str]
+    passage_rank: dict[tuple[str, int], int]  # (doc_id, unit index) → rank of the passage holding it
+    siblings: dict[str, list[Unit]]  # doc_id → all units of that document (for whole lists and steps)
+
+
+class ExtractiveAnswerer:
+    """Scores units against the question, selects, and checks coverage. Pure given its inputs."""
+
+    name = "extractive"
+
+    def __init__(self, settings: Settings, matcher: TermMatcher) -> None:
+        self.settings = settings
+        self.matcher = matcher
+
+    def draft(self, q: Question, ev: Evidence, context_terms: tuple[Term, ...] = ()) -> Draft:
+        if not ev.units:
+            return Draft(abstained=True, reason="off_topic", lang=q.lang)
+        scored = sorted(self._score(q, ev), key=lambda s: s.score, reverse=True)
+        best_dense = max(s.dense for s in scored)
+        base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
+        if best_dense < self.settings.min_relevance:
+            return _abstain(base, "off_topic")
+        primary = next((s for s in scored if s.has_need), None) if q.need else scored[0]
+        if primary is None:
+            return _abstain(base, "missing_need")
+        blocks = self._select(q, ev, scored, primary)
+        return self._check(q, ev, scored, blocks, base, context_terms)
+
+    # --- scoring -------------------------------------------------------------
+    def _score(self, q: Question, ev: Evidence) -> list[Scored]:
+        dense = ev.vectors @ ev.question_vector
+        out = []
+        for unit, d in zip(ev.units, dense, strict=True):
+            cover = self._cover(q.terms, unit, ev)
+            text_cover = self.matcher.coverage(q.terms, Profile(unit.text))
+            has_need = bool(q.need and NEED_PATTERNS[q.need].search(unit.text))
+            score = 0.45 * weighted(text_cover, q.terms) + 0.15 * weighted(cover, q.terms) + 0.4 * float(d)
+            score += 0.05 / ev.passage_rank.get((unit.doc_id, unit.index), 10)
+            score += 0.2 * has_need + 0.08 * _dated_bonus(q, unit)
+            if unit.kind == "heading" and not (q.wants_list and unit.text.endswith(":")):
+                score *= 0.5
+            out.append(Scored(unit, score, float(d), cover, has_need))
+        return out
+
+    def _cover(self, terms: tuple[Term, ...], unit: Unit, ev: Evidence) -> dict[str, float]:
+        """Coverage by the unit, its heading, its list's lead and its document title."""
+        lead = ev.siblings[unit.doc_id][unit.lead].text if unit.lead is not None else ""
+        context = f"{unit.text}\n{unit.section}\n{lead}\n{ev.titles.get(unit.doc_id, '')}"
+        return self.matcher.coverage(terms, Profile(context))
+
+    # --- selection -------------------------------------------------------------
+    def _select(self, q: Question, ev: Evidence, scored: list[Scored], primary: Scored) -> list[Block]:
+        if q.wants_list:
+            lists = _lists_near(primary.unit, scored, ev)
+            if lists:
+                return lists
+        if q.wants_steps and STEPS_HEADING_RE.match(primary.unit.section):
+            steps = [u for u in ev.siblings[primary.unit.doc_id]
+                     if u.section == primary.unit.section and u.kind == "sent"]
+            if len(steps) >= 2:
+                return [Block("steps", tuple(steps[:8]))]
+        return [Block("sentences", tuple(self._sentences(scored, primary)))]
+
+    def _sentences(self, scored: list[Scored], primary: Scored) -> list[Unit]:
+        chosen = [primary]
+        for s in scored:
+            if len(chosen) >= self.settings.max_answer_sentences:
+                break
+            if s is primary or s.unit.kind == "heading" or s.score < 0.8 * primary.score:
+                continue
+            if any(_near_duplicate(s.unit.text, c.unit.text) for c in chosen):
+                continue
+            chosen.append(s)
+        order = {c.unit.block: i for i, c in reversed(list(enumerate(chosen)))}
+        return [c.unit for c in sorted(chosen, key=lambda c: (order[c.unit.block], c.unit.index))]
+
+    # --- coverage check ------------------------------------------------------
+    def _check(self, q: Question, ev: Evidence, scored: list[Scored], blocks: list[Block],
+               base: Draft, context_terms: tuple[Term, ...]) -> Draft:
+        by_unit = {(s.unit.doc_id, s.unit.index): s for s in scored}
+        cover = _merge([by_unit[(u.doc_id, u.index)].cover for u in _units(blocks) if (u.doc_id, u.index) in by_unit])
+        missing = [t for t in q.terms if cover.get(t.lemma, 0.0) < 0.5]
+        if missing:
+            extra = self._fill(missing, scored, blocks)
+            if extra is not None:
+                blocks = [*blocks, Block("sentences", (extra.unit,))]
+                cover = _merge([cover, extra.cover])
+                missing = [t for t in q.terms if cover.get(t.lemma, 0.0) < 0.5]
+        base.blocks = blocks
+        base.coverage = weighted(cover, q.terms)
+        if missing or base.coverage < 0.75:
+            base.missing = [t.word for t in (missing or q.terms)]
+            return _abstain(base, "missing_terms")
+        if context_terms and not self._context_ok(context_terms, blocks, ev):
+            return _abstain(base, "missing_terms")
+        return base
+
+    def _fill(self, missing: list[Term], scored: list[Scored], blocks: list[Block]) -> Scored | None:
+        """A strong unit that covers what the selection lacks."""
+        have = {(u.doc_id, u.index) for u in _units(blocks)}
+        top = scored[0].score
+        for s in scored[:12]:
+            if (s.unit.doc_id, s.unit.index) in have or s.score < 0.6 * top or s.unit.kind == "heading":
+                continue
+            if all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in missing):
+                return s
+        return None
+
+    def _context_ok(self, terms: tuple[Term, ...], blocks: list[Block], ev: Evidence) -> bool:
+        """A follow-up's referent (the earlier question or answer) must be what the quote is about."""
+        text = "\n".join(f"{u.text}\n{u.section}" for u in _units(blocks))
+        return weighted(self.matcher.coverage(terms, Profile(text)), terms) >= 0.5
+
+
+def _abstain(draft: Draft, reason: str) -> Draft:
+    draft.abstained = True
+    draft.reason = reason
+    return draft
+
+
+def _units(blocks: list[Block]) -> list[Unit]:
+    return [u for b in blocks for u in b.units]
+
+
+def _merge(covers: list[dict[str, float]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for cover in covers:
+        for key, value in cover.items():
+            out[key] = max(out.get(key, 0.0), value)
+    return out
+
+
+def _dated_bonus(q: Question, unit: Unit) -> float:
+    """Prefer dated statements ('Secondments – 2026', 'At present …') when the question is about now."""
+    years = set(YEAR_RE.findall(unit.section))
+    asked = {t.lemma for t in q.terms}
+    if years & asked:
+        return 1.0
+    return 1.0 if q.present and (PRESENT_RE.search(unit.text) or years) else 0.0
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    wa, wb = set(a.lower().split()), set(b.lower().split())
+    return len(wa & wb) / max(1, min(len(wa), len(wb))) > 0.8
+
+
+def _lists_near(unit: Unit, scored: list[Scored], ev: Evidence) -> list[Block]:
+    """Whole lists that answer a 'which …' question: the primary's own list, or lists whose lead scores well."""
+    siblings = ev.siblings[unit.doc_id]
+    lead_of = {u.lead for u in siblings if u.kind == "item" and u.lead is not None}
+    score_of = {(s.unit.doc_id, s.unit.index): s.score for s in scored}
+    if unit.kind == "item" and unit.lead is not None:
+        leads = [unit.lead]
+    elif unit.index in lead_of:
+        leads = [unit.index]
+    else:
+        near = [i for i in lead_of if siblings[i].section == unit.section]
+        near = [i for i in near if score_of.get((unit.doc_id, i), 0.0) >= 0.6 * score_of[(unit.doc_id, unit.index)]]
+        if not near:
+            return []
+        leads = [max(near, key=lambda i: score_of.get((unit.doc_id, i), 0.0))]
+        head = [Block("sentences", (unit,))] if unit.index != leads[0] else []
+        return head + _whole_lists(leads, siblings)
+    best = score_of.get((unit.doc_id, leads[0]), 0.0)
+    leads += [i for i in sorted(lead_of) if i not in leads and score_of.get((unit.doc_id, i), 0.0) >= 0.9 * best]
+    return _whole_lists(leads[:3], siblings)
+
+
+def _whole_lists(leads: list[int], siblings: list[Unit]) -> list[Block]:
+    return [
+        Block("list", (siblings[lead], *[u for u in siblings if u.kind == "item" and u.lead == lead]))
+        for lead in leads
+    ]

@@ -1,0 +1,221 @@
+"""The `Assistant` facade: question (+ history) → retrieve → draft → compose → `Answer`."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answer.compose import compose
+from assistant.answer.coverage import TermMatcher
+from assistant.answer.draft import Draft
+from assistant.answer.evidence import Unit, units_of
+from assistant.answer.extractive import Evidence, ExtractiveAnswerer
+from assistant.errors import BadQuestion, IndexNotFound
+from assistant.index.embedder import Embedder, make_embedder
+from assistant.index.manifest import Manifest
+from assistant.index.paths import manifest_path
+from assistant.index.store import VectorStore
+from assistant.retrieve.condense import Condensed, condense
+from assistant.retrieve.corpus import CorpusView, Filters
+from assistant.retrieve.hybrid import HybridRetriever
+from assistant.retrieve.query import Question, Term, analyse
+from assistant.settings import Settings, load_settings
+from assistant.types import Answer, Passage, Stamp
+
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+PART_SPLIT_RE = re.compile(
+    r"\s*(?:,\s*)?\b(?:and|et)\s+(?=(?:how|what|where|when|who|which|is|are|do|does|can|will|"
+    r"comment|où|quand|quel|quelle|combien)\b)", re.I)
+History = list[dict[str, str]]
+
+
+def clean_question(question: object, limit: int) -> str:
+    """The question as text, or `BadQuestion` saying what is wrong with it."""
+    if not isinstance(question, str):
+        raise BadQuestion("The question must be text.")
+    text = CONTROL_RE.sub(" ", question).strip()
+    if not text:
+        raise BadQuestion("The question is empty: type a question about the BIPM documents.")
+    if len(text) > limit:
+        raise BadQuestion(
+            f"The question is {len(text):,} characters long; the limit is {limit:,} "
+            "(ASSISTANT_MAX_QUESTION_CHARS). Please ask something shorter."
+        )
+    return re.sub(r"\s+", " ", text)
+
+
+class Assistant:
+    """Answers questions from the index with cited passages. Thread-safe; build one per process."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        path = manifest_path(settings)
+        if not path.exists():
+            raise IndexNotFound(
+                f"No index found in {settings.index_dir}. Build it first with `assistant ingest` "
+                "(it reads corpus/ by default), or point ASSISTANT_INDEX_DIR at an existing index."
+            )
+        self.manifest = Manifest(path)
+        self.embedder = embedder or make_embedder(settings)
+        self.store = VectorStore(settings, self.embedder)
+        self.retriever = HybridRetriever(settings, self.embedder, self.store)
+        self.matcher = TermMatcher(self.embedder, low=0.40, high=settings.term_match + 0.08)
+        self.answerer = ExtractiveAnswerer(settings, self.matcher)
+        self._lock = threading.Lock()
+        self._corpus: CorpusView | None = None
+        self._units: dict[str, list[Unit]] = {}
+        self._unit_vectors: dict[tuple[str, str, int], np.ndarray] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **overrides: object) -> Assistant:
+        """Build from ``settings`` (default: environment variables ``ASSISTANT_*`` plus ``overrides``)."""
+        return cls(settings or load_settings(**overrides))
+
+    # --- public --------------------------------------------------------------
+    def ask(self, question: str, history: History | None = None, filters: Filters | dict | None = None) -> Answer:
+        """Answer ``question`` from the documents, using ``history`` for follow-ups."""
+        started = time.perf_counter()
+        text = clean_question(question, self.settings.max_question_chars)
+        corpus = self.corpus()
+        flt = _filters(filters)
+        condensed = condense(text, _history(history))
+        parts = [p for p in PART_SPLIT_RE.split(condensed.text) if p.strip()] if not condensed.is_followup else []
+        timings: dict[str, float] = {}
+        drafts = [self._draft(corpus, Condensed(p), flt, timings) for p in parts] if len(parts) > 1 else []
+        draft, passages = self._merge(drafts) if drafts else self._draft(corpus, condensed, flt, timings)
+        t0 = time.perf_counter()
+        answer_text, citations = compose(draft, corpus, passages, self.settings.who_to_ask)
+        timings["compose_ms"] = (time.perf_counter() - t0) * 1000
+        timings["total_ms"] = (time.perf_counter() - started) * 1000
+        return Answer(
+            text=answer_text, abstained=draft.abstained, citations=tuple(citations),
+            support=_support(draft), support_score=_support_score(draft), stamp=self.stamp(corpus),
+            timings=timings, question=text,
+        )
+
+    def retrieve(self, question: str, history: History | None = None, k: int | None = None,
+                 filters: Filters | dict | None = None) -> list[Passage]:
+        """Ranked passages for ``question`` (what `ask` reads before answering)."""
+        text = clean_question(question, self.settings.max_question_chars)
+        corpus = self.corpus()
+        condensed = condense(text, _history(history))
+        q = self._analyse(corpus, condensed.text)
+        return self._passages(corpus, condensed, q, _filters(filters), k)
+
+    def corpus(self) -> CorpusView:
+        """The current corpus view, reloaded when an ingest has changed the manifest."""
+        with self._lock:
+            if self._corpus is None or self._corpus.data_version != self.manifest.data_version():
+                self._corpus = CorpusView(self.manifest)
+                self._units = {}
+            return self._corpus
+
+    def stamp(self, corpus: CorpusView | None = None) -> Stamp:
+        corpus = corpus or self.corpus()
+        return Stamp(
+            index_version=corpus.version, embedding_model=self.embedder.name,
+            answerer=self.answerer.name, time=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        )
+
+    # --- steps ---------------------------------------------------------------
+    def _analyse(self, corpus: CorpusView, text: str) -> Question:
+        return analyse(text, corpus.lexical.vocab, corpus.lexical.idf)
+
+    def _passages(self, corpus: CorpusView, condensed: Condensed, q: Question, flt: Filters | None,
+                  k: int | None = None) -> list[Passage]:
+        query = f"{condensed.context} {condensed.text}".strip()
+        vector = self.embedder.embed([query])[0]
+        lemmas = q.lemmas + (self._analyse(corpus, condensed.context).lemmas if condensed.context else [])
+        return self.retriever.search(corpus, query, vector, k=k, filters=flt, lexical_query=lemmas)
+
+    def _draft(self, corpus: CorpusView, condensed: Condensed, flt: Filters | None,
+               timings: dict[str, float]) -> tuple[Draft, list[Passage]]:
+        t0 = time.perf_counter()
+        q = self._analyse(corpus, condensed.text)
+        if not corpus.chunks:
+            return Draft(abstained=True, reason="empty_index", lang=q.lang), []
+        passages = self._passages(corpus, condensed, q, flt)
+        t1 = time.perf_counter()
+        evidence = self._evidence(corpus, q, passages)
+        context = self._context_terms(corpus, condensed)
+        draft = self.answerer.draft(q, evidence, context)
+        draft.closest = passages[:2]
+        timings["retrieve_ms"] = timings.get("retrieve_ms", 0.0) + (t1 - t0) * 1000
+        timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
+        return draft, passages
+
+    def _context_terms(self, corpus: CorpusView, condensed: Condensed) -> tuple[Term, ...]:
+        if not condensed.context:
+            return ()
+        return self._analyse(corpus, condensed.context).terms
+
+    def _evidence(self, corpus: CorpusView, q: Question, passages: list[Passage]) -> Evidence:
+        units: list[Unit] = []
+        rank: dict[tuple[str, int], int] = {}
+        for p in passages:
+            for u in self._doc_units(corpus, p.doc_id):
+                if u.start < p.chunk.end and p.chunk.start < u.end and (u.doc_id, u.index) not in rank:
+                    rank[(u.doc_id, u.index)] = p.rank
+                    units.append(u)
+        qv = self.embedder.embed([q.text])[0]
+        return Evidence(
+            units=units, vectors=self._vectors(corpus, units), question_vector=qv,
+            titles={d: corpus.documents[d].title for d in {u.doc_id for u in units}},
+            passage_rank=rank, siblings={d: self._doc_units(corpus, d) for d in {u.doc_id for u in units}},
+        )
+
+    def _doc_units(self, corpus: CorpusView, doc_id: str) -> list[Unit]:
+        if doc_id not in self._units:
+            self._units[doc_id] = units_of(corpus.documents[doc_id])
+        return self._units[doc_id]
+
+    def _vectors(self, corpus: CorpusView, units: list[Unit]) -> np.ndarray:
+        keys = [(corpus.version, u.doc_id, u.index) for u in units]
+        todo = [(k, u) for k, u in zip(keys, units, strict=True) if k not in self._unit_vectors]
+        if todo:
+            vectors = self.embedder.embed([f"{u.section}: {u.text}" for _, u in todo])
+            self._unit_vectors.update({k: v for (k, _), v in zip(todo, vectors, strict=True)})
+        if not units:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.stack([self._unit_vectors[k] for k in keys])
+
+    def _merge(self, drafts: list[tuple[Draft, list[Passage]]]) -> tuple[Draft, list[Passage]]:
+        """Multi-part question: answer the parts the documents cover, say which they don't."""
+        answered = [(d, p) for d, p in drafts if not d.abstained]
+        if not answered:
+            return drafts[0]
+        merged = answered[0][0]
+        for d, _ in answered[1:]:
+            merged.blocks += d.blocks
+            merged.coverage = min(merged.coverage, d.coverage)
+        merged.partial = [" ".join(d.missing) or "part of the question" for d, _ in drafts if d.abstained]
+        return merged, [p for _, ps in answered for p in ps]
+
+
+def _support(draft: Draft) -> str:
+    if draft.abstained:
+        return "abstained"
+    return "partial" if draft.partial or draft.coverage < 0.9 else "supported"
+
+
+def _support_score(draft: Draft) -> float:
+    relevance = float(np.clip(draft.relevance / 0.6, 0.0, 1.0))
+    score = 0.7 * draft.coverage + 0.3 * relevance
+    return round(score * (0.5 if draft.partial else 1.0) * (0.3 if draft.abstained else 1.0), 4)
+
+
+def _history(history: History | None) -> History:
+    if not history:
+        return []
+    return [t for t in history if isinstance(t, dict) and isinstance(t.get("content"), str)]
+
+
+def _filters(filters: Filters | dict | None) -> Filters | None:
+    if filters is None or isinstance(filters, Filters):
+        return filters
+    return Filters(**{k: v for k, v in filters.items() if v})

@@ -1,0 +1,48 @@
+"""Errors the assistant raises, each with a message that says how to fix it.
+
+    AssistantError
+    ├── SettingsError        a setting has a bad value
+    ├── IndexNotFound        no index yet: run `assistant ingest`
+    ├── IndexBusy            another process is writing the index
+    ├── BadQuestion          empty, too long or unreadable question
+    ├── BadFilter            a --where / filters value that cannot be parsed
+    ├── BackendUnavailable   a Chroma or LLM server is down or misbehaving
+    └── IngestError          a source could not be read at all
+
+The library raises these; the CLI prints the message and exits 1 (2 for usage errors);
+the UI shows it in the chat.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class: `str(error)` is a one-line message meant for a person."""
+
+
+class SettingsError(AssistantError):
+    pass
+
+
+class IndexNotFound(AssistantError):
+    pass
+
+
+class IndexBusy(AssistantError):
+    pass
+
+
+class BadQuestion(AssistantError):
+    pass
+
+
+class BadFilter(AssistantError):
+    pass
+
+
+class BackendUnavailable(AssistantError):
+    pass
+
+
+class IngestError(AssistantError):
+    pass

@@ -1,0 +1,67 @@
+"""Hybrid retrieval: dense search in Chroma + BM25, fused by weighted reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.index.embedder import Embedder
+from assistant.index.store import VectorStore
+from assistant.retrieve.corpus import CorpusView, Filters
+from assistant.settings import Settings
+from assistant.text import content_lemmas
+from assistant.types import Passage
+
+
+class HybridRetriever:
+    """Ranks chunks for a query; every passage carries its dense cosine for later thresholds."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, store: VectorStore) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+
+    def search(
+        self,
+        corpus: CorpusView,
+        query: str,
+        query_vector: np.ndarray,
+        k: int | None = None,
+        filters: Filters | None = None,
+        lexical_query: list[str] | None = None,
+    ) -> list[Passage]:
+        k = k or self.settings.top_k
+        doc_ids, mask = corpus.allowed(filters)
+        if doc_ids == []:
+            return []
+        dense = [(i, s) for i, s in self._dense(query_vector, doc_ids) if i in corpus.row_of]
+        lemmas = lexical_query if lexical_query is not None else content_lemmas(query)
+        lexical = corpus.lexical.search(lemmas, self.settings.fetch_k, mask)
+        fused = self._fuse([corpus.row_of[i] for i, _ in dense], [r for r, _ in lexical])
+        dense_by_row = {corpus.row_of[i]: s for i, s in dense}
+        lexical_by_row = dict(lexical)
+        rows = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
+        missing = [corpus.chunks[r].id for r in rows if r not in dense_by_row]
+        dense_by_row |= {corpus.row_of[i]: s for i, s in self._cosines(missing, query_vector).items()}
+        return [
+            Passage(corpus.chunks[r], fused[r], dense_by_row.get(r), lexical_by_row.get(r), rank)
+            for rank, r in enumerate(rows, start=1)
+        ]
+
+    def _dense(self, vector: np.ndarray, doc_ids: list[str] | None) -> list[tuple[str, float]]:
+        return self.store.search(vector.tolist(), self.settings.fetch_k, doc_ids)
+
+    def _fuse(self, dense_rows: list[int], lexical_rows: list[int]) -> dict[int, float]:
+        """Weighted RRF: score = Σ weight / (rrf_k + rank)."""
+        s = self.settings
+        fused: dict[int, float] = {}
+        for weight, rows in ((s.dense_weight, dense_rows), (s.lexical_weight, lexical_rows)):
+            for rank, row in enumerate(rows, start=1):
+                fused[row] = fused.get(row, 0.0) + weight / (s.rrf_k + rank)
+        return fused
+
+    def _cosines(self, ids: list[str], vector: np.ndarray) -> dict[str, float]:
+        """Cosine of chunks found only by BM25, from their stored vectors."""
+        if not ids:
+            return {}
+        got = self.store.collection.get(ids=ids, include=["embeddings"])
+        return {i: float(np.dot(np.asarray(e), vector)) for i, e in zip(got["ids"], got["embeddings"], strict=True)}

@@ -1,0 +1,112 @@
+"""One typed settings object: environment variables prefixed ``ASSISTANT_``, overridable by CLI flags.
+
+Build it once at the entry point and pass it to constructors explicitly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import SettingsError
+
+
+def _default_index_dir() -> Path:
+    return Path(user_data_dir("bipm-assistant", appauthor=False)) / "index"
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant. Environment: ``ASSISTANT_<FIELD>`` (e.g. ``ASSISTANT_INDEX_DIR``)."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", frozen=True)
+
+    # --- index -------------------------------------------------------------
+    index_dir: Path = Field(
+        default_factory=_default_index_dir,
+        description="Where the index lives (Chroma files, manifest). Default: the per-user data dir.",
+    )
+    collection: str = Field("bipm", description="Chroma collection name.")
+    corpus_dir: Path = Field(Path("corpus"), description="Default documents folder for `ingest`.")
+    chroma_url: str | None = Field(
+        None, description="http://HOST:PORT of a `chroma run` server; unset = embedded Chroma."
+    )
+    # --- ingest ------------------------------------------------------------
+    chunk_size: int = Field(800, ge=100, le=8000, description="Max characters per chunk.")
+    chunk_overlap: int = Field(100, ge=0, le=2000, description="Characters shared by neighbour chunks.")
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped.")
+    batch_size: int = Field(64, ge=1, le=4096, description="Chunks embedded and written per batch.")
+    # --- embedding ---------------------------------------------------------
+    embed_precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="auto = bf16 autocast when the CPU has native bf16 (AMX/AVX512-BF16)."
+    )
+    threads: int = Field(0, ge=0, le=256, description="Torch threads; 0 = number of cores.")
+    # --- retrieval ---------------------------------------------------------
+    top_k: int = Field(6, ge=1, le=50, description="Passages retrieved per question.")
+    fetch_k: int = Field(30, ge=1, le=500, description="Candidates per retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense ranking in RRF.")
+    lexical_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 ranking in RRF.")
+    # --- answering ---------------------------------------------------------
+    min_relevance: float = Field(
+        0.25, ge=-1, le=1, description="Abstain when the best passage's cosine similarity is below this."
+    )
+    term_match: float = Field(
+        0.62, ge=0, le=1, description="Word-embedding similarity at which a question term counts as covered."
+    )
+    max_answer_sentences: int = Field(4, ge=1, le=20, description="Sentences in an extractive answer.")
+    max_question_chars: int = Field(2000, ge=10, le=100_000, description="Longer questions are refused.")
+    who_to_ask: str = Field(
+        "For anything the documents do not cover, please contact the BIPM through the contact page of its website.",
+        description="Line added to abstentions: where a person can ask instead.",
+    )
+    # --- LLM backends (optional) ------------------------------------------
+    llm_provider: Literal["extractive", "ollama", "openai"] = Field(
+        "extractive", description="Answerer backend."
+    )
+    llm_model: str = Field("llama3.1", description="Model name for the LLM backend.")
+    llm_base_url: str | None = Field(None, description="Base URL of the Ollama/OpenAI-compatible server.")
+    llm_api_key: SecretStr | None = Field(None, description="API key for the LLM server (never logged).")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds before an LLM call gives up.")
+    llm_retries: int = Field(2, ge=0, le=10, description="Retries with backoff for LLM calls.")
+    # --- UI ----------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address the chat UI listens on.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the chat UI.")
+    auth: str | None = Field(None, description="'user:password' to require a login in the UI.")
+    feedback_path: Path | None = Field(None, description="JSONL file for UI feedback; default in index_dir.")
+
+    @field_validator("chroma_url", "llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        return value.rstrip("/")
+
+    @field_validator("auth")
+    @classmethod
+    def _auth_pair(cls, value: str | None) -> str | None:
+        if value and ":" not in value:
+            raise ValueError("must look like 'user:password'")
+        return value or None
+
+    @property
+    def feedback_file(self) -> Path:
+        return self.feedback_path or self.index_dir / "feedback.jsonl"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment plus explicit overrides (CLI flags); None values are ignored."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise SettingsError(
+            f"Bad setting {key} (env ASSISTANT_{key.upper()}): {first['msg']}; got {first.get('input')!r}"
+        ) from None

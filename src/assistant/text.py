@@ -1,0 +1,129 @@
+"""Small language helpers shared by ingest, retrieval and answering: tokens, lemmas, sentences, language."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import simplemma
+
+WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9@._%+-]*[A-Za-zÀ-ÖØ-öø-ÿ0-9]", re.UNICODE)
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+YEAR_RE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+NUMBER_RE = re.compile(r"\b\d[\d,.\s]*\b")
+
+EN_STOP = frozenset(
+    """a about above after again against all am an and any are aren't as at be because been before being
+    below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down
+    during each few for from further had hadn't has hasn't have haven't having he he'd he'll he's her here
+    here's hers herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself
+    let's me more most mustn't my myself no nor not of off on once only or other ought our ours ourselves
+    out over own same shan't she she'd she'll she's should shouldn't so some such than that that's the
+    their theirs them themselves then there there's these they they'd they'll they're they've this those
+    through to too under until up very was wasn't we we'd we'll we're we've were weren't what what's when
+    when's where where's which while who who's whom why why's with won't would wouldn't you you'd you'll
+    you're you've your yours yourself yourselves also may might must shall will can please tell give
+    does anything something any much many get got let us one""".split()
+)
+FR_STOP = frozenset(
+    """au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais me même mes moi
+    mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos
+    votre vous c d j l à m n s t y été étée étées étés étant suis es est sommes êtes sont serai sera
+    seront serais serait étais était étions étiez étaient fus fut ai as avons avez ont aurai aura avais
+    avait eu quel quelle quels quelles comment combien quand où pourquoi est-ce qu'il qu'elle y-a-t-il
+    il y a t-il faut peut peux pouvez dois doit""".split()
+)
+# Question words and politeness carry no content to look for in the documents.
+QUESTION_WORDS = frozenset(
+    "what which who whom whose when where why how is are do does did can could would should tell "
+    "know want need like please explain describe list name give show find kindly".split()
+)
+
+
+def normalize(text: str) -> str:
+    """NFC-normalize, turn non-breaking and odd spaces into plain spaces."""
+    text = unicodedata.normalize("NFC", text)
+    return text.replace("\u00a0", " ").replace("\u2009", " ").replace("\u202f", " ").replace("\ufeff", "")
+
+
+def fold(word: str) -> str:
+    """Lower-case and strip accents: 'Sèvres' -> 'sevres'."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """Word tokens in order (keeps e-mail addresses and numbers whole)."""
+    return [w.strip(".-") for w in WORD_RE.findall(text) if w.strip(".-")]
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str, lang: str = "en") -> str:
+    """Accent-folded lemma of one word ('paid' -> 'pay', 'secondments' -> 'secondment')."""
+    low = word.lower()
+    if "@" in low or any(ch.isdigit() for ch in low):
+        return low
+    try:
+        base = simplemma.lemmatize(low, lang=lang)
+    except ValueError:
+        base = low
+    return fold(base)
+
+
+def is_stop(word: str) -> bool:
+    low = word.lower()
+    return low in EN_STOP or low in FR_STOP or len(low) < 2
+
+
+def content_lemmas(text: str, lang: str = "en") -> list[str]:
+    """Lemmas of the content words of ``text``, in order, without stop words."""
+    return [lemma(w, lang) for w in words(text) if not is_stop(w)]
+
+
+def detect_language(text: str) -> str:
+    """'en' or 'fr' by stop-word counts: enough for the two languages of the BIPM's documents."""
+    tokens = [w.lower() for w in words(text[:20_000])]
+    en = sum(1 for t in tokens if t in _EN_MARKERS)
+    fr = sum(1 for t in tokens if t in _FR_MARKERS)
+    return "fr" if fr > en else "en"
+
+
+_EN_MARKERS = frozenset("the of and to is are which with for that this be by an on as at from".split())
+_FR_MARKERS = frozenset("le la les des du et est sont une pour dans que qui au aux avec sur par".split())
+
+# Abbreviations that end with a period without ending a sentence.
+_ABBREV = frozenset(
+    "dr mr mrs ms prof st no nos vol fig figs eq eqs e.g i.e etc cf approx dept ref refs resp al vs p pp art "
+    "mm mme mlle m".split()
+)
+_SENT_END = re.compile(r"[.!?…]+[\"')\]]*(?=\s+|$)")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) of a paragraph; abbreviation- and initial-aware."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENT_END.finditer(text):
+        end = match.end()
+        before = text[start : match.start()].split()
+        last = before[-1].lower().rstrip(".") if before else ""
+        if last in _ABBREV or (len(last) == 1 and last.isalpha()):
+            continue
+        nxt = text[end:].lstrip()
+        if nxt and not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "\"'(«[–-•"):
+            continue
+        if text[start:end].strip():
+            spans.append(_trim(text, start, end))
+        start = end
+    if text[start:].strip():
+        spans.append(_trim(text, start, len(text)))
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
