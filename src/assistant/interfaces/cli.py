@@ -1,0 +1,188 @@
+"""The `assistant` command: ingest, ask, serve, info.
+
+Errors become one line on stderr: exit 1 for failures, 2 for usage errors.
+Heavy modules (torch, Chroma, Gradio) are imported inside the commands so `assistant --help` is instant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.errors import AssistantError, BadFilter
+from assistant.settings import Settings, load_settings
+
+app = typer.Typer(
+    name="assistant",
+    help="Answers questions about BIPM documents with cited passages.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+IndexDir = Annotated[Path | None, typer.Option("--index-dir", help="Index folder (env ASSISTANT_INDEX_DIR).")]
+ChromaUrl = Annotated[str | None, typer.Option("--chroma-url", help="Chroma server http://HOST:PORT (env ASSISTANT_CHROMA_URL).")]
+Provider = Annotated[str | None, typer.Option("--llm-provider", help="extractive | ollama | openai (env ASSISTANT_LLM_PROVIDER).")]
+Model = Annotated[str | None, typer.Option("--llm-model", help="LLM model name (env ASSISTANT_LLM_MODEL).")]
+BaseUrl = Annotated[str | None, typer.Option("--llm-base-url", help="LLM server URL (env ASSISTANT_LLM_BASE_URL).")]
+
+
+def _settings(**overrides: object) -> Settings:
+    return load_settings(**overrides)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the corpus folder).")] = None,
+    index_dir: IndexDir = None,
+    chroma_url: ChromaUrl = None,
+    include: Annotated[list[str] | None, typer.Option("--include", help="Glob of files to take (repeatable).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Glob of files to leave out (repeatable).")] = None,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = None,
+) -> None:
+    """Build or update the index from documents.
+
+    Example: assistant ingest corpus/ --exclude '*draft*'
+    Exit code 0 when every file was ingested, 3 when some were skipped (listed with the reason).
+    """
+    from ingest.pipeline import run_ingest
+    from ingest.report import print_summary
+
+    try:
+        settings = _settings(index_dir=index_dir, chroma_url=chroma_url)
+        summary = run_ingest(settings, paths or None, include or (), exclude or (), progress)
+    except AssistantError as exc:
+        raise _fail(str(exc)) from None
+    print_summary(summary, settings)
+    if summary.skipped:
+        raise typer.Exit(3)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    history: Annotated[Path | None, typer.Option("--history", help="JSON file: [{role, content}, ...].")] = None,
+    where: Annotated[list[str] | None, typer.Option("--where", help="Filter: language=fr, source='corpus/*', date_from=2020, date_to=2024 (repeatable).")] = None,
+    index_dir: IndexDir = None,
+    chroma_url: ChromaUrl = None,
+    llm_provider: Provider = None,
+    llm_model: Model = None,
+    llm_base_url: BaseUrl = None,
+) -> None:
+    """Answer one question from the index, with numbered citations.
+
+    Example: assistant ask "How do I apply for a secondment?" --json
+    """
+    from assistant.assistant import Assistant
+
+    try:
+        turns = _read_history(history)
+        filters = _parse_where(where or [])
+        settings = _settings(index_dir=index_dir, chroma_url=chroma_url, llm_provider=llm_provider,
+                             llm_model=llm_model, llm_base_url=llm_base_url)
+        answer = Assistant.from_settings(settings).ask(question, history=turns, filters=filters)
+    except AssistantError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    from assistant.interfaces.render import answer_as_text
+
+    typer.echo(answer_as_text(answer))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Address to listen on (env ASSISTANT_HOST).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (env ASSISTANT_PORT).")] = None,
+    index_dir: IndexDir = None,
+    chroma_url: ChromaUrl = None,
+    ingest_first: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Update the index from the corpus folder before serving.")] = False,
+    llm_provider: Provider = None,
+    llm_model: Model = None,
+    llm_base_url: BaseUrl = None,
+) -> None:
+    """Start the chat UI (and the HTTP API) in the browser.
+
+    Example: assistant serve --port 7860 --ingest
+    """
+    try:
+        settings = _settings(host=host, port=port, index_dir=index_dir, chroma_url=chroma_url,
+                             llm_provider=llm_provider, llm_model=llm_model, llm_base_url=llm_base_url)
+        if ingest_first:
+            from ingest.pipeline import run_ingest
+            from ingest.report import print_summary
+
+            print_summary(run_ingest(settings), settings)
+        from assistant.interfaces.ui import launch
+
+        launch(settings)
+    except AssistantError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def info(
+    index_dir: IndexDir = None,
+    chroma_url: ChromaUrl = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Show what is indexed: documents, chunks, index version, last ingest.
+
+    Example: assistant info --json
+    """
+    from assistant.interfaces.render import index_info
+
+    try:
+        data = index_info(_settings(index_dir=index_dir, chroma_url=chroma_url))
+    except AssistantError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"index: {data['index_dir']}  version: {data['version']}  last ingest: {data['last_ingest']}")
+    typer.echo(f"{data['documents']} documents, {data['chunks']} chunks, embedder: {data['embedding_model']}")
+    for doc in data["items"]:
+        typer.echo(f"  {doc['chunks']:>5}  {doc['language']}  {doc['date']:<10}  {doc['title']}  ({doc['path']})")
+
+
+def _read_history(path: Path | None) -> list[dict[str, str]]:
+    if path is None:
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BadFilter(f"Cannot read the history file {path}: {exc}") from None
+    if not isinstance(data, list) or not all(isinstance(t, dict) and "role" in t and "content" in t for t in data):
+        raise BadFilter(f"{path} must hold a JSON list of {{\"role\": ..., \"content\": ...}} objects.")
+    return data
+
+
+def _parse_where(items: list[str]) -> dict[str, str]:
+    keys = {"language", "source", "date_from", "date_to"}
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or key.strip() not in keys or not value.strip():
+            raise BadFilter(f"Bad --where {item!r}: use one of {', '.join(sorted(keys))} as key=value.")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        app(args=argv if argv is not None else sys.argv[1:], standalone_mode=True)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
