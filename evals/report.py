@@ -235,7 +235,8 @@ def compare_reports(old: Mapping, new: Mapping) -> Comparison:
 def _delta(a: float | None, b: float | None, metric: str) -> str:
     if a is None or b is None:
         return "–"
-    return ("+" if b - a >= 0 else "") + fmt(float(b - a), metric)
+    diff = b - a
+    return ("+" if diff >= 0 else "") + fmt(diff if isinstance(diff, int) else float(diff), metric)
 
 
 def render_comparison(cmp: Comparison, new_questions: Mapping[str, Mapping] | None = None) -> str:

@@ -141,6 +141,7 @@ def test_quote_split_across_chunks() -> None:
     assert quote_matches(QUOTE, first)            # 10 of 13 words in one run
     assert not quote_matches(QUOTE, tail)         # only 4 of 13 words
     assert not quote_matches("calculable capacitor", "capacitor")  # short quotes need containment
+    assert not quote_matches("quantum Hall resistance", "the Hall resistance")
 
 
 @dataclass
@@ -252,8 +253,10 @@ def test_compare_reports() -> None:
         qs = [{"id": i, "question": i, "correct": c, "abstained": abstained[i]} for i, c in correct.items()]
         return {"questions": qs, "overall": {"answer_accuracy": acc}}
 
-    old = rep({"q1": True, "q2": False, "q3": True}, {"q1": False, "q2": True, "q3": False}, 0.67)
-    new = rep({"q1": False, "q2": True, "q4": True}, {"q1": True, "q2": False, "q4": False}, 0.5)
+    old = rep({"q1": True, "q2": False, "q3": True, "q5": True},
+              {"q1": False, "q2": True, "q3": False, "q5": False}, 0.67)
+    new = rep({"q1": False, "q2": True, "q4": True, "q5": True},
+              {"q1": True, "q2": False, "q4": False, "q5": False}, 0.5)
     cmp = compare_reports(old, new)
     assert cmp.newly_correct == ["q2"] and cmp.newly_incorrect == ["q1"]
     assert cmp.abstention_flips == [("q1", False, True), ("q2", True, False)]
@@ -270,3 +273,21 @@ def test_check_floors() -> None:
     assert check_floors(overall, {"false_abstention_rate": 0.3}) == []
     assert check_floors(overall, {"answer_accuracy": {"max": 0.5}})
     assert check_floors(overall, {"hit_at_5": 0.5}) and check_floors(overall, {"bogus": 1})
+
+
+def test_cli_with_fake_bot(tmp_path: Path, monkeypatch, capsys) -> None:
+    import evals.__main__ as cli
+
+    table = {"secondment allowance": FakeAnswer(QUOTE, citations=[Cit(text=QUOTE)], stamp=FakeStamp())}
+    monkeypatch.setattr(cli, "build_bot", lambda corpus, index_dir: cli.BotSetup(FakeBot(table), None, tmp_path))
+    floors = tmp_path / "floors.json"
+    floors.write_text(json.dumps({"answer_accuracy": 0.5}))
+    args = ["--category", "secondment-terms", "--out", str(tmp_path / "out"), "--floors", str(floors), "--quiet"]
+    assert cli.main(args) == 1                       # 1 of 9 correct: below the floor
+    out = capsys.readouterr().out
+    assert "answer accuracy | 0.111" in out and "FLOOR: answer_accuracy" in out
+    report = json.loads((tmp_path / "out" / "latest.json").read_text())
+    assert report["stamp"]["answerer"] == "extractive" and report["overall"]["n"] == 9
+    floors.write_text(json.dumps({"answer_accuracy": 0.1}))
+    assert cli.main(args) == 0
+    assert cli.main(["--compare", str(tmp_path / "out" / "latest.json"), str(tmp_path / "out" / "latest.json")]) == 0
