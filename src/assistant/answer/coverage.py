@@ -36,7 +36,16 @@ class Profile:
         if token in self.lemmas or stem(token) in self.stems:
             return True
         bare = token[:-1] if token.endswith("s") else token
-        return bare in self.acronyms or (len(token) >= 6 and any(w.startswith(token) for w in self.lemmas))
+        if bare in self.acronyms:
+            return True
+        root = _root(stem(token))
+        return len(root) >= 4 and any(s.startswith(root) or root.startswith(_root(s)) and len(_root(s)) >= 4
+                                      for s in self.stems)
+
+
+def _root(stemmed: str) -> str:
+    """Derivational root: 'appli' (apply) and 'applic' (application) share 'appl'."""
+    return stemmed.rstrip("yie")
 
 
 class TermMatcher:

@@ -17,7 +17,7 @@ from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
 from assistant.retrieve.query import Question, Term
 from assistant.settings import Settings
-from assistant.text import EMAIL_RE, YEAR_RE
+from assistant.text import EMAIL_RE, YEAR_RE, content_lemmas
 
 NEED_PATTERNS = {
     "email": EMAIL_RE,
@@ -70,11 +70,20 @@ class ExtractiveAnswerer:
         base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
         if best_dense < self.settings.min_relevance:
             return _abstain(base, "off_topic")
-        primary = next((s for s in scored if s.has_need), None) if q.need else scored[0]
+        primary = self._primary(q, scored)
         if primary is None:
             return _abstain(base, "missing_need")
         blocks = self._select(q, ev, scored, primary)
         return self._check(q, ev, scored, blocks, base, context_terms)
+
+    def _primary(self, q: Question, scored: list[Scored]) -> Scored | None:
+        """Best unit to lead with: never a bare heading; with the asked-for e-mail/number/date if any."""
+        if q.need:
+            hard = q.hard_terms
+            return next((s for s in scored if s.has_need and weighted(s.cover, hard) >= 0.75), None)
+        if q.wants_list:
+            return scored[0]
+        return next((s for s in scored if s.unit.kind != "heading"), scored[0])
 
     # --- scoring -------------------------------------------------------------
     def _score(self, q: Question, ev: Evidence) -> list[Scored]:
@@ -86,7 +95,7 @@ class ExtractiveAnswerer:
             has_need = bool(q.need and NEED_PATTERNS[q.need].search(unit.text))
             score = 0.45 * weighted(text_cover, q.terms) + 0.15 * weighted(cover, q.terms) + 0.4 * float(d)
             score += 0.05 / ev.passage_rank.get((unit.doc_id, unit.index), 10)
-            score += 0.2 * has_need + 0.08 * _dated_bonus(q, unit)
+            score += 0.2 * has_need + 0.08 * _dated_bonus(q, unit) + 0.1 * _phrase_bonus(q, unit)
             if unit.kind == "heading" and not (q.wants_list and unit.text.endswith(":")):
                 score *= 0.5
             out.append(Scored(unit, score, float(d), cover, has_need))
@@ -128,18 +137,20 @@ class ExtractiveAnswerer:
     def _check(self, q: Question, ev: Evidence, scored: list[Scored], blocks: list[Block],
                base: Draft, context_terms: tuple[Term, ...]) -> Draft:
         by_unit = {(s.unit.doc_id, s.unit.index): s for s in scored}
+        terms = q.hard_terms
         cover = _merge([by_unit[(u.doc_id, u.index)].cover for u in _units(blocks) if (u.doc_id, u.index) in by_unit])
-        missing = [t for t in q.terms if cover.get(t.lemma, 0.0) < 0.5]
-        if missing:
-            extra = self._fill(missing, scored, blocks)
-            if extra is not None:
-                blocks = [*blocks, Block("sentences", (extra.unit,))]
-                cover = _merge([cover, extra.cover])
-                missing = [t for t in q.terms if cover.get(t.lemma, 0.0) < 0.5]
+        missing = [t for t in terms if cover.get(t.lemma, 0.0) < 0.5]
+        for _ in range(2):
+            extra = self._fill(missing, scored, blocks) if missing else None
+            if extra is None:
+                break
+            blocks = [*blocks, Block("sentences", (extra.unit,))]
+            cover = _merge([cover, extra.cover])
+            missing = [t for t in terms if cover.get(t.lemma, 0.0) < 0.5]
         base.blocks = blocks
-        base.coverage = weighted(cover, q.terms)
+        base.coverage = weighted(cover, terms)
         if missing or base.coverage < 0.75:
-            base.missing = [t.word for t in (missing or q.terms)]
+            base.missing = [t.word for t in (missing or terms)]
             return _abstain(base, "missing_terms")
         if context_terms and not self._context_ok(context_terms, blocks, ev):
             return _abstain(base, "missing_terms")
@@ -152,7 +163,7 @@ class ExtractiveAnswerer:
         for s in scored[:12]:
             if (s.unit.doc_id, s.unit.index) in have or s.score < 0.6 * top or s.unit.kind == "heading":
                 continue
-            if all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in missing):
+            if any(s.cover.get(t.lemma, 0.0) >= 0.5 for t in missing):
                 return s
         return None
 
@@ -187,6 +198,16 @@ def _dated_bonus(q: Question, unit: Unit) -> float:
     if years & asked:
         return 1.0
     return 1.0 if q.present and (PRESENT_RE.search(unit.text) or years) else 0.0
+
+
+def _phrase_bonus(q: Question, unit: Unit) -> float:
+    """Question terms that stand side by side in the unit too ('Department Director')."""
+    lemmas = [t.lemma for t in q.terms]
+    pairs = {(a, b) for a, b in zip(lemmas, lemmas[1:], strict=False)}
+    if not pairs:
+        return 0.0
+    seen = content_lemmas(unit.text)
+    return 1.0 if pairs & set(zip(seen, seen[1:], strict=False)) else 0.0
 
 
 def _near_duplicate(a: str, b: str) -> bool:

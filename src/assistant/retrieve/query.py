@@ -17,7 +17,8 @@ META_WORDS = frozenset(
     """info information detail details thing things way kind type exactly actually document documents
     page say says mention mentioned according state states stated regarding concerning anything
     something possible question answer bit lot some more exist exists available currently
-    find know tell show mean means involve involved involves""".split()
+    find know tell show mean means involve involved involves step steps procedure process
+    étape étapes démarche démarches procédure""".split()
 )
 PRESENT_RE = re.compile(r"\b(currently|right now|now|at present|at the moment|nowadays|today|actuellement|en ce moment)\b", re.I)
 NEEDS: list[tuple[str, re.Pattern[str]]] = [
@@ -55,10 +56,16 @@ class Question:
     wants_list: bool
     present: bool
     terms: tuple[Term, ...]
+    soft: tuple[str, ...] = ()  # class nouns of a list question ('which organizations'): the answer's type
 
     @property
     def lemmas(self) -> list[str]:
         return [t.lemma for t in self.terms]
+
+    @property
+    def hard_terms(self) -> tuple[Term, ...]:
+        """Terms the quoted evidence must cover."""
+        return tuple(t for t in self.terms if t.lemma not in self.soft)
 
 
 def analyse(text: str, vocab: set[str], idf: callable, today: date | None = None) -> Question:  # type: ignore[valid-type]
@@ -67,16 +74,23 @@ def analyse(text: str, vocab: set[str], idf: callable, today: date | None = None
     resolved = _resolve_relative_years(text, today or date.today())
     need = next((name for name, rx in NEEDS if rx.search(resolved)), None)
     terms = _terms(PRESENT_RE.sub(" ", resolved), lang, vocab, idf, need)
-    plural = any(t.word.lower().endswith("s") and t.lemma != fold(t.word) for t in terms)
+    plural = [t for t in terms if _is_plural(t)]
+    wants_list = bool(LIST_RE.search(text)) or (bool(WH_RE.search(text)) and bool(plural))
+    soft = tuple(t.lemma for t in plural) if wants_list else ()
     return Question(
         text=text,
         lang=lang,
         need=need,
         wants_steps=bool(STEPS_RE.search(text)) or bool(HOW_I_RE.search(text)),
-        wants_list=bool(LIST_RE.search(text)) or (bool(WH_RE.search(text)) and plural),
+        wants_list=wants_list,
         present=bool(PRESENT_RE.search(text)),
         terms=terms,
+        soft=soft,
     )
+
+
+def _is_plural(term: Term) -> bool:
+    return term.word.lower().endswith("s") and term.lemma != fold(term.word)
 
 
 def _has_french_cue(text: str) -> bool:

@@ -1,0 +1,92 @@
+"""Cleaning and chunking are pure functions: invariants on real pages plus property tests."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.types import Document
+from ingest.chunk import chunk_document, make_splitter
+from ingest.clean import clean_text
+from ingest.load import split_front_matter
+from tests.conftest import CORPUS
+
+
+def _page(name: str) -> str:
+    return split_front_matter((CORPUS / name).read_text(encoding="utf-8"))[1]
+
+
+def test_web_boilerplate_is_removed_and_headings_kept() -> None:
+    cleaned = clean_text(_page("bipm-secondments-physical-metrology.txt"))
+    assert "Poids et" not in cleaned.text  # the logo broken over four lines
+    assert "©" not in cleaned.text
+    assert "▪" not in cleaned.text
+    headings = [s.heading for s in cleaned.sections]
+    assert "How to apply" in headings
+    assert "Terms and conditions" in headings
+
+
+def test_navigation_and_orphan_tagline_are_removed() -> None:
+    cleaned = clean_text(_page("bipm-liaison-work.txt"))
+    assert "Site map" not in cleaned.text
+    assert "Search facility" not in cleaned.text
+    assert not cleaned.text.startswith("–")
+    assert "•" not in cleaned.text
+
+
+def test_acronym_lines_merge_with_their_expansion() -> None:
+    text = clean_text("Links:\n\n  • ILAC\n  • International Laboratory Accreditation Cooperation\n  • IFCC\n  • WHO\n").text
+    assert "- ILAC (International Laboratory Accreditation Cooperation)" in text
+    assert "- IFCC\n- WHO" in text  # two acronyms in a row stay two items
+
+
+def test_sections_point_at_their_headings() -> None:
+    cleaned = clean_text(_page("bipm-liaison-work.txt"))
+    for section in cleaned.sections:
+        assert cleaned.text[section.start :].startswith(section.heading)
+        assert section.start < section.end <= len(cleaned.text)
+
+
+def _doc(text: str) -> Document:
+    cleaned = clean_text(text)
+    return Document("d1", "src", "Title", cleaned.text, cleaned.sections)
+
+
+def test_chunks_record_exact_offsets_and_sections() -> None:
+    doc = _doc(_page("bipm-secondments-physical-metrology.txt"))
+    chunks = chunk_document(doc, make_splitter(300, 50))
+    assert len(chunks) > 5
+    for chunk in chunks:
+        assert doc.text[chunk.start : chunk.end] == chunk.text
+        assert chunk.section == doc.section_at(chunk.start)
+    assert len({c.id for c in chunks}) == len(chunks)
+
+
+def test_chunk_ids_are_stable_content_hashes() -> None:
+    doc = _doc(_page("bipm-liaison-work.txt"))
+    first = [c.id for c in chunk_document(doc, make_splitter(500, 50))]
+    again = [c.id for c in chunk_document(doc, make_splitter(500, 50))]
+    assert first == again
+
+
+paragraphs = st.lists(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=300),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(paragraphs, st.integers(min_value=100, max_value=600))
+def test_chunking_any_text_keeps_offsets_exact(parts: list[str], size: int) -> None:
+    doc = _doc("\n\n".join(parts))
+    for chunk in chunk_document(doc, make_splitter(size, size // 5)):
+        assert doc.text[chunk.start : chunk.end] == chunk.text
+        assert chunk.text.strip()
+
+
+@settings(max_examples=60, deadline=None)
+@given(paragraphs)
+def test_cleaning_is_idempotent_on_its_own_output(parts: list[str]) -> None:
+    once = clean_text("\n\n".join(parts)).text
+    assert clean_text(once).text == once

@@ -1,0 +1,69 @@
+"""The CLI through typer's runner: JSON shape, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.interfaces.cli import app
+
+runner = CliRunner()
+
+
+def test_help_lists_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for name in ("ingest", "ask", "serve", "info"):
+        assert name in result.output
+
+
+def test_missing_index_is_one_line_and_exit_1(tmp_path) -> None:
+    result = runner.invoke(app, ["ask", "hello?", "--index-dir", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert "assistant ingest" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_where_is_a_usage_error(tmp_path) -> None:
+    result = runner.invoke(app, ["ask", "hello?", "--where", "colour=blue", "--index-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "--where" in result.output
+
+
+@pytest.mark.slow
+def test_ask_json_has_the_documented_shape(built_index) -> None:
+    result = runner.invoke(app, ["ask", "Will I be paid?", "--json", "--index-dir", str(built_index)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output[result.output.index("{"):])
+    assert set(data) >= {"answer", "abstained", "citations", "support", "support_score", "stamp"}
+    assert data["abstained"] is False
+    first = data["citations"][0]
+    assert set(first) >= {"n", "title", "source", "text", "quote", "score"}
+
+
+@pytest.mark.slow
+def test_ask_with_history_file(built_index, tmp_path) -> None:
+    history = tmp_path / "h.json"
+    history.write_text(json.dumps([{"role": "user", "content": "Who is the Department Director?"}]))
+    result = runner.invoke(
+        app, ["ask", "What is his email address?", "--json", "--history", str(history), "--index-dir", str(built_index)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "@" in json.loads(result.output[result.output.index("{"):])["answer"]
+
+
+@pytest.mark.slow
+def test_empty_question_exit_1(built_index) -> None:
+    result = runner.invoke(app, ["ask", "  ", "--index-dir", str(built_index)])
+    assert result.exit_code == 1
+    assert "empty" in result.output
+
+
+@pytest.mark.slow
+def test_info_lists_documents(built_index) -> None:
+    result = runner.invoke(app, ["info", "--json", "--index-dir", str(built_index)])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["documents"] == 2 and data["chunks"] > 10
