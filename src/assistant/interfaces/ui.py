@@ -1,0 +1,379 @@
+"""The chat UI: a Gradio Blocks app mounted on the FastAPI app of the HTTP API, served by uvicorn.
+
+Every piece of user or document text is HTML-escaped here before it reaches a Gradio component:
+the Chatbot renders HTML from messages (render_markdown=False only turns Markdown off), so escaping
+is what keeps `<script>`, `<img onerror>` and `javascript:` links inert.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from assistant.errors import AssistantError, IndexNotFound
+from assistant.interfaces.feedback import FeedbackLog
+from assistant.interfaces.http import (
+    Service,
+    answer_with_sources,
+    clean_input,
+    create_api,
+    word_pieces,
+)
+from assistant.settings import Settings
+from assistant.types import Answer, Citation
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from assistant.assistant import Assistant
+    from assistant.index.embedder import Embedder
+
+TITLE = "BIPM Assistant"
+EXAMPLES = (
+    "How do I apply for a secondment?",
+    "Will I be paid during a secondment?",
+    "Are there secondment openings this year?",
+    "Which organizations does the BIPM have memoranda of understanding with?",
+)
+LANGUAGES = ["any", "en", "fr"]
+# Gradio runs at most this many answers at once; the rest wait in its queue. Two matches two cores:
+# answering is CPU-bound, so more parallel answers only make each one slower.
+CONCURRENCY = 2
+STREAM_SECONDS = 0.4  # the whole answer appears over at most this long
+CSS = """
+.header h1 { margin: 0.2em 0 0.1em; font-size: 1.6em; }
+.header p { margin: 0 0 0.4em; color: var(--body-text-color-subdued); }
+#chat .answer, #chat .question { white-space: pre-wrap; }
+#chat .thinking { color: var(--body-text-color-subdued); font-style: italic; }
+.badge-row { margin-top: 0.5em; }
+.support { display: inline-block; padding: 0.1em 0.6em; border-radius: 999px; font-size: 0.85em;
+           font-weight: 600; border: 1px solid transparent; }
+.support.supported { background: #e3f4e8; color: #1d6b35; border-color: #a9d9b8; }
+.support.partial { background: #fff4dc; color: #8a5a00; border-color: #f0d08a; }
+.support.abstained { background: #eef0f3; color: #4a5260; border-color: #cfd4dc; }
+details.sources { margin-top: 0.6em; border: 1px solid var(--border-color-primary); border-radius: 6px;
+                  padding: 0.3em 0.7em; }
+details.sources summary { cursor: pointer; font-weight: 600; }
+.sources .citation { margin: 0.5em 0 0.9em; }
+.sources .cite-head .n { color: var(--color-accent); font-weight: 700; }
+.sources .cite-src, .sources .cite-meta { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.sources .cite-meta .k { font-variant: small-caps; }
+.sources blockquote.passage { margin: 0.3em 0 0; padding: 0.4em 0.7em; border-left: 3px solid #c9ced6;
+           white-space: pre-wrap; font-size: 0.92em; }
+.sources mark { background: #ffe58a; color: inherit; padding: 0 0.1em; }
+.error { color: #9b1c1c; }
+.error code, .sources code, #index-info code { font-size: 0.9em; }
+table.timings td, table.docs td, table.docs th { padding: 0.15em 0.5em; font-size: 0.85em; text-align: left; }
+.note { font-size: 0.9em; }
+"""
+History = list[dict[str, Any]]
+# System fonts only: the default theme fetches Google Fonts, which an offline server cannot reach.
+THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
+                          font_mono=["ui-monospace", "monospace"])
+
+
+# --- escaping ------------------------------------------------------------------
+def esc(text: object) -> str:
+    """``text`` without control characters, HTML-escaped (quotes too, so it is safe in attributes)."""
+    return html.escape(clean_input(str(text)), quote=True)
+
+
+def _code_spans(escaped: str) -> str:
+    """Show `backticked` commands of error messages as code (input is already escaped)."""
+    return re.sub(r"`([^`<>]+)`", r"<code>\1</code>", escaped)
+
+
+def _link(source: str) -> str:
+    """A link for web sources, plain code text for anything else (never a javascript: URL)."""
+    if re.match(r"https?://[^\s\"'<>]+$", source):
+        return f'<a href="{esc(source)}" target="_blank" rel="noopener noreferrer">{esc(source)}</a>'
+    return f"<code>{esc(source)}</code>"
+
+
+# --- rendering -----------------------------------------------------------------
+def badge(answer: Answer) -> str:
+    label = {"supported": "supported", "partial": "partly supported", "abstained": "not in the documents"}
+    return (f'<span class="support {esc(answer.support)}" title="support score">'
+            f"{esc(label.get(answer.support, answer.support))} · {answer.support_score:.2f}</span>")
+
+
+def answer_html(text: str, answer: Answer | None = None) -> str:
+    """The (possibly partial) answer text, escaped; once complete, its support badge and sources."""
+    body = f'<div class="answer">{esc(text)}</div>'
+    if answer is None:
+        return body
+    return body + f'<div class="badge-row">{badge(answer)}</div>' + sources_html(answer)
+
+
+def highlighted(c: Citation) -> str:
+    """The cited passage with the quoted span marked."""
+    i = c.text.find(c.quote) if c.quote else -1
+    if i < 0:
+        return f"{esc(c.text)}<br><mark>{esc(c.quote)}</mark>" if c.quote else esc(c.text)
+    before, after = c.text[:i], c.text[i + len(c.quote):]
+    return f"{esc(before)}<mark>{esc(c.quote)}</mark>{esc(after)}"
+
+
+def citation_html(c: Citation) -> str:
+    facts = [("section", c.section), ("date", c.date), ("page", str(c.page) if c.page else "")]
+    meta = " · ".join(f'<span class="k">{k}</span> {esc(v)}' for k, v in facts if v)
+    return (
+        f'<div class="citation" id="cite-{c.n}"><div class="cite-head"><span class="n">[{c.n}]</span> '
+        f'<b>{esc(c.title)}</b></div><div class="cite-src">{_link(c.source)}</div>'
+        f'<div class="cite-meta">{meta}</div><blockquote class="passage">{highlighted(c)}</blockquote></div>'
+    )
+
+
+def sources_html(answer: Answer) -> str:
+    """A collapsible block with the answer's sources (closed until clicked)."""
+    if not answer.citations:
+        return ""
+    title = "Closest passages" if answer.abstained else "Sources"
+    body = "".join(citation_html(c) for c in answer.citations)
+    return (f'<details class="sources"><summary>{title} ({len(answer.citations)})</summary>'
+            f"{body}</details>")
+
+
+def error_html(exc: AssistantError) -> str:
+    return f'<div class="error">⚠ {_code_spans(esc(str(exc)))}</div>'
+
+
+def timings_html(answer: Answer | None) -> str:
+    if answer is None or not answer.timings:
+        return ""
+    rows = "".join(f"<tr><td>{esc(k)}</td><td>{v:,.0f} ms</td></tr>" for k, v in answer.timings.items())
+    return f'<table class="timings">{rows}</table>'
+
+
+def index_html(service: Service) -> str:
+    """The Index accordion: documents, chunks, version, last ingest, one row per document."""
+    try:
+        data = service.info()
+    except AssistantError as exc:
+        return error_html(exc)
+    head = (f"<p><b>{data['documents']}</b> documents · <b>{data['chunks']}</b> chunks · version "
+            f"<code>{esc(data['version'])}</code><br>last ingest {esc(data['last_ingest'])} · "
+            f"{esc(data['embedding_model'])}</p>")
+    rows = "".join(
+        f"<tr><td>{esc(d['title'])}<br><code>{esc(d['path'] or d['source'])}</code></td>"
+        f"<td>{esc(d['language'])}</td><td>{esc(d['date'])}</td><td>{d['chunks']}</td></tr>"
+        for d in data["items"]
+    )
+    return head + f'<table class="docs"><tr><th>document</th><th>lang</th><th>date</th><th>chunks</th></tr>{rows}</table>'
+
+
+# --- chat logic ----------------------------------------------------------------
+def _history(turns: History) -> list[dict[str, str]]:
+    """Plain-text history for `Assistant.ask`: answered turns only, never the HTML shown."""
+    out: list[dict[str, str]] = []
+    for t in turns:
+        if t.get("answer"):
+            out += [{"role": "user", "content": t["question"]},
+                    {"role": "assistant", "content": t["answer"]["answer"]}]
+    return out
+
+
+def _filters(language: str | None, source: str | None) -> dict[str, str]:
+    out = {}
+    if language and language != "any":
+        out["language"] = language
+    if source and source.strip():
+        out["source"] = clean_input(source.strip())
+    return out
+
+
+def _stream(chat: list, text: str, answer: Answer) -> Iterator[list]:
+    """Reveal the answer a few words at a time (a fresh list each time), then settle it with its badge."""
+    pieces = list(word_pieces(text))
+    pause = min(0.03, STREAM_SECONDS / max(len(pieces), 1))
+    shown = ""
+    for piece in pieces[:-1]:
+        shown += piece
+        yield [*chat[:-1], {"role": "assistant", "content": answer_html(shown)}]
+        time.sleep(pause)
+    yield [*chat[:-1], {"role": "assistant", "content": answer_html(text, answer)}]
+
+
+class ChatHandlers:
+    """The event handlers of the Blocks app, bound to one `Service` and feedback file."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.feedback = FeedbackLog(service.settings.feedback_file)
+
+    def respond(self, message: str | None, chat: list | None, turns: History | None, language: str | None,
+                source: str | None) -> Iterator[tuple]:
+        """Ask, then stream the answer into the chat; outputs: box, chat, turns, json, plain, timings."""
+        chat, turns = list(chat or []), list(turns or [])
+        question = clean_input(message or "")
+        chat += [{"role": "user", "content": f'<div class="question">{esc(question)}</div>'},
+                 {"role": "assistant", "content": '<div class="thinking">Searching the documents…</div>'}]
+        yield "", chat, turns, None, "", ""
+        try:
+            answer = self.service.ask(question, _history(turns), _filters(language, source))
+        except AssistantError as exc:
+            chat[-1] = {"role": "assistant", "content": error_html(exc)}
+            yield "", chat, [*turns, {"question": question, "error": str(exc)}], {"error": str(exc)}, "", ""
+            return
+        data = answer.to_dict()
+        turns = [*turns, {"question": question, "answer": data}]
+        for shown in _stream(chat, answer.text, answer):
+            yield gr.skip(), shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        yield "", shown, turns, data, answer_with_sources(answer), timings_html(answer)
+
+    def vote(self, like: gr.LikeData, chat: list | None, turns: History | None) -> tuple[str, str]:
+        """Store a thumbs up/down on the turn whose bubble was clicked; outputs: vote id, note."""
+        turn = _turn_of(like.index, chat or [], turns or [])
+        if turn is None or not turn.get("answer"):
+            return "", '<span class="note">Only answers can be rated.</span>'
+        rating = "up" if like.liked is True or like.liked == "Like" else "down"
+        try:
+            vote_id = self.feedback.vote(rating, turn["question"], turn["answer"])
+        except AssistantError as exc:
+            return "", error_html(exc)
+        return vote_id, f'<span class="note">Thanks, feedback saved ({"helpful" if rating == "up" else "not helpful"}). You can add a comment.</span>'
+
+    def comment(self, text: str | None, vote_id: str | None) -> tuple[str, str]:
+        """Attach the comment to the last vote; outputs: comment box, note."""
+        text = clean_input(text or "").strip()[:2000]
+        if not vote_id:
+            return text, '<span class="note">Rate an answer with a thumb first, then add your comment.</span>'
+        if not text:
+            return "", '<span class="note">The comment is empty.</span>'
+        try:
+            self.feedback.comment(vote_id, text)
+        except AssistantError as exc:
+            return text, error_html(exc)
+        return "", '<span class="note">Comment saved, thank you.</span>'
+
+
+def _turn_of(index: Any, chat: list, turns: History) -> dict[str, Any] | None:
+    """The turn a chat message belongs to: each turn starts with exactly one user message."""
+    i = index[0] if isinstance(index, list | tuple) else index
+    if not isinstance(i, int) or not 0 <= i < len(chat):
+        return None
+    users = sum(1 for m in chat[: i + 1] if _role(m) == "user")
+    return turns[users - 1] if 0 < users <= len(turns) else None
+
+
+def _role(message: Any) -> str | None:
+    return message.get("role") if isinstance(message, dict) else getattr(message, "role", None)
+
+
+# --- layout --------------------------------------------------------------------
+COPY_JS = """(text) => {
+  if (!text) return [];
+  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text); return []; }
+  const area = document.createElement('textarea'); area.value = text; document.body.appendChild(area);
+  area.select(); document.execCommand('copy'); area.remove(); return [];
+}"""
+
+
+def build_blocks(service: Service) -> gr.Blocks:
+    """The chat page: conversation, sources, support badge, filters, feedback, index facts."""
+    handlers = ChatHandlers(service)
+    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=False) as blocks:
+        gr.HTML(f'<div class="header"><h1>{TITLE}</h1><p>Answers questions about BIPM documents '
+                "(secondments, liaison work, …) with the passages they come from. It says so when "
+                "the documents do not answer.</p></div>")
+        turns, vote_id = gr.State([]), gr.State("")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chat, box, ask, copy, clear = _chat_column()
+            with gr.Column(scale=1, min_width=280):
+                language, source, show_timings, timings, comment, send, note, info, refresh = _side_column(service)
+        answer_json = gr.JSON(visible=False, label="answer")
+        plain = gr.Textbox(visible=False, label="plain answer")
+        outputs = [box, chat, turns, answer_json, plain, timings]
+        inputs = [box, chat, turns, language, source]
+        gr.on([box.submit, ask.click], handlers.respond, inputs, outputs, api_name="ask")
+        chat.example_select(_pick_example, None, box, api_name=False).then(
+            handlers.respond, inputs, outputs, api_name=False)
+        chat.like(handlers.vote, [chat, turns], [vote_id, note], api_name=False, concurrency_limit=None)
+        send.click(handlers.comment, [comment, vote_id], [comment, note], api_name=False, concurrency_limit=None)
+        show_timings.change(lambda on: gr.update(visible=on), show_timings, timings, api_name=False, concurrency_limit=None)
+        copy.click(None, [plain], None, js=COPY_JS, api_name=False)
+        for event in (clear.click, chat.clear):
+            event(_reset, None, [chat, turns, answer_json, plain, timings, vote_id, note], api_name=False, concurrency_limit=None)
+        refresh.click(lambda: index_html(service), None, info, api_name=False, concurrency_limit=None)
+        blocks.load(lambda: index_html(service), None, info, api_name=False, concurrency_limit=None)
+    return blocks.queue(default_concurrency_limit=CONCURRENCY, max_size=256)
+
+
+def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button, gr.Button]:
+    chat = gr.Chatbot(
+        label="Conversation", elem_id="chat", height=560, render_markdown=False, sanitize_html=True,
+        latex_delimiters=[], buttons=[], feedback_options=("Like", "Dislike"), layout="panel",
+        examples=[{"text": q} for q in EXAMPLES], allow_tags=False,
+        placeholder="<b>Ask about BIPM secondments and liaison work.</b><br>Every answer cites its sources.",
+    )
+    with gr.Row():
+        box = gr.Textbox(placeholder="Ask a question about the BIPM documents…", show_label=False,
+                         lines=1, max_lines=6, scale=6, autofocus=True, elem_id="question", max_length=4000)
+        ask = gr.Button("Ask", variant="primary", scale=1, min_width=80)
+    with gr.Row():
+        copy = gr.Button("Copy last answer", size="sm", elem_id="copy-answer")
+        clear = gr.Button("Clear chat", size="sm", elem_id="clear-chat")
+    return chat, box, ask, copy, clear
+
+
+def _side_column(service: Service) -> tuple:
+    with gr.Accordion("Filters", open=False):
+        language = gr.Dropdown(LANGUAGES, value="any", label="Language of the documents")
+        source = gr.Textbox("", label="Only sources matching (glob)", placeholder="e.g. corpus/*secondment*")
+    show_timings = gr.Checkbox(label="Show timings", value=False)
+    timings = gr.HTML(elem_id="timings", visible=False)
+    with gr.Accordion("Feedback", open=True):
+        gr.HTML('<span class="note">Rate an answer with the thumbs under it, then add a comment here '
+                "if you like.</span>")
+        comment = gr.Textbox(label="Comment (optional)", lines=2, max_lines=6, max_length=2000, elem_id="comment")
+        send = gr.Button("Send comment", size="sm")
+        note = gr.HTML(elem_id="feedback-note")
+    with gr.Accordion("Index", open=False, elem_id="index"):
+        info = gr.HTML(elem_id="index-info")
+        refresh = gr.Button("Refresh", size="sm")
+    return language, source, show_timings, timings, comment, send, note, info, refresh
+
+
+def _pick_example(selected: gr.SelectData) -> str:
+    value = selected.value
+    return value.get("text", "") if isinstance(value, dict) else str(value)
+
+
+def _reset() -> tuple:
+    return [], [], None, "", "", "", ""
+
+
+# --- serving -------------------------------------------------------------------
+def build_app(settings: Settings, assistant: Assistant | None = None,
+              embedder: Embedder | None = None) -> FastAPI:
+    """The FastAPI app serving the API routes and, at /, the Gradio chat."""
+    service = Service(settings, assistant, embedder)
+    api = create_api(service)
+    auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
+    return gr.mount_gradio_app(
+        api, build_blocks(service), path="/", auth=auth, ssr_mode=False, footer_links=["api"],
+        run_history=False, css=CSS, theme=THEME, auth_message=f"{TITLE}: please log in.",
+        server_name=settings.host, server_port=settings.port,
+    )
+
+
+def launch(settings: Settings) -> None:
+    """Serve the chat UI and the HTTP API on settings.host:settings.port until interrupted."""
+    import uvicorn
+
+    app = build_app(settings)
+    service: Service = app.state.assistant_service
+    try:
+        service.get()  # load the model now rather than on the first question
+    except IndexNotFound as exc:
+        print(f"warning: {exc}\nThe chat starts anyway and answers once the index exists.")
+    except AssistantError as exc:
+        print(f"warning: {exc}\nThe chat starts anyway; questions will retry.")
+    print(f"{TITLE}: http://{settings.host}:{settings.port}/  (API docs at /docs)")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
