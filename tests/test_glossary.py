@@ -1,0 +1,171 @@
+"""The French→English glossary used for query translation: well formed, and reachable through simplemma lemmas."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from importlib.resources import files
+
+import pytest
+import simplemma
+
+from assistant.text import words
+
+HEADER = "fr\ten"
+# Simple inflections under which simplemma maps a form onto an unreduced key ('payées' -> 'payé').
+ENDINGS = ("s", "e", "es", "x")
+
+
+@cache
+def glossary() -> dict[str, list[str]]:
+    """French key -> English equivalents, read straight from the packaged TSV."""
+    lines = (files("assistant.data") / "fr_en.tsv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == HEADER
+    table: dict[str, list[str]] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        columns = line.split("\t")
+        assert len(columns) == 2, f"line {number}: {line!r}"
+        assert columns[0] not in table, f"line {number}: duplicate key {columns[0]!r}"
+        table[columns[0]] = columns[1].split("|")
+    return table
+
+
+def lemma(word: str) -> str:
+    return simplemma.lemmatize(word.lower(), lang="fr")
+
+
+def lemmas(text: str) -> tuple[str, ...]:
+    """Lemma sequence of a French text, tokenized as questions are."""
+    return tuple(lemma(w) for w in words(text))
+
+
+def is_phrase(key: str) -> bool:
+    return words(key) != [key]
+
+
+def test_file_has_many_entries():
+    assert len(glossary()) >= 600
+
+
+def test_keys_are_trimmed_lower_case_nfc():
+    for key in glossary():
+        assert key and key == key.strip() == key.lower(), key
+        assert unicodedata.is_normalized("NFC", key), key
+        assert "  " not in key, key
+
+
+def test_every_entry_has_distinct_non_empty_lower_case_equivalents():
+    for key, english in glossary().items():
+        assert all(e and e == e.strip() == e.lower() for e in english), key
+        assert len(set(english)) == len(english), key
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "détachées",
+        "postulé",
+        "indemnités",
+        "langues",
+        "organisations",
+        "versée",
+        "trouve",
+        "payées",
+        "logés",
+        "fournis",
+        "exigées",
+        "candidatures",
+        "étalons",
+        "horloges",
+        "comités",
+        "laboratoires",
+        "mesures",
+        "salaires",
+        "secondes",
+        "années",
+        "dernière",
+        "prochaine",
+    ],
+)
+def test_inflected_form_lemmatizes_onto_a_key(form: str):
+    assert lemma(form) in glossary(), f"{form} -> {lemma(form)}"
+
+
+@pytest.mark.parametrize(
+    ("key", "first"),
+    [
+        ("détachement", "secondment"),
+        ("personne détachée", "secondee"),
+        ("qui", "who"),
+        ("où", "where"),
+        ("combien", "how many"),
+        ("logement", "accommodation"),
+        ("stage", "internship"),
+        ("indemnité", "allowance"),
+        ("étalon", "standard"),
+        ("seconde intercalaire", "leap second"),
+        ("protocole d'accord", "memorandum of understanding"),
+        ("comité mixte", "joint committee"),
+        ("convention du mètre", "metre convention"),
+        ("état membre", "member state"),
+    ],
+)
+def test_most_common_equivalent_comes_first(key: str, first: str):
+    assert glossary()[key][0] == first
+
+
+@pytest.mark.parametrize(
+    ("key", "also"),
+    [
+        ("offre", "vacancy"),
+        ("combien", "how much"),
+        ("trouver", "located"),
+        ("frais", "costs"),
+        ("condition", "terms"),
+        ("détaché", "secondee"),
+        ("heure", "hour"),
+    ],
+)
+def test_ambiguous_word_keeps_its_other_senses(key: str, also: str):
+    assert also in glossary()[key]
+
+
+def test_single_word_keys_are_simplemma_outputs():
+    """A one-word key is a lemma, or what simplemma returns for a plain inflection of it."""
+    for key in filter(lambda k: not is_phrase(k), glossary()):
+        if lemma(key) == key:
+            continue
+        bare = unicodedata.normalize("NFD", key[-1])[0]
+        stems = (key, key[:-1] + bare)
+        reached = {lemma(stem + end) for stem in stems for end in ENDINGS}
+        assert key in reached, f"no inflection of {key!r} lemmatizes to it"
+
+
+def test_phrases_stay_distinct_once_lemmatized():
+    seen: dict[tuple[str, ...], str] = {}
+    for key in filter(is_phrase, glossary()):
+        normal = lemmas(key)
+        assert len(normal) >= 2, key
+        assert normal not in seen, f"{key!r} and {seen.get(normal)!r} lemmatize alike"
+        seen[normal] = key
+
+
+@pytest.mark.parametrize(
+    ("phrase", "key"),
+    [
+        ("personnes détachées", "personne détachée"),
+        ("États membres", "état membre"),
+        ("protocoles d'accord", "protocole d'accord"),
+        ("se trouvent", "se trouver"),
+        ("comités mixtes", "comité mixte"),
+        ("groupes de travail", "groupe de travail"),
+        ("comparaisons clés", "comparaison clé"),
+        ("organisations internationales", "organisation internationale"),
+        ("horloges atomiques", "horloge atomique"),
+        ("frais de voyage", "frais de voyage"),
+        ("années prochaines", "année prochaine"),
+    ],
+)
+def test_inflected_phrase_lemmatizes_like_its_key(phrase: str, key: str):
+    assert key in glossary()
+    assert lemmas(phrase) == lemmas(key)
