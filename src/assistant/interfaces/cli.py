@@ -156,6 +156,33 @@ def info(
         typer.echo(f"  {doc['chunks']:>5}  {doc['language']}  {doc['date']:<10}  {doc['title']}  ({doc['path']})")
 
 
+@app.command("feedback-export")
+def feedback_export(
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: standard output).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    index_dir: IndexDir = None,
+) -> None:
+    """Export the thumbs up/down and comments given in the chat UI (env ASSISTANT_FEEDBACK_PATH).
+
+    Example: assistant feedback-export --format csv --out feedback.csv
+    """
+    from assistant.interfaces.feedback import FeedbackLog, export
+
+    if fmt not in ("jsonl", "csv"):
+        raise _fail(f"Bad --format {fmt!r}: use jsonl or csv.", 2)
+    try:
+        log = FeedbackLog(_settings(index_dir=index_dir).feedback_file)
+        text = export(log, fmt)  # type: ignore[arg-type]
+        if out is not None:
+            out.write_text(text, encoding="utf-8")
+    except (AssistantError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        typer.echo(f"{len(log.votes())} votes written to {out}", err=True)
+
+
 def _read_history(path: Path | None) -> list[dict[str, str]]:
     if path is None:
         return []

@@ -83,7 +83,10 @@ class Service:
 
     def ask(self, question: str, history: list[dict[str, str]] | None = None,
             filters: dict[str, str] | None = None) -> Answer:
-        return self.get().ask(clean_input(question), history=history, filters=filters or None)
+        """`Assistant.ask` on text that the tokenizer and the JSON encoder can take."""
+        turns = [{**t, "content": clean_input(t["content"])} for t in history or []]
+        flt = {k: clean_input(v) for k, v in (filters or {}).items() if v}
+        return self.get().ask(clean_input(question), history=turns, filters=flt or None)
 
     def info(self) -> dict[str, Any]:
         from assistant.interfaces.render import index_info
@@ -161,6 +164,16 @@ def create_api(service: Service) -> FastAPI:
             return StreamingResponse(_sse(answer, body.model), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache"})
         return _completion(answer, body.model)
+
+    known = {r.path for r in api.routes if hasattr(r, "methods")}
+
+    # Without this, unknown /api/ paths would fall through to the Gradio app mounted at "/".
+    @api.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    @api.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def not_here(request: Request) -> JSONResponse:
+        if request.url.path in known:
+            return JSONResponse({"error": f"{request.method} is not allowed here."}, status_code=405)
+        return JSONResponse({"error": f"No such endpoint: {request.url.path} (see /docs)."}, status_code=404)
 
     return api
 
