@@ -11,12 +11,17 @@ from assistant.types import Document, Section
 from ingest.clean import clean_text
 from ingest.load import Loaded
 
-# Bump when cleaning or chunking changes, so every document is rebuilt on the next ingest.
-PIPELINE_VERSION = "1"
+# Bump when loading, cleaning or chunking changes, so every document is rebuilt on the next ingest.
+PIPELINE_VERSION = "2"
 
 
 def doc_id_for(path: Path) -> str:
     return hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
+
+
+def content_hash_for(raw_hash: str, settings_key: str) -> str:
+    """What decides whether a document must be rebuilt: its bytes, the chunking settings, this code."""
+    return hashlib.sha256(f"{raw_hash}|{settings_key}|{PIPELINE_VERSION}".encode()).hexdigest()
 
 
 def display_path(path: Path) -> str:
@@ -27,13 +32,38 @@ def display_path(path: Path) -> str:
         return str(path.resolve())
 
 
-def build_document(loaded: Loaded, settings_key: str) -> Document:
-    """Clean every part (page) and join them, keeping section and page offsets exact."""
+def build_document(loaded: Loaded, settings_key: str, source_url: str | None = None) -> Document:
+    """Clean every part (page) and join them, keeping section and page offsets exact.
+
+    ``source_url`` (a fetched web page) wins over any URL found in the file as the citation source.
+    """
+    text, sections, pages = _join_parts(loaded.parts)
+    meta = {k: v for k, v in loaded.meta.items() if isinstance(v, str | int | float | bool)}
+    if pages:
+        meta["pages"] = pages
+    meta["path"] = display_path(loaded.path)
+    if source_url:
+        meta["source_url"] = source_url
+    return Document(
+        doc_id=doc_id_for(loaded.path),
+        source=str(meta.get("source_url") or meta.get("url") or meta["path"]),
+        title=str(meta.get("title") or (sections[0].heading if sections else loaded.path.stem)),
+        text=text,
+        sections=tuple(sections),
+        language=str(meta.get("language") or detect_language(text)),
+        date=str(meta.get("date") or meta.get("retrieved") or date.today().isoformat()),
+        content_hash=content_hash_for(loaded.raw_hash, settings_key),
+        meta=meta,
+    )
+
+
+def _join_parts(parts: list[tuple[int | None, str]]) -> tuple[str, list[Section], list[list[int]]]:
+    """Cleaned text of all parts joined by blank lines, their sections, and [page, offset] pairs."""
     texts: list[str] = []
     sections: list[Section] = []
     pages: list[list[int]] = []
     base = 0
-    for page, raw in loaded.parts:
+    for page, raw in parts:
         cleaned = clean_text(raw)
         if not cleaned.text:
             continue
@@ -45,18 +75,6 @@ def build_document(loaded: Loaded, settings_key: str) -> Document:
         texts.append(cleaned.text)
         base += len(cleaned.text)
     text = "\n\n".join(texts)
-    meta = {k: v for k, v in loaded.meta.items() if isinstance(v, str | int | float | bool)}
-    if pages:
-        meta["pages"] = pages
-    meta["path"] = display_path(loaded.path)
-    return Document(
-        doc_id=doc_id_for(loaded.path),
-        source=str(loaded.meta.get("source_url") or loaded.meta.get("url") or meta["path"]),
-        title=str(loaded.meta.get("title") or (sections[0].heading if sections else loaded.path.stem)),
-        text=text,
-        sections=tuple(sections),
-        language=str(loaded.meta.get("language") or detect_language(text)),
-        date=str(loaded.meta.get("date") or loaded.meta.get("retrieved") or date.today().isoformat()),
-        content_hash=hashlib.sha256(f"{loaded.raw_hash}|{settings_key}|{PIPELINE_VERSION}".encode()).hexdigest(),
-        meta=meta,
-    )
+    # A section runs on to the next heading, across page breaks: the top of page 2 continues page 1.
+    ends = [s.start for s in sections[1:]] + [len(text)]
+    return text, [Section(s.heading, s.start, e) for s, e in zip(sections, ends, strict=False)], pages

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -26,6 +27,7 @@ def make_splitter(chunk_size: int, chunk_overlap: int) -> RecursiveCharacterText
 def chunk_document(doc: Document, splitter: RecursiveCharacterTextSplitter) -> list[Chunk]:
     """Chunks never cross a section boundary; ``doc.text[c.start:c.end] == c.text`` for every chunk."""
     chunks: list[Chunk] = []
+    seen: Counter[tuple[str, str]] = Counter()  # the same text twice under one heading needs two ids
     for heading, start, end in _spans(doc):
         piece = doc.text[start:end]
         for part in splitter.create_documents([piece]):
@@ -33,7 +35,8 @@ def chunk_document(doc: Document, splitter: RecursiveCharacterTextSplitter) -> l
             text = part.page_content
             if doc.text[offset : offset + len(text)] != text:  # splitter could not locate it: search
                 offset = doc.text.find(text, start)
-            chunks.append(_chunk(doc, heading, text, offset, len(chunks)))
+            chunks.append(_chunk(doc, heading, text, offset, len(chunks), seen[(heading, text)]))
+            seen[(heading, text)] += 1
     return chunks
 
 
@@ -46,8 +49,10 @@ def _spans(doc: Document) -> list[tuple[str, int, int]]:
     return [(h, s, e) for h, s, e in spans if doc.text[s:e].strip()]
 
 
-def _chunk(doc: Document, heading: str, text: str, offset: int, position: int) -> Chunk:
-    digest = hashlib.sha256(f"{doc.doc_id}\x00{heading}\x00{text}".encode()).hexdigest()[:32]
+def _chunk(doc: Document, heading: str, text: str, offset: int, position: int, repeat: int = 0) -> Chunk:
+    """``repeat`` counts earlier identical chunks; the first keeps the plain content hash."""
+    salt = f"\x00{repeat}" if repeat else ""
+    digest = hashlib.sha256(f"{doc.doc_id}\x00{heading}\x00{text}{salt}".encode()).hexdigest()[:32]
     return Chunk(digest, doc.doc_id, text, offset, offset + len(text), heading, position)
 
 

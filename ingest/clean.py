@@ -215,5 +215,5 @@ def _render(blocks: list[Block]) -> Cleaned:
         pos += len(line)
         prev_kind = block.kind
     text = "".join(parts)
-    ends = [s.start for s in sections[1:]] + [len(text)]
+    ends = [s.start for s in sections[1:]] + [len(text)] if sections else []  # text without headings
     return Cleaned(text, tuple(Section(s.heading, s.start, e) for s, e in zip(sections, ends, strict=True)))

@@ -1,16 +1,20 @@
 """Find source files and read each into text parts plus metadata; one reader per format.
 
 A file that cannot be read raises `Skip` with a reason a person understands; the pipeline reports it
-and goes on with the rest.
+and goes on with the rest. Reading is split in two steps, `read_bytes` then `parse`, so the pipeline can
+recognise an unchanged file from its bytes without parsing it again.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
+import io
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,8 @@ TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
 FRONT_MATTER_RE = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
+WESTERN = {"cp1252", "latin_1", "iso8859_15"}
+HTML_LANG_RE = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.I)
 
 
 class Skip(Exception):
@@ -36,47 +42,95 @@ class Loaded:
     raw_hash: str = ""
 
 
+# --- finding files -----------------------------------------------------------
 def discover(
     paths: Iterable[Path], include: Iterable[str] = (), exclude: Iterable[str] = ()
 ) -> list[Path]:
-    """Files under ``paths`` (recursive) with a known suffix, filtered by glob patterns, sorted."""
+    """Files under ``paths`` (recursive) with a known suffix, filtered by glob patterns, sorted.
+
+    A glob matches the path relative to the folder given, or the file name: ``--include 'cipm-*'``,
+    ``--exclude 'drafts/*'``. A file named explicitly is always taken (an unknown type is then reported
+    by `load`); hidden files and folders, and folder READMEs, are left out.
+    """
     include, exclude = list(include), list(exclude)
     found: set[Path] = set()
     for root in paths:
-        candidates = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for path in candidates:
-            if path.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in path.parts[-1:]):
-                continue
-            if path.name.lower() == "readme.md" and path != root:
-                continue  # folder READMEs describe a corpus; they are not part of it
-            rel = str(path)
-            if include and not any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(path.name, g) for g in include):
-                continue
-            if any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(path.name, g) for g in exclude):
-                continue
-            found.add(path.resolve())
+        if root.is_file():
+            found.add(root.resolve())
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            rel = path.relative_to(root).as_posix()
+            if _wanted(path, rel, include, exclude):
+                found.add(path.resolve())
     return sorted(found)
 
 
+def _wanted(path: Path, rel: str, include: list[str], exclude: list[str]) -> bool:
+    if path.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in rel.split("/")):
+        return False
+    if path.name.lower() == "readme.md":
+        return False  # folder READMEs describe a corpus; they are not part of it
+    if include and not any(_glob(rel, path.name, g) for g in include):
+        return False
+    return not any(_glob(rel, path.name, g) for g in exclude)
+
+
+def _glob(rel: str, name: str, pattern: str) -> bool:
+    pattern = pattern.removeprefix("./")
+    return fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern)
+
+
+# --- reading -----------------------------------------------------------------
 def load(path: Path, max_bytes: int) -> Loaded:
     """Read ``path`` with the reader for its suffix."""
+    return parse(path, read_bytes(path, max_bytes))
+
+
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes; `Skip` when it is missing, empty, too large or of an unknown type."""
+    if path.suffix.lower() not in READERS:
+        raise Skip(f"unsupported file type {path.suffix or '(no suffix)'!r}")
     try:
         size = path.stat().st_size
+        if size > max_bytes:
+            raise Skip(
+                f"it is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit (ASSISTANT_MAX_FILE_MB)"
+            )
+        data = path.read_bytes()
     except OSError as exc:
-        raise Skip(f"cannot read it ({exc.strerror})") from None
-    if size == 0:
+        raise Skip(f"cannot read it ({exc.strerror or exc})") from None
+    if not data.strip():
         raise Skip("the file is empty")
-    if size > max_bytes:
-        raise Skip(f"it is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (ASSISTANT_MAX_FILE_MB)")
-    data = path.read_bytes()
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        raise Skip(f"unsupported file type {path.suffix!r}")
-    loaded = reader(path, data)
+    return data
+
+
+def parse(path: Path, data: bytes) -> Loaded:
+    """Text parts and metadata of ``data``, read as the type its suffix says."""
+    loaded = READERS[path.suffix.lower()](path, data)
     loaded.raw_hash = hashlib.sha256(data).hexdigest()
+    loaded.meta = normalize_meta(loaded.meta)
     if not any(text.strip() for _, text in loaded.parts):
         raise Skip("no text could be extracted")
     return loaded
+
+
+def normalize_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """Dates as ISO strings, ``lang`` as ``language`` ('fr-FR' → 'fr'), empty values dropped."""
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if isinstance(value, datetime):
+            value = value.date().isoformat()
+        elif isinstance(value, date):
+            value = value.isoformat()
+        if value is not None and value != "":
+            out[str(key)] = value
+    if "language" not in out and "lang" in out:
+        out["language"] = out.pop("lang")
+    if "language" in out:
+        out["language"] = re.split(r"[-_]", str(out["language"]).strip().lower())[0]
+    if "date" in out:
+        out["date"] = str(out["date"])
+    return out
 
 
 def decode_text(data: bytes) -> str:
@@ -87,15 +141,30 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
+    best = _legacy_decoding(data)
     if best is None:
         raise Skip("it is not readable text in any known encoding")
     text = str(best)
     if sum(not (ch.isprintable() or ch.isspace()) for ch in text) > len(text) * 0.05:
         raise Skip("it looks like a binary file, not text")
     return text
+
+
+def _legacy_decoding(data: bytes) -> Any:
+    """charset-normalizer's guess, preferring Windows-1252/Latin-1 when it reads about as well.
+
+    Short French text in Latin-1 is ambiguous (mac_latin2 scores a hair better on 'Sèvres'); the
+    documents are English and French, and Latin-1/Windows-1252 is by far their likeliest legacy encoding.
+    """
+    from charset_normalizer import from_bytes
+
+    results = list(from_bytes(data))
+    if not results:
+        return None
+    western = next((r for r in results if set(r.could_be_from_charset) & WESTERN), None)
+    if western is not None and western.chaos <= results[0].chaos + 0.05:
+        return western
+    return results[0]
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -110,9 +179,10 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     return (meta if isinstance(meta, dict) else {}), text[match.end() :]
 
 
+# --- one reader per format ----------------------------------------------------
 def _read_text(path: Path, data: bytes) -> Loaded:
     meta, body = split_front_matter(decode_text(data))
-    return Loaded(path, [(None, body)], {k: v for k, v in meta.items() if v is not None})
+    return Loaded(path, [(None, body)], meta)
 
 
 def _read_html(path: Path, data: bytes) -> Loaded:
@@ -127,16 +197,18 @@ def _read_html(path: Path, data: bytes) -> Loaded:
     meta: dict[str, Any] = {}
     found = trafilatura.extract_metadata(html)
     if found is not None:
-        meta = {k: v for k, v in {"title": found.title, "date": found.date, "source_url": found.url}.items() if v}
+        meta = {"title": found.title, "date": found.date, "source_url": found.url}
+    lang = HTML_LANG_RE.search(html[:5000])
+    if lang:
+        meta["language"] = lang.group(1)
     return Loaded(path, [(None, body)], meta)
 
 
 def _read_pdf(path: Path, data: bytes) -> Loaded:
-    import io
-
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
+    # pypdf logs each repair it attempts; the Skip reason already says what matters, once.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -145,14 +217,20 @@ def _read_pdf(path: Path, data: bytes) -> Loaded:
         info = reader.metadata or {}
     except Skip:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise Skip(f"the PDF is damaged or unreadable ({type(exc).__name__})") from None
-    meta = {"title": str(info.get("/Title") or "").strip()} if info.get("/Title") else {}
-    return Loaded(path, parts, meta)
+    except Exception as exc:  # pypdf raises many types on damaged files; any of them means "unreadable"
+        raise Skip(_pdf_reason(exc)) from None
+    title = str(info.get("/Title") or "").strip()
+    return Loaded(path, parts, {"title": title} if title else {})
+
+
+def _pdf_reason(exc: Exception) -> str:
+    if type(exc).__name__ == "DependencyError" or "encrypt" in str(exc).lower():
+        return "the PDF is encrypted and cannot be opened without a password or a decryption library"
+    detail = f": {str(exc)[:80]}" if str(exc) else ""
+    return f"the PDF is damaged or unreadable ({type(exc).__name__}{detail})"
 
 
 def _read_docx(path: Path, data: bytes) -> Loaded:
-    import io
     import zipfile
 
     import docx
@@ -161,20 +239,45 @@ def _read_docx(path: Path, data: bytes) -> Loaded:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise Skip(f"the Word file is damaged or unreadable ({type(exc).__name__})") from None
-    lines = []
-    for para in document.paragraphs:
-        style = (para.style.name if para.style is not None else "") or ""
-        text = para.text.strip()
-        if not text:
-            lines.append("")
-        elif style.startswith("Heading") or style == "Title":
-            lines += ["", f"# {text}", ""]
-        elif "List" in style:
-            lines.append(f"- {text}")
-        else:
-            lines += [text, ""]
-    title = document.core_properties.title or ""
-    return Loaded(path, [(None, "\n".join(lines))], {"title": title} if title else {})
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        lines += _docx_table(block) if hasattr(block, "rows") else _docx_paragraph(block)
+    props = document.core_properties
+    # No date: core 'created' is often the template's date (python-docx's own says 2013), not the text's.
+    meta = {"title": props.title, "language": props.language}
+    return Loaded(path, [(None, "\n".join(lines))], meta)
+
+
+def _docx_paragraph(para: Any) -> list[str]:
+    """A paragraph as markdown-ish lines: headings as '#' lines (they become sections), list items."""
+    style = (para.style.name if para.style is not None else "") or ""
+    text = para.text.strip()
+    if not text:
+        return [""]
+    if style == "Title" or style.startswith("Heading"):
+        level = style.removeprefix("Heading").strip()
+        return ["", f"{'#' * (int(level) if level.isdigit() else 1)} {text}", ""]
+    if "List" in style:
+        return [f"- {text}"]
+    return [text, ""]
+
+
+def _docx_table(table: Any) -> list[str]:
+    """Each data row as a list item 'Header: value; Header: value' (the first row gives the headers)."""
+    rows = [_docx_cells(row) for row in table.rows]
+    rows = [r for r in rows if any(r)]
+    if len(rows) < 2:
+        return ["", *[f"- {'; '.join(c for c in r if c)}" for r in rows], ""]
+    head, body = rows[0], rows[1:]
+    items = []
+    for row in body:
+        pairs = [f"{h}: {v}" if h else v for h, v in zip(head, row, strict=False) if v]
+        items.append(f"- {'; '.join(pairs)}")
+    return ["", *items, ""]
+
+
+def _docx_cells(row: Any) -> list[str]:
+    return [" ".join(cell.text.split()) for cell in row.cells]
 
 
 READERS: dict[str, Callable[[Path, bytes], Loaded]] = {

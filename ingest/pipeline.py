@@ -1,12 +1,15 @@
-"""Run an ingest: discover → load → clean → chunk → embed (only new chunks) → store → switch manifest.
+"""Run an ingest: discover (+ fetch) → load → clean → chunk → embed (only new chunks) → store → manifest.
 
-Crash safety: vectors are written first, then each document's manifest rows switch in one transaction,
-then vectors nobody references are deleted. A run killed at any point leaves the previous index usable;
-the next run finds the vectors already written (same content-hash ids) and finishes the work.
+Crash safety: for each group of documents, vectors are written first (in batches, as they are embedded),
+then the group's manifest rows switch in one transaction, then vectors nobody references are deleted.
+The manifest is the source of truth for what is live, so a run killed at any point leaves the previous
+index usable; the next run finds the vectors already written (same content-hash ids), embeds only the
+rest, and deletes the orphans a killed run left behind. A file lock keeps two ingests from interleaving.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 import time
@@ -14,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
@@ -21,22 +25,27 @@ from assistant.errors import IndexBusy, IngestError
 from assistant.index.embedder import MODEL_NAME, Embedder, make_embedder
 from assistant.index.manifest import Manifest, now_iso
 from assistant.index.paths import lock_path, manifest_path
-from assistant.index.store import VectorStore
+from assistant.index.store import VectorStore, chroma_client
 from assistant.settings import Settings
 from assistant.types import Chunk, Document
-from ingest.build import build_document, display_path, doc_id_for
+from ingest.build import build_document, content_hash_for, display_path, doc_id_for
 from ingest.chunk import chunk_document, embedding_text, make_splitter
-from ingest.load import Skip, discover, load
+from ingest.load import Skip, discover, parse, read_bytes
+from ingest.web import Fetcher, WebOptions, WebResult, cache_dir_for
 
 log = logging.getLogger(__name__)
-GROUP_CHUNKS = 256  # chunks embedded per call: big enough for length-sorted batching
+GROUP_CHUNKS = 256  # chunks per manifest switch: one transaction per group, not per document
 
 
 @dataclass
 class IngestSummary:
-    """What an ingest did; `skipped` lists (path, reason)."""
+    """What an ingest did; `skipped` lists (path or URL, reason).
+
+    ``embedded`` counts chunk vectors computed and written by this run (0 when nothing changed).
+    """
 
     documents: int = 0
+    files: int = 0
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -45,13 +54,32 @@ class IngestSummary:
     chunks_kept: int = 0
     chunks_removed: int = 0
     embedded: int = 0
+    fetched: int = 0
+    not_modified: int = 0
     seconds: float = 0.0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     index_version: str = ""
 
     @property
     def chunks_per_second(self) -> float:
+        """Chunks embedded per second of the whole run."""
         return self.embedded / self.seconds if self.seconds else 0.0
+
+    @property
+    def docs_per_second(self) -> float:
+        """Files handled (ingested, unchanged or skipped) per second of the whole run."""
+        return self.files / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class Sources:
+    """What to ingest: local files/folders (with globs), web pages and sitemaps."""
+
+    paths: list[Path] = field(default_factory=list)
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
 
 
 @dataclass
@@ -69,96 +97,147 @@ def run_ingest(
     exclude: Iterable[str] = (),
     progress: bool | None = None,
     embedder: Embedder | None = None,
+    *,
+    urls: Iterable[str] = (),
+    sitemaps: Iterable[str] = (),
+    web: WebOptions | None = None,
 ) -> IngestSummary:
-    """Bring the index in line with the files under ``paths`` (default: the corpus folder)."""
-    roots = [Path(p) for p in (paths or [settings.corpus_dir])]
-    for root in roots:
+    """Bring the index in line with ``paths`` (default: the corpus folder, unless URLs are given),
+    ``urls`` and the pages listed by ``sitemaps``. Raises `IndexBusy` if another ingest is running."""
+    sources = Sources([Path(p) for p in paths or []], tuple(include), tuple(exclude), tuple(urls),
+                      tuple(sitemaps))
+    if not (sources.paths or sources.urls or sources.sitemaps):
+        sources.paths = [Path(settings.corpus_dir)]
+    for root in sources.paths:
         if not root.exists():
-            raise IngestError(f"Nothing to ingest: {root} does not exist.")
+            raise IngestError(f"Nothing to ingest: {root} does not exist. Check the path.")
+    if settings.chroma_url:
+        chroma_client(settings)  # a server that is down fails here, before the model is loaded
     lock = FileLock(str(lock_path(settings)), timeout=0)
     try:
-        with lock:
-            return _Run(settings, embedder or make_embedder(settings), progress).run(roots, include, exclude)
+        lock.acquire()
     except Timeout:
         raise IndexBusy(
-            f"Another ingest is writing the index in {settings.index_dir}; wait for it to finish."
+            f"Another ingest is writing the index in {settings.index_dir}; wait for it to finish "
+            "and run this one again."
         ) from None
+    try:
+        web_options = web or WebOptions(max_bytes=int(settings.max_file_mb * 1e6))
+        return _Run(settings, embedder or make_embedder(settings), progress, web_options).run(sources)
+    finally:
+        lock.release()
 
 
 class _Run:
-    def __init__(self, settings: Settings, embedder: Embedder, progress: bool | None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, progress: bool | None,
+                 web: WebOptions) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.manifest = Manifest(manifest_path(settings))
+        self.web = web
         self.store = VectorStore(settings, embedder)
+        self.manifest = Manifest(manifest_path(settings))
+        self.batch = max(1, min(settings.batch_size, self.store.max_batch))
         self.splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
         self.settings_key = f"{settings.chunk_size}/{settings.chunk_overlap}/{MODEL_NAME}"
         self.summary = IngestSummary()
         self.show = sys.stderr.isatty() if progress is None else progress
+        self.started = time.perf_counter()
+        self.bar: tqdm | None = None
 
-    def run(self, roots: list[Path], include: Iterable[str], exclude: Iterable[str]) -> IngestSummary:
-        started = time.perf_counter()
-        files = discover(roots, include, exclude)
-        known = self.manifest.hashes()
-        seen: set[str] = set()
+    def run(self, sources: Sources) -> IngestSummary:
+        try:
+            pages = self._fetch(sources)
+            files = sorted({*discover(sources.paths, sources.include, sources.exclude), *pages.files})
+            known = self.manifest.hashes()
+            self._ingest(files, known, pages.files)
+            self._remove_missing([*sources.paths, *pages.gone], known, {doc_id_for(p) for p in files})
+            self._collect_orphans()
+            self._finish()
+        finally:
+            self.manifest.close()
+        return self.summary
+
+    def _fetch(self, sources: Sources) -> WebResult:
+        """Fetch the web pages into the cache (nothing to do for local files only)."""
+        if not (sources.urls or sources.sitemaps):
+            return WebResult()
+        with Fetcher(cache_dir_for(self.settings.index_dir), self.web) as fetcher:
+            pages = fetcher.collect(sources.urls, sources.sitemaps, sources.include, sources.exclude)
+        self.summary.skipped += pages.failed
+        self.summary.fetched, self.summary.not_modified = pages.fetched, pages.not_modified
+        return pages
+
+    def _ingest(self, files: list[Path], known: dict[str, tuple[str, str]], urls: dict[Path, str]) -> None:
+        """Prepare each file; embed, store and switch the manifest a group at a time."""
+        self.bar = tqdm(total=len(files), desc="ingest", unit="doc", disable=not self.show,
+                        dynamic_ncols=True, file=sys.stderr)
         group: list[_Pending] = []
-        bar = tqdm(files, desc="ingest", unit="doc", disable=not self.show, dynamic_ncols=True)
-        for path in bar:
-            seen.add(doc_id_for(path))
-            pending = self._prepare(path, known)
-            if pending is not None:
-                group.append(pending)
+        for path in files:
+            self.summary.files += 1
+            pending = self._prepare(path, known, urls.get(path))
+            if pending is None:
+                self.bar.update(1)
+                continue
+            group.append(pending)
             if sum(len(p.chunks) for p in group) >= GROUP_CHUNKS:
                 self._commit(group)
                 group = []
-            rate = self.summary.embedded / max(time.perf_counter() - started, 1e-9)
-            bar.set_postfix(chunks=self.summary.embedded, chunks_s=f"{rate:.0f}", refresh=False)
         self._commit(group)
-        self._remove_missing(roots, known, seen)
-        self._collect_orphans()
-        self.manifest.set("last_ingest", now_iso())
-        self.manifest.set("embedding_model", MODEL_NAME)
-        self.summary.documents = len(self.manifest.hashes())
-        self.summary.index_version = self.manifest.version()
-        self.summary.seconds = time.perf_counter() - started
-        self.manifest.close()
-        return self.summary
+        self.bar.close()
 
-    def _prepare(self, path: Path, known: dict[str, tuple[str, str]]) -> _Pending | None:
+    def _prepare(self, path: Path, known: dict[str, tuple[str, str]], url: str | None) -> _Pending | None:
+        """The document and its chunks, or None when it is unchanged or must be skipped."""
+        name = url or display_path(path)
+        previous = known.get(doc_id_for(path))
         try:
-            loaded = load(path, int(self.settings.max_file_mb * 1e6))
-            doc = build_document(loaded, self.settings_key)
+            data = read_bytes(path, int(self.settings.max_file_mb * 1e6))
+            if previous and previous[1] == content_hash_for(_sha256(data), self.settings_key):
+                self.summary.unchanged += 1  # same bytes, same settings: not even parsed again
+                return None
+            doc = build_document(parse(path, data), self.settings_key, url)
         except Skip as why:
-            self.summary.skipped.append((display_path(path), str(why)))
-            log.warning("skipped %s: %s", display_path(path), why)
+            self.summary.skipped.append((name, str(why)))
+            log.warning("skipped %s: %s", name, why)
             return None
-        previous = known.get(doc.doc_id)
-        if previous and previous[1] == doc.content_hash:
-            self.summary.unchanged += 1
-            return None
-        chunks = chunk_document(doc, self.splitter)
-        return _Pending(doc, str(path), chunks, previous is None)
+        return _Pending(doc, str(path), chunk_document(doc, self.splitter), previous is None)
 
     def _commit(self, group: list[_Pending]) -> None:
-        """Embed the chunks the store lacks, write them, then switch each document in the manifest."""
+        """Embed and write the vectors the store lacks, then switch the group in the manifest."""
         if not group:
             return
         wanted = {c.id: (p.doc, c) for p in group for c in p.chunks}
         have = self.store.existing(wanted)
-        todo = [wanted[i] for i in wanted if i not in have]
-        if todo:
-            vectors = self.embedder.embed([embedding_text(doc, c) for doc, c in todo])
-            self.store.upsert(
-                [c.id for _, c in todo], vectors, [c.text for _, c in todo], [_meta(d, c) for d, c in todo]
-            )
-            self.summary.embedded += len(todo)
+        # Similar lengths in one batch waste less padding in the model.
+        todo = sorted((wanted[i] for i in wanted if i not in have), key=lambda dc: len(dc[1].text))
+        texts = [embedding_text(doc, c) for doc, c in todo]
+        seen: dict[str, np.ndarray] = {}  # a text repeated in the group is embedded once
+        for start in range(0, len(todo), self.batch):
+            end = start + self.batch
+            self._embed_and_write(todo[start:end], texts[start:end], seen)
+        freed = self.manifest.replace_documents([(p.doc, p.path, p.chunks) for p in group])
+        self.store.delete(freed)
+        self.summary.chunks_removed += len(freed)
         for p in group:
-            freed = self.manifest.replace_document(p.doc, p.path, p.chunks)
-            self.store.delete(freed)
-            self.summary.chunks_removed += len(freed)
             self.summary.chunks_added += len(p.chunks)
             self.summary.added += p.is_new
             self.summary.updated += not p.is_new
+        if self.bar is not None:
+            self.bar.update(len(group))
+
+    def _embed_and_write(self, batch: list[tuple[Document, Chunk]], texts: list[str],
+                         seen: dict[str, np.ndarray]) -> None:
+        """Embed one batch (each distinct text once) and write its vectors in one store call."""
+        new = [t for t in dict.fromkeys(texts) if t not in seen]
+        if new:
+            seen.update(zip(new, self.embedder.embed(new), strict=True))
+        self.store.upsert(
+            [c.id for _, c in batch], np.stack([seen[t] for t in texts]), [c.text for _, c in batch],
+            [_meta(d, c) for d, c in batch],
+        )
+        self.summary.embedded += len(batch)
+        if self.bar is not None:
+            elapsed = max(time.perf_counter() - self.started, 1e-9)
+            self.bar.set_postfix_str(f"{self.summary.embedded} chunks, {self.summary.embedded / elapsed:.1f} chunks/s")
 
     def _remove_missing(self, roots: list[Path], known: dict[str, tuple[str, str]], seen: set[str]) -> None:
         """Documents indexed from under these roots whose files are gone."""
@@ -176,8 +255,20 @@ class _Run:
         live = self.manifest.chunk_ids()
         orphans = self.store.all_ids() - live
         if orphans:
+            log.info("deleting %d orphan vectors", len(orphans))
             self.store.delete(orphans)
         self.summary.chunks_kept = len(live) - self.summary.chunks_added
+
+    def _finish(self) -> None:
+        self.manifest.set("last_ingest", now_iso())
+        self.manifest.set("embedding_model", MODEL_NAME)
+        self.summary.documents = len(self.manifest.hashes())
+        self.summary.index_version = self.manifest.version()
+        self.summary.seconds = time.perf_counter() - self.started
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _under(path: Path, roots: list[Path]) -> bool:

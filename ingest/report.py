@@ -1,25 +1,52 @@
-"""The end-of-ingest summary table (rich)."""
+"""The end-of-ingest summary: a two-column table that fits an 80-column terminal, then what was skipped."""
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from assistant.settings import Settings
 from ingest.pipeline import IngestSummary
 
 
-def print_summary(summary: IngestSummary, settings: Settings) -> None:
-    console = Console(stderr=False, highlight=False)
-    table = Table(title=f"Ingest into {settings.chroma_url or settings.index_dir}", show_header=True)
-    for col in ("documents", "added", "updated", "unchanged", "removed", "skipped",
-                "chunks +", "chunks kept", "chunks −", "embedded", "seconds", "chunks/s"):
-        table.add_column(col, justify="right")
+def summary_rows(summary: IngestSummary) -> list[tuple[str, str]]:
+    """(label, value) pairs of the summary, in reading order; web rows only when pages were fetched."""
     s = summary
-    table.add_row(*map(str, (s.documents, s.added, s.updated, s.unchanged, s.removed, len(s.skipped),
-                             s.chunks_added, s.chunks_kept, s.chunks_removed, s.embedded,
-                             f"{s.seconds:.1f}", f"{s.chunks_per_second:.1f}")))
+    rows = [
+        ("documents in the index", f"{s.documents:,}"),
+        ("added", f"{s.added:,}"),
+        ("updated", f"{s.updated:,}"),
+        ("unchanged", f"{s.unchanged:,}"),
+        ("removed", f"{s.removed:,}"),
+        ("skipped", f"{len(s.skipped):,}"),
+        ("chunks added", f"{s.chunks_added:,}"),
+        ("chunks kept", f"{s.chunks_kept:,}"),
+        ("chunks removed", f"{s.chunks_removed:,}"),
+        ("chunks embedded", f"{s.embedded:,}"),
+    ]
+    if s.fetched or s.not_modified:
+        rows += [("web pages fetched", f"{s.fetched:,}"), ("web pages not modified", f"{s.not_modified:,}")]
+    rows += [
+        ("time", f"{s.seconds:.1f} s"),
+        ("documents/s", f"{s.docs_per_second:.1f}"),
+        ("chunks/s", f"{s.chunks_per_second:.1f}"),
+        ("index version", s.index_version),
+    ]
+    return rows
+
+
+def print_summary(summary: IngestSummary, settings: Settings, console: Console | None = None) -> None:
+    """Print the table on stdout, then one line per skipped file with the reason."""
+    console = console or Console(highlight=False)
+    where = settings.chroma_url or str(settings.index_dir)
+    table = Table(title=f"Ingest into {escape(where)}", box=box.SIMPLE, show_header=False,
+                  title_justify="left", min_width=40)
+    table.add_column("what", style="bold")
+    table.add_column("value", justify="right", overflow="fold")
+    for label, value in summary_rows(summary):
+        table.add_row(label, value)
     console.print(table)
-    for path, why in s.skipped:
-        console.print(f"[yellow]skipped[/] {path}: {why}")
-    console.print(f"index version {s.index_version}")
+    for name, why in summary.skipped:
+        console.print(f"[yellow]skipped[/] {escape(name)}: {escape(why)}", overflow="fold")

@@ -66,21 +66,31 @@ class Manifest:
 
     def replace_document(self, doc: Document, path: str, chunks: list[Chunk]) -> list[str]:
         """Switch ``doc`` to ``chunks`` atomically; return the chunk ids no longer used by anyone."""
+        return self.replace_documents([(doc, path, chunks)])
+
+    def replace_documents(self, items: Iterable[tuple[Document, str, list[Chunk]]]) -> list[str]:
+        """Switch each (document, path, chunks) in one transaction; return the chunk ids freed."""
+        freed: set[str] = set()
         with self.transaction() as db:
-            old = [r[0] for r in db.execute("SELECT id FROM chunks WHERE doc_id=?", (doc.doc_id,))]
-            db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
-            db.execute(
-                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (doc.doc_id, path, doc.source, doc.title, doc.language, doc.date, doc.content_hash,
-                 doc.text, json.dumps([[s.heading, s.start, s.end] for s in doc.sections]),
-                 json.dumps(doc.meta, default=str), now_iso()),
-            )
-            db.executemany(
-                'INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?)',
-                [(c.id, c.doc_id, c.text, c.start, c.end, c.section, c.position) for c in chunks],
-            )
+            for doc, path, chunks in items:
+                freed |= self._replace(db, doc, path, chunks)
             self._touch(db)
-        return sorted(set(old) - {c.id for c in chunks})
+        return sorted(freed)
+
+    def _replace(self, db: sqlite3.Connection, doc: Document, path: str, chunks: list[Chunk]) -> set[str]:
+        old = {r[0] for r in db.execute("SELECT id FROM chunks WHERE doc_id=?", (doc.doc_id,))}
+        db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
+        db.execute(
+            "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (doc.doc_id, path, doc.source, doc.title, doc.language, doc.date, doc.content_hash,
+             doc.text, json.dumps([[s.heading, s.start, s.end] for s in doc.sections]),
+             json.dumps(doc.meta, default=str), now_iso()),
+        )
+        db.executemany(
+            "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?)",
+            [(c.id, c.doc_id, c.text, c.start, c.end, c.section, c.position) for c in chunks],
+        )
+        return old - {c.id for c in chunks}
 
     def remove_documents(self, doc_ids: Iterable[str]) -> list[str]:
         """Delete documents and their chunk rows; return the freed chunk ids."""
