@@ -42,24 +42,35 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the corpus folder).")] = None,
+    paths: Annotated[list[str] | None, typer.Argument(help="Files, folders or http(s):// page URLs (default: the corpus folder).")] = None,
     index_dir: IndexDir = None,
     chroma_url: ChromaUrl = None,
-    include: Annotated[list[str] | None, typer.Option("--include", help="Glob of files to take (repeatable).")] = None,
-    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Glob of files to leave out (repeatable).")] = None,
+    include: Annotated[list[str] | None, typer.Option("--include", help="Glob of files (or sitemap URLs) to take (repeatable).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Glob of files (or sitemap URLs) to leave out (repeatable).")] = None,
+    sitemap: Annotated[list[str] | None, typer.Option("--sitemap", help="URL of a sitemap.xml whose pages to fetch and ingest (repeatable).")] = None,
+    max_pages: Annotated[int | None, typer.Option("--max-pages", min=1, help="Fetch at most this many web pages (default 500).")] = None,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = None,
 ) -> None:
-    """Build or update the index from documents.
+    """Build or update the index from documents and web pages.
 
     Example: assistant ingest corpus/ --exclude '*draft*'
+    Example: assistant ingest https://www.bipm.org/en/page.html --sitemap https://example.org/sitemap.xml
+    Web pages are cached in the index folder and cited by their URL.
     Exit code 0 when every file was ingested, 3 when some were skipped (listed with the reason).
     """
     from ingest.pipeline import run_ingest
     from ingest.report import print_summary
+    from ingest.web import WebOptions, is_url
 
+    sources = paths or []
+    urls = [s for s in sources if is_url(s)]
     try:
         settings = _settings(index_dir=index_dir, chroma_url=chroma_url)
-        summary = run_ingest(settings, paths or None, include or (), exclude or (), progress)
+        web = WebOptions(max_bytes=int(settings.max_file_mb * 1e6), max_pages=max_pages or 500)
+        summary = run_ingest(
+            settings, [Path(s) for s in sources if not is_url(s)] or None, include or (), exclude or (),
+            progress, urls=urls, sitemaps=sitemap or (), web=web,
+        )
     except AssistantError as exc:
         raise _fail(str(exc)) from None
     print_summary(summary, settings)
