@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from assistant.answer.coverage import TermMatcher
 from assistant.answer.draft import Draft
 from assistant.answer.evidence import Unit, units_of
 from assistant.answer.extractive import Evidence, ExtractiveAnswerer
+from assistant.answer.llm import make_llm_answerer, stream_ask
 from assistant.errors import BadQuestion, IndexNotFound
 from assistant.index.embedder import Embedder, make_embedder
 from assistant.index.manifest import Manifest
@@ -32,6 +34,8 @@ PART_SPLIT_RE = re.compile(
     r"\s*(?:,\s*)?\b(?:and|et)\s+(?=(?:how|what|where|when|who|which|is|are|do|does|can|will|"
     r"comment|où|quand|quel|quelle|combien)\b)", re.I)
 History = list[dict[str, str]]
+# Personal names in a previous answer: 'Dr Michael Stock', 'Andy Henson,'.
+NAME_RE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.? ([A-Z][a-z]+ [A-Z][a-z]+)|\b([A-Z][a-z]+ [A-Z][a-z]+)(?=,)")
 
 
 def clean_question(question: object, limit: int) -> str:
@@ -64,8 +68,9 @@ class Assistant:
         self.embedder = embedder or make_embedder(settings)
         self.store = VectorStore(settings, self.embedder)
         self.retriever = HybridRetriever(settings, self.embedder, self.store)
-        self.matcher = TermMatcher(self.embedder, low=0.40, high=settings.term_match + 0.08)
+        self.matcher = TermMatcher(self.embedder, low=settings.term_match - 0.17, high=settings.term_match + 0.13)
         self.answerer = ExtractiveAnswerer(settings, self.matcher)
+        self.llm = make_llm_answerer(settings, self.embedder, self.matcher)  # None unless llm_provider is set
         self._lock = threading.Lock()
         self._corpus: CorpusView | None = None
         self._units: dict[str, list[Unit]] = {}
@@ -92,11 +97,23 @@ class Assistant:
         answer_text, citations = compose(draft, corpus, passages, self.settings.who_to_ask)
         timings["compose_ms"] = (time.perf_counter() - t0) * 1000
         timings["total_ms"] = (time.perf_counter() - started) * 1000
-        return Answer(
+        answer = Answer(
             text=answer_text, abstained=draft.abstained, citations=tuple(citations),
             support=_support(draft), support_score=_support_score(draft), stamp=self.stamp(corpus),
             timings=timings, question=text,
         )
+        return self.llm.answer(condensed, passages, draft, answer, corpus) if self.llm else answer
+
+    def stream(self, question: str, history: History | None = None,
+               filters: Filters | dict | None = None) -> Iterator[str | Answer]:
+        """Like `ask`, as a generator: text deltas (``str``) while the LLM writes, then the final `Answer`.
+
+        Deltas are sentences that already passed the grounding check, with their [n] markers; they are
+        provisional: show them as they come, then replace them with the final ``Answer.text`` (it differs
+        when the LLM fails and the extractive answer is used). Without an LLM there is one delta, the whole
+        text. The `Answer` is always the last item; errors (e.g. `BadQuestion`) are raised by the generator.
+        """
+        return stream_ask(self, question, history, filters)
 
     def retrieve(self, question: str, history: History | None = None, k: int | None = None,
                  filters: Filters | dict | None = None) -> list[Passage]:
@@ -104,7 +121,7 @@ class Assistant:
         text = clean_question(question, self.settings.max_question_chars)
         corpus = self.corpus()
         condensed = condense(text, _history(history))
-        q = self._analyse(corpus, condensed.text)
+        q = self._question(corpus, condensed)
         return self._passages(corpus, condensed, q, _filters(filters), k)
 
     def corpus(self) -> CorpusView:
@@ -126,17 +143,25 @@ class Assistant:
     def _analyse(self, corpus: CorpusView, text: str) -> Question:
         return analyse(text, corpus.lexical.vocab, corpus.lexical.idf)
 
+    def _question(self, corpus: CorpusView, condensed: Condensed) -> Question:
+        """The analysed question; an elliptical follow-up keeps the earlier question's answer type."""
+        q = self._analyse(corpus, condensed.text)
+        if condensed.mode == "ellipsis":
+            q = q.inherit(self._analyse(corpus, condensed.context))
+        return q
+
     def _passages(self, corpus: CorpusView, condensed: Condensed, q: Question, flt: Filters | None,
                   k: int | None = None) -> list[Passage]:
-        query = f"{condensed.context} {condensed.text}".strip()
+        pronoun = condensed.mode == "pronoun"
+        query = f"{condensed.context} {condensed.text}".strip() if pronoun else condensed.text
         vector = self.embedder.embed([query])[0]
-        lemmas = q.lemmas + (self._analyse(corpus, condensed.context).lemmas if condensed.context else [])
+        lemmas = q.lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
         return self.retriever.search(corpus, query, vector, k=k, filters=flt, lexical_query=lemmas)
 
     def _draft(self, corpus: CorpusView, condensed: Condensed, flt: Filters | None,
                timings: dict[str, float]) -> tuple[Draft, list[Passage]]:
         t0 = time.perf_counter()
-        q = self._analyse(corpus, condensed.text)
+        q = self._question(corpus, condensed)
         if not corpus.chunks:
             return Draft(abstained=True, reason="empty_index", lang=q.lang), []
         passages = self._passages(corpus, condensed, q, flt)
@@ -150,9 +175,13 @@ class Assistant:
         return draft, passages
 
     def _context_terms(self, corpus: CorpusView, condensed: Condensed) -> tuple[Term, ...]:
-        if not condensed.context:
+        """What a pronoun points back to: the earlier question's nouns and the names in the earlier answer."""
+        if condensed.mode != "pronoun":
             return ()
-        return self._analyse(corpus, condensed.context).terms
+        terms = self._analyse(corpus, condensed.context).hard_terms
+        names = [a or b for a, b in NAME_RE.findall(condensed.previous_answer[:300])]
+        extra = self._analyse(corpus, " ".join(names)).terms if names else ()
+        return tuple({t.lemma: t for t in (*terms, *extra)}.values())
 
     def _evidence(self, corpus: CorpusView, q: Question, passages: list[Passage]) -> Evidence:
         units: list[Unit] = []

@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 ranking in RRF.")
     # --- answering ---------------------------------------------------------
     min_relevance: float = Field(
-        0.25, ge=-1, le=1, description="Abstain when the best passage's cosine similarity is below this."
+        0.12, ge=-1, le=1, description="Abstain when the best passage's cosine similarity is below this."
     )
     term_match: float = Field(
         0.62, ge=0, le=1, description="Word-embedding similarity at which a question term counts as covered."

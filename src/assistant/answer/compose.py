@@ -11,9 +11,11 @@ from assistant.types import Citation, Passage
 
 NEED_WORDS = {
     "en": {"email": "an e-mail address", "phone": "a phone number", "number": "a figure",
-           "date": "a date", "duration": "a duration"},
+           "date": "a date", "duration": "a duration",
+           "expansion": "the full name", "person": "a person's name"},
     "fr": {"email": "d'adresse électronique", "phone": "de numéro de téléphone", "number": "de chiffre",
-           "date": "de date", "duration": "de durée"},
+           "date": "de date", "duration": "de durée",
+           "expansion": "le nom complet", "person": "de nom de personne"},
 }
 YEAR_HEADING_RE = re.compile(r"\b(19|20)\d\d\b")
 
@@ -83,7 +85,7 @@ def _render_block(style: str, units: list[Unit], cites: Citations) -> str:
         return f"{lead.text} [{n}]\n" + "\n".join(f"- {u.text}" for u in items)
     if style == "steps":
         return "\n".join(f"{i}. {u.text} [{cites.cite([u], 1.0)}]" for i, u in enumerate(units, start=1))
-    return " ".join(f"{u.text} [{cites.cite(group, 1.0)}]" for u, group in _groups(units))
+    return " ".join(f"{u.text} [{cites.cite(group, 1.0)}]" for u, group in _groups(units))  # sentences, section
 
 
 def _groups(units: list[Unit]) -> list[tuple[Unit, list[Unit]]]:

@@ -22,11 +22,15 @@ from assistant.text import EMAIL_RE, YEAR_RE, content_lemmas
 NEED_PATTERNS = {
     "email": EMAIL_RE,
     "phone": re.compile(r"\+?\d[\d ().-]{7,}\d"),
-    "number": re.compile(r"\d"),
+    "number": re.compile(r"(?<![\w.-])\d[\d,.]*(?![\w-])|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
+                         r"twelve|twenty|hundred|thousand|dozen)\b", re.I),
     "date": re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b\d{1,2} (January|February|March|April|May|June|July|"
                        r"August|September|October|November|December)\b", re.I),
     "duration": re.compile(r"\b\d+\s*(day|week|month|year)s?\b|\b(one|two|three|four|six|twelve) "
                            r"(day|week|month|year)s?\b", re.I),
+    "expansion": re.compile(r"\b[A-Z][A-Za-z-]{1,9}\s*\([A-Z][^)]{3,}\)|\([A-Z]{2,}[a-z]?\)"),
+    "person": re.compile(r"\b(Dr|Mr|Mrs|Ms|Prof|Professor)\.? [A-Z][a-z]+|\b[A-Z][a-z]+ [A-Z][a-z]+,"
+                         r" (Director|Head|Chair|President|Secretary)\b"),
 }
 STEPS_HEADING_RE = re.compile(r"^(how to|how do|how can|application|apply|procedure|steps|comment|démarche)", re.I)
 PRESENT_RE = re.compile(r"\b(at present|currently|presently|at the moment|now)\b", re.I)
@@ -70,19 +74,24 @@ class ExtractiveAnswerer:
         base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
         if best_dense < self.settings.min_relevance:
             return _abstain(base, "off_topic")
-        primary = self._primary(q, scored)
+        primary = self._primary(q, scored, ev)
         if primary is None:
             return _abstain(base, "missing_need")
-        blocks = self._select(q, ev, scored, primary)
-        return self._check(q, ev, scored, blocks, base, context_terms)
+        draft = self._check(q, ev, scored, self._select(q, ev, scored, primary), base, context_terms)
+        alternative = self._alternative(q, scored, primary) if draft.abstained and not q.need else None
+        if alternative is not None:
+            base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
+            draft = self._check(q, ev, scored, self._select(q, ev, scored, alternative), base, context_terms)
+        return draft
 
-    def _primary(self, q: Question, scored: list[Scored]) -> Scored | None:
+    def _primary(self, q: Question, scored: list[Scored], ev: Evidence) -> Scored | None:
         """Best unit to lead with: never a bare heading; with the asked-for e-mail/number/date if any."""
+        hard = q.hard_terms
         if q.need:
-            hard = q.hard_terms
-            return next((s for s in scored if s.has_need and weighted(s.cover, hard) >= 0.75), None)
+            return next((s for s in scored if s.has_need and all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in hard)), None)
         if q.wants_list:
-            return scored[0]
+            return next((s for s in scored if s.unit.kind != "heading" or _has_items(s.unit, ev.siblings[s.unit.doc_id])),
+                        scored[0])
         return next((s for s in scored if s.unit.kind != "heading"), scored[0])
 
     # --- scoring -------------------------------------------------------------
@@ -113,12 +122,23 @@ class ExtractiveAnswerer:
             lists = _lists_near(primary.unit, scored, ev)
             if lists:
                 return lists
+            section = self._whole_section(q, ev, primary.unit)
+            if section:
+                return section
         if q.wants_steps and STEPS_HEADING_RE.match(primary.unit.section):
             steps = [u for u in ev.siblings[primary.unit.doc_id]
                      if u.section == primary.unit.section and u.kind == "sent"]
             if len(steps) >= 2:
                 return [Block("steps", tuple(steps[:8]))]
-        return [Block("sentences", tuple(self._sentences(scored, primary)))]
+        return _with_leads(self._sentences(scored, primary), ev)
+
+    def _whole_section(self, q: Question, ev: Evidence, unit: Unit) -> list[Block]:
+        """'What are the terms and conditions?' names a section: answer with all of it."""
+        heading = Profile(unit.section)
+        if not unit.section or not all(heading.exact(t) for t in q.hard_terms):
+            return []
+        body = [u for u in ev.siblings[unit.doc_id] if u.section == unit.section and u.kind == "sent"]
+        return [Block("section", tuple(body[:8]))] if len(body) >= 2 else []
 
     def _sentences(self, scored: list[Scored], primary: Scored) -> list[Unit]:
         chosen = [primary]
@@ -136,40 +156,42 @@ class ExtractiveAnswerer:
     # --- coverage check ------------------------------------------------------
     def _check(self, q: Question, ev: Evidence, scored: list[Scored], blocks: list[Block],
                base: Draft, context_terms: tuple[Term, ...]) -> Draft:
-        by_unit = {(s.unit.doc_id, s.unit.index): s for s in scored}
+        """The leading quote (a sentence, a whole list or section) must cover every key term itself."""
+        if not any(b.style == "list" for b in blocks):
+            q = q.strict()  # 'which airports…' with no list to show: 'airports' must be in the text
         terms = q.hard_terms
-        cover = _merge([by_unit[(u.doc_id, u.index)].cover for u in _units(blocks) if (u.doc_id, u.index) in by_unit])
+        cover = self._main_cover(q, blocks, scored, ev)
         missing = [t for t in terms if cover.get(t.lemma, 0.0) < 0.5]
-        for _ in range(2):
-            extra = self._fill(missing, scored, blocks) if missing else None
-            if extra is None:
-                break
-            blocks = [*blocks, Block("sentences", (extra.unit,))]
-            cover = _merge([cover, extra.cover])
-            missing = [t for t in terms if cover.get(t.lemma, 0.0) < 0.5]
         base.blocks = blocks
         base.coverage = weighted(cover, terms)
+        if context_terms and not any(t.key for t in q.terms):
+            missing, base.coverage = [], max(base.coverage, 0.75)  # 'What is it used for?': the referent decides
         if missing or base.coverage < 0.75:
             base.missing = [t.word for t in (missing or terms)]
             return _abstain(base, "missing_terms")
-        if context_terms and not self._context_ok(context_terms, blocks, ev):
+        if context_terms and not self._context_ok(context_terms, _main_units(blocks), ev):
             return _abstain(base, "missing_terms")
         return base
 
-    def _fill(self, missing: list[Term], scored: list[Scored], blocks: list[Block]) -> Scored | None:
-        """A strong unit that covers what the selection lacks."""
-        have = {(u.doc_id, u.index) for u in _units(blocks)}
+    def _main_cover(self, q: Question, blocks: list[Block], scored: list[Scored], ev: Evidence) -> dict[str, float]:
+        by_unit = {(s.unit.doc_id, s.unit.index): s.cover for s in scored}
+        covers = [by_unit.get((u.doc_id, u.index)) or self._cover(q.terms, u, ev) for u in _main_units(blocks)]
+        return _merge(covers)
+
+    def _alternative(self, q: Question, scored: list[Scored], tried: Scored) -> Scored | None:
+        """Another strong unit whose own text covers every key term."""
+        hard = q.strict().hard_terms
         top = scored[0].score
         for s in scored[:12]:
-            if (s.unit.doc_id, s.unit.index) in have or s.score < 0.6 * top or s.unit.kind == "heading":
+            if s is tried or s.score < 0.5 * top or s.unit.kind == "heading":
                 continue
-            if any(s.cover.get(t.lemma, 0.0) >= 0.5 for t in missing):
+            if all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in hard):
                 return s
         return None
 
-    def _context_ok(self, terms: tuple[Term, ...], blocks: list[Block], ev: Evidence) -> bool:
+    def _context_ok(self, terms: tuple[Term, ...], units: list[Unit], ev: Evidence) -> bool:
         """A follow-up's referent (the earlier question or answer) must be what the quote is about."""
-        text = "\n".join(f"{u.text}\n{u.section}" for u in _units(blocks))
+        text = "\n".join(f"{u.text}\n{u.section}\n{ev.titles.get(u.doc_id, '')}" for u in units)
         return weighted(self.matcher.coverage(terms, Profile(text)), terms) >= 0.5
 
 
@@ -181,6 +203,12 @@ def _abstain(draft: Draft, reason: str) -> Draft:
 
 def _units(blocks: list[Block]) -> list[Unit]:
     return [u for b in blocks for u in b.units]
+
+
+def _main_units(blocks: list[Block]) -> list[Unit]:
+    """The leading quote: a whole list, steps or section, or the first sentence."""
+    first = blocks[0]
+    return list(first.units) if first.style != "sentences" else [first.units[0]]
 
 
 def _merge(covers: list[dict[str, float]]) -> dict[str, float]:
@@ -219,6 +247,8 @@ def _lists_near(unit: Unit, scored: list[Scored], ev: Evidence) -> list[Block]:
     """Whole lists that answer a 'which …' question: the primary's own list, or lists whose lead scores well."""
     siblings = ev.siblings[unit.doc_id]
     lead_of = {u.lead for u in siblings if u.kind == "item" and u.lead is not None}
+    if unit.kind == "heading" and unit.index not in lead_of:
+        return []
     score_of = {(s.unit.doc_id, s.unit.index): s.score for s in scored}
     if unit.kind == "item" and unit.lead is not None:
         leads = [unit.lead]
@@ -226,7 +256,7 @@ def _lists_near(unit: Unit, scored: list[Scored], ev: Evidence) -> list[Block]:
         leads = [unit.index]
     else:
         near = [i for i in lead_of if siblings[i].section == unit.section]
-        near = [i for i in near if score_of.get((unit.doc_id, i), 0.0) >= 0.6 * score_of[(unit.doc_id, unit.index)]]
+        near = [i for i in near if score_of.get((unit.doc_id, i), 0.0) >= 0.3 * score_of[(unit.doc_id, unit.index)]]
         if not near:
             return []
         leads = [max(near, key=lambda i: score_of.get((unit.doc_id, i), 0.0))]
@@ -235,6 +265,27 @@ def _lists_near(unit: Unit, scored: list[Scored], ev: Evidence) -> list[Block]:
     best = score_of.get((unit.doc_id, leads[0]), 0.0)
     leads += [i for i in sorted(lead_of) if i not in leads and score_of.get((unit.doc_id, i), 0.0) >= 0.9 * best]
     return _whole_lists(leads[:3], siblings)
+
+
+def _with_leads(units: list[Unit], ev: Evidence) -> list[Block]:
+    """A list item quoted alone is shown under the line that introduces its list."""
+    blocks: list[Block] = []
+    for unit in units:
+        if unit.kind == "item" and unit.lead is not None:
+            lead = ev.siblings[unit.doc_id][unit.lead]
+            if blocks and blocks[-1].style == "list" and blocks[-1].units[0] == lead:
+                blocks[-1] = Block("list", (*blocks[-1].units, unit))
+            else:
+                blocks.append(Block("list", (lead, unit)))
+        elif blocks and blocks[-1].style == "sentences":
+            blocks[-1] = Block("sentences", (*blocks[-1].units, unit))
+        else:
+            blocks.append(Block("sentences", (unit,)))
+    return blocks
+
+
+def _has_items(unit: Unit, units: list[Unit]) -> bool:
+    return any(u.lead == unit.index and u.doc_id == unit.doc_id for u in units)
 
 
 def _whole_lists(leads: list[int], siblings: list[Unit]) -> list[Block]:

@@ -1,4 +1,4 @@
-"""Resolve a follow-up question against the conversation ('What is his email address?')."""
+"""Resolve a follow-up question against the conversation ('What is his email address?', 'And OIML?')."""
 
 from __future__ import annotations
 
@@ -6,53 +6,72 @@ import re
 from dataclasses import dataclass
 
 PRONOUN_RE = re.compile(
-    r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|there|"
-    r"il|elle|ils|elles|lui|leur|leurs|son|sa|ses|ce|cette|ces)\b", re.I
+    r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|"
+    r"il|elle|ils|elles|lui|leur|leurs)\b", re.I
 )
 ELLIPSIS_RE = re.compile(
-    r"^\s*(and|what about|how about|and what about|and for|what of|also|et|et pour|et pour le|et la|et le)\b[\s,]*",
-    re.I,
+    r"^\s*(and what about|what about|how about|and for|and|what of|also|et pour|et)\b[\s,]*", re.I
 )
-PROPER_PHRASE_RE = re.compile(r"\b(?:the )?((?:[A-Z][\w'-]*\s+){0,4}[A-Z][\w'-]*)")
+PROPER_PHRASE_RE = re.compile(r"\b((?:[A-Z][\w'-]*\s+){0,4}[A-Z][\w'-]*)")
 
 
 @dataclass(frozen=True)
 class Condensed:
-    """The question to retrieve and answer with, and the earlier question it leans on (if any)."""
+    """The question to answer, the earlier question it leans on, and how ('pronoun' or 'ellipsis')."""
 
     text: str
     context: str = ""
+    mode: str = ""
+    previous_answer: str = ""
 
     @property
     def is_followup(self) -> bool:
         return bool(self.context)
 
 
-def last_user_turn(history: list[dict[str, str]]) -> str:
+def last_turn(history: list[dict[str, str]], role: str) -> str:
     for turn in reversed(history):
-        if turn.get("role") == "user" and turn.get("content", "").strip():
+        if turn.get("role") == role and turn.get("content", "").strip():
             return turn["content"].strip()
     return ""
 
 
 def condense(question: str, history: list[dict[str, str]] | None) -> Condensed:
     """Rewrite an elliptical follow-up from the previous question; mark pronoun follow-ups with context."""
-    previous = last_user_turn(history or [])
+    history = history or []
+    previous = last_turn(history, "user")
     if not previous:
         return Condensed(question)
+    answer = last_turn(history, "assistant")
     if ELLIPSIS_RE.match(question) and len(question.split()) <= 8:
-        return Condensed(_substitute(previous, ELLIPSIS_RE.sub("", question).strip(" ?.!")), previous)
-    if PRONOUN_RE.search(question) and len(question.split()) <= 14:
-        return Condensed(question, previous)
+        phrase = ELLIPSIS_RE.sub("", question).strip(" ?.!")
+        return Condensed(_substitute(previous, phrase), previous, "ellipsis", answer)
+    if PRONOUN_RE.search(_without_existentials(question)) and len(question.split()) <= 14:
+        return Condensed(question, previous, "pronoun", answer)
     return Condensed(question)
 
 
+def _without_existentials(question: str) -> str:
+    """'Is there…' / 'Are there…' / 'Is it possible…' do not point back at anything."""
+    return re.sub(r"\b(is|are|was|were) (there|it possible)\b|\bthere (is|are)\b", " ", question, flags=re.I)
+
+
 def _substitute(previous: str, phrase: str) -> str:
-    """'Who directs the Physical Metrology Department?' + 'the Time Department' → swap the department."""
+    """Swap the matching name in the previous question ('Physical Metrology Department' → 'Time Department').
+
+    Without a matching name, the phrase stands alone; the answer type is inherited by the caller.
+    """
     phrase = re.sub(r"^(the|le|la|les)\s+", "", phrase, flags=re.I)
-    head = phrase.split()[-1].lower() if phrase.split() else ""
-    for match in PROPER_PHRASE_RE.finditer(previous):
-        candidate = match.group(1)
+    tokens = phrase.split()
+    if not tokens:
+        return previous
+    head = tokens[-1].lower()
+    names = [m.group(1) for m in PROPER_PHRASE_RE.finditer(previous) if m.start() > 0]
+    for candidate in names:
         if candidate.split()[-1].lower() == head and candidate.lower() != phrase.lower():
             return previous.replace(candidate, phrase)
-    return f"{previous.rstrip(' ?')} — {phrase}?"
+    if len(tokens) == 1 and phrase.isupper():
+        acronyms = [n for n in names if n.isupper() and len(n.split()) == 1]
+        if acronyms:
+            return previous.replace(acronyms[-1], phrase)
+    return phrase

@@ -1,14 +1,20 @@
 """Question analysis: language, what kind of answer is wanted, and the focus terms to look for.
 
 Nothing here knows any particular question: it reads general English/French question patterns.
+Key terms are the nouns of the question (the thing asked about); verbs, adjectives and adverbs are
+often paraphrased by the documents, so they guide ranking but are not required to appear.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
+
+import simplemma
+from lemminflect import getAllLemmas
 
 from assistant.text import QUESTION_WORDS, detect_language, fold, is_stop, lemma, words
 
@@ -20,17 +26,29 @@ META_WORDS = frozenset(
     find know tell show mean means involve involved involves step steps procedure process
     étape étapes démarche démarches procédure""".split()
 )
+# Words that name the kind of answer wanted: the answer type covers them, not the text.
+NEED_WORDS = frozenset(
+    """email e-mail mail address phone telephone tel fax number numbers amount figure sum date dates
+    year years day days month months duration long many much time deadline person name""".split()
+)
+DETERMINERS = frozenset(
+    """the a an my your his her its our their this that these those any some no each every of for with
+    which what whose whole per in on at about from by into within without between among""".split()
+)
 PRESENT_RE = re.compile(r"\b(currently|right now|now|at present|at the moment|nowadays|today|actuellement|en ce moment)\b", re.I)
 NEEDS: list[tuple[str, re.Pattern[str]]] = [
     ("email", re.compile(r"\b(e-?mail|courriel|adresse (e-?mail|électronique|mail))\b", re.I)),
-    ("phone", re.compile(r"\b(phone|telephone|tel|fax|téléphone|numéro de téléphone)\b", re.I)),
-    ("duration", re.compile(r"\bhow long\b|\bduration\b|\bcombien de temps\b|\bdurée\b", re.I)),
+    ("phone", re.compile(r"\b(phone|telephone|tel|fax|téléphone)\b", re.I)),
+    ("expansion", re.compile(r"\bstands? for\b|\bacronym\b|\babbreviation\b|\bsignifie\b|\bfull name\b", re.I)),
+    ("duration", re.compile(r"\bhow long\b|\bduration\b|\bcombien de temps\b|\bdurée\b|"
+                            r"\bhow many (days|weeks|months|years)\b|\bcombien de (jours|semaines|mois|ans)\b", re.I)),
     ("date", re.compile(
-        r"^\s*(when|quand)\b|\b(what|which|quelle?) (date|year|day|month|année|jour)\b|\bdeadline\b|"
-        r"\bdate limite\b|\bsince when\b|\bby when\b", re.I)),
+        r"^\s*(when|quand)\b|\b(what|which|in what|in which|quelle?) (date|year|day|month|année|jour)\b|"
+        r"\bdeadline\b|\bdate limite\b|\bsince when\b|\bby when\b", re.I)),
     ("number", re.compile(
         r"\bhow (much|many)\b|\bcombien\b|\bmontant\b|\bwhat (is|was) the (amount|number|figure|sum|"
-        r"percentage|rate|size)\b|\b(amount|figure|sum) of\b", re.I)),
+        r"percentage|rate|size|cost|price)\b|\b(amount|figure|sum) of\b|\bnumerical value\b|\bcost\b", re.I)),
+    ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\b", re.I)),
 ]
 STEPS_RE = re.compile(r"\b(steps?|procedure|process|étapes?|démarches?|procédure)\b", re.I)
 HOW_I_RE = re.compile(r"^\s*(how (do|can|should|would|could|might) (i|we|one|you)|how to|comment)\b", re.I)
@@ -40,11 +58,13 @@ WH_RE = re.compile(r"^\s*(what|which|who|name|quels?|quelles?)\b", re.I)
 
 @dataclass(frozen=True)
 class Term:
-    """A focus term of the question: surface word, lemma (spell-corrected when the corpus agrees), weight."""
+    """A focus term: surface word, lemma (spell-corrected when the corpus agrees), weight, and key-ness."""
 
     word: str
     lemma: str
     weight: float
+    key: bool = True  # a noun: the documents must mention it for an answer
+    known: bool = False  # the corpus uses this word: then only the word itself (not a synonym) covers it
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,7 @@ class Question:
     present: bool
     terms: tuple[Term, ...]
     soft: tuple[str, ...] = ()  # class nouns of a list question ('which organizations'): the answer's type
+    inherited: tuple[str, ...] = field(default=())  # flags taken from the question this one follows up
 
     @property
     def lemmas(self) -> list[str]:
@@ -64,11 +85,26 @@ class Question:
 
     @property
     def hard_terms(self) -> tuple[Term, ...]:
-        """Terms the quoted evidence must cover."""
-        return tuple(t for t in self.terms if t.lemma not in self.soft)
+        """Terms the quoted evidence must cover: the key nouns, else every term."""
+        keys = tuple(t for t in self.terms if t.key and t.lemma not in self.soft)
+        return keys or tuple(t for t in self.terms if t.lemma not in self.soft)
+
+    def strict(self) -> Question:
+        """The same question with its list class nouns required too (when no list answers it)."""
+        return replace(self, soft=())
+
+    def inherit(self, other: Question) -> Question:
+        """An elliptical follow-up ('And OIML?') keeps the earlier question's answer type."""
+        return replace(
+            self, need=self.need or other.need, wants_list=self.wants_list or other.wants_list,
+            wants_steps=self.wants_steps or other.wants_steps,
+        )
 
 
-def analyse(text: str, vocab: set[str], idf: callable, today: date | None = None) -> Question:  # type: ignore[valid-type]
+Idf = Callable[[str], float]
+
+
+def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> Question:
     """Read a (condensed) question: its language, answer type and weighted focus terms."""
     lang = "fr" if detect_language(text) == "fr" and _has_french_cue(text) else "en"
     resolved = _resolve_relative_years(text, today or date.today())
@@ -76,21 +112,20 @@ def analyse(text: str, vocab: set[str], idf: callable, today: date | None = None
     terms = _terms(PRESENT_RE.sub(" ", resolved), lang, vocab, idf, need)
     plural = [t for t in terms if _is_plural(t)]
     wants_list = bool(LIST_RE.search(text)) or (bool(WH_RE.search(text)) and bool(plural))
-    soft = tuple(t.lemma for t in plural) if wants_list else ()
     return Question(
         text=text,
         lang=lang,
-        need=need,
+        need=need if not (need == "person" and plural) else None,
         wants_steps=bool(STEPS_RE.search(text)) or bool(HOW_I_RE.search(text)),
         wants_list=wants_list,
         present=bool(PRESENT_RE.search(text)),
         terms=terms,
-        soft=soft,
+        soft=tuple(t.lemma for t in plural) if wants_list else (),
     )
 
 
 def _is_plural(term: Term) -> bool:
-    return term.word.lower().endswith("s") and term.lemma != fold(term.word)
+    return term.word.lower().endswith("s") and term.lemma != fold(term.word) and term.key
 
 
 def _has_french_cue(text: str) -> bool:
@@ -105,23 +140,43 @@ def _resolve_relative_years(text: str, today: date) -> str:
     return text
 
 
-def _terms(text: str, lang: str, vocab: set[str], idf: callable, need: str | None) -> tuple[Term, ...]:  # type: ignore[valid-type]
+def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None) -> tuple[Term, ...]:
     out: dict[str, Term] = {}
-    for word in words(text):
+    tokens = words(text)
+    for i, word in enumerate(tokens):
         low = word.lower()
-        if is_stop(word) or low in QUESTION_WORDS or low in META_WORDS:
+        if is_stop(word) or low in QUESTION_WORDS or low in META_WORDS or (need and low in NEED_WORDS):
             continue
-        if need == "email" and low in ("address", "adresse", "mail"):
-            continue  # part of 'e-mail address'
-        base = correct(lemma(word, lang), vocab)
+        base = correct(lemma(word, lang), vocab, lang)
         if base not in out:
-            out[base] = Term(word, base, float(idf(base)))
+            key = is_key(word, tokens[i - 1] if i else "", first=i == 0, lang=lang)
+            out[base] = Term(word, base, float(idf(base)), key, base in vocab)
     return tuple(out.values())
 
 
-def correct(token: str, vocab: set[str]) -> str:
-    """Typo repair against the corpus vocabulary ('secondmnet' → 'secondment'); long words only."""
+def is_key(word: str, previous: str, first: bool = False, lang: str = "en") -> bool:
+    """Is ``word`` a noun here? Names, numbers and unknown words count as nouns."""
+    if lang != "en" or any(ch.isdigit() for ch in word) or (word[:1].isupper() and not first):
+        return True
+    tags = getAllLemmas(word.lower())
+    if not tags:
+        return True
+    if "NOUN" not in tags and "PROPN" not in tags:
+        return False
+    if set(tags) == {"NOUN"}:
+        return True
+    prev = previous.lower()
+    if prev in DETERMINERS or prev.endswith("'s"):
+        return True
+    prev_tags = getAllLemmas(prev)
+    return bool(prev_tags) and "VERB" not in prev_tags and ("ADJ" in prev_tags or "NOUN" in prev_tags)
+
+
+def correct(token: str, vocab: set[str], lang: str = "en") -> str:
+    """Typo repair against the corpus vocabulary ('secondmnet' → 'secondment') for unknown words only."""
     if token in vocab or len(token) < 5 or not vocab or any(ch.isdigit() for ch in token):
         return token
-    close = difflib.get_close_matches(token, [v for v in vocab if abs(len(v) - len(token)) <= 2], n=1, cutoff=0.84)
+    if simplemma.is_known(token, lang=lang) or simplemma.is_known(token, lang="en"):
+        return token
+    close = difflib.get_close_matches(token, [v for v in vocab if abs(len(v) - len(token)) <= 2], n=1, cutoff=0.8)
     return close[0] if close else token

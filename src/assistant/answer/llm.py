@@ -1,0 +1,372 @@
+"""Optional LLM answerer (Ollama or any OpenAI-compatible server), always grounding-checked.
+
+The extractive answer is made first; the LLM then writes from the same numbered passages, and
+`grounding` keeps only the sentences the cited passages support. The extractive answer comes back instead
+when the LLM is unavailable (down, slow, garbled: after ``llm_retries`` retries with backoff, with a one-line
+note), when none of its sentences holds up, or when what holds up does not cover the question's key terms.
+Token counts and latency are logged; the API key never is.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from assistant.answer.compose import Citations
+from assistant.answer.coverage import Profile, TermMatcher
+from assistant.answer.draft import Draft
+from assistant.answer.extractive import NEED_PATTERNS
+from assistant.answer.grounding import Grounder, UnitVectors, Verdict, finished_claims, split_claims
+from assistant.answer.prompt import Source, build_messages, number_passages
+from assistant.errors import BackendUnavailable, SettingsError
+from assistant.retrieve.condense import Condensed
+from assistant.retrieve.corpus import CorpusView
+from assistant.retrieve.query import analyse
+from assistant.settings import Settings
+from assistant.types import Answer, Passage
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+
+    from assistant.assistant import Assistant, History
+    from assistant.index.embedder import Embedder
+    from assistant.retrieve.corpus import Filters
+
+log = logging.getLogger(__name__)
+INSTALL_HINT = "pip install 'bipm-assistant[llm]'"
+OLLAMA_URL = "http://localhost:11434"
+BACKOFF_SECONDS = 0.5  # first retry waits this long, then twice as long each time …
+BACKOFF_MAX = 8.0  # … up to this
+NO_LLM_REASONS = ("off_topic", "empty_index")  # nothing relevant was retrieved: asking an LLM cannot help
+THINK_RE = re.compile(r"<think>.*?(</think>|$)", re.S | re.I)  # reasoning models' scratchpad is not answer
+STATUS_WORDS = {"unsupported": "not supported by the passage cited", "no_citation": "no citation",
+                "bad_citation": "cited a passage that was not given", "injection": "echoed an instruction "
+                "found inside a document"}
+
+
+# --- backends ----------------------------------------------------------------------
+def make_llm_answerer(settings: Settings, embedder: Embedder, matcher: TermMatcher) -> LLMAnswerer | None:
+    """The configured LLM answerer, or None when ``llm_provider`` is "extractive"."""
+    if settings.llm_provider == "extractive":
+        return None
+    name = f"{settings.llm_provider}:{settings.llm_model}"
+    return LLMAnswerer(settings, make_chat_model(settings), embedder, matcher, name)
+
+
+def make_chat_model(settings: Settings) -> BaseChatModel:
+    """A LangChain chat model for ``settings.llm_provider``; no request is made here."""
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    if settings.llm_provider == "ollama":
+        return _ollama(settings, key)
+    if settings.llm_provider == "openai":
+        return _openai(settings, key)
+    raise SettingsError(f"Bad setting llm_provider: {settings.llm_provider!r} has no chat model.")
+
+
+def _ollama(settings: Settings, key: str | None) -> BaseChatModel:
+    try:
+        from langchain_ollama import ChatOllama
+    except ImportError as exc:
+        raise BackendUnavailable(f"The 'ollama' LLM backend needs langchain-ollama: {INSTALL_HINT}") from exc
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return ChatOllama(
+        model=settings.llm_model, base_url=settings.llm_base_url or OLLAMA_URL, temperature=0,
+        client_kwargs={"timeout": settings.llm_timeout, "headers": headers},
+    )
+
+
+def _openai(settings: Settings, key: str | None) -> BaseChatModel:
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as exc:
+        raise BackendUnavailable(f"The 'openai' LLM backend needs langchain-openai: {INSTALL_HINT}") from exc
+    if not settings.llm_base_url and not key:
+        raise SettingsError(
+            "ASSISTANT_LLM_PROVIDER=openai needs ASSISTANT_LLM_BASE_URL (an OpenAI-compatible server, e.g. "
+            "vLLM at http://localhost:8000/v1) or ASSISTANT_LLM_API_KEY for api.openai.com."
+        )
+    # Local servers ignore the key, but the client refuses to start without one.
+    return ChatOpenAI(
+        model=settings.llm_model, base_url=_v1(settings.llm_base_url), api_key=key or "not-needed",
+        timeout=settings.llm_timeout, max_retries=0, temperature=0, stream_usage=True, use_responses_api=False,
+    )
+
+
+def _v1(url: str | None) -> str | None:
+    """vLLM, llama.cpp and LM Studio serve under /v1: add it when the URL has no path."""
+    if url and url.count("/") == 2:
+        return f"{url}/v1"
+    return url
+
+
+# --- streaming plumbing --------------------------------------------------------------
+@dataclass
+class _Sink:
+    """Where `stream_ask` collects text deltas from the answerer running in its worker thread."""
+
+    put: Callable[[str], None]
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+
+_SINK: ContextVar[_Sink | None] = ContextVar("assistant_llm_sink", default=None)
+
+
+@dataclass
+class _Reply:
+    text: str
+    usage: dict[str, Any] | None
+    attempts: int
+    seconds: float
+
+
+class LLMUnavailable(BackendUnavailable):
+    """The LLM server could not give a usable reply after all retries."""
+
+    def __init__(self, what: str, attempts: int) -> None:
+        self.what, self.attempts = what, attempts
+        super().__init__(f"The language model was unavailable: {what} ({attempts} attempt"
+                         f"{'s' if attempts > 1 else ''}). Check ASSISTANT_LLM_BASE_URL and that the server runs.")
+
+
+# --- the answerer ----------------------------------------------------------------------
+class LLMAnswerer:
+    """Writes an answer with an LLM from the retrieved passages and keeps only its grounded sentences."""
+
+    def __init__(self, settings: Settings, chat: BaseChatModel, embedder: Embedder, matcher: TermMatcher,
+                 name: str) -> None:
+        self.settings = settings
+        self.chat = chat
+        self.matcher = matcher
+        self.name = name
+        self.vectors = UnitVectors(embedder)
+
+    def answer(self, condensed: Condensed, passages: list[Passage], draft: Draft, fallback: Answer,
+               corpus: CorpusView) -> Answer:
+        """The grounded LLM answer, or ``fallback`` (the extractive answer, made from the same ``passages``
+        into ``draft``) when the LLM is unavailable or its answer does not hold up."""
+        if draft.reason in NO_LLM_REASONS or not passages:
+            return fallback
+        started = time.perf_counter()
+        question = condensed.text
+        asked = f"{question}\n(This follows the earlier question: {condensed.context})" if condensed.mode == "pronoun" else question
+        sources = number_passages(passages, corpus)
+        grounder = Grounder(corpus, sources, asked, self.vectors)
+        messages = build_messages(asked, sources, self.settings.max_answer_sentences)
+        try:
+            reply = self._call(messages, _SINK.get(), _Writer(corpus, passages, grounder))
+        except LLMUnavailable as exc:
+            log.warning("LLM %s unavailable: %s (%d attempts)", self.name, exc.what, exc.attempts)
+            return _with_note(fallback, f"Note: the language model ({self.name}) was unavailable: {exc.what} "
+                              f"({exc.attempts} attempt{'s' if exc.attempts > 1 else ''}); "
+                              "this is the extractive answer.", started, in_text=True)
+        _log_reply(self.name, reply)
+        answer = self._grounded(question, reply.text, sources, grounder, draft, fallback, corpus, passages)
+        return _timed(answer, started)
+
+    # --- calling the model ---------------------------------------------------------
+    def _call(self, messages: list[BaseMessage], sink: _Sink | None, writer: _Writer) -> _Reply:
+        """One reply, retried with exponential backoff; streamed text is never retried (it was shown)."""
+        attempts = self.settings.llm_retries + 1
+        for attempt in range(1, attempts + 1):
+            t0 = time.perf_counter()
+            try:
+                text, usage = self._stream(messages, sink, writer) if sink else self._invoke(messages)
+                return _Reply(text, usage, attempt, time.perf_counter() - t0)
+            except Exception as exc:  # noqa: BLE001 - any client failure means "unavailable"
+                what, retry = _describe(exc, self.settings)
+                log.info("LLM %s attempt %d/%d failed: %s (%s)", self.name, attempt, attempts, what,
+                         type(exc).__name__)
+                if not retry or attempt == attempts or writer.written:
+                    raise LLMUnavailable(what, attempt) from exc
+                time.sleep(min(BACKOFF_SECONDS * 2 ** (attempt - 1), BACKOFF_MAX))
+        raise AssertionError("unreachable")
+
+    def _invoke(self, messages: list[BaseMessage]) -> tuple[str, dict[str, Any] | None]:
+        message = self.chat.invoke(messages)
+        if not isinstance(message.content, str):
+            raise TypeError(f"the reply content is {type(message.content).__name__}, not text")
+        return message.content, _usage(message)
+
+    def _stream(self, messages: list[BaseMessage], sink: _Sink, writer: _Writer) -> tuple[str, dict | None]:
+        """Stream the reply; each sentence, once finished and grounded, goes to ``sink`` as a delta."""
+        total = None
+        text = ""
+        for chunk in self.chat.stream(messages):
+            if sink.cancelled.is_set():
+                break
+            total = chunk if total is None else total + chunk
+            if not isinstance(chunk.content, str):
+                raise TypeError(f"a streamed chunk is {type(chunk.content).__name__}, not text")
+            text += chunk.content
+            for delta in writer.feed(finished_claims(_visible(text))):
+                sink.put(delta)
+        return text, _usage(total) if total is not None else None
+
+    # --- grounding -------------------------------------------------------------------
+    def _grounded(self, question: str, text: str, sources: list[Source], grounder: Grounder, draft: Draft,
+                  fallback: Answer, corpus: CorpusView, passages: list[Passage]) -> Answer:
+        verdicts = grounder.check_all(split_claims(_visible(text)))
+        kept = [v for v in verdicts if v.kept]
+        supported = [v for v in kept if v.status == "supported"]
+        dropped = [v for v in verdicts if v.dropped]
+        _log_verdicts(self.name, verdicts)
+        why = self._rejected(question, supported, kept, draft, corpus)
+        if why:
+            return replace(fallback, notes=(*fallback.notes, f"The answer of {self.name} was not used: {why}; "
+                                            "this is the extractive answer."))
+        writer = _Writer(corpus, passages, grounder)
+        body = "".join(writer.render(v) for v in kept)
+        if draft.lang == "fr":
+            body = "D'après les documents (cités en anglais, langue de la source) :\n\n" + body
+        notes = (f"{len(dropped)} of {len(verdicts)} sentences of {self.name} were left out: "
+                 + "; ".join(f"{STATUS_WORDS[v.status]} ({v.reason})" for v in dropped),) if dropped else ()
+        partial = bool(dropped or draft.partial or len(kept) > len(supported))
+        score = sum(v.score for v in supported) / (len(supported) + len(dropped))  # dropped ones count as 0
+        return Answer(
+            text=body, abstained=False, citations=tuple(writer.cites.items),
+            support="partial" if partial else "supported", support_score=round(score, 4),
+            stamp=replace(fallback.stamp, answerer=self.name) if fallback.stamp else None,
+            timings=dict(fallback.timings), question=fallback.question, notes=(*fallback.notes, *notes),
+        )
+
+    def _rejected(self, question: str, supported: list[Verdict], kept: list[Verdict], draft: Draft,
+                  corpus: CorpusView) -> str:
+        """Why the grounded sentences cannot stand as the answer ('' when they can)."""
+        if not supported:
+            return "it said the passages do not answer" if kept else "none of its sentences was supported"
+        q = analyse(question, corpus.lexical.vocab, corpus.lexical.idf)
+        terms = [t for t in q.terms if not any(t.word in part for part in draft.partial)]
+        context = "\n".join(f"{x.unit.text}\n{x.unit.section}\n{x.source.title}" for v in supported for x in v.quotes)
+        cover = self.matcher.coverage(terms, Profile(context))
+        missing = [t.word for t in terms if cover[t.lemma] < 0.5]
+        if missing:
+            return "the passages it quotes do not mention " + ", ".join(f"“{m}”" for m in missing[:3])
+        if q.need and not NEED_PATTERNS[q.need].search(context):
+            return f"the passages it quotes give no {q.need}"
+        return ""
+
+
+class _Writer:
+    """Renders kept claims with citation numbers of their own; also feeds streaming deltas."""
+
+    def __init__(self, corpus: CorpusView, passages: list[Passage], grounder: Grounder) -> None:
+        self.cites = Citations(corpus, passages)
+        self.grounder = grounder
+        self.seen = 0  # claims already judged while streaming
+        self.written = False
+        self._ordered = 0
+
+    def feed(self, claims: list) -> Iterator[str]:
+        """Deltas for the claims finished since the last call that are grounded."""
+        new, self.seen = claims[self.seen:], max(self.seen, len(claims))
+        for verdict in self.grounder.check_all(new):
+            if verdict.kept:
+                yield self.render(verdict)
+
+    def render(self, verdict: Verdict) -> str:
+        claim = verdict.claim
+        numbers = dict.fromkeys(self.cites.cite([q.unit], q.score) for q in verdict.quotes)
+        marks = "".join(f"[{n}]" for n in numbers)
+        self._ordered = self._ordered + 1 if claim.bullet == "1." else 0
+        bullet = {"-": "- ", "1.": f"{self._ordered}. "}.get(claim.bullet, "")
+        sep = (claim.sep if claim.sep != " " or not bullet else "\n") if self.written else ""
+        self.written = True
+        return f"{sep}{bullet}{claim.text}" + (f" {marks}" if marks else "")
+
+
+def _visible(text: str) -> str:
+    return THINK_RE.sub("", text)
+
+
+def _usage(message: Any) -> dict[str, Any] | None:
+    usage = getattr(message, "usage_metadata", None)
+    return dict(usage) if usage else None
+
+
+def _describe(exc: Exception, settings: Settings) -> tuple[str, bool]:
+    """A short account of a failed call for people, and whether retrying can help."""
+    names = {c.__name__ for c in type(exc).__mro__}
+    if isinstance(exc, TimeoutError) or any("Timeout" in n for n in names):
+        return f"it did not answer within {settings.llm_timeout:g} s", True
+    if names & {"ConnectError", "APIConnectionError", "ConnectionError"}:
+        return f"it could not be reached at {settings.llm_base_url or 'its default address'}", True
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int) and 400 <= status < 500 and status not in (408, 429):
+        return (f"it refused the request (HTTP {status}; check ASSISTANT_LLM_MODEL and "
+                "ASSISTANT_LLM_API_KEY)"), False
+    if isinstance(status, int):
+        return f"it failed with HTTP {status}", True
+    return f"its reply could not be read ({type(exc).__name__})", True
+
+
+def _with_note(answer: Answer, note: str, started: float, in_text: bool) -> Answer:
+    text = f"{answer.text}\n\n{note}" if in_text else answer.text
+    return _timed(replace(answer, text=text, notes=(*answer.notes, note)), started)
+
+
+def _timed(answer: Answer, started: float) -> Answer:
+    ms = (time.perf_counter() - started) * 1000
+    timings = {**answer.timings, "llm_ms": ms, "total_ms": answer.timings.get("total_ms", 0.0) + ms}
+    return replace(answer, timings=timings)
+
+
+def _log_reply(name: str, reply: _Reply) -> None:
+    usage = reply.usage or {}
+    log.info("LLM %s replied in %.2f s (attempt %d): %s prompt + %s completion tokens", name, reply.seconds,
+             reply.attempts, usage.get("input_tokens", "?"), usage.get("output_tokens", "?"))
+
+
+def _log_verdicts(name: str, verdicts: list[Verdict]) -> None:
+    kept = sum(v.kept for v in verdicts)
+    log.info("grounding %s: kept %d of %d sentences", name, kept, len(verdicts))
+    for v in verdicts:
+        if v.dropped:
+            log.debug("dropped (%s: %s): %s", v.status, v.reason, v.claim.text)
+
+
+# --- streaming entry point ----------------------------------------------------------------
+@dataclass
+class _Done:
+    answer: Answer | None = None
+    error: BaseException | None = None
+
+
+def stream_ask(assistant: Assistant, question: str, history: History | None = None,
+               filters: Filters | dict | None = None) -> Iterator[str | Answer]:
+    """What `Assistant.stream` yields: text deltas (str), then the final `Answer` (always last, once)."""
+    out: queue.Queue[str | _Done] = queue.Queue()
+    sink = _Sink(out.put)
+
+    def work() -> None:
+        _SINK.set(sink)  # a new thread starts with an empty context: only this run sees the sink
+        try:
+            out.put(_Done(answer=assistant.ask(question, history, filters)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
+            out.put(_Done(error=exc))
+
+    threading.Thread(target=work, name="assistant-stream", daemon=True).start()
+    streamed = False
+    try:
+        while True:
+            item = out.get()
+            if isinstance(item, str):
+                streamed = True
+                yield item
+                continue
+            if item.error is not None:
+                raise item.error
+            assert item.answer is not None
+            if not streamed:
+                yield item.answer.text
+            yield item.answer
+            return
+    finally:
+        sink.cancelled.set()
