@@ -122,19 +122,26 @@ def run_ingest(
             "and run this one again."
         ) from None
     try:
-        web_options = web or WebOptions(max_bytes=int(settings.max_file_mb * 1e6))
-        return _Run(settings, embedder or make_embedder(settings), progress, web_options).run(sources)
+        web = web or WebOptions(max_bytes=int(settings.max_file_mb * 1e6))
+        pages = fetch_pages(settings, sources, web)  # a bad sitemap fails before the model loads
+        return _Run(settings, embedder, progress).run(sources, pages)
     finally:
         lock.release()
 
 
+def fetch_pages(settings: Settings, sources: Sources, options: WebOptions) -> WebResult:
+    """Fetch the web pages of ``sources`` into the index's cache folder (nothing for local files)."""
+    if not (sources.urls or sources.sitemaps):
+        return WebResult()
+    with Fetcher(cache_dir_for(settings.index_dir), options) as fetcher:
+        return fetcher.collect(sources.urls, sources.sitemaps, sources.include, sources.exclude)
+
+
 class _Run:
-    def __init__(self, settings: Settings, embedder: Embedder, progress: bool | None,
-                 web: WebOptions) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None, progress: bool | None) -> None:
         self.settings = settings
-        self.embedder = embedder
-        self.web = web
-        self.store = VectorStore(settings, embedder)
+        self._embedder = embedder
+        self.store = VectorStore(settings)
         self.manifest = Manifest(manifest_path(settings))
         self.batch = max(1, min(settings.batch_size, self.store.max_batch))
         self.splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
@@ -144,9 +151,17 @@ class _Run:
         self.started = time.perf_counter()
         self.bar: tqdm | None = None
 
-    def run(self, sources: Sources) -> IngestSummary:
+    @property
+    def embedder(self) -> Embedder:
+        """Loaded on first use: a run where nothing changed never loads the model."""
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    def run(self, sources: Sources, pages: WebResult) -> IngestSummary:
+        self.summary.skipped += pages.failed
+        self.summary.fetched, self.summary.not_modified = pages.fetched, pages.not_modified
         try:
-            pages = self._fetch(sources)
             files = sorted({*discover(sources.paths, sources.include, sources.exclude), *pages.files})
             known = self.manifest.hashes()
             self._ingest(files, known, pages.files)
@@ -156,16 +171,6 @@ class _Run:
         finally:
             self.manifest.close()
         return self.summary
-
-    def _fetch(self, sources: Sources) -> WebResult:
-        """Fetch the web pages into the cache (nothing to do for local files only)."""
-        if not (sources.urls or sources.sitemaps):
-            return WebResult()
-        with Fetcher(cache_dir_for(self.settings.index_dir), self.web) as fetcher:
-            pages = fetcher.collect(sources.urls, sources.sitemaps, sources.include, sources.exclude)
-        self.summary.skipped += pages.failed
-        self.summary.fetched, self.summary.not_modified = pages.fetched, pages.not_modified
-        return pages
 
     def _ingest(self, files: list[Path], known: dict[str, tuple[str, str]], urls: dict[Path, str]) -> None:
         """Prepare each file; embed, store and switch the manifest a group at a time."""

@@ -38,15 +38,15 @@ def summary_rows(summary: IngestSummary) -> list[tuple[str, str]]:
 
 
 def print_summary(summary: IngestSummary, settings: Settings, console: Console | None = None) -> None:
-    """Print the table on stdout, then one line per skipped file with the reason."""
+    """Print the table on stdout, then one line per skipped file with the reason (easy to grep)."""
     console = console or Console(highlight=False)
-    where = settings.chroma_url or str(settings.index_dir)
-    table = Table(title=f"Ingest into {escape(where)}", box=box.SIMPLE, show_header=False,
-                  title_justify="left", min_width=40)
+    console.print(f"[bold]Ingest into[/] {escape(settings.chroma_url or str(settings.index_dir))}",
+                  soft_wrap=True)
+    table = Table(box=box.SIMPLE, show_header=False, min_width=40)
     table.add_column("what", style="bold")
     table.add_column("value", justify="right", overflow="fold")
     for label, value in summary_rows(summary):
         table.add_row(label, value)
     console.print(table)
     for name, why in summary.skipped:
-        console.print(f"[yellow]skipped[/] {escape(name)}: {escape(why)}", overflow="fold")
+        console.print(f"[yellow]skipped[/] {escape(name)}: {escape(why)}", soft_wrap=True)

@@ -69,10 +69,14 @@ class Reply:
     """A fully read HTTP response."""
 
     status_code: int
-    reason_phrase: str
     headers: httpx.Headers
     content: bytes
     url: str
+
+    @property
+    def status(self) -> str:
+        """'HTTP 404 Not Found': the standard phrase, whatever the server wrote."""
+        return f"HTTP {self.status_code} {httpx.codes.get_reason_phrase(self.status_code)}".strip()
 
     @property
     def text(self) -> str:
@@ -142,7 +146,7 @@ class Fetcher:
         try:
             response = self._get(url)
             if response.status_code >= 400:
-                raise IngestError(f"Cannot read the sitemap {url}: HTTP {response.status_code}.")
+                raise IngestError(f"Cannot read the sitemap {url}: {response.status}.")
             root = ET.fromstring(_maybe_gunzip(response.content))
         except (httpx.HTTPError, TooLarge, ET.ParseError, OSError) as exc:
             raise IngestError(f"Cannot read the sitemap {url}: {_describe(exc)}.") from None
@@ -171,9 +175,9 @@ class Fetcher:
             return Fetched(url, cached, not_modified=True)
         if response.status_code in GONE_STATUS:
             gone = self._forget(cached, sidecar)
-            return Fetched(url, gone, error=f"HTTP {response.status_code}", gone=gone is not None)
+            return Fetched(url, gone, error=response.status, gone=gone is not None)
         if response.status_code >= 400:
-            return Fetched(url, error=f"HTTP {response.status_code} {response.reason_phrase}".strip())
+            return Fetched(url, error=response.status)
         suffix = _suffix(url, response.headers.get("content-type", ""))
         if suffix is None:
             return Fetched(url, error=f"unsupported content type {response.headers.get('content-type')!r}")
@@ -212,8 +216,7 @@ class Fetcher:
                 body += piece
                 if len(body) > limit:
                     raise TooLarge(f"the response is over the {limit / 1e6:g} MB limit (ASSISTANT_MAX_FILE_MB)")
-            return Reply(response.status_code, response.reason_phrase, response.headers, bytes(body),
-                         str(response.url))
+            return Reply(response.status_code, response.headers, bytes(body), str(response.url))
 
     def _backoff(self, attempt: int, retry_after: str | None) -> float:
         wait = self.options.backoff * 2**attempt

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -53,21 +54,34 @@ def chroma_client(settings: Settings) -> Any:
 
 
 class VectorStore:
-    """One Chroma collection holding a vector per chunk id."""
+    """One Chroma collection holding a vector per chunk id.
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    ``embedder`` is only needed for LangChain's wrapper (dense search); ingest writes vectors it
+    computed itself, so it can open the store without loading the model.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.client = chroma_client(settings)
+        self.collection = self._guard(
+            lambda: self.client.get_or_create_collection(
+                name=settings.collection, metadata=SPACE, embedding_function=None
+            )
+        )
+        self.max_batch = int(self.client.get_max_batch_size())
+
+    @cached_property
+    def langchain(self) -> Any:
+        """LangChain's Chroma wrapper over the same collection."""
         from langchain_chroma import Chroma
 
-        self.settings = settings
-        self.client = chroma_client(settings)
-        self.langchain = Chroma(
+        return Chroma(
             client=self.client,
-            collection_name=settings.collection,
-            embedding_function=embedder,
+            collection_name=self.settings.collection,
+            embedding_function=self.embedder,
             collection_metadata=SPACE,
         )
-        self.collection = self.langchain._collection  # the wrapper exposes no public handle
-        self.max_batch = int(self.client.get_max_batch_size())
 
     def existing(self, ids: Iterable[str]) -> set[str]:
         found: set[str] = set()
