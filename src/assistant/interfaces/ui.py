@@ -68,7 +68,10 @@ details.sources summary { cursor: pointer; font-weight: 600; }
 .sources mark { background: #ffe58a; color: inherit; padding: 0 0.1em; }
 .error { color: #9b1c1c; }
 .error code, .sources code, #index-info code { font-size: 0.9em; }
-table.timings td, table.docs td, table.docs th { padding: 0.15em 0.5em; font-size: 0.85em; text-align: left; }
+table.timings, table.docs { border-collapse: collapse; }
+table.timings td, table.docs td, table.docs th { padding: 0.2em 0.8em; font-size: 0.85em; text-align: left;
+           border: none; border-bottom: 1px solid var(--border-color-primary); }
+table.timings td:last-child { text-align: right; font-variant-numeric: tabular-nums; }
 .note { font-size: 0.9em; }
 """
 History = list[dict[str, Any]]
@@ -286,7 +289,10 @@ def build_blocks(service: Service) -> gr.Blocks:
             with gr.Column(scale=3):
                 chat, box, ask, copy, clear = _chat_column()
             with gr.Column(scale=1, min_width=280):
-                language, source, show_timings, timings, comment, send, note, info, refresh = _side_column(service)
+                language, source, show_timings, timings, comment, send, note = _side_column()
+        with gr.Accordion("Index", open=False, elem_id="index"):
+            info = gr.HTML(elem_id="index-info")
+            refresh = gr.Button("Refresh", size="sm")
         answer_json = gr.JSON(visible=False, label="answer")
         plain = gr.Textbox(visible=False, label="plain answer")
         outputs = [box, chat, turns, answer_json, plain, timings]
@@ -322,7 +328,7 @@ def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button, gr.But
     return chat, box, ask, copy, clear
 
 
-def _side_column(service: Service) -> tuple:
+def _side_column() -> tuple:
     with gr.Accordion("Filters", open=False):
         language = gr.Dropdown(LANGUAGES, value="any", label="Language of the documents")
         source = gr.Textbox("", label="Only sources matching (glob)", placeholder="e.g. corpus/*secondment*")
@@ -334,10 +340,7 @@ def _side_column(service: Service) -> tuple:
         comment = gr.Textbox(label="Comment (optional)", lines=2, max_lines=6, max_length=2000, elem_id="comment")
         send = gr.Button("Send comment", size="sm")
         note = gr.HTML(elem_id="feedback-note")
-    with gr.Accordion("Index", open=False, elem_id="index"):
-        info = gr.HTML(elem_id="index-info")
-        refresh = gr.Button("Refresh", size="sm")
-    return language, source, show_timings, timings, comment, send, note, info, refresh
+    return language, source, show_timings, timings, comment, send, note
 
 
 def _pick_example(selected: gr.SelectData) -> str:
