@@ -27,6 +27,7 @@ class Profile:
 
     def __init__(self, text: str, lang: str = "en") -> None:
         self.lemmas = set(content_lemmas(text, lang))
+        self.lemmas |= {part for t in self.lemmas if "-" in t for part in t.split("-") if len(part) > 2}
         self.stems = {stem(t) for t in self.lemmas}
         self.words = sorted({fold(w) for w in words(text) if not is_stop(w) and not w.isdigit()})
         self.acronyms = {a.lower() for a in re.findall(r"\b([A-Z][A-Za-z]*[A-Z])s?\b", text)}

@@ -111,9 +111,12 @@ class ExtractiveAnswerer:
         return out
 
     def _cover(self, terms: tuple[Term, ...], unit: Unit, ev: Evidence) -> dict[str, float]:
-        """Coverage by the unit, its heading, its list's lead and its document title."""
-        lead = ev.siblings[unit.doc_id][unit.lead].text if unit.lead is not None else ""
-        context = f"{unit.text}\n{unit.section}\n{lead}\n{ev.titles.get(unit.doc_id, '')}"
+        """Coverage by the unit, the sentence before it, its heading, its list's lead and its title."""
+        siblings = ev.siblings[unit.doc_id]
+        lead = siblings[unit.lead].text if unit.lead is not None else ""
+        before = siblings[unit.index - 1] if unit.index > 0 else None
+        previous = before.text if before is not None and before.block == unit.block else ""
+        context = f"{unit.text}\n{previous}\n{unit.section}\n{lead}\n{ev.titles.get(unit.doc_id, '')}"
         return self.matcher.coverage(terms, Profile(context))
 
     # --- selection -------------------------------------------------------------
@@ -125,16 +128,15 @@ class ExtractiveAnswerer:
             section = self._whole_section(q, ev, primary.unit)
             if section:
                 return section
-        if q.wants_steps and STEPS_HEADING_RE.match(primary.unit.section):
-            steps = [u for u in ev.siblings[primary.unit.doc_id]
-                     if u.section == primary.unit.section and u.kind == "sent"]
-            if len(steps) >= 2:
-                return [Block("steps", tuple(steps[:8]))]
+        if q.wants_steps:
+            steps = _steps(primary, scored, ev)
+            if steps:
+                return steps
         return _with_leads(self._sentences(scored, primary), ev)
 
     def _whole_section(self, q: Question, ev: Evidence, unit: Unit) -> list[Block]:
         """'What are the terms and conditions?' names a section: answer with all of it."""
-        heading = Profile(unit.section)
+        heading = Profile(f"{unit.section}\n{ev.titles.get(unit.doc_id, '')}")
         if not unit.section or not all(heading.exact(t) for t in q.hard_terms):
             return []
         body = [u for u in ev.siblings[unit.doc_id] if u.section == unit.section and u.kind == "sent"]
@@ -166,6 +168,8 @@ class ExtractiveAnswerer:
         base.coverage = weighted(cover, terms)
         if context_terms and not any(t.key for t in q.terms):
             missing, base.coverage = [], max(base.coverage, 0.75)  # 'What is it used for?': the referent decides
+        if not any(t.key for t in terms) and base.coverage >= 0.75:
+            missing = []  # no noun to anchor on ('Who decides when leap seconds are introduced?'): overall cover
         if missing or base.coverage < 0.75:
             base.missing = [t.word for t in (missing or terms)]
             return _abstain(base, "missing_terms")
@@ -256,7 +260,8 @@ def _lists_near(unit: Unit, scored: list[Scored], ev: Evidence) -> list[Block]:
         leads = [unit.index]
     else:
         near = [i for i in lead_of if siblings[i].section == unit.section]
-        near = [i for i in near if score_of.get((unit.doc_id, i), 0.0) >= 0.3 * score_of[(unit.doc_id, unit.index)]]
+        floor = 0.3 * score_of[(unit.doc_id, unit.index)]
+        near = [i for i in near if score_of.get((unit.doc_id, i), floor) >= floor]
         if not near:
             return []
         leads = [max(near, key=lambda i: score_of.get((unit.doc_id, i), 0.0))]
@@ -265,6 +270,17 @@ def _lists_near(unit: Unit, scored: list[Scored], ev: Evidence) -> list[Block]:
     best = score_of.get((unit.doc_id, leads[0]), 0.0)
     leads += [i for i in sorted(lead_of) if i not in leads and score_of.get((unit.doc_id, i), 0.0) >= 0.9 * best]
     return _whole_lists(leads[:3], siblings)
+
+
+def _steps(primary: Scored, scored: list[Scored], ev: Evidence) -> list[Block]:
+    """A how-to section ('How to apply') near the top, in document order, as numbered steps."""
+    top = scored[0].score
+    for s in [primary, *scored[:10]]:
+        if STEPS_HEADING_RE.match(s.unit.section) and s.score >= 0.5 * top:
+            body = [u for u in ev.siblings[s.unit.doc_id] if u.section == s.unit.section and u.kind == "sent"]
+            if len(body) >= 2:
+                return [Block("steps", tuple(body[:8]))]
+    return []
 
 
 def _with_leads(units: list[Unit], ev: Evidence) -> list[Block]:

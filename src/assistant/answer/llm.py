@@ -208,6 +208,8 @@ class LLMAnswerer:
             text += chunk.content
             for delta in writer.feed(finished_claims(_visible(text))):
                 sink.put(delta)
+        for delta in writer.feed(split_claims(_visible(text))):  # the last sentence is finished now
+            sink.put(delta)
         return text, _usage(total) if total is not None else None
 
     # --- grounding -------------------------------------------------------------------

@@ -27,6 +27,7 @@ META_WORDS = frozenset(
     étape étapes démarche démarches procédure""".split()
 )
 # Words that name the kind of answer wanted: the answer type covers them, not the text.
+NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten both several".split())
 NEED_WORDS = frozenset(
     """email e-mail mail address phone telephone tel fax number numbers amount figure sum date dates
     year years day days month months duration long many much time deadline person name""".split()
@@ -112,6 +113,7 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
     terms = _terms(PRESENT_RE.sub(" ", resolved), lang, vocab, idf, need)
     plural = [t for t in terms if _is_plural(t)]
     wants_list = bool(LIST_RE.search(text)) or (bool(WH_RE.search(text)) and bool(plural))
+    plural += _class_noun(text, terms)
     return Question(
         text=text,
         lang=lang,
@@ -122,6 +124,15 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
         terms=terms,
         soft=tuple(t.lemma for t in plural) if wants_list else (),
     )
+
+
+def _class_noun(text: str, terms: tuple[Term, ...]) -> list[Term]:
+    """'Which organization …', 'What international facilities …': the noun names the answer's type."""
+    match = re.match(r"^\s*(which|what|quels?|quelles?)\s+((?:\S+\s+){0,2}?)(\S+?)\b", text, re.I)
+    if not match:
+        return []
+    word = match.group(3).lower()
+    return [t for t in terms if t.word.lower() == word and t.key]
 
 
 def _is_plural(term: Term) -> bool:
@@ -155,12 +166,14 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None) ->
 
 
 def is_key(word: str, previous: str, first: bool = False, lang: str = "en") -> bool:
-    """Is ``word`` a noun here? Names, numbers and unknown words count as nouns."""
+    """Is ``word`` a noun here? Names and numbers count; unknown lower-case words (typos) do not."""
     if lang != "en" or any(ch.isdigit() for ch in word) or (word[:1].isupper() and not first):
         return True
+    if word.lower() in NUMBER_WORDS:
+        return False
     tags = getAllLemmas(word.lower())
     if not tags:
-        return True
+        return simplemma.is_known(word.lower(), lang="en")
     if "NOUN" not in tags and "PROPN" not in tags:
         return False
     if set(tags) == {"NOUN"}:
