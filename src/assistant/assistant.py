@@ -26,6 +26,7 @@ from assistant.retrieve.condense import Condensed, condense
 from assistant.retrieve.corpus import CorpusView, Filters
 from assistant.retrieve.hybrid import HybridRetriever
 from assistant.retrieve.query import Question, Term, analyse
+from assistant.retrieve.translate import is_french, to_english
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Passage, Stamp
 
@@ -88,11 +89,13 @@ class Assistant:
         text = clean_question(question, self.settings.max_question_chars)
         corpus = self.corpus()
         flt = _filters(filters)
-        condensed = condense(text, _history(history))
+        french = is_french(text)
+        condensed = condense(*_in_english(text, _history(history)))
         parts = [p for p in PART_SPLIT_RE.split(condensed.text) if p.strip()] if not condensed.is_followup else []
         timings: dict[str, float] = {}
         drafts = [self._draft(corpus, Condensed(p), flt, timings) for p in parts] if len(parts) > 1 else []
         draft, passages = self._merge(drafts) if drafts else self._draft(corpus, condensed, flt, timings)
+        draft.lang = "fr" if french else "en"
         t0 = time.perf_counter()
         answer_text, citations = compose(draft, corpus, passages, self.settings.who_to_ask)
         timings["compose_ms"] = (time.perf_counter() - t0) * 1000
@@ -120,7 +123,7 @@ class Assistant:
         """Ranked passages for ``question`` (what `ask` reads before answering)."""
         text = clean_question(question, self.settings.max_question_chars)
         corpus = self.corpus()
-        condensed = condense(text, _history(history))
+        condensed = condense(*_in_english(text, _history(history)))
         q = self._question(corpus, condensed)
         return self._passages(corpus, condensed, q, _filters(filters), k)
 
@@ -224,6 +227,14 @@ class Assistant:
             merged.coverage = min(merged.coverage, d.coverage)
         merged.partial = [" ".join(d.missing) or "part of the question" for d, _ in drafts if d.abstained]
         return merged, [p for _, ps in answered for p in ps]
+
+
+def _in_english(text: str, history: History) -> tuple[str, History]:
+    """French question and turns → English queries (the answer is framed in French later)."""
+    def english(t: str) -> str:
+        return to_english(t) if is_french(t) else t
+
+    return english(text), [{**t, "content": english(t["content"])} for t in history]
 
 
 def _support(draft: Draft) -> str:

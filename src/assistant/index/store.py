@@ -83,6 +83,12 @@ class VectorStore:
             collection_metadata=SPACE,
         )
 
+    def close(self) -> None:
+        """Release the client (for the embedded store: its files, once no other client uses them)."""
+        close = getattr(self.client, "close", None)
+        if close is not None:
+            close()
+
     def existing(self, ids: Iterable[str]) -> set[str]:
         found: set[str] = set()
         for batch in _batches(list(ids), self.max_batch):

@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 UNSAFE_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MAX_TURNS = 50
 UNAVAILABLE = (IndexNotFound, BackendUnavailable, IndexBusy)
+# Answers computed at once. Answering is CPU-bound: on 2 cores more parallel answers only make each
+# one slower, so the UI's streaming and the API's extra requests wait here instead.
+ANSWER_SLOTS = 2
 Credentials = Annotated[HTTPBasicCredentials | None, Depends(HTTPBasic(auto_error=False))]
 
 
@@ -68,6 +71,7 @@ class Service:
         self._assistant = assistant
         self._embedder = embedder
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(ANSWER_SLOTS)
 
     def get(self) -> Assistant:
         """The assistant, or the `AssistantError` that says why it cannot be built yet."""
@@ -86,7 +90,9 @@ class Service:
         """`Assistant.ask` on text that the tokenizer and the JSON encoder can take."""
         turns = [{**t, "content": clean_input(t["content"])} for t in history or []]
         flt = {k: clean_input(v) for k, v in (filters or {}).items() if v}
-        return self.get().ask(clean_input(question), history=turns, filters=flt or None)
+        assistant = self.get()
+        with self._slots:
+            return assistant.ask(clean_input(question), history=turns, filters=flt or None)
 
     def info(self) -> dict[str, Any]:
         from assistant.interfaces.render import index_info

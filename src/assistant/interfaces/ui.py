@@ -41,10 +41,13 @@ EXAMPLES = (
     "Which organizations does the BIPM have memoranda of understanding with?",
 )
 LANGUAGES = ["any", "en", "fr"]
-# Gradio runs at most this many answers at once; the rest wait in its queue. Two matches two cores:
-# answering is CPU-bound, so more parallel answers only make each one slower.
+# Chat events Gradio runs at once. Only the answering inside is CPU-bound, and the Service lets two
+# answers run at a time (two cores); the rest of an event is streaming words, which costs nothing,
+# so a few more events may stream while two answers are computed.
 CONCURRENCY = 2
+CHAT_CONCURRENCY = 8
 STREAM_SECONDS = 0.4  # the whole answer appears over at most this long
+STREAM_UPDATES = 12
 CSS = """
 .header h1 { margin: 0.2em 0 0.1em; font-size: 1.6em; }
 .header p { margin: 0 0 0.4em; color: var(--body-text-color-subdued); }
@@ -192,7 +195,9 @@ def _filters(language: str | None, source: str | None) -> dict[str, str]:
 
 def _stream(chat: list, text: str, answer: Answer) -> Iterator[list]:
     """Reveal the answer a few words at a time (a fresh list each time), then settle it with its badge."""
-    pieces = list(word_pieces(text))
+    words = len(text.split())
+    # At most ~STREAM_UPDATES updates per answer: each one costs a diff and a message per client.
+    pieces = list(word_pieces(text, max(3, -(-words // STREAM_UPDATES))))
     pause = min(0.03, STREAM_SECONDS / max(len(pieces), 1))
     shown = ""
     for piece in pieces[:-1]:
@@ -297,9 +302,10 @@ def build_blocks(service: Service) -> gr.Blocks:
         plain = gr.Textbox(visible=False, label="plain answer")
         outputs = [box, chat, turns, answer_json, plain, timings]
         inputs = [box, chat, turns, language, source]
-        gr.on([box.submit, ask.click], handlers.respond, inputs, outputs, api_name="ask")
+        gr.on([box.submit, ask.click], handlers.respond, inputs, outputs, api_name="ask",
+              concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat")
         chat.example_select(_pick_example, None, box, api_name=False).then(
-            handlers.respond, inputs, outputs, api_name=False)
+            handlers.respond, inputs, outputs, api_name=False, concurrency_id="chat")
         chat.like(handlers.vote, [chat, turns], [vote_id, note], api_name=False, concurrency_limit=None)
         send.click(handlers.comment, [comment, vote_id], [comment, note], api_name=False, concurrency_limit=None)
         show_timings.change(lambda on: gr.update(visible=on), show_timings, timings, api_name=False, concurrency_limit=None)

@@ -1,0 +1,77 @@
+"""French questions → English queries, word by word, with the packaged general glossary (data/fr_en.tsv).
+
+The documents are mostly English and no translation model may be downloaded, so a French question is
+translated lemma by lemma (longest glossary phrase first); names, acronyms and numbers pass through.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib.resources import files
+
+import simplemma
+
+from assistant.text import fold, words
+
+FRENCH_CUES = re.compile(
+    r"\b(est-ce|qu'|quel|quelle|quels|quelles|comment|combien|où|pourquoi|quand|qui|que|les|des|une|"
+    r"pour|avec|dans|sur|est|sont|faut|peut|y a-t-il|du|au|aux)\b", re.I)
+ENGLISH_CUES = re.compile(r"\b(the|is|are|what|which|who|how|does|do|of|and|for|with|can|will)\b", re.I)
+# '-t-il', '-ils', '-elle', '-on', '-je' glued to verbs ('verse-t-il') carry no meaning here.
+INVERSION_RE = re.compile(r"(?<!\by a)-(t-)?(il|ils|elle|elles|on|je|tu|nous|vous)\b", re.I)
+MAX_PHRASE = 5
+
+
+def is_french(text: str) -> bool:
+    """More French than English function words, or French accents with no English cue."""
+    fr = len(FRENCH_CUES.findall(text))
+    en = len(ENGLISH_CUES.findall(text))
+    return fr > en or (fr == en and bool(re.search(r"[éèêàùçôîœ]", text)) and fr > 0)
+
+
+def _lemmas(text: str) -> list[str]:
+    return [simplemma.lemmatize(w.lower(), lang="fr") for w in words(text)]
+
+
+@lru_cache(maxsize=1)
+def glossary() -> tuple[dict[str, str], dict[tuple[str, ...], str]]:
+    """(single-word lemma → English, phrase lemmas → English): first English sense of each entry."""
+    single: dict[str, str] = {}
+    phrases: dict[tuple[str, ...], str] = {}
+    text = (files("assistant.data") / "fr_en.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines()[1:]:
+        fr, _, en = line.partition("\t")
+        if not fr or not en:
+            continue
+        english = en.split("|")[0]
+        if len(words(fr)) == 1 and " " not in fr:
+            single[fr] = english
+            single.setdefault(fold(fr), english)
+        else:
+            phrases[tuple(_lemmas(fr))] = english
+    return single, phrases
+
+
+def to_english(text: str) -> str:
+    """Word-by-word English rendering of a French question; unknown words are kept as they are."""
+    single, phrases = glossary()
+    cleaned = INVERSION_RE.sub("", text.replace("’", "'"))
+    tokens = words(cleaned)
+    lemmas = _lemmas(cleaned)
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(MAX_PHRASE, len(tokens) - i), 1, -1):
+            english = phrases.get(tuple(lemmas[i : i + size]))
+            if english:
+                out.append(english)
+                i += size
+                break
+        else:
+            token = tokens[i]
+            english = single.get(lemmas[i]) or single.get(token.lower()) or single.get(fold(lemmas[i]))
+            keep = token.isupper() or any(ch.isdigit() for ch in token) or "@" in token
+            out.append(token if keep or not english else english)
+            i += 1
+    return " ".join(out) + ("?" if text.rstrip().endswith("?") else "")
