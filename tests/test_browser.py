@@ -82,12 +82,14 @@ def open_page(browser: Any, url: str) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 1000},
                                   permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
-    page.dialogs = []
+    page.dialogs, page.offsite = [], []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    page.on("request", lambda r: None if r.url.startswith((url, "data:", "blob:")) else page.offsite.append(r.url))
     page.goto(url, wait_until="domcontentloaded")  # Gradio's polling keeps "networkidle" from ever settling
     page.wait_for_selector("#question textarea", timeout=60_000)
     yield page
     assert page.dialogs == [], f"a dialog fired: {page.dialogs}"
+    assert page.offsite == [], f"the page reached off the machine: {page.offsite}"  # offline use, no tracking
     context.close()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -78,7 +79,7 @@ table.timings td:last-child { text-align: right; font-variant-numeric: tabular-n
 .note { font-size: 0.9em; }
 """
 History = list[dict[str, Any]]
-# System fonts only: the default theme fetches Google Fonts, which an offline server cannot reach.
+# System fonts: the default theme's bundled Source Sans Pro drew capitals at mixed sizes in Chromium.
 THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
                           font_mono=["ui-monospace", "monospace"])
 
@@ -381,8 +382,8 @@ def launch(settings: Settings) -> None:
     try:
         service.get()  # load the model now rather than on the first question
     except IndexNotFound as exc:
-        print(f"warning: {exc}\nThe chat starts anyway and answers once the index exists.")
+        print(f"warning: {exc}\nThe chat starts anyway and answers once the index exists.", file=sys.stderr)
     except AssistantError as exc:
-        print(f"warning: {exc}\nThe chat starts anyway; questions will retry.")
+        print(f"warning: {exc}\nThe chat starts anyway; questions will retry.", file=sys.stderr)
     print(f"{TITLE}: http://{settings.host}:{settings.port}/  (API docs at /docs)")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
