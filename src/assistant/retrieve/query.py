@@ -28,13 +28,18 @@ META_WORDS = frozenset(
 )
 # Words that name the kind of answer wanted: the answer type covers them, not the text.
 NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten both several".split())
-NEED_WORDS = frozenset(
-    """email e-mail mail address phone telephone tel fax number numbers amount figure sum date dates
-    year years day days month months duration long many much time deadline person name""".split()
-)
+NEED_WORDS: dict[str, frozenset[str]] = {
+    "email": frozenset("email e-mail mail address courriel adresse".split()),
+    "phone": frozenset("phone telephone tel fax number".split()),
+    "number": frozenset("number numbers amount figure sum many much total".split()),
+    "date": frozenset("date dates year years day days month months deadline".split()),
+    "duration": frozenset("long duration day days week weeks month months year years time".split()),
+    "person": frozenset("person name".split()),
+    "expansion": frozenset("stand stands acronym abbreviation full name".split()),
+}
 DETERMINERS = frozenset(
     """the a an my your his her its our their this that these those any some no each every of for with
-    which what whose whole per in on at about from by into within without between among""".split()
+    whose whole per in on at about from by into within without between among""".split()
 )
 PRESENT_RE = re.compile(r"\b(currently|right now|now|at present|at the moment|nowadays|today|actuellement|en ce moment)\b", re.I)
 NEEDS: list[tuple[str, re.Pattern[str]]] = [
@@ -156,7 +161,7 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None) ->
     tokens = words(text)
     for i, word in enumerate(tokens):
         low = word.lower()
-        if is_stop(word) or low in QUESTION_WORDS or low in META_WORDS or (need and low in NEED_WORDS):
+        if is_stop(word) or low in QUESTION_WORDS or low in META_WORDS or (need and low in NEED_WORDS[need]):
             continue
         base = correct(lemma(word, lang), vocab, lang)
         if base not in out:
