@@ -177,12 +177,16 @@ def test_openapi_docs_are_served(api: httpx.Client) -> None:
 
 def test_hostile_question_comes_back_as_plain_json(api: httpx.Client) -> None:
     question = "<script>alert(1)</script> \ud800 [click](javascript:alert(1)) secondment allowance?"
-    history = [{"role": "user", "content": "a \udfff b"}, {"role": "assistant", "content": "\x1b[31m c"}]
-    # json.dumps escapes the lone surrogates; the server decodes them back into the text
+    history = [{"role": "user", "content": "a \x00 b"}, {"role": "assistant", "content": "\x1b[31m c"}]
+    # json.dumps escapes the lone surrogate; the server decodes it back into the question text
     response = api.post("/api/ask", content=json.dumps({"question": question, "history": history}),
                         headers={"content-type": "application/json"})
     assert response.status_code == 200, response.text
     assert response.json()["answer"]
+    history[0]["content"] = "a \udfff b"  # pydantic refuses a lone surrogate in a length-checked field
+    response = api.post("/api/ask", content=json.dumps({"question": "Hi?", "history": history}),
+                        headers={"content-type": "application/json"})
+    assert "unicode" in assert_json_error(response, 422)
 
 
 # --- faults and login ----------------------------------------------------------

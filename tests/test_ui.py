@@ -79,6 +79,49 @@ def test_index_panel_without_index_says_how_to_build_it(tmp_path: Path) -> None:
     assert "<code>assistant ingest</code>" in page
 
 
+class FakeAssistant:
+    """Stands in for `Assistant` where only the UI plumbing is under test."""
+
+    def __init__(self, answer: Answer | Exception) -> None:
+        self.answer, self.calls = answer, []
+
+    def ask(self, question: str, history=None, filters=None) -> Answer:
+        self.calls.append((question, history, filters))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+def respond(fake: FakeAssistant, *args: object) -> list[tuple]:
+    from assistant.interfaces.http import Service
+    from assistant.interfaces.ui import ChatHandlers
+
+    handlers = ChatHandlers(Service(Settings(), assistant=fake))
+    return list(handlers.respond(*args))
+
+
+def test_answer_streams_in_growing_pieces_then_settles(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("assistant.interfaces.ui.STREAM_SECONDS", 0.0)
+    answer = Answer(text=" ".join(f"word{i}" for i in range(60)) + " [1]", abstained=False,
+                    citations=hostile_answer().citations, support="partial", support_score=0.5)
+    fake = FakeAssistant(answer)
+    outputs = respond(fake, "q\x00?", [], [{"question": "q0", "answer": {"answer": "a0"}}], "en", " corpus/* ")
+    assert fake.calls == [("q?", [{"role": "user", "content": "q0"}, {"role": "assistant", "content": "a0"}],
+                           {"language": "en", "source": "corpus/*"})]
+    shown = [o[1][-1]["content"] for o in outputs[1:]]
+    texts = [re.search(r'<div class="answer">(.*?)</div>', s, re.S).group(1) for s in shown]
+    assert len(texts) > 3 and all(b.startswith(a) and len(b) > len(a) for a, b in zip(texts, texts[1:-1], strict=False))
+    assert texts[-1] == esc(answer.text) and 'class="support partial"' in shown[-1]
+    assert outputs[-1][2][-1]["answer"]["answer"] == answer.text  # the turn is kept as plain text
+
+
+def test_unexpected_failure_is_a_message_in_the_chat() -> None:
+    outputs = respond(FakeAssistant(RuntimeError("boom <b>")), "Will I be paid?", [], [], "any", "")
+    box, chat, turns, data, plain, timings = outputs[-1]
+    assert "Something went wrong" in chat[-1]["content"] and "RuntimeError" in data["error"]
+    assert "boom" not in chat[-1]["content"] and turns[-1]["error"]
+
+
 # --- feedback log ------------------------------------------------------------------
 def test_feedback_votes_and_comments_export(tmp_path: Path) -> None:
     log = FeedbackLog(tmp_path / "fb" / "feedback.jsonl")

@@ -8,6 +8,7 @@ is what keeps `<script>`, `<img onerror>` and `javascript:` links inert.
 from __future__ import annotations
 
 import html
+import logging
 import re
 import sys
 import time
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from assistant.assistant import Assistant
     from assistant.index.embedder import Embedder
 
+log = logging.getLogger(__name__)
 TITLE = "BIPM Assistant"
 EXAMPLES = (
     "How do I apply for a secondment?",
@@ -225,9 +227,10 @@ class ChatHandlers:
         yield "", chat, turns, None, "", ""
         try:
             answer = self.service.ask(question, _history(turns), _filters(language, source))
-        except AssistantError as exc:
-            chat[-1] = {"role": "assistant", "content": error_html(exc)}
-            yield "", chat, [*turns, {"question": question, "error": str(exc)}], {"error": str(exc)}, "", ""
+        except Exception as exc:  # the chat must keep working whatever went wrong
+            error = exc if isinstance(exc, AssistantError) else _unexpected(exc)
+            chat[-1] = {"role": "assistant", "content": error_html(error)}
+            yield "", chat, [*turns, {"question": question, "error": str(error)}], {"error": str(error)}, "", ""
             return
         data = answer.to_dict()
         turns = [*turns, {"question": question, "answer": data}]
@@ -259,6 +262,12 @@ class ChatHandlers:
         except AssistantError as exc:
             return text, error_html(exc)
         return "", '<span class="note">Comment saved, thank you.</span>'
+
+
+def _unexpected(exc: Exception) -> AssistantError:
+    log.exception("answering failed")
+    return AssistantError(f"Something went wrong while answering ({type(exc).__name__}); the server log "
+                          "has the details. Please try again or rephrase the question.")
 
 
 def _turn_of(index: Any, chat: list, turns: History) -> dict[str, Any] | None:
