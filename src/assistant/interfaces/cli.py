@@ -94,9 +94,10 @@ def ask(
 
     Example: assistant ask "How do I apply for a secondment?" --json
     """
-    from assistant.assistant import Assistant
+    from assistant.assistant import Assistant, clean_question
 
     try:
+        clean_question(question, load_settings().max_question_chars)  # fail fast, before loading models
         turns = _read_history(history)
         filters = _parse_where(where or [])
         settings = _settings(index_dir=index_dir, chroma_url=chroma_url, llm_provider=llm_provider,
