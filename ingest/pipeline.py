@@ -34,7 +34,7 @@ from ingest.load import Skip, discover, parse, read_bytes
 from ingest.web import Fetcher, WebOptions, WebResult, cache_dir_for
 
 log = logging.getLogger(__name__)
-GROUP_CHUNKS = 256  # chunks per manifest switch: one transaction per group, not per document
+GROUP_BATCHES = 4  # batches per manifest switch: one transaction per group of documents, not per document
 
 
 @dataclass
@@ -170,6 +170,7 @@ class _Run:
             self._finish()
         finally:
             self.manifest.close()
+            self.store.close()
         return self.summary
 
     def _ingest(self, files: list[Path], known: dict[str, tuple[str, str]], urls: dict[Path, str]) -> None:
@@ -184,7 +185,7 @@ class _Run:
                 self.bar.update(1)
                 continue
             group.append(pending)
-            if sum(len(p.chunks) for p in group) >= GROUP_CHUNKS:
+            if sum(len(p.chunks) for p in group) >= GROUP_BATCHES * self.batch:
                 self._commit(group)
                 group = []
         self._commit(group)
