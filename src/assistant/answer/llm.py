@@ -244,8 +244,9 @@ class LLMAnswerer:
         """Why the grounded sentences cannot stand as the answer ('' when they can)."""
         if not supported:
             return "it said the passages do not answer" if kept else "none of its sentences was supported"
+        # The extractive answerer's own rule: the quoted evidence must cover the question's key terms.
         q = analyse(question, corpus.lexical.vocab, corpus.lexical.idf)
-        terms = [t for t in q.terms if not any(t.word in part for part in draft.partial)]
+        terms = [t for t in q.hard_terms if not any(t.word in part for part in draft.partial)]
         context = "\n".join(f"{x.unit.text}\n{x.unit.section}\n{x.source.title}" for v in supported for x in v.quotes)
         cover = self.matcher.coverage(terms, Profile(context))
         missing = [t.word for t in terms if cover[t.lemma] < 0.5]
