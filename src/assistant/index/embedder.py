@@ -267,6 +267,9 @@ class _OnnxRunner:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
+        # Idle threads sleep instead of spinning: on 2 shared cores spinning doubles CPU per query and
+        # slows everything else (measured: 1 short text 8.3 → 4.3 ms under load).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.tokenizer = tokenizer
