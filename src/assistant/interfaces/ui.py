@@ -349,13 +349,13 @@ def _side_column() -> tuple:
         language = gr.Dropdown(LANGUAGES, value="any", label="Language of the documents")
         source = gr.Textbox("", label="Only sources matching (glob)", placeholder="e.g. corpus/*secondment*")
     show_timings = gr.Checkbox(label="Show timings", value=False)
-    timings = gr.HTML(elem_id="timings", visible=False)
+    timings = gr.HTML(elem_id="timings", visible=False, min_height=0)
     with gr.Accordion("Feedback", open=True):
         gr.HTML('<span class="note">Rate an answer with the thumbs under it, then add a comment here '
                 "if you like.</span>")
         comment = gr.Textbox(label="Comment (optional)", lines=2, max_lines=6, max_length=2000, elem_id="comment")
         send = gr.Button("Send comment", size="sm")
-        note = gr.HTML(elem_id="feedback-note")
+        note = gr.HTML(elem_id="feedback-note", min_height=0)
     return language, source, show_timings, timings, comment, send, note
 
 
