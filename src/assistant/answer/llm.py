@@ -23,8 +23,15 @@ from assistant.answer.compose import Citations
 from assistant.answer.coverage import Profile, TermMatcher
 from assistant.answer.draft import Draft
 from assistant.answer.extractive import NEED_PATTERNS
-from assistant.answer.grounding import Grounder, UnitVectors, Verdict, finished_claims, split_claims
-from assistant.answer.prompt import Source, build_messages, number_passages
+from assistant.answer.grounding import (
+    Claim,
+    Grounder,
+    UnitVectors,
+    Verdict,
+    finished_claims,
+    split_claims,
+)
+from assistant.answer.prompt import build_messages, number_passages
 from assistant.errors import BackendUnavailable, SettingsError
 from assistant.retrieve.condense import Condensed
 from assistant.retrieve.corpus import CorpusView
@@ -137,6 +144,21 @@ class LLMUnavailable(BackendUnavailable):
 
 
 # --- the answerer ----------------------------------------------------------------------
+@dataclass
+class _Job:
+    """One question: what the model is shown, how its sentences are checked, what to fall back on."""
+
+    question: str
+    passages: list[Passage]
+    corpus: CorpusView
+    draft: Draft
+    fallback: Answer
+    grounder: Grounder
+
+    def writer(self) -> _Writer:
+        return _Writer(self.corpus, self.passages, self.grounder)
+
+
 class LLMAnswerer:
     """Writes an answer with an LLM from the retrieved passages and keeps only its grounded sentences."""
 
@@ -155,21 +177,22 @@ class LLMAnswerer:
         if draft.reason in NO_LLM_REASONS or not passages:
             return fallback
         started = time.perf_counter()
-        question = condensed.text
-        asked = f"{question}\n(This follows the earlier question: {condensed.context})" if condensed.mode == "pronoun" else question
+        asked = condensed.text
+        if condensed.mode == "pronoun":  # "What is his e-mail?" needs the question it points back to
+            asked += f"\n(This follows the earlier question: {condensed.context})"
         sources = number_passages(passages, corpus)
-        grounder = Grounder(corpus, sources, asked, self.vectors)
+        job = _Job(condensed.text, passages, corpus, draft, fallback, Grounder(corpus, sources, asked, self.vectors))
         messages = build_messages(asked, sources, self.settings.max_answer_sentences)
         try:
-            reply = self._call(messages, _SINK.get(), _Writer(corpus, passages, grounder))
+            reply = self._call(messages, _SINK.get(), job.writer())
         except LLMUnavailable as exc:
             log.warning("LLM %s unavailable: %s (%d attempts)", self.name, exc.what, exc.attempts)
-            return _with_note(fallback, f"Note: the language model ({self.name}) was unavailable: {exc.what} "
-                              f"({exc.attempts} attempt{'s' if exc.attempts > 1 else ''}); "
-                              "this is the extractive answer.", started, in_text=True)
+            note = (f"Note: the language model ({self.name}) was unavailable: {exc.what} ({exc.attempts} "
+                    f"attempt{'s' if exc.attempts > 1 else ''}); this is the extractive answer.")
+            return _timed(replace(fallback, text=f"{fallback.text}\n\n{note}", notes=(*fallback.notes, note)),
+                          started)
         _log_reply(self.name, reply)
-        answer = self._grounded(question, reply.text, sources, grounder, draft, fallback, corpus, passages)
-        return _timed(answer, started)
+        return _timed(self._grounded(job, reply.text), started)
 
     # --- calling the model ---------------------------------------------------------
     def _call(self, messages: list[BaseMessage], sink: _Sink | None, writer: _Writer) -> _Reply:
@@ -182,10 +205,11 @@ class LLMAnswerer:
                 return _Reply(text, usage, attempt, time.perf_counter() - t0)
             except Exception as exc:  # noqa: BLE001 - any client failure means "unavailable"
                 what, retry = _describe(exc, self.settings)
-                log.info("LLM %s attempt %d/%d failed: %s (%s)", self.name, attempt, attempts, what,
-                         type(exc).__name__)
+                log.info("LLM %s attempt %d/%d failed: %s", self.name, attempt, attempts, what)
+                log.debug("LLM %s failure", self.name, exc_info=True)
                 if not retry or attempt == attempts or writer.written:
                     raise LLMUnavailable(what, attempt) from exc
+                writer.seen = 0  # nothing was shown: the next attempt starts from its first sentence
                 time.sleep(min(BACKOFF_SECONDS * 2 ** (attempt - 1), BACKOFF_MAX))
         raise AssertionError("unreachable")
 
@@ -213,25 +237,26 @@ class LLMAnswerer:
         return text, _usage(total) if total is not None else None
 
     # --- grounding -------------------------------------------------------------------
-    def _grounded(self, question: str, text: str, sources: list[Source], grounder: Grounder, draft: Draft,
-                  fallback: Answer, corpus: CorpusView, passages: list[Passage]) -> Answer:
-        verdicts = grounder.check_all(split_claims(_visible(text)))
+    def _grounded(self, job: _Job, text: str) -> Answer:
+        """The reply's supported sentences as an `Answer`, or the fallback with a note saying why not."""
+        verdicts = job.grounder.check_all(split_claims(_visible(text)))
         kept = [v for v in verdicts if v.kept]
         supported = [v for v in kept if v.status == "supported"]
         dropped = [v for v in verdicts if v.dropped]
         _log_verdicts(self.name, verdicts)
-        why = self._rejected(question, supported, kept, draft, corpus)
+        why = self._rejected(job, supported, kept)
         if why:
-            return replace(fallback, notes=(*fallback.notes, f"The answer of {self.name} was not used: {why}; "
-                                            "this is the extractive answer."))
-        writer = _Writer(corpus, passages, grounder)
+            note = f"The answer of {self.name} was not used: {why}; this is the extractive answer."
+            return replace(job.fallback, notes=(*job.fallback.notes, note))
+        writer = job.writer()
         body = "".join(writer.render(v) for v in kept)
-        if draft.lang == "fr":
+        if job.draft.lang == "fr":
             body = "D'après les documents (cités en anglais, langue de la source) :\n\n" + body
         notes = (f"{len(dropped)} of {len(verdicts)} sentences of {self.name} were left out: "
                  + "; ".join(f"{STATUS_WORDS[v.status]} ({v.reason})" for v in dropped),) if dropped else ()
-        partial = bool(dropped or draft.partial or len(kept) > len(supported))
+        partial = bool(dropped or job.draft.partial or len(kept) > len(supported))
         score = sum(v.score for v in supported) / (len(supported) + len(dropped))  # dropped ones count as 0
+        fallback = job.fallback
         return Answer(
             text=body, abstained=False, citations=tuple(writer.cites.items),
             support="partial" if partial else "supported", support_score=round(score, 4),
@@ -239,14 +264,13 @@ class LLMAnswerer:
             timings=dict(fallback.timings), question=fallback.question, notes=(*fallback.notes, *notes),
         )
 
-    def _rejected(self, question: str, supported: list[Verdict], kept: list[Verdict], draft: Draft,
-                  corpus: CorpusView) -> str:
+    def _rejected(self, job: _Job, supported: list[Verdict], kept: list[Verdict]) -> str:
         """Why the grounded sentences cannot stand as the answer ('' when they can)."""
         if not supported:
             return "it said the passages do not answer" if kept else "none of its sentences was supported"
         # The extractive answerer's own rule: the quoted evidence must cover the question's key terms.
-        q = analyse(question, corpus.lexical.vocab, corpus.lexical.idf)
-        terms = [t for t in q.hard_terms if not any(t.word in part for part in draft.partial)]
+        q = analyse(job.question, job.corpus.lexical.vocab, job.corpus.lexical.idf)
+        terms = [t for t in q.hard_terms if not any(t.word in part for part in job.draft.partial)]
         context = "\n".join(f"{x.unit.text}\n{x.unit.section}\n{x.source.title}" for v in supported for x in v.quotes)
         cover = self.matcher.coverage(terms, Profile(context))
         missing = [t.word for t in terms if cover[t.lemma] < 0.5]
@@ -267,7 +291,7 @@ class _Writer:
         self.written = False
         self._ordered = 0
 
-    def feed(self, claims: list) -> Iterator[str]:
+    def feed(self, claims: list[Claim]) -> Iterator[str]:
         """Deltas for the claims finished since the last call that are grounded."""
         new, self.seen = claims[self.seen:], max(self.seen, len(claims))
         for verdict in self.grounder.check_all(new):
@@ -308,11 +332,6 @@ def _describe(exc: Exception, settings: Settings) -> tuple[str, bool]:
     if isinstance(status, int):
         return f"it failed with HTTP {status}", True
     return f"its reply could not be read ({type(exc).__name__})", True
-
-
-def _with_note(answer: Answer, note: str, started: float, in_text: bool) -> Answer:
-    text = f"{answer.text}\n\n{note}" if in_text else answer.text
-    return _timed(replace(answer, text=text, notes=(*answer.notes, note)), started)
 
 
 def _timed(answer: Answer, started: float) -> Answer:
