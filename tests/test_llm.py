@@ -397,6 +397,27 @@ def test_token_counts_and_latency_are_logged(provider, servers, attach, bot, cap
     assert re.search(rf"replied in \d+\.\d\d s \(attempt 1\): {prompt_tokens} prompt \+ \d+ completion tokens", line)
 
 
+@pytest.mark.server
+@pytest.mark.slow
+def test_saying_what_the_passages_do_not_cover_is_kept_only_without_new_content(provider, servers, attach, bot):
+    servers[provider].script = script(good(Q_DAYS), lambda r: "The passages do not say more about the person days.",
+                                      lambda r: "The passages do not say, but it is usually about 400 days.")
+    answer = attach(bot, provider).ask(Q_DAYS)
+    assert "355 person days. [1] The passages do not say more about the person days." in answer.text
+    assert "400" not in answer.text and answer.support == "partial" and "no citation" in answer.notes[0]
+
+
+@pytest.mark.slow
+def test_stream_without_an_llm_yields_the_whole_answer_then_the_answer(bot) -> None:
+    from assistant.errors import BadQuestion
+    from assistant.types import Answer
+
+    items = list(bot.stream(Q_DAYS))
+    assert len(items) == 2 and isinstance(items[1], Answer) and items[0] == items[1].text == bot.ask(Q_DAYS).text
+    with pytest.raises(BadQuestion):
+        list(bot.stream("   "))
+
+
 # --- how many scripted hallucinations and injections are caught --------------------------------------
 HALLUCINATIONS = [  # (question, phrase of the passage cited, sentence not supported by it)
     (Q_DAYS, "355 person days", "The BIPM was founded in 1875."),
