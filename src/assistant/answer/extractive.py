@@ -105,6 +105,7 @@ class ExtractiveAnswerer:
             score = 0.45 * weighted(text_cover, q.terms) + 0.15 * weighted(cover, q.terms) + 0.4 * float(d)
             score += 0.05 / ev.passage_rank.get((unit.doc_id, unit.index), 10)
             score += 0.2 * has_need + 0.08 * _dated_bonus(q, unit) + 0.1 * _phrase_bonus(q, unit)
+            score += 0.1 * _heading_bonus(q, unit)
             if unit.kind == "heading" and not (q.wants_list and unit.text.endswith(":")):
                 score *= 0.5
             out.append(Scored(unit, score, float(d), cover, has_need))
@@ -121,6 +122,10 @@ class ExtractiveAnswerer:
 
     # --- selection -------------------------------------------------------------
     def _select(self, q: Question, ev: Evidence, scored: list[Scored], primary: Scored) -> list[Block]:
+        if q.wants_steps:
+            steps = _steps(primary, scored, ev)
+            if steps:
+                return steps
         if q.wants_list:
             lists = _lists_near(primary.unit, scored, ev)
             if lists:
@@ -128,10 +133,6 @@ class ExtractiveAnswerer:
             section = self._whole_section(q, ev, primary.unit)
             if section:
                 return section
-        if q.wants_steps:
-            steps = _steps(primary, scored, ev)
-            if steps:
-                return steps
         return _with_leads(self._sentences(scored, primary), ev)
 
     def _whole_section(self, q: Question, ev: Evidence, unit: Unit) -> list[Block]:
@@ -232,6 +233,15 @@ def _dated_bonus(q: Question, unit: Unit) -> float:
     return 1.0 if q.present and (PRESENT_RE.search(unit.text) or years) else 0.0
 
 
+def _heading_bonus(q: Question, unit: Unit) -> float:
+    """'What does the Physical Metrology Department do?' is answered by 'About the Physical Metrology Department'."""
+    keys = [t for t in q.hard_terms if t.key]
+    if len(keys) < 2 or not unit.section or unit.kind == "heading":
+        return 0.0
+    heading = Profile(unit.section)
+    return 1.0 if all(heading.exact(t) for t in keys) else 0.0
+
+
 def _phrase_bonus(q: Question, unit: Unit) -> float:
     """Question terms that stand side by side in the unit too ('Department Director')."""
     lemmas = [t.lemma for t in q.terms]
@@ -289,6 +299,7 @@ def _with_leads(units: list[Unit], ev: Evidence) -> list[Block]:
     for unit in units:
         if unit.kind == "item" and unit.lead is not None:
             lead = ev.siblings[unit.doc_id][unit.lead]
+            blocks = [b for b in (_without(b, lead) for b in blocks) if b.units]
             if blocks and blocks[-1].style == "list" and blocks[-1].units[0] == lead:
                 blocks[-1] = Block("list", (*blocks[-1].units, unit))
             else:
@@ -298,6 +309,13 @@ def _with_leads(units: list[Unit], ev: Evidence) -> list[Block]:
         else:
             blocks.append(Block("sentences", (unit,)))
     return blocks
+
+
+def _without(block: Block, unit: Unit) -> Block:
+    """The block minus a sentence that is about to lead a list (so it is not quoted twice)."""
+    if block.style != "sentences":
+        return block
+    return Block(block.style, tuple(u for u in block.units if u != unit))
 
 
 def _has_items(unit: Unit, units: list[Unit]) -> bool:

@@ -39,7 +39,7 @@ NEED_WORDS: dict[str, frozenset[str]] = {
 }
 DETERMINERS = frozenset(
     """the a an my your his her its our their this that these those any some no each every of for with
-    whose whole per in on at about from by into within without between among""".split()
+    whose whole per there in on at about from by into within without between among""".split()
 )
 PRESENT_RE = re.compile(r"\b(currently|right now|now|at present|at the moment|nowadays|today|actuellement|en ce moment)\b", re.I)
 NEEDS: list[tuple[str, re.Pattern[str]]] = [
@@ -116,9 +116,11 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
     resolved = _resolve_relative_years(text, today or date.today())
     need = next((name for name, rx in NEEDS if rx.search(resolved)), None)
     terms = _terms(PRESENT_RE.sub(" ", resolved), lang, vocab, idf, need)
+    classes = _class_noun(text, terms)
     plural = [t for t in terms if _is_plural(t)]
-    wants_list = bool(LIST_RE.search(text)) or (bool(WH_RE.search(text)) and bool(plural))
-    plural += _class_noun(text, terms)
+    wants_list = bool(LIST_RE.search(text)) or bool(re.match(r"^\s*(who|what) (are|were)\b", text, re.I)) or (
+        bool(WH_RE.search(text)) and any(_is_plural(t) for t in classes))
+    plural += classes
     return Question(
         text=text,
         lang=lang,
