@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 
@@ -16,6 +15,7 @@ from assistant.answer.coverage import TermMatcher
 from assistant.answer.draft import Draft
 from assistant.answer.evidence import Unit, units_of
 from assistant.answer.extractive import Evidence, ExtractiveAnswerer
+from assistant.answer.grounding import is_instruction
 from assistant.answer.llm import make_llm_answerer, stream_ask
 from assistant.errors import BadQuestion, IndexNotFound
 from assistant.index.embedder import Embedder, make_embedder
@@ -30,7 +30,8 @@ from assistant.retrieve.translate import is_french, to_english
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Passage, Stamp
 
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
 PART_SPLIT_RE = re.compile(
     r"\s*(?:,\s*)?\b(?:and|et)\s+(?=(?:how|what|where|when|who|which|is|are|do|does|can|will|"
     r"comment|où|quand|quel|quelle|combien)\b)", re.I)
@@ -43,7 +44,8 @@ def clean_question(question: object, limit: int) -> str:
     """The question as text, or `BadQuestion` saying what is wrong with it."""
     if not isinstance(question, str):
         raise BadQuestion("The question must be text.")
-    text = CONTROL_RE.sub(" ", question).strip()
+    # Control characters, lone surrogates and HTML tags carry no meaning for the documents.
+    text = TAG_RE.sub(" ", CONTROL_RE.sub(" ", question)).strip()
     if not text:
         raise BadQuestion("The question is empty: type a question about the BIPM documents.")
     if len(text) > limit:
@@ -191,6 +193,8 @@ class Assistant:
         rank: dict[tuple[str, int], int] = {}
         for p in passages:
             for u in self._doc_units(corpus, p.doc_id):
+                if is_instruction(u.text):
+                    continue  # a document sentence that talks to the assistant is data, never an answer
                 if u.start < p.chunk.end and p.chunk.start < u.end and (u.doc_id, u.index) not in rank:
                     rank[(u.doc_id, u.index)] = p.rank
                     units.append(u)

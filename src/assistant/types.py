@@ -130,4 +130,5 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "stamp": self.stamp.to_dict() if self.stamp else None,
             "timings": {k: round(v, 2) for k, v in self.timings.items()},
+            "notes": list(self.notes),
         }

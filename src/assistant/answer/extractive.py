@@ -133,7 +133,7 @@ class ExtractiveAnswerer:
             section = self._whole_section(q, ev, primary.unit)
             if section:
                 return section
-        return _with_leads(self._sentences(scored, primary), ev)
+        return _with_leads(self._sentences(q, scored, primary), ev)
 
     def _whole_section(self, q: Question, ev: Evidence, unit: Unit) -> list[Block]:
         """'What are the terms and conditions?' names a section: answer with all of it."""
@@ -143,12 +143,15 @@ class ExtractiveAnswerer:
         body = [u for u in ev.siblings[unit.doc_id] if u.section == unit.section and u.kind == "sent"]
         return [Block("section", tuple(body[:8]))] if len(body) >= 2 else []
 
-    def _sentences(self, scored: list[Scored], primary: Scored) -> list[Unit]:
+    def _sentences(self, q: Question, scored: list[Scored], primary: Scored) -> list[Unit]:
+        """The primary unit plus close runners-up (with the asked-for e-mail/number/date, if one was asked)."""
         chosen = [primary]
         for s in scored:
             if len(chosen) >= self.settings.max_answer_sentences:
                 break
             if s is primary or s.unit.kind == "heading" or s.score < 0.8 * primary.score:
+                continue
+            if q.need and not s.has_need:
                 continue
             if any(_near_duplicate(s.unit.text, c.unit.text) for c in chosen):
                 continue
