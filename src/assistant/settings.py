@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     fetch_k: int = Field(30, ge=1, le=500, description="Candidates per retriever before fusion.")
     rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense ranking in RRF.")
-    lexical_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 ranking in RRF.")
+    lexical_weight: float = Field(0.5, ge=0, le=10, description="Weight of the BM25 ranking in RRF.")
     # --- answering ---------------------------------------------------------
     min_relevance: float = Field(
         0.12, ge=-1, le=1, description="Abstain when the best passage's cosine similarity is below this."
