@@ -24,6 +24,9 @@ TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
 FRONT_MATTER_RE = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+# '__x__' is only emphasis outside words (CommonMark), so identifiers like __init__ stay whole.
+BOLD_RE = re.compile(r"(\*\*)(?=\S)(.+?)(?<=\S)\*\*|(?<!\w)(__)(?=\S)(.+?)(?<=\S)__(?!\w)")
 WESTERN = {"cp1252", "latin_1", "iso8859_15"}
 HTML_LANG_RE = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.I)
 
@@ -182,7 +185,17 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
 # --- one reader per format ----------------------------------------------------
 def _read_text(path: Path, data: bytes) -> Loaded:
     meta, body = split_front_matter(decode_text(data))
+    if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        body = strip_emphasis(body)
     return Loaded(path, [(None, body)], meta)
+
+
+def strip_emphasis(markdown: str) -> str:
+    """'**bold**' and '__bold__' → 'bold': citations quote the words, not the markup.
+
+    Single '*' / '_' are left alone: they also occur in formulas and identifiers (a*b, Δν_Cs).
+    """
+    return BOLD_RE.sub(lambda m: m.group(2) or m.group(4), markdown)
 
 
 def _read_html(path: Path, data: bytes) -> Loaded:

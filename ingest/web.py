@@ -148,7 +148,7 @@ class Fetcher:
             if response.status_code >= 400:
                 raise IngestError(f"Cannot read the sitemap {url}: {response.status}.")
             root = ET.fromstring(_maybe_gunzip(response.content))
-        except (httpx.HTTPError, TooLarge, ET.ParseError, OSError) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, TooLarge, ET.ParseError, OSError) as exc:
             raise IngestError(f"Cannot read the sitemap {url}: {_describe(exc)}.") from None
         locs = [el.text.strip() for el in root.iter() if _local(el.tag) == "loc" and el.text]
         if _local(root.tag) == "sitemapindex" and depth < 3:
@@ -165,7 +165,7 @@ class Fetcher:
         cached, sidecar = self._cached(url)
         try:
             response = self._get(url, _conditional(cached, sidecar), stream_limit=self.options.max_bytes)
-        except (httpx.HTTPError, TooLarge) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, TooLarge) as exc:
             return Fetched(url, error=_describe(exc))
         return self._store(url, response, cached, sidecar)
 

@@ -158,6 +158,19 @@ def test_markdown_front_matter_gives_title_date_language(tmp_path: Path) -> None
     assert "---" not in doc.text and "title:" not in doc.text
 
 
+def test_markdown_bold_is_not_part_of_the_quoted_text(tmp_path: Path) -> None:
+    md = tmp_path / "si.md"
+    md.write_text("## **The kilogram**\n\n**The kilogram, symbol kg, is the SI unit of mass.** It is defined "
+                  "by the Planck constant, see **Table 1** and Δν_Cs.\n", encoding="utf-8")
+    doc = built(md)
+    assert doc.sections[0].heading == "The kilogram"
+    assert "*" not in doc.text
+    assert "symbol kg, is the SI unit of mass. It is defined by the Planck constant, see Table 1 and Δν_Cs." in doc.text
+    plain = tmp_path / "si.txt"  # plain text keeps its asterisks: they are not markup there
+    plain.write_text("Footnotes are marked **, as in the original.\n", encoding="utf-8")
+    assert "**" in built(plain).text
+
+
 @pytest.mark.parametrize(("text", "language"), [(FRENCH, "fr"), (ENGLISH, "en")])
 def test_language_detected_without_front_matter(tmp_path: Path, text: str, language: str) -> None:
     path = tmp_path / "plain.txt"
