@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 PRONOUN_RE = re.compile(
-    r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|"
+    r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|ones|"
     r"il|elle|ils|elles|lui|leur|leurs)\b", re.I
 )
 ELLIPSIS_RE = re.compile(

@@ -54,12 +54,12 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
     ("number", re.compile(
         r"\bhow (much|many)\b|\bcombien\b|\bmontant\b|\bwhat (is|was) the (amount|number|figure|sum|"
         r"percentage|rate|size|cost|price)\b|\b(amount|figure|sum) of\b|\bnumerical value\b|\bcost\b", re.I)),
-    ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\b", re.I)),
+    ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\s+(the\b|a\b|an\b|le\b|la\b|l'|(?-i:[A-Z]))", re.I)),
 ]
 STEPS_RE = re.compile(r"\b(steps?|procedure|process|étapes?|démarches?|procédure)\b", re.I)
 HOW_I_RE = re.compile(r"^\s*(how (do|can|should|would|could|might) (i|we|one|you)|how to|comment)\b", re.I)
-LIST_RE = re.compile(r"\b(list|all|every|each|tous|toutes|liste|quels|quelles|which)\b", re.I)
-WH_RE = re.compile(r"^\s*(what|which|who|name|quels?|quelles?)\b", re.I)
+LIST_RE = re.compile(r"\b(list|all|every|each|tous|toutes|liste)\b", re.I)
+WH_RE = re.compile(r"\b(what|which|who|name|quels?|quelles?)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class Question:
     def hard_terms(self) -> tuple[Term, ...]:
         """Terms the quoted evidence must cover: the key nouns, else every term."""
         keys = tuple(t for t in self.terms if t.key and t.lemma not in self.soft)
-        return keys or tuple(t for t in self.terms if t.lemma not in self.soft)
+        return keys or tuple(t for t in self.terms if t.key) or self.terms
 
     def strict(self) -> Question:
         """The same question with its list class nouns required too (when no list answers it)."""
@@ -129,17 +129,24 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
         wants_list=wants_list,
         present=bool(PRESENT_RE.search(text)),
         terms=terms,
-        soft=tuple(t.lemma for t in plural) if wants_list else (),
+        soft=tuple(t.lemma for t in (plural if wants_list else classes)),
     )
 
 
 def _class_noun(text: str, terms: tuple[Term, ...]) -> list[Term]:
-    """'Which organization …', 'What international facilities …': the noun names the answer's type."""
-    match = re.match(r"^\s*(which|what|quels?|quelles?)\s+((?:\S+\s+){0,2}?)(\S+?)\b", text, re.I)
+    """'Which organization …', 'With which international bodies …': the noun names the answer's type."""
+    match = re.search(r"\b(which|what|quels?|quelles?)\s+((?:\S+\s+){0,2}\S+)", text, re.I)
     if not match:
         return []
-    word = match.group(3).lower()
-    return [t for t in terms if t.word.lower() == word and t.key]
+    by_word = {t.word.lower(): t for t in terms}
+    head: list[Term] = []
+    for word in (w.lower() for w in words(match.group(2))):
+        term = by_word.get(word)
+        if term is not None and term.key:
+            head = [term]  # the last noun of the phrase is its head: 'regional metrology organizations'
+        elif head:
+            break
+    return head
 
 
 def _is_plural(term: Term) -> bool:
@@ -167,27 +174,40 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None) ->
             continue
         base = correct(lemma(word, lang), vocab, lang)
         if base not in out:
-            key = is_key(word, tokens[i - 1] if i else "", first=i == 0, lang=lang)
+            following = tokens[i + 1] if i + 1 < len(tokens) else ""
+            key = is_key(word, tokens[i - 1] if i else "", first=i == 0, lang=lang, following=following)
             out[base] = Term(word, base, float(idf(base)), key, base in vocab)
     return tuple(out.values())
 
 
-def is_key(word: str, previous: str, first: bool = False, lang: str = "en") -> bool:
+SUBJECTS = frozenset("i you he she it we they who what which that there this these those".split())
+
+
+def is_key(word: str, previous: str, first: bool = False, lang: str = "en", following: str = "") -> bool:
     """Is ``word`` a noun here? Names and numbers count; unknown lower-case words (typos) do not."""
     if lang != "en" or any(ch.isdigit() for ch in word) or (word[:1].isupper() and not first):
         return True
-    if word.lower() in NUMBER_WORDS:
+    low = word.lower()
+    if low in NUMBER_WORDS:
         return False
-    tags = getAllLemmas(word.lower())
+    tags = getAllLemmas(low)
     if not tags:
-        return simplemma.is_known(word.lower(), lang="en")
+        return simplemma.is_known(low, lang="en")
     if "NOUN" not in tags and "PROPN" not in tags:
         return False
     if set(tags) == {"NOUN"}:
         return True
-    prev = previous.lower()
+    return _noun_in_context(tags, low, previous.lower(), following.lower())
+
+
+def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
+    """A word that can be a noun or a verb/adjective: decide from its neighbours."""
+    if "ADJ" in tags and following and "NOUN" in getAllLemmas(following):
+        return False  # 'a given State'
     if prev in DETERMINERS or prev.endswith("'s"):
         return True
+    if prev in SUBJECTS or prev in QUESTION_WORDS or (word.endswith("ing") and "VERB" in tags):
+        return False  # 'what comes', 'a committee dealing with'
     prev_tags = getAllLemmas(prev)
     return bool(prev_tags) and "VERB" not in prev_tags and ("ADJ" in prev_tags or "NOUN" in prev_tags)
 

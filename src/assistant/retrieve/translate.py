@@ -12,7 +12,7 @@ from importlib.resources import files
 
 import simplemma
 
-from assistant.text import fold, words
+from assistant.text import FR_STOP, fold, words
 
 FRENCH_CUES = re.compile(
     r"\b(est-ce|qu'|quel|quelle|quels|quelles|comment|combien|où|pourquoi|quand|qui|que|les|des|une|"
@@ -70,7 +70,11 @@ def to_english(text: str) -> str:
                 break
         else:
             token = tokens[i]
-            english = single.get(lemmas[i]) or single.get(token.lower()) or single.get(fold(lemmas[i]))
+            english = single.get(lemmas[i]) or single.get(token.lower())
+            if english is None and token.lower() in FR_STOP:
+                i += 1
+                continue  # 'du', 'des': folded spellings would collide with other words ('dû' → 'due')
+            english = english or single.get(fold(lemmas[i]))
             keep = token.isupper() or any(ch.isdigit() for ch in token) or "@" in token
             out.append(token if keep or not english else english)
             i += 1
