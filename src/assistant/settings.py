@@ -40,8 +40,10 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped.")
     batch_size: int = Field(64, ge=1, le=4096, description="Chunks embedded and written per batch.")
     # --- embedding ---------------------------------------------------------
-    embed_precision: Literal["auto", "fp32", "bf16"] = Field(
-        "auto", description="auto = bf16 autocast when the CPU has native bf16 (AMX/AVX512-BF16)."
+    embed_precision: Literal["auto", "fp32", "bf16", "onnx", "onnx-int8"] = Field(
+        "auto",
+        description="auto = onnx-int8 (ONNX Runtime, int8) when the CPU has VNNI/AMX int8 and onnxruntime is "
+        "installed, else bf16 autocast when the CPU has native bf16, else fp32. See docs/benchmark.md.",
     )
     threads: int = Field(0, ge=0, le=256, description="Torch threads; 0 = number of cores.")
     # --- retrieval ---------------------------------------------------------

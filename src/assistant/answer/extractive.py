@@ -126,6 +126,9 @@ class ExtractiveAnswerer:
             steps = _steps(primary, scored, ev)
             if steps:
                 return steps
+        named = _named_section(q, scored, ev)
+        if named:
+            return named
         if q.wants_list:
             lists = _lists_near(primary.unit, scored, ev)
             if lists:
@@ -236,13 +239,25 @@ def _dated_bonus(q: Question, unit: Unit) -> float:
     return 1.0 if q.present and (PRESENT_RE.search(unit.text) or years) else 0.0
 
 
+def _named_section(q: Question, scored: list[Scored], ev: Evidence) -> list[Block]:
+    """A question made only of a section's heading words ('What does the Physical Metrology Department do?')."""
+    for s in scored[:10]:
+        if s.unit.kind != "heading" and _heading_bonus(q, s.unit) >= 3.0:
+            body = [u for u in ev.siblings[s.unit.doc_id] if u.section == s.unit.section and u.kind == "sent"]
+            return [Block("section", tuple(body[:4]))] if body else []
+    return []
+
+
 def _heading_bonus(q: Question, unit: Unit) -> float:
     """'What does the Physical Metrology Department do?' is answered by 'About the Physical Metrology Department'."""
     keys = [t for t in q.hard_terms if t.key]
     if len(keys) < 2 or not unit.section or unit.kind == "heading":
         return 0.0
     heading = Profile(unit.section)
-    return 1.0 if all(heading.exact(t) for t in keys) else 0.0
+    if not all(heading.exact(t) for t in keys):
+        return 0.0
+    # The heading names everything asked ('What does the Physical Metrology Department do?'): its section answers.
+    return 3.0 if all(heading.exact(t) for t in q.terms) else 1.0
 
 
 def _phrase_bonus(q: Question, unit: Unit) -> float:

@@ -6,6 +6,7 @@ Implements LangChain's `Embeddings` so the same object plugs into LangChain's Ch
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import os
 import threading
@@ -64,11 +65,21 @@ def cpu_flags() -> set[str]:
 
 
 def choose_precision(requested: str) -> str:
-    """'auto' picks bf16 autocast when the CPU computes bf16 natively (AMX or AVX512-BF16), else fp32."""
+    """'auto' picks int8 on ONNX Runtime when the CPU has int8 dot products (VNNI/AMX) and onnxruntime is
+    installed: fastest, and within one point of fp32 on the gold set (docs/benchmark.md). Else as torch."""
     if requested != "auto":
         return requested
-    flags = cpu_flags()
-    return "bf16" if {"amx_bf16", "avx512_bf16"} & flags else "fp32"
+    has_ort = all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
+    if has_ort and {"avx512_vnni", "avx_vnni", "amx_int8"} & cpu_flags():
+        return "onnx-int8"
+    return torch_precision(requested)
+
+
+def torch_precision(requested: str) -> str:
+    """For torch, 'auto' is bf16 autocast when the CPU computes bf16 natively (AMX or AVX512-BF16), else fp32."""
+    if requested != "auto":
+        return requested
+    return "bf16" if {"amx_bf16", "avx512_bf16"} & cpu_flags() else "fp32"
 
 
 class MiniLMEmbedder(Embedder):
@@ -84,7 +95,7 @@ class MiniLMEmbedder(Embedder):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         torch.set_num_threads(threads or os.cpu_count() or 1)
-        self.precision = choose_precision(precision)
+        self.precision = torch_precision(precision)
         self.batch_size = batch_size
         self.model = SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
         self.name = f"{MODEL_NAME} ({self.precision})"

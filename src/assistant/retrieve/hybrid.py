@@ -36,10 +36,12 @@ class HybridRetriever:
         dense = [(i, s) for i, s in self._dense(query_vector, doc_ids) if i in corpus.row_of]
         lemmas = lexical_query if lexical_query is not None else content_lemmas(query)
         lexical = corpus.lexical.search(lemmas, self.settings.fetch_k, mask)
-        fused = self._fuse([corpus.row_of[i] for i, _ in dense], [r for r, _ in lexical])
+        dense_rows = [corpus.row_of[i] for i, _ in dense]
+        lexical_rows = [r for r, _ in lexical]
+        fused = self._fuse(dense_rows, lexical_rows)
         dense_by_row = {corpus.row_of[i]: s for i, s in dense}
         lexical_by_row = dict(lexical)
-        rows = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
+        rows = _with_leaders(sorted(fused, key=fused.__getitem__, reverse=True), dense_rows, lexical_rows, k)
         missing = [corpus.chunks[r].id for r in rows if r not in dense_by_row]
         dense_by_row |= {corpus.row_of[i]: s for i, s in self._cosines(missing, query_vector).items()}
         return [
@@ -65,3 +67,15 @@ class HybridRetriever:
             return {}
         got = self.store.collection.get(ids=ids, include=["embeddings"])
         return {i: float(np.dot(np.asarray(e), vector)) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
+
+
+LEADERS = 2  # each retriever's best hits always reach the answerer, whatever the fusion weights
+
+
+def _with_leaders(ranked: list[int], dense: list[int], lexical: list[int], k: int) -> list[int]:
+    """Top ``k`` by fused score, plus each retriever's top hits (an acronym only BM25 finds still counts)."""
+    top = ranked[:k]
+    for row in [*dense[:LEADERS], *lexical[:LEADERS]]:
+        if row not in top:
+            top.append(row)
+    return top

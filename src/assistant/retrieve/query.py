@@ -31,7 +31,7 @@ NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten both 
 NEED_WORDS: dict[str, frozenset[str]] = {
     "email": frozenset("email e-mail mail address courriel adresse".split()),
     "phone": frozenset("phone telephone tel fax number".split()),
-    "number": frozenset("number numbers amount figure sum many much total".split()),
+    "number": frozenset("number numbers amount figure sum many much total time".split()),
     "date": frozenset("date dates year years day days month months deadline".split()),
     "duration": frozenset("long duration day days week weeks month months year years time".split()),
     "person": frozenset("person name".split()),
@@ -140,7 +140,10 @@ def _class_noun(text: str, terms: tuple[Term, ...]) -> list[Term]:
         return []
     by_word = {t.word.lower(): t for t in terms}
     head: list[Term] = []
-    for word in (w.lower() for w in words(match.group(2))):
+    following = [w.lower() for w in words(match.group(2))]
+    if following and following[0] in AUXILIARIES:
+        return []  # 'What does the department do?' asks about the department, not for a kind of thing
+    for word in following:
         term = by_word.get(word)
         if term is not None and term.key:
             head = [term]  # the last noun of the phrase is its head: 'regional metrology organizations'
@@ -180,6 +183,7 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None) ->
     return tuple(out.values())
 
 
+AUXILIARIES = frozenset("is are was were be been do does did can could will would should shall may might must has have had".split())
 SUBJECTS = frozenset("i you he she it we they who what which that there this these those".split())
 
 
@@ -193,6 +197,8 @@ def is_key(word: str, previous: str, first: bool = False, lang: str = "en", foll
     tags = getAllLemmas(low)
     if not tags:
         return simplemma.is_known(low, lang="en")
+    if low.endswith("ing") and previous.lower() in DETERMINERS:
+        return True  # a gerund used as a noun: 'is there parking'
     if "NOUN" not in tags and "PROPN" not in tags:
         return False
     if set(tags) == {"NOUN"}:
