@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant.answer.compose import compose
 from assistant.answer.coverage import TermMatcher
-from assistant.answer.draft import Draft
+from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit, units_of
 from assistant.answer.extractive import Evidence, ExtractiveAnswerer
 from assistant.answer.grounding import is_instruction
@@ -22,7 +22,7 @@ from assistant.index.embedder import Embedder, make_embedder
 from assistant.index.manifest import Manifest
 from assistant.index.paths import manifest_path
 from assistant.index.store import VectorStore
-from assistant.retrieve.condense import Condensed, condense
+from assistant.retrieve.condense import PRONOUN_RE, Condensed, condense
 from assistant.retrieve.corpus import CorpusView, Filters
 from assistant.retrieve.hybrid import HybridRetriever
 from assistant.retrieve.query import Question, Term, analyse
@@ -93,10 +93,10 @@ class Assistant:
         flt = _filters(filters)
         french = is_french(text)
         condensed = condense(*_in_english(text, _history(history)))
-        parts = [p for p in PART_SPLIT_RE.split(condensed.text) if p.strip()] if not condensed.is_followup else []
+        parts = _parts(condensed)
         timings: dict[str, float] = {}
-        drafts = [self._draft(corpus, Condensed(p), flt, timings) for p in parts] if len(parts) > 1 else []
-        draft, passages = self._merge(drafts) if drafts else self._draft(corpus, condensed, flt, timings)
+        drafts = [self._draft(corpus, p, flt, timings) for p in parts] if len(parts) > 1 else []
+        draft, passages = self._merge(drafts, parts) if drafts else self._draft(corpus, condensed, flt, timings)
         draft.lang = "fr" if french else "en"
         t0 = time.perf_counter()
         answer_text, citations = compose(draft, corpus, passages, self.settings.who_to_ask)
@@ -220,17 +220,31 @@ class Assistant:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([self._unit_vectors[k] for k in keys])
 
-    def _merge(self, drafts: list[tuple[Draft, list[Passage]]]) -> tuple[Draft, list[Passage]]:
+    def _merge(self, drafts: list[tuple[Draft, list[Passage]]], parts: list[Condensed]) -> tuple[Draft, list[Passage]]:
         """Multi-part question: answer the parts the documents cover, say which they don't."""
         answered = [(d, p) for d, p in drafts if not d.abstained]
         if not answered:
             return drafts[0]
         merged = answered[0][0]
         for d, _ in answered[1:]:
-            merged.blocks += d.blocks
+            seen = {(u.doc_id, u.index) for u in merged.units}
+            for block in d.blocks:
+                fresh = tuple(u for u in block.units if (u.doc_id, u.index) not in seen)
+                if fresh and (block.style == "sentences" or len(fresh) == len(block.units)):
+                    merged.blocks.append(Block(block.style, fresh))
             merged.coverage = min(merged.coverage, d.coverage)
-        merged.partial = [" ".join(d.missing) or "part of the question" for d, _ in drafts if d.abstained]
+        merged.partial = [p.text.rstrip(" ?") for (d, _), p in zip(drafts, parts, strict=True) if d.abstained]
         return merged, [p for _, ps in answered for p in ps]
+
+
+def _parts(condensed: Condensed) -> list[Condensed]:
+    """'Where is it and how many staff does it have?' → two questions; later parts lean on the first."""
+    if condensed.is_followup:
+        return [condensed]
+    texts = [p.strip() for p in PART_SPLIT_RE.split(condensed.text) if p.strip()]
+    first = [Condensed(texts[0])] if texts else []
+    rest = [Condensed(t, texts[0], "pronoun") if PRONOUN_RE.search(t) else Condensed(t) for t in texts[1:]]
+    return first + rest
 
 
 def _in_english(text: str, history: History) -> tuple[str, History]:

@@ -136,7 +136,7 @@ class ExtractiveAnswerer:
             section = self._whole_section(q, ev, primary.unit)
             if section:
                 return section
-        return _with_leads(self._sentences(q, scored, primary), ev)
+        return _whole_when_several(_with_leads(self._sentences(q, scored, primary), ev), ev)
 
     def _whole_section(self, q: Question, ev: Evidence, unit: Unit) -> list[Block]:
         """'What are the terms and conditions?' names a section: answer with all of it."""
@@ -241,8 +241,11 @@ def _dated_bonus(q: Question, unit: Unit) -> float:
 
 def _named_section(q: Question, scored: list[Scored], ev: Evidence) -> list[Block]:
     """A question made only of a section's heading words ('What does the Physical Metrology Department do?')."""
+    if q.present or q.need:
+        return []
     for s in scored[:10]:
-        if s.unit.kind != "heading" and _heading_bonus(q, s.unit) >= 3.0:
+        extra = set(content_lemmas(s.unit.section)) - {t.lemma for t in q.terms}
+        if s.unit.kind != "heading" and _heading_bonus(q, s.unit) >= 3.0 and len(extra) <= 1:
             body = [u for u in ev.siblings[s.unit.doc_id] if u.section == s.unit.section and u.kind == "sent"]
             return [Block("section", tuple(body[:4]))] if body else []
     return []
@@ -327,6 +330,17 @@ def _with_leads(units: list[Unit], ev: Evidence) -> list[Block]:
         else:
             blocks.append(Block("sentences", (unit,)))
     return blocks
+
+
+def _whole_when_several(blocks: list[Block], ev: Evidence) -> list[Block]:
+    """Two or more items of one list were picked: the question is about the list, so show all of it."""
+    out = []
+    for block in blocks:
+        lead = block.units[0]
+        if block.style == "list" and len(block.units) > 2:
+            block = _whole_lists([lead.index], ev.siblings[lead.doc_id])[0]
+        out.append(block)
+    return out
 
 
 def _without(block: Block, unit: Unit) -> Block:

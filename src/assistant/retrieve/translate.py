@@ -12,15 +12,23 @@ from importlib.resources import files
 
 import simplemma
 
-from assistant.text import FR_STOP, fold, words
+from assistant.text import FR_STOP, QUESTION_WORDS, fold, is_stop, words
 
 FRENCH_CUES = re.compile(
     r"\b(est-ce|qu'|quel|quelle|quels|quelles|comment|combien|où|pourquoi|quand|qui|que|les|des|une|"
-    r"pour|avec|dans|sur|est|sont|faut|peut|y a-t-il|du|au|aux)\b", re.I)
+    r"pour|avec|dans|sur|est|sont|faut|peut|y a-t-il|du|au|aux|le|la|un|il|elle|et|de|ce|cette|mon|ma|mes)\b|"
+    r"\w-t-(il|elle|on)\b|\w-(ils|elles|je|vous|nous)\b", re.I)
 ENGLISH_CUES = re.compile(r"\b(the|is|are|what|which|who|how|does|do|of|and|for|with|can|will)\b", re.I)
 # '-t-il', '-ils', '-elle', '-on', '-je' glued to verbs ('verse-t-il') carry no meaning here.
 INVERSION_RE = re.compile(r"(?<!\by a)-(t-)?(il|ils|elle|elles|on|je|tu|nous|vous)\b", re.I)
 MAX_PHRASE = 5
+
+
+def _number(english: str, token: str, lemma: str) -> str:
+    """Keep the plural of 'organisations' → 'organizations': it tells a list question from a single one."""
+    plural = token.lower().endswith(("s", "x")) and token.lower() != lemma and " " not in english
+    plural = plural and not is_stop(english) and english not in QUESTION_WORDS
+    return english + "s" if plural and not english.endswith("s") and english.isalpha() else english
 
 
 def is_french(text: str) -> bool:
@@ -76,6 +84,6 @@ def to_english(text: str) -> str:
                 continue  # 'du', 'des': folded spellings would collide with other words ('dû' → 'due')
             english = english or single.get(fold(lemmas[i]))
             keep = token.isupper() or any(ch.isdigit() for ch in token) or "@" in token
-            out.append(token if keep or not english else english)
+            out.append(token if keep or not english else _number(english, token, lemmas[i]))
             i += 1
     return " ".join(out) + ("?" if text.rstrip().endswith("?") else "")
