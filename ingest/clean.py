@@ -45,7 +45,7 @@ def clean_text(raw: str, title: str = "") -> Cleaned:
     """Clean ``raw`` text (web page, markdown, PDF page text) into canonical text plus sections."""
     lines = [line.rstrip() for line in normalize(raw).splitlines()]
     lines = _drop_boilerplate(lines)
-    blocks = _merge_acronyms(_to_blocks(lines))
+    blocks = _merge_acronyms(_drop_shredded(_to_blocks(lines)))
     blocks = _drop_empty_tail(blocks)
     return _render(blocks)
 
@@ -95,7 +95,7 @@ def _drop_orphan_fragments(lines: list[str], keep: list[bool]) -> None:
     """A line like '– the organization through which…' is the cut-off tail of a footer or tagline."""
     for i, line in enumerate(lines):
         s = line.strip()
-        if re.match(r"^[–—-]\s+[a-z]", s):
+        if re.match(r"^[–—]\s+[a-z]", s):  # en/em dash only: "- item" is a markdown list item
             keep[i] = False
             j = i + 1
             while j < len(lines) and lines[j].strip() and lines[j].strip()[0].islower():
@@ -191,6 +191,28 @@ def _expands(acronym: str, phrase: str) -> bool:
     letters = [ch for ch in acronym.upper() if ch.isalpha()]
     hits = sum(ch in initials for ch in letters)
     return hits * 3 >= len(letters) * 2
+
+
+SHRED_RUN = 4  # this many one-character blocks in a row are text a converter split letter by letter
+
+
+def _drop_shredded(blocks: list[Block]) -> list[Block]:
+    """Drop runs like 'Note: A', 'Note: t', 'Note: i' …: a sentence shredded into one block per character."""
+    out: list[Block] = []
+    run: list[Block] = []
+    for block in [*blocks, Block("para", "end of text")]:
+        if SHRED_RE.match(block.text):
+            run.append(block)
+            continue
+        labels = [SHRED_RE.match(b.text).group(1) for b in run]  # type: ignore[union-attr]
+        if not labels or max(labels.count(x) for x in labels) < SHRED_RUN:
+            out += run
+        run = []
+        out.append(block)
+    return out[:-1]
+
+
+SHRED_RE = re.compile(r"^(\w{1,20}):\s*\S{0,2}$")
 
 
 def _drop_empty_tail(blocks: list[Block]) -> list[Block]:

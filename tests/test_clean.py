@@ -90,3 +90,15 @@ def test_chunking_any_text_keeps_offsets_exact(parts: list[str], size: int) -> N
 def test_cleaning_is_idempotent_on_its_own_output(parts: list[str]) -> None:
     once = clean_text("\n\n".join(parts)).text
     assert clean_text(once).text == once
+
+
+def test_text_shredded_into_one_letter_blocks_is_dropped() -> None:
+    shredded = "\n\n".join(f"Note: {ch}" for ch in "At its 1997 meeting")
+    text = clean_text(f"Resolution 1\n\nThe second is defined.\n\n{shredded}\n\nA real closing sentence.").text
+    assert "Note:" not in text
+    assert "The second is defined." in text and "A real closing sentence." in text
+
+
+def test_a_few_short_items_are_kept() -> None:
+    text = clean_text("Units:\n\n- m\n- s\n- kg\n\nThe end.").text
+    assert "- m\n- s\n- kg" in text
