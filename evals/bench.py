@@ -75,7 +75,7 @@ def _timed_embedder(inner: Any) -> Any:
 def step_ingest(spec: dict) -> dict:
     """Ingest ``spec['paths']`` into a fresh index with the chosen precision; model load timed apart."""
     from assistant.settings import Settings
-    from evals.bench_limit import make_backend
+    from evals.bench_limit import cpu_pressure, make_backend
     from ingest.pipeline import run_ingest
 
     load0 = time.perf_counter()
@@ -90,6 +90,7 @@ def step_ingest(spec: dict) -> dict:
         "seconds": round(seconds, 3), "cpu_seconds": round(time.process_time() - cpu0, 3),
         "embed_seconds": round(type(embedder).seconds, 3), "model_load_s": round(model_load_s, 2),
         "chunks_per_s": round(summary.embedded / seconds, 2), "docs_per_s": round(summary.documents / seconds, 2),
+        "cpu_pressure_avg60": cpu_pressure(),
     }
 
 
@@ -355,6 +356,9 @@ def render(report: dict) -> str:
         lines.append(f"\n{name}: {report['corpora'][name]['documents']} documents, {report['corpora'][name]['mb']} MB")
         lines.append(f"  {'figure':22} {'ours':>10} {'peer':>10} {'ours/peer':>10}")
         lines += [f"  {k:22} {_fmt(ours[k])} {_fmt(peer[k])} {_fmt(r[k])}" for k in ours]
+        lines.append("  CPU pressure (% of the last minute other work waited for a core) after ingest: ours "
+                     f"{report['ours'][name]['ingest'].get('cpu_pressure_avg60')}, peer "
+                     f"{report['peer'][name]['ingest'].get('cpu_pressure_avg60')}")
     for who, g in report.get("growth", {}).items():
         lines.append(f"\ngrowth large/small, {who}: " + ", ".join(f"{k} {v}" for k, v in g.items()))
     lines.append("\nlimit (GFLOP/s, 2 threads): " + ", ".join(

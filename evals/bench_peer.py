@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.bench import emit, summarize_ms
+from evals.bench_limit import cpu_pressure
 
 CHUNK_SIZE, CHUNK_OVERLAP, K = 1000, 200, 4
 PROMPT = (
@@ -78,6 +79,7 @@ def ingest(spec: dict) -> dict:
         "seconds": round(seconds, 3), "cpu_seconds": round(time.process_time() - cpu0, 3),
         "model_load_s": round(model_load_s, 2),
         "chunks_per_s": round(len(splits) / seconds, 2), "docs_per_s": round(len(spec["files"]) / seconds, 2),
+        "cpu_pressure_avg60": cpu_pressure(),
     }
 
 
