@@ -178,7 +178,8 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None) ->
         base = correct(lemma(word, lang), vocab, lang)
         if base not in out:
             following = tokens[i + 1] if i + 1 < len(tokens) else ""
-            key = is_key(word, tokens[i - 1] if i else "", first=i == 0, lang=lang, following=following)
+            key = is_key(word, tokens[i - 1] if i else "", first=i == 0, lang=lang, following=following,
+                         known=base in vocab)
             out[base] = Term(word, base, float(idf(base)), key, base in vocab)
     return tuple(out.values())
 
@@ -187,8 +188,9 @@ AUXILIARIES = frozenset("is are was were be been do does did can could will woul
 SUBJECTS = frozenset("i you he she it we they who what which that there this these those".split())
 
 
-def is_key(word: str, previous: str, first: bool = False, lang: str = "en", following: str = "") -> bool:
-    """Is ``word`` a noun here? Names and numbers count; unknown lower-case words (typos) do not."""
+def is_key(word: str, previous: str, first: bool = False, lang: str = "en", following: str = "",
+           known: bool = False) -> bool:
+    """Is ``word`` a noun here? Names, numbers and corpus words count; unknown lower-case words (typos) do not."""
     if lang != "en" or any(ch.isdigit() for ch in word) or (word[:1].isupper() and not first):
         return True
     low = word.lower()
@@ -196,7 +198,7 @@ def is_key(word: str, previous: str, first: bool = False, lang: str = "en", foll
         return False
     tags = getAllLemmas(low)
     if not tags:
-        return simplemma.is_known(low, lang="en")
+        return known or simplemma.is_known(low, lang="en")  # 'bipm', 'secondmnets' → a corpus word
     if low.endswith("ing") and previous.lower() in DETERMINERS:
         return True  # a gerund used as a noun: 'is there parking'
     if "NOUN" not in tags and "PROPN" not in tags:
