@@ -36,7 +36,7 @@ PART_SPLIT_RE = re.compile(
     r"\s*(?:,\s*)?\b(?:and|et)\s+(?=(?:how|what|where|when|who|which|is|are|do|does|can|will|"
     r"comment|où|quand|quel|quelle|combien)\b)", re.I)
 History = list[dict[str, str]]
-# Personal names in a previous answer: 'Dr Michael Stock', 'Andy Henson,'.
+# Personal names in a previous answer: 'Dr Jane Smith', 'John Doe, Director'.
 NAME_RE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.? ([A-Z][a-z]+ [A-Z][a-z]+)|\b([A-Z][a-z]+ [A-Z][a-z]+)(?=,)")
 
 

@@ -40,7 +40,7 @@ TITLE = "BIPM Assistant"
 EXAMPLES = (
     "How do I apply for a secondment?",
     "Will I be paid during a secondment?",
-    "Are there secondment openings this year?",
+    "Are there secondment opportunities this year?",
     "Which organizations does the BIPM have memoranda of understanding with?",
 )
 LANGUAGES = ["any", "en", "fr"]
