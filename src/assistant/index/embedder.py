@@ -211,7 +211,15 @@ def _trace(model_dir: Path, folder: Path) -> tuple[np.ndarray, Path]:
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 
-    model = HiddenStates(AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval())
+    from transformers.utils import logging as hf_logging
+
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # a one-off step; its weight-loading bar would only confuse the CLI
+    try:
+        model = HiddenStates(AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval())
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()
     batch = AutoTokenizer.from_pretrained(str(model_dir))(list(PROBES), padding=True, return_tensors="pt")
     args = tuple(batch[name] for name in ONNX_INPUTS)
     with torch.no_grad():
