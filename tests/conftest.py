@@ -15,13 +15,20 @@ CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"
 
 
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder per test session: the locally exported ONNX model is built once, not per test."""
+    return tmp_path_factory.mktemp("xdg-cache")
+
+
 @pytest.fixture(autouse=True)
-def clean_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def clean_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session_cache: Path) -> None:
     """No test sees the user's settings, keys or home directory, or reaches a hub."""
     for key in list(os.environ):
         if key.startswith("ASSISTANT_") or key.endswith("_API_KEY"):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(session_cache))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
