@@ -69,6 +69,15 @@ class TermMatcher:
                 result[term.lemma] = float(np.clip((best - self.low) / (self.high - self.low), 0.0, 1.0))
         return {t.lemma: result.get(t.lemma, 0.0) for t in terms}
 
+    def prefetch(self, texts: list[str], terms: Sequence[Term]) -> None:
+        """Embed, in one call, the words of ``texts`` that semantic matching of ``terms`` would need."""
+        if not terms:
+            return
+        wanted = {fold(t.word) for t in terms}
+        for text in texts:
+            wanted.update(fold(w) for w in words(text) if not is_stop(w) and not w.isdigit())
+        self._embed(sorted(wanted))
+
     def similarity(self, left: list[str], right: list[str]) -> np.ndarray:
         a = self._embed(left)
         b = self._embed(right)

@@ -97,6 +97,8 @@ class ExtractiveAnswerer:
     # --- scoring -------------------------------------------------------------
     def _score(self, q: Question, ev: Evidence) -> list[Scored]:
         dense = ev.vectors @ ev.question_vector
+        # One embedding call for every word the coverage checks below may compare (then cached).
+        self.matcher.prefetch([_context(u, ev) for u in ev.units], [t for t in q.terms if not (t.known and t.key)])
         out = []
         for unit, d in zip(ev.units, dense, strict=True):
             cover = self._cover(q.terms, unit, ev)
@@ -113,12 +115,7 @@ class ExtractiveAnswerer:
 
     def _cover(self, terms: tuple[Term, ...], unit: Unit, ev: Evidence) -> dict[str, float]:
         """Coverage by the unit, the sentence before it, its heading, its list's lead and its title."""
-        siblings = ev.siblings[unit.doc_id]
-        lead = siblings[unit.lead].text if unit.lead is not None else ""
-        before = siblings[unit.index - 1] if unit.index > 0 else None
-        previous = before.text if before is not None and before.block == unit.block else ""
-        context = f"{unit.text}\n{previous}\n{unit.section}\n{lead}\n{ev.titles.get(unit.doc_id, '')}"
-        return self.matcher.coverage(terms, Profile(context))
+        return self.matcher.coverage(terms, Profile(_context(unit, ev)))
 
     # --- selection -------------------------------------------------------------
     def _select(self, q: Question, ev: Evidence, scored: list[Scored], primary: Scored) -> list[Block]:
@@ -204,6 +201,15 @@ class ExtractiveAnswerer:
         """A follow-up's referent (the earlier question or answer) must be what the quote is about."""
         text = "\n".join(f"{u.text}\n{u.section}\n{ev.titles.get(u.doc_id, '')}" for u in units)
         return weighted(self.matcher.coverage(terms, Profile(text)), terms) >= 0.5
+
+
+def _context(unit: Unit, ev: Evidence) -> str:
+    """The unit with what it leans on: the sentence before it, its heading, its list's lead, its title."""
+    siblings = ev.siblings[unit.doc_id]
+    lead = siblings[unit.lead].text if unit.lead is not None else ""
+    before = siblings[unit.index - 1] if unit.index > 0 else None
+    previous = before.text if before is not None and before.block == unit.block else ""
+    return f"{unit.text}\n{previous}\n{unit.section}\n{lead}\n{ev.titles.get(unit.doc_id, '')}"
 
 
 def _abstain(draft: Draft, reason: str) -> Draft:
