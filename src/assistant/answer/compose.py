@@ -17,6 +17,7 @@ NEED_WORDS = {
            "date": "de date", "duration": "de durée",
            "expansion": "le nom complet", "person": "de nom de personne"},
 }
+FRENCH_LEAD = "D'après les documents (cités en anglais, langue de la source) :\n\n"
 YEAR_HEADING_RE = re.compile(r"\b(19|20)\d\d\b")
 
 
@@ -74,7 +75,7 @@ def compose(draft: Draft, corpus: CorpusView, passages: list[Passage], who_to_as
     if draft.partial:
         text += "\n\n" + _partial_note(draft)
     if draft.lang == "fr":
-        text = "D'après les documents (cités en anglais, langue de la source) :\n\n" + text
+        text = FRENCH_LEAD + text
     return text, cites.items
 
 

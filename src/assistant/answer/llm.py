@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer.compose import Citations
+from assistant.answer.compose import FRENCH_LEAD, Citations
 from assistant.answer.coverage import Profile, TermMatcher
 from assistant.answer.draft import Draft
 from assistant.answer.extractive import NEED_PATTERNS
@@ -251,7 +251,7 @@ class LLMAnswerer:
         writer = job.writer()
         body = "".join(writer.render(v) for v in kept)
         if job.draft.lang == "fr":
-            body = "D'après les documents (cités en anglais, langue de la source) :\n\n" + body
+            body = FRENCH_LEAD + body
         notes = (f"{len(dropped)} of {len(verdicts)} sentences of {self.name} were left out: "
                  + "; ".join(f"{STATUS_WORDS[v.status]} ({v.reason})" for v in dropped),) if dropped else ()
         partial = bool(dropped or job.draft.partial or len(kept) > len(supported))
