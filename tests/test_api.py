@@ -46,6 +46,23 @@ def test_paraphrase_about_pay_finds_the_allowance(bot) -> None:
 
 @pytest.mark.parametrize(
     "question",
+    ["Who is allowed to apply for a secondment?", "Am I eligable for a BIPM secondment?",
+     "I am at a designated institute, not a university. Can I apply for a secondment?"],
+)
+def test_who_may_apply_is_answered_by_the_eligibility_statement(bot, question: str) -> None:
+    answer = bot.ask(question)
+    assert not answer.abstained, answer.text
+    assert answer.text.startswith("Applications are welcome from employees"), answer.text
+    _assert_citations_verbatim(bot, answer)
+
+
+def test_eligibility_elsewhere_is_not_answered_with_the_secondment_terms(bot) -> None:
+    answer = bot.ask("Who can apply for a job in the Time Department?")
+    assert answer.abstained, answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
     [
         "Who won the football world cup?",
         "What is the salary figure for a secondee?",

@@ -160,7 +160,7 @@ class Assistant:
         pronoun = condensed.mode == "pronoun"
         query = f"{condensed.context} {condensed.text}".strip() if pronoun else condensed.text
         vector = self.embedder.embed([query])[0]
-        lemmas = q.lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
+        lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
         return self.retriever.search(corpus, query, vector, k=k, filters=flt, lexical_query=lemmas)
 
     def _draft(self, corpus: CorpusView, condensed: Condensed, flt: Filters | None,

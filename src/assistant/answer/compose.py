@@ -12,10 +12,12 @@ from assistant.types import Citation, Passage
 NEED_WORDS = {
     "en": {"email": "an e-mail address", "phone": "a phone number", "number": "a figure",
            "date": "a date", "duration": "a duration",
-           "expansion": "the full name", "person": "a person's name"},
+           "expansion": "the full name", "person": "a person's name",
+           "eligibility": "who may apply"},
     "fr": {"email": "d'adresse électronique", "phone": "de numéro de téléphone", "number": "de chiffre",
            "date": "de date", "duration": "de durée",
-           "expansion": "le nom complet", "person": "de nom de personne"},
+           "expansion": "le nom complet", "person": "de nom de personne",
+           "eligibility": "les conditions pour postuler"},
 }
 FRENCH_LEAD = "D'après les documents (cités en anglais, langue de la source) :\n\n"
 YEAR_HEADING_RE = re.compile(r"\b(19|20)\d\d\b")

@@ -29,6 +29,10 @@ NEED_PATTERNS = {
     "duration": re.compile(r"\b\d+\s*(day|week|month|year)s?\b|\b(one|two|three|four|six|twelve) "
                            r"(day|week|month|year)s?\b", re.I),
     "expansion": re.compile(r"\b[A-Z][A-Za-z-]{1,9}\s*\([A-Z][^)]{3,}\)|\([A-Z]{2,}[a-z]?\)"),
+    "eligibility": re.compile(
+        r"\bapplications? (are|is) (welcome|invited|open|accepted|encouraged)\b|\b(applicants|candidates) (must|should|need)"
+        r"\b|\bel+igib(le|ility)\b|\bopen to\b|\b(are|is) (welcome|invited|encouraged) to apply\b|"
+        r"\bmust be (an? )?(employee|member|staff)", re.I),
     "person": re.compile(r"\b(Dr|Mr|Mrs|Ms|Prof|Professor)\.? [A-Z][a-z]+|\b[A-Z][a-z]+ [A-Z][a-z]+,"
                          r" (Director|Head|Chair|President|Secretary)\b"),
 }
@@ -101,7 +105,7 @@ class ExtractiveAnswerer:
         self.matcher.prefetch([_context(u, ev) for u in ev.units], [t for t in q.terms if not (t.known and t.key)])
         out = []
         for unit, d in zip(ev.units, dense, strict=True):
-            cover = self._cover(q.terms, unit, ev)
+            cover = self._cover(q, unit, ev)
             text_cover = self.matcher.coverage(q.terms, Profile(unit.text))
             has_need = bool(q.need and NEED_PATTERNS[q.need].search(unit.text))
             score = 0.45 * weighted(text_cover, q.terms) + 0.15 * weighted(cover, q.terms) + 0.4 * float(d)
@@ -113,9 +117,15 @@ class ExtractiveAnswerer:
             out.append(Scored(unit, score, float(d), cover, has_need))
         return out
 
-    def _cover(self, terms: tuple[Term, ...], unit: Unit, ev: Evidence) -> dict[str, float]:
+    def _cover(self, q: Question, unit: Unit, ev: Evidence) -> dict[str, float]:
         """Coverage by the unit, the sentence before it, its heading, its list's lead and its title."""
-        return self.matcher.coverage(terms, Profile(_context(unit, ev)))
+        context = _context(unit, ev)
+        cover = self.matcher.coverage(q.terms, Profile(context))
+        for *short, head in q.names:
+            # 'Physical Metrology Department' is covered by a page titled 'Physical Metrology: …'
+            if cover.get(head, 1.0) < 0.5 and " ".join(short) in context:
+                cover[head] = 1.0
+        return cover
 
     # --- selection -------------------------------------------------------------
     def _select(self, q: Question, ev: Evidence, scored: list[Scored], primary: Scored) -> list[Block]:
@@ -183,7 +193,7 @@ class ExtractiveAnswerer:
 
     def _main_cover(self, q: Question, blocks: list[Block], scored: list[Scored], ev: Evidence) -> dict[str, float]:
         by_unit = {(s.unit.doc_id, s.unit.index): s.cover for s in scored}
-        covers = [by_unit.get((u.doc_id, u.index)) or self._cover(q.terms, u, ev) for u in _main_units(blocks)]
+        covers = [by_unit.get((u.doc_id, u.index)) or self._cover(q, u, ev) for u in _main_units(blocks)]
         return _merge(covers)
 
     def _alternative(self, q: Question, scored: list[Scored], tried: Scored) -> Scored | None:

@@ -36,6 +36,14 @@ NEED_WORDS: dict[str, frozenset[str]] = {
     "duration": frozenset("long duration day days week weeks month months year years time".split()),
     "person": frozenset("person name".split()),
     "expansion": frozenset("stand stands acronym abbreviation full name".split()),
+    # 'eligible' is often misspelt, and a misspelt need word must not become a focus term
+    "eligibility": frozenset("""eligibility eligible elegible eligable elligible elegibility qualify qualified
+                             apply applying application applications allowed entitled requirement requirements
+                             criteria criterion éligible éligibilité postuler candidater""".split()),
+}
+# Words a passage answering that kind of question tends to use: added to the lexical query only.
+NEED_HINTS: dict[str, tuple[str, ...]] = {
+    "eligibility": ("application", "welcome", "employee", "eligible", "open"),
 }
 DETERMINERS = frozenset(
     """the a an my your his her its our their this that these those any some no each every of for with
@@ -43,6 +51,13 @@ DETERMINERS = frozenset(
 )
 PRESENT_RE = re.compile(r"\b(currently|right now|now|at present|at the moment|nowadays|today|actuellement|en ce moment)\b", re.I)
 NEEDS: list[tuple[str, re.Pattern[str]]] = [
+    # Who may apply: answered by a statement of who applications are welcome from, not by any sentence
+    # that happens to mention the same nouns.
+    ("eligibility", re.compile(
+        r"\bel+[ei]g[ai]b(le|ility)\b|\béligib|\bqualif(y|ies)\b|\bwho (can|may|could|is allowed to|is entitled to)"
+        r" (apply|be seconded|take part)\b|\b(can|may|could) (i|we|one|you|an?|employees?|staff|someone|anyone)\b"
+        r"[^?.]{0,80}?\b(apply|be seconded)\b|\bhave to (work|be)\b[^?.]{0,80}?\bto (apply|be seconded)\b|"
+        r"\bqui peut (postuler|candidater|être détaché)", re.I)),
     ("email", re.compile(r"\b(e-?mail|courriel|adresse (e-?mail|électronique|mail))\b", re.I)),
     ("phone", re.compile(r"\b(phone|telephone|tel|fax|téléphone)\b", re.I)),
     ("expansion", re.compile(r"\bstands? for\b|\bacronym\b|\babbreviation\b|\bsignifie\b|\bfull name\b", re.I)),
@@ -56,6 +71,8 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         r"percentage|rate|size|cost|price)\b|\b(amount|figure|sum) of\b|\bnumerical value\b|\bcost\b", re.I)),
     ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\s+(the\b|a\b|an\b|le\b|la\b|l'|(?-i:[A-Z]))", re.I)),
 ]
+# 'I work for X rather than an NMI': the contrasted words describe what the asker is not.
+CONTRAST_RE = re.compile(r"\b(rather than|instead of|other than|as opposed to|plutôt que|au lieu de)\b([^?.,;]*)", re.I)
 STEPS_RE = re.compile(r"\b(steps?|procedure|process|étapes?|démarches?|procédure)\b", re.I)
 HOW_I_RE = re.compile(r"^\s*(how (do|can|should|would|could|might) (i|we|one|you)|how to|comment)\b", re.I)
 LIST_RE = re.compile(r"\b(list|all|every|each|tous|toutes|liste)\b", re.I)
@@ -82,12 +99,18 @@ class Question:
     wants_list: bool
     present: bool
     terms: tuple[Term, ...]
+    names: tuple[tuple[str, ...], ...] = ()  # proper names of 3+ words: their words, then the head's lemma
     soft: tuple[str, ...] = ()  # class nouns of a list question ('which organizations'): the answer's type
     inherited: tuple[str, ...] = field(default=())  # flags taken from the question this one follows up
 
     @property
     def lemmas(self) -> list[str]:
         return [t.lemma for t in self.terms]
+
+    @property
+    def search_lemmas(self) -> list[str]:
+        """The lexical query: the focus terms plus the words its answer type tends to use."""
+        return self.lemmas + list(NEED_HINTS.get(self.need or "", ()))
 
     @property
     def hard_terms(self) -> tuple[Term, ...]:
@@ -115,6 +138,8 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
     lang = "fr" if detect_language(text) == "fr" and _has_french_cue(text) else "en"
     resolved = _resolve_relative_years(text, today or date.today())
     need = next((name for name, rx in NEEDS if rx.search(resolved)), None)
+    if need == "eligibility" and (PRESENT_RE.search(text) or resolved != text):
+        need = None  # 'Can I apply right now / this year?' asks whether there are openings, not who may apply
     terms = _terms(PRESENT_RE.sub(" ", resolved), lang, vocab, idf, need)
     classes = _class_noun(text, terms)
     plural = [t for t in terms if _is_plural(t)]
@@ -129,6 +154,7 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
         wants_list=wants_list,
         present=bool(PRESENT_RE.search(text)),
         terms=terms,
+        names=_names(text, terms),
         soft=tuple(t.lemma for t in (plural if wants_list else classes)),
     )
 
@@ -152,6 +178,17 @@ def _class_noun(text: str, terms: tuple[Term, ...]) -> list[Term]:
     return head
 
 
+def _names(text: str, terms: tuple[Term, ...]) -> tuple[tuple[str, ...], ...]:
+    """Capitalised names of three or more words after the first word: ('Physical', 'Metrology', 'department')."""
+    lemma_of = {t.word: t.lemma for t in terms}
+    out = []
+    for match in re.finditer(r"(?<=\w )((?:[A-Z][\w-]+ ){2,}[A-Z][\w-]+)", text):
+        parts = match.group(1).split()
+        if parts[-1] in lemma_of:
+            out.append((*parts[:-1], lemma_of[parts[-1]]))
+    return tuple(out)
+
+
 def _is_plural(term: Term) -> bool:
     return term.word.lower().endswith("s") and term.lemma != fold(term.word) and term.key
 
@@ -170,6 +207,7 @@ def _resolve_relative_years(text: str, today: date) -> str:
 
 def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None) -> tuple[Term, ...]:
     out: dict[str, Term] = {}
+    contrasted = {w.lower() for m in CONTRAST_RE.finditer(text) for w in words(m.group(2))}
     tokens = words(text)
     for i, word in enumerate(tokens):
         low = word.lower()
@@ -178,8 +216,8 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None) ->
         base = correct(lemma(word, lang), vocab, lang)
         if base not in out:
             following = tokens[i + 1] if i + 1 < len(tokens) else ""
-            key = is_key(word, tokens[i - 1] if i else "", first=i == 0, lang=lang, following=following,
-                         known=base in vocab)
+            key = low not in contrasted and is_key(word, tokens[i - 1] if i else "", first=i == 0, lang=lang,
+                                                   following=following, known=base in vocab)
             out[base] = Term(word, base, float(idf(base)), key, base in vocab)
     return tuple(out.values())
 

@@ -1,0 +1,47 @@
+"""Question analysis without a model: answer types, contrasted words and multi-word names."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.retrieve.query import analyse
+
+VOCAB = {"secondment", "apply", "application", "organization", "international", "department", "physical",
+         "metrology", "institute", "time"}
+
+
+def _q(text: str):
+    return analyse(text, VOCAB, lambda _t: 1.0, today=date(2026, 11, 23))
+
+
+@pytest.mark.parametrize("text", [
+    "Who can apply for a secondment?", "secondment eligibility", "who is elegible for secondmnets",
+    "May I still apply for a secondment?", "Do you have to work at an institute to be seconded?",
+    "Qui peut postuler pour un détachement ?",
+])
+def test_who_may_apply_asks_for_eligibility(text: str) -> None:
+    q = _q(text)
+    assert q.need == "eligibility"
+    assert not {"eligibility", "elegible", "apply"} & set(q.lemmas)
+    assert {"application", "welcome"} <= set(q.search_lemmas)
+
+
+@pytest.mark.parametrize("text", [
+    "How do I apply for a secondment?", "Can I apply for a secondment right now?",
+    "Can I apply for a secondment this year?", "Who is the Director of the department?",
+])
+def test_other_questions_about_applying_are_not_eligibility(text: str) -> None:
+    assert _q(text).need != "eligibility"
+
+
+def test_contrasted_words_are_not_required() -> None:
+    q = _q("I work for an international organization rather than an NMI. May I apply?")
+    keys = {t.lemma for t in q.hard_terms}
+    assert "organization" in keys and "nmi" not in keys
+
+
+def test_multi_word_names_keep_their_head() -> None:
+    assert _q("Who works in the Physical Metrology Department?").names == (("Physical", "Metrology", "department"),)
+    assert _q("What does the Time Department do?").names == ()
