@@ -9,6 +9,7 @@ from importlib.resources import files
 import pytest
 import simplemma
 
+from assistant.retrieve.translate import to_english
 from assistant.text import words
 
 HEADER = "fr\ten"
@@ -169,3 +170,12 @@ def test_phrases_stay_distinct_once_lemmatized():
 def test_inflected_phrase_lemmatizes_like_its_key(phrase: str, key: str):
     assert key in glossary()
     assert lemmas(phrase) == lemmas(key)
+
+
+@pytest.mark.parametrize(("french", "english"), [
+    ("Quelle expérience est demandée ?", "asked"),
+    ("Quelles sont les organisations liées au BIPM ?", "linked"),
+    ("Quels comités ?", "committees"),
+])
+def test_participles_and_plurals_survive_translation(french: str, english: str) -> None:
+    assert english in words(to_english(french))

@@ -45,3 +45,25 @@ def test_contrasted_words_are_not_required() -> None:
 def test_multi_word_names_keep_their_head() -> None:
     assert _q("Who works in the Physical Metrology Department?").names == (("Physical", "Metrology", "department"),)
     assert _q("What does the Time Department do?").names == ()
+
+
+def test_the_verb_after_a_class_noun_is_not_required() -> None:
+    q = _q("Which regional metrology organization covers Africa?")
+    assert "organization" in q.soft
+    assert "cover" not in {t.lemma for t in q.hard_terms}
+
+
+def test_the_phrase_after_what_ends_at_a_function_word() -> None:
+    q = _q("What role does GNSS play for the Time Department?")
+    assert not q.soft  # 'GNSS' is what it is about, not the kind of answer wanted
+    assert {"gnss", "time", "department"} <= {t.lemma for t in q.hard_terms}
+
+
+@pytest.mark.parametrize(("text", "key"), [("Which experience is needed?", True), ("What comes after that?", False)])
+def test_a_word_after_which_or_what(text: str, key: bool) -> None:
+    q = _q(text)
+    assert q.terms[0].key is key
+
+
+def test_prepositions_are_never_focus_terms() -> None:
+    assert "per" not in _q("How many person days per year?").lemmas

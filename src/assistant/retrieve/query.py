@@ -24,6 +24,7 @@ META_WORDS = frozenset(
     page say says mention mentioned according state states stated regarding concerning anything
     something possible question answer bit lot some more exist exists available currently
     find know tell show mean means involve involved involves step steps procedure process
+    enquiry enquiries inquiry inquiries query queries role roles purpose
     étape étapes démarche démarches procédure""".split()
 )
 # Words that name the kind of answer wanted: the answer type covers them, not the text.
@@ -142,6 +143,7 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
         need = None  # 'Can I apply right now / this year?' asks whether there are openings, not who may apply
     terms = _terms(PRESENT_RE.sub(" ", resolved), lang, vocab, idf, need)
     classes = _class_noun(text, terms)
+    terms = _demote_verb_after(text, classes, terms)
     plural = [t for t in terms if _is_plural(t)]
     wants_list = bool(LIST_RE.search(text)) or bool(re.match(r"^\s*(who|what) (are|were)\b", text, re.I)) or (
         bool(WH_RE.search(text)) and any(_is_plural(t) for t in classes))
@@ -171,10 +173,13 @@ def _class_noun(text: str, terms: tuple[Term, ...]) -> list[Term]:
         return []  # 'What does the department do?' asks about the department, not for a kind of thing
     for word in following:
         term = by_word.get(word)
-        if term is not None and term.key:
+        if term is None:
+            break  # 'what role does GNSS play': the phrase after 'what' ends at a function word
+        if term.key:
             head = [term]  # the last noun of the phrase is its head: 'regional metrology organizations'
         elif head:
             break
+
     return head
 
 
@@ -187,6 +192,17 @@ def _names(text: str, terms: tuple[Term, ...]) -> tuple[tuple[str, ...], ...]:
         if parts[-1] in lemma_of:
             out.append((*parts[:-1], lemma_of[parts[-1]]))
     return tuple(out)
+
+
+def _demote_verb_after(text: str, classes: list[Term], terms: tuple[Term, ...]) -> tuple[Term, ...]:
+    """'Which organization covers Africa?': the word after the class noun is its verb, not a noun."""
+    if not classes:
+        return terms
+    match = re.search(rf"\b{re.escape(classes[0].word)}\s+(\w+)", text)
+    verb = match.group(1) if match else ""
+    if "VERB" not in getAllLemmas(verb.lower()):
+        return terms
+    return tuple(replace(t, key=False) if t.word == verb else t for t in terms)
 
 
 def _is_plural(term: Term) -> bool:
@@ -211,7 +227,8 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None) ->
     tokens = words(text)
     for i, word in enumerate(tokens):
         low = word.lower()
-        if is_stop(word) or low in QUESTION_WORDS or low in META_WORDS or (need and low in NEED_WORDS[need]):
+        if is_stop(word) or low in DETERMINERS or low in QUESTION_WORDS or low in META_WORDS or (
+                need and low in NEED_WORDS[need]):
             continue
         base = correct(lemma(word, lang), vocab, lang)
         if base not in out:
@@ -252,9 +269,13 @@ def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
         return False  # 'a given State'
     if prev in DETERMINERS or prev.endswith("'s"):
         return True
+    if prev in ("which", "what", "whose") and (following in AUXILIARIES or not following):
+        return True  # 'which experience is …', 'what role does …' (but 'what comes after …' is a verb)
     if prev in SUBJECTS or prev in QUESTION_WORDS or (word.endswith("ing") and "VERB" in tags):
         return False  # 'what comes', 'a committee dealing with'
     prev_tags = getAllLemmas(prev)
+    if following in AUXILIARIES and "NOUN" in prev_tags:
+        return True  # 'which time scales does …': the head of a compound noun
     return bool(prev_tags) and "VERB" not in prev_tags and ("ADJ" in prev_tags or "NOUN" in prev_tags)
 
 

@@ -11,6 +11,7 @@ from functools import lru_cache
 from importlib.resources import files
 
 import simplemma
+from lemminflect import getAllLemmas, getInflection
 
 from assistant.text import FR_STOP, QUESTION_WORDS, fold, is_stop, words
 
@@ -22,6 +23,16 @@ ENGLISH_CUES = re.compile(r"\b(the|is|are|what|which|who|how|does|do|of|and|for|
 # '-t-il', '-ils', '-elle', '-on', '-je' glued to verbs ('verse-t-il') carry no meaning here.
 INVERSION_RE = re.compile(r"(?<!\by a)-(t-)?(il|ils|elle|elles|on|je|tu|nous|vous)\b", re.I)
 MAX_PHRASE = 5
+
+
+def _inflect(english: str, token: str, lemma: str) -> str:
+    """Keep the past participle ('demandée' → 'asked') and the plural of nouns (see ``_number``)."""
+    if token.lower().endswith(("é", "ée", "és", "ées")) and english.isalpha():
+        if lemma.endswith("er"):
+            return (getInflection(english, "VBN") or (english,))[0]
+        if "NOUN" not in getAllLemmas(english):
+            return english  # an adjective or participle ('liées' → 'linked'): never a plural
+    return _number(english, token, lemma)
 
 
 def _number(english: str, token: str, lemma: str) -> str:
@@ -84,6 +95,6 @@ def to_english(text: str) -> str:
                 continue  # 'du', 'des': folded spellings would collide with other words ('dû' → 'due')
             english = english or single.get(fold(lemmas[i]))
             keep = token.isupper() or any(ch.isdigit() for ch in token) or "@" in token
-            out.append(token if keep or not english else _number(english, token, lemmas[i]))
+            out.append(token if keep or not english else _inflect(english, token, lemmas[i]))
             i += 1
     return " ".join(out) + ("?" if text.rstrip().endswith("?") else "")
