@@ -56,6 +56,15 @@ def test_who_may_apply_is_answered_by_the_eligibility_statement(bot, question: s
     _assert_citations_verbatim(bot, answer)
 
 
+def test_a_role_is_answered_for_the_organization_asked_about(bot) -> None:
+    # The passage with the name ranks below the top 6: the retriever adds it because it holds a name.
+    answer = bot.ask("Who is the director of the Physical Metrology Department?")
+    assert not answer.abstained, answer.text
+    assert "Michael Stock" in answer.text and "Andy Henson" not in answer.text
+    for question in ("Who is the Director of the BIPM?", "What is the e-mail address of the BIPM's Director?"):
+        assert bot.ask(question).abstained, question
+
+
 def test_eligibility_elsewhere_is_not_answered_with_the_secondment_terms(bot) -> None:
     answer = bot.ask("Who can apply for a job in the Time Department?")
     assert answer.abstained, answer.text

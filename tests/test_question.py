@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from assistant.answer.extractive import _role_fits
 from assistant.retrieve.query import analyse
 
 VOCAB = {"secondment", "apply", "application", "organization", "international", "department", "physical",
@@ -67,3 +68,21 @@ def test_a_word_after_which_or_what(text: str, key: bool) -> None:
 
 def test_prepositions_are_never_focus_terms() -> None:
     assert "per" not in _q("How many person days per year?").lemmas
+
+
+DEPARTMENT = "Please contact the Department Director, Dr Michael Stock, to discuss the project."
+LIAISON = "For more information please contact: Andy Henson, Director of the BIPM's International Liaison Department."
+
+
+@pytest.mark.parametrize(("question", "text", "fits"), [
+    ("Who is the Director of the BIPM?", LIAISON, False),
+    ("Who is the Director of the BIPM?", DEPARTMENT, False),
+    ("Who is the BIPM's Director?", LIAISON, False),
+    ("Who is the director of the Physical Metrology Department?", DEPARTMENT, True),
+    ("Who is the director of the Physical Metrology Department?", LIAISON, False),
+    ("Who is the director of the department of physical metrology?", DEPARTMENT, True),
+    ("Who is the director of the International Liaison Department?", LIAISON, True),
+    ("Who should I contact?", LIAISON, True),
+])
+def test_a_role_must_belong_to_the_organization_asked_about(question: str, text: str, fits: bool) -> None:
+    assert _role_fits(question, text) is fits

@@ -14,7 +14,7 @@ from assistant.answer.compose import compose
 from assistant.answer.coverage import TermMatcher
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit, units_of
-from assistant.answer.extractive import Evidence, ExtractiveAnswerer
+from assistant.answer.extractive import NEED_PATTERNS, Evidence, ExtractiveAnswerer
 from assistant.answer.grounding import is_instruction
 from assistant.answer.llm import make_llm_answerer, stream_ask
 from assistant.errors import BadQuestion, IndexNotFound
@@ -161,7 +161,8 @@ class Assistant:
         query = f"{condensed.context} {condensed.text}".strip() if pronoun else condensed.text
         vector = self.embedder.embed([query])[0]
         lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
-        return self.retriever.search(corpus, query, vector, k=k, filters=flt, lexical_query=lemmas)
+        return self.retriever.search(corpus, query, vector, k=k, filters=flt, lexical_query=lemmas,
+                                     answer_type=NEED_PATTERNS.get(q.need or ""))
 
     def _draft(self, corpus: CorpusView, condensed: Condensed, flt: Filters | None,
                timings: dict[str, float]) -> tuple[Draft, list[Passage]]:

@@ -15,7 +15,7 @@ import numpy as np
 from assistant.answer.coverage import Profile, TermMatcher, weighted
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
-from assistant.retrieve.query import Question, Term
+from assistant.retrieve.query import DETERMINERS, Question, Term
 from assistant.settings import Settings
 from assistant.text import EMAIL_RE, YEAR_RE, content_lemmas
 
@@ -36,6 +36,10 @@ NEED_PATTERNS = {
     "person": re.compile(r"\b(Dr|Mr|Mrs|Ms|Prof|Professor)\.? [A-Z][a-z]+|\b[A-Z][a-z]+ [A-Z][a-z]+,"
                          r" (Director|Head|Chair|President|Secretary)\b"),
 }
+ROLE_OF_RE = re.compile(r"\b(director|head|chair|chairman|chairperson|president|secretary|manager|coordinator)s?"
+                        r"\s+of\s+(?:the\s+)?([^?.,;()]+)", re.I)
+ROLE_POSSESSIVE_RE = re.compile(r"\b(\w+)['’]s\s+(director|head|chair|chairman|chairperson|"
+                                r"president|secretary|manager|coordinator)\b", re.I)
 STEPS_HEADING_RE = re.compile(r"^(how to|how do|how can|application|apply|procedure|steps|comment|démarche)", re.I)
 PRESENT_RE = re.compile(r"\b(at present|currently|presently|at the moment|now)\b", re.I)
 
@@ -107,7 +111,7 @@ class ExtractiveAnswerer:
         for unit, d in zip(ev.units, dense, strict=True):
             cover = self._cover(q, unit, ev)
             text_cover = self.matcher.coverage(q.terms, Profile(unit.text))
-            has_need = bool(q.need and NEED_PATTERNS[q.need].search(unit.text))
+            has_need = bool(q.need and NEED_PATTERNS[q.need].search(unit.text)) and _role_fits(q.text, unit.text)
             score = 0.45 * weighted(text_cover, q.terms) + 0.15 * weighted(cover, q.terms) + 0.4 * float(d)
             score += 0.05 / ev.passage_rank.get((unit.doc_id, unit.index), 10)
             score += 0.2 * has_need + 0.08 * _dated_bonus(q, unit) + 0.1 * _phrase_bonus(q, unit)
@@ -220,6 +224,43 @@ def _context(unit: Unit, ev: Evidence) -> str:
     before = siblings[unit.index - 1] if unit.index > 0 else None
     previous = before.text if before is not None and before.block == unit.block else ""
     return f"{unit.text}\n{previous}\n{unit.section}\n{lead}\n{ev.titles.get(unit.doc_id, '')}"
+
+
+def _role_fits(question: str, text: str) -> bool:
+    """'the Director of the BIPM' is not 'the Director of the BIPM's … Department' nor 'the Department Director'.
+
+    False when ``text`` names the asked-for role only for another organization: a different head noun, or
+    names that neither contains the other ('Physical Metrology Department' / 'Liaison … Department').
+    """
+    if asked := ROLE_OF_RE.search(question):
+        role, owner = asked.group(1).lower(), _noun_phrase(asked.group(2))
+    elif asked := ROLE_POSSESSIVE_RE.search(question):  # 'the BIPM's Director'
+        role, owner = asked.group(2).lower(), _noun_phrase(asked.group(1))
+    else:
+        return True
+    fits = other = False
+    pattern = rf"(?:(\w+)\s+)?\b{role}s?\b(?:\s+of\s+(?:the\s+)?([^?.,;()]+))?"
+    for found in re.finditer(pattern, text, re.I):
+        before, complement = found.group(1), found.group(2)
+        if complement:
+            named = _noun_phrase(complement)  # 'Director of the BIPM's Liaison Department'
+        elif before and before.lower() not in DETERMINERS:
+            named = _noun_phrase(before)  # 'the Department Director'
+        else:
+            continue
+        same = named[0] == owner[0] and (set(named[1]) <= set(owner[1]) or set(owner[1]) <= set(named[1]))
+        fits, other = fits or same, other or not same
+    return fits or not other
+
+
+def _noun_phrase(phrase: str) -> tuple[str, list[str]]:
+    """(head lemma, content lemmas) of a noun phrase: 'the BIPM's … Department' → ('department', [...]).
+
+    The head comes before any 'of': 'the department of metrology' → 'department'.
+    """
+    lemmas = content_lemmas(phrase)
+    before_of = content_lemmas(re.split(r"\s+of\s+", phrase, maxsplit=1)[0])
+    return (before_of[-1] if before_of else "", lemmas)
 
 
 def _abstain(draft: Draft, reason: str) -> Draft:

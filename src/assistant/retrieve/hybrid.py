@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from assistant.index.embedder import Embedder
@@ -28,7 +30,10 @@ class HybridRetriever:
         k: int | None = None,
         filters: Filters | None = None,
         lexical_query: list[str] | None = None,
+        answer_type: re.Pattern[str] | None = None,
     ) -> list[Passage]:
+        """The top ``k`` chunks by fused rank. With ``answer_type`` (an e-mail, a date, …), when none of them
+        holds such an answer, the best fused candidates that do are added after them (up to 2)."""
         k = k or self.settings.top_k
         doc_ids, mask = corpus.allowed(filters)
         if doc_ids == []:
@@ -41,7 +46,10 @@ class HybridRetriever:
         fused = self._fuse(dense_rows, lexical_rows)
         dense_by_row = {corpus.row_of[i]: s for i, s in dense}
         lexical_by_row = dict(lexical)
-        rows = _with_leaders(sorted(fused, key=fused.__getitem__, reverse=True), dense_rows, lexical_rows, k)
+        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
+        rows = _with_leaders(ranked, dense_rows, lexical_rows, k)
+        if answer_type is not None and not any(answer_type.search(corpus.chunks[r].text) for r in rows):
+            rows += [r for r in ranked if r not in rows and answer_type.search(corpus.chunks[r].text)][:2]
         missing = [corpus.chunks[r].id for r in rows if r not in dense_by_row]
         dense_by_row |= {corpus.row_of[i]: s for i, s in self._cosines(missing, query_vector).items()}
         return [
