@@ -291,3 +291,13 @@ def test_cli_with_fake_bot(tmp_path: Path, monkeypatch, capsys) -> None:
     floors.write_text(json.dumps({"answer_accuracy": 0.1}))
     assert cli.main(args) == 0
     assert cli.main(["--compare", str(tmp_path / "out" / "latest.json"), str(tmp_path / "out" / "latest.json")]) == 0
+
+
+def test_holdout_set_is_valid() -> None:
+    holdout = ROOT / "evals" / "holdout.jsonl"
+    assert validate(holdout, CORPUS) == []
+    items = load_gold(holdout)
+    assert items and all(i.id.startswith("ho-") for i in items)
+    # held out means unseen: no question may be copied from the tuning set
+    tuned = {i.question.casefold() for i in load_gold(GOLD)}
+    assert not [i.id for i in items if i.question.casefold() in tuned]
