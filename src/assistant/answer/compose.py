@@ -127,6 +127,10 @@ def _abstention(draft: Draft, cites: Citations, who_to_ask: str) -> str:
         terms = ", ".join(f"“{m}”" for m in draft.missing[:4])
         head = (f"Les documents ne disent rien sur {terms}." if fr
                 else f"The documents don't say anything about {terms} in this context.")
+    elif draft.reason == "unnamed" and draft.missing:
+        what = draft.missing[0]
+        head = (f"Les documents mentionnent « {what} » sans les nommer." if fr
+                else f"The documents mention “{what}” but do not name them.")
     elif draft.reason == "empty_index":
         head = "The index holds no documents yet: run `assistant ingest`."
     else:

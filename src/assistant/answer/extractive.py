@@ -177,6 +177,7 @@ class ExtractiveAnswerer:
     def _check(self, q: Question, ev: Evidence, scored: list[Scored], blocks: list[Block],
                base: Draft, context_terms: tuple[Term, ...]) -> Draft:
         """The leading quote (a sentence, a whole list or section) must cover every key term itself."""
+        classes = q.soft
         if not any(b.style == "list" for b in blocks):
             q = q.strict()  # 'which airports…' with no list to show: 'airports' must be in the text
         terms = q.hard_terms
@@ -193,6 +194,9 @@ class ExtractiveAnswerer:
             return _abstain(base, "missing_terms")
         if context_terms and not self._context_ok(context_terms, _main_units(blocks), ev):
             return _abstain(base, "missing_terms")
+        if not any(b.style == "list" for b in blocks) and (unnamed := _unnamed(classes, _main_units(blocks))):
+            base.missing = [unnamed]
+            return _abstain(base, "unnamed")  # 'Which airports?' → 'the international airports are within reach'
         return base
 
     def _main_cover(self, q: Question, blocks: list[Block], scored: list[Scored], ev: Evidence) -> dict[str, float]:
@@ -224,6 +228,31 @@ def _context(unit: Unit, ev: Evidence) -> str:
     before = siblings[unit.index - 1] if unit.index > 0 else None
     previous = before.text if before is not None and before.block == unit.block else ""
     return f"{unit.text}\n{previous}\n{unit.section}\n{lead}\n{ev.titles.get(unit.doc_id, '')}"
+
+
+def _unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
+    """The class noun of a 'which X' question, when the quotes mention X only generically, naming none."""
+    if not classes:
+        return None
+    mentioned = None
+    for unit in units:
+        for found in re.finditer(r"[\w'-]+", unit.text):
+            if content_lemmas(found.group())[:1] and content_lemmas(found.group())[0] in classes:
+                mentioned = found.group()
+                if _names_one(unit.text, found.start(), found.end()):
+                    return None
+    return mentioned
+
+
+def _names_one(text: str, start: int, end: int) -> bool:
+    """Is the noun at text[start:end] given a name: 'Time Department', 'airports such as …', 'X (ABC)', 'are ILAC …'?"""
+    before = re.search(r"([\w-]+)\s+$", text[:start])
+    sentence_start = re.search(r"(^|[.!?]\s+)\S+\s+$", text[:start])
+    if before and before.group(1)[:1].isupper() and not sentence_start:
+        return True
+    clause = re.split(r"[.;!?]", text[end:], maxsplit=1)[0]
+    return bool(re.match(r"\s*[(:]", clause) or re.search(r"\b(such as|including|namely|like|e\.g\.)\s", clause)
+                or re.search(r"\b[A-Z][\w-]+", clause))
 
 
 def _role_fits(question: str, text: str) -> bool:
