@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.text import normalize
+from assistant.text import expands, normalize
 from assistant.types import Section
 
 BULLET_RE = re.compile(r"^\s*(?:[-*+•▪●◦■□▫‣⁃∙·–]|\d{1,3}[.)])\s+")
@@ -168,29 +168,13 @@ def _merge_acronyms(blocks: list[Block]) -> list[Block]:
     while i < len(blocks):
         b = blocks[i]
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-        if b.kind == "item" and nxt is not None and nxt.kind == "item" and _expands(b.text, nxt.text):
+        if b.kind == "item" and nxt is not None and nxt.kind == "item" and expands(b.text, nxt.text):
             out.append(Block("item", f"{b.text} ({nxt.text})"))
             i += 2
             continue
         out.append(b)
         i += 1
     return out
-
-
-def _is_acronym(text: str) -> bool:
-    return bool(re.fullmatch(r"[A-Z][A-Za-z]{0,2}[A-Z][A-Za-z0-9-]{0,6}", text)) and sum(
-        ch.isupper() for ch in text
-    ) >= 2
-
-
-def _expands(acronym: str, phrase: str) -> bool:
-    """Does ``phrase`` plausibly spell out ``acronym``? (letters mostly among the word initials)."""
-    if not _is_acronym(acronym) or _is_acronym(phrase) or len(phrase.split()) < 2:
-        return False
-    initials = {w[0].upper() for w in re.split(r"[\s\-/]+", phrase) if w}
-    letters = [ch for ch in acronym.upper() if ch.isalpha()]
-    hits = sum(ch in initials for ch in letters)
-    return hits * 3 >= len(letters) * 2
 
 
 SHRED_RUN = 4  # this many one-character blocks in a row are text a converter split letter by letter

@@ -86,3 +86,29 @@ LIAISON = "For more information please contact: Andy Henson, Director of the BIP
 ])
 def test_a_role_must_belong_to_the_organization_asked_about(question: str, text: str, fits: bool) -> None:
     assert _role_fits(question, text) is fits
+
+
+def test_a_statement_before_the_question_is_background() -> None:
+    q = _q("I work in the mass lab of our national institute. Could I come to the BIPM on a secondment?")
+    keys = {t.lemma for t in q.hard_terms}
+    assert "secondment" in keys and not {"lab", "mass"} & keys
+
+
+def test_either_alternative_may_answer() -> None:
+    q = _q("Is it a memorandum of understanding or a formal agreement?")
+    assert q.either is not None
+    left, right = q.either
+    assert "memorandum" in left and "agreement" in right
+
+
+def test_keyword_queries_keep_every_noun() -> None:
+    assert "visa" in {t.lemma for t in _q("secondment visa requirements").hard_terms}
+
+
+def test_idioms_are_not_terms() -> None:
+    assert "place" not in _q("Why are leap seconds inserted in the first place?").lemmas
+
+
+@pytest.mark.parametrize("text", ["Who should I contact about a secondment?", "ok so who could I talk to later?"])
+def test_who_to_contact_asks_for_a_person(text: str) -> None:
+    assert _q(text).need == "person"

@@ -204,6 +204,7 @@ class Assistant:
             units=units, vectors=self._vectors(corpus, units), question_vector=qv,
             titles={d: corpus.documents[d].title for d in {u.doc_id for u in units}},
             passage_rank=rank, siblings={d: self._doc_units(corpus, d) for d in {u.doc_id for u in units}},
+            acronyms=corpus.acronyms,
         )
 
     def _doc_units(self, corpus: CorpusView, doc_id: str) -> list[Unit]:

@@ -127,3 +127,20 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+def is_acronym(text: str) -> bool:
+    """'ILAC', 'CIPM', 'JCGM', 'IUPAP', 'CCTF-K001'-like tokens: mostly capitals, short."""
+    return bool(re.fullmatch(r"[A-Z][A-Za-z]{0,2}[A-Z][A-Za-z0-9-]{0,6}", text)) and sum(
+        ch.isupper() for ch in text
+    ) >= 2
+
+
+def expands(acronym: str, phrase: str) -> bool:
+    """Does ``phrase`` plausibly spell out ``acronym``? (letters mostly among the word initials)."""
+    if not is_acronym(acronym) or is_acronym(phrase) or len(phrase.split()) < 2:
+        return False
+    initials = {w[0].upper() for w in re.split(r"[\s\-/]+", phrase) if w}
+    letters = [ch for ch in acronym.upper() if ch.isalpha()]
+    hits = sum(ch in initials for ch in letters)
+    return hits * 3 >= len(letters) * 2

@@ -6,6 +6,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from importlib.resources import files
 
 import numpy as np
 import Stemmer
@@ -39,9 +40,25 @@ class Profile:
         bare = token[:-1] if token.endswith("s") else token
         if bare in self.acronyms:
             return True
+        if synonyms().get(token, frozenset()) & self.lemmas:
+            return True  # 'openings' is covered by 'opportunities', 'links' by 'liaison'
         root = _root(stem(token))
         return len(root) >= 4 and any(s.startswith(root) or root.startswith(_root(s)) and len(_root(s)) >= 4
                                       for s in self.stems)
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, frozenset[str]]:
+    """lemma → the other lemmas of its groups in the packaged synonym file (data/synonyms.tsv)."""
+    groups: dict[str, set[str]] = {}
+    text = (files("assistant.data") / "synonyms.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        group = [fold(w.strip().lower()) for w in line.split("\t") if w.strip()]
+        for word in group:
+            groups.setdefault(word, set()).update(w for w in group if w != word)
+    return {w: frozenset(g) for w, g in groups.items()}
 
 
 def _root(stemmed: str) -> str:

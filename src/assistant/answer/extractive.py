@@ -8,13 +8,14 @@ for an e-mail, a number, a date or a duration needs one in the quote.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from assistant.answer.coverage import Profile, TermMatcher, weighted
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
+from assistant.retrieve.acronyms import with_expansions
 from assistant.retrieve.query import DETERMINERS, Question, Term
 from assistant.settings import Settings
 from assistant.text import EMAIL_RE, YEAR_RE, content_lemmas
@@ -63,6 +64,7 @@ class Evidence:
     titles: dict[str, str]
     passage_rank: dict[tuple[str, int], int]  # (doc_id, unit index) → rank of the passage holding it
     siblings: dict[str, list[Unit]]  # doc_id → all units of that document (for whole lists and steps)
+    acronyms: dict[str, str] = field(default_factory=dict)  # 'WHO' → 'World Health Organization'
 
 
 class ExtractiveAnswerer:
@@ -96,6 +98,7 @@ class ExtractiveAnswerer:
         """Best unit to lead with: never a bare heading; with the asked-for e-mail/number/date if any."""
         hard = q.hard_terms
         if q.need:
+            hard = tuple(t for t in hard if t.key)  # 'Who could I talk to later?': the answer type is the focus
             return next((s for s in scored if s.has_need and all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in hard)), None)
         if q.wants_list:
             return next((s for s in scored if s.unit.kind != "heading" or _has_items(s.unit, ev.siblings[s.unit.doc_id])),
@@ -187,8 +190,13 @@ class ExtractiveAnswerer:
         base.coverage = weighted(cover, terms)
         if context_terms and not any(t.key for t in q.terms):
             missing, base.coverage = [], max(base.coverage, 0.75)  # 'What is it used for?': the referent decides
+        if q.need and not any(t.key for t in terms):
+            missing, base.coverage = [], max(base.coverage, 0.75)  # 'Who could I talk to?': the name answers
         if not any(t.key for t in terms) and base.coverage >= 0.75:
             missing = []  # no noun to anchor on ('Who decides when leap seconds are introduced?'): overall cover
+        if missing and (answered := _one_alternative(q, missing, cover)) is not None:
+            missing = []  # 'Is it an MoU or a formal agreement?': the quote names one of them
+            base.coverage = weighted(cover, [t for t in terms if t.lemma not in answered])
         if missing or base.coverage < 0.75:
             base.missing = [t.word for t in (missing or terms)]
             return _abstain(base, "missing_terms")
@@ -227,7 +235,19 @@ def _context(unit: Unit, ev: Evidence) -> str:
     lead = siblings[unit.lead].text if unit.lead is not None else ""
     before = siblings[unit.index - 1] if unit.index > 0 else None
     previous = before.text if before is not None and before.block == unit.block else ""
-    return f"{unit.text}\n{previous}\n{unit.section}\n{lead}\n{ev.titles.get(unit.doc_id, '')}"
+    text = with_expansions(unit.text, ev.acronyms)
+    return f"{text}\n{previous}\n{unit.section}\n{lead}\n{ev.titles.get(unit.doc_id, '')}"
+
+
+def _one_alternative(q: Question, missing: list[Term], cover: dict[str, float]) -> frozenset[str] | None:
+    """The side of 'X or Y' holding every missing term, when the other side is covered; else None."""
+    if q.either is None:
+        return None
+    gone = {t.lemma for t in missing}
+    for side, other in (q.either, q.either[::-1]):
+        if gone <= side and any(cover.get(lemma, 0.0) >= 0.5 for lemma in other):
+            return side
+    return None
 
 
 def _unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:

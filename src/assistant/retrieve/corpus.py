@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from assistant.index.manifest import Manifest
+from assistant.retrieve.acronyms import find_expansions
 from assistant.retrieve.lexical import LexicalIndex
 from assistant.types import Chunk, Document
 
@@ -53,6 +54,11 @@ class CorpusView:
         texts = [self._lexical_text(c) for c in self.chunks]
         langs = [self.documents[c.doc_id].language for c in self.chunks]
         return LexicalIndex(texts, langs)
+
+    @cached_property
+    def acronyms(self) -> dict[str, str]:
+        """Acronym → expansion, as the documents spell them out ('WHO (World Health Organization)')."""
+        return find_expansions(c.text for c in self.chunks)
 
     def _lexical_text(self, chunk: Chunk) -> str:
         doc = self.documents[chunk.doc_id]

@@ -24,7 +24,8 @@ META_WORDS = frozenset(
     page say says mention mentioned according state states stated regarding concerning anything
     something possible question answer bit lot some more exist exists available currently
     find know tell show mean means involve involved involves step steps procedure process
-    enquiry enquiries inquiry inquiries query queries role roles purpose
+    enquiry enquiries inquiry inquiries query queries role roles purpose problem problems issue issues matter
+    ok okay hi hello hey thanks thank yes yeah
     étape étapes démarche démarches procédure""".split()
 )
 # Words that name the kind of answer wanted: the answer type covers them, not the text.
@@ -35,7 +36,7 @@ NEED_WORDS: dict[str, frozenset[str]] = {
     "number": frozenset("number numbers amount figure sum many much total time".split()),
     "date": frozenset("date dates year years day days month months deadline".split()),
     "duration": frozenset("long duration day days week weeks month months year years time".split()),
-    "person": frozenset("person name".split()),
+    "person": frozenset("person name contact talk speak write ask email e-mail call turn touch".split()),
     "expansion": frozenset("stand stands acronym abbreviation full name".split()),
     # 'eligible' is often misspelt, and a misspelt need word must not become a focus term
     "eligibility": frozenset("""eligibility eligible elegible eligable elligible elegibility qualify qualified
@@ -69,9 +70,15 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         r"\bdeadline\b|\bdate limite\b|\bsince when\b|\bby when\b", re.I)),
     ("number", re.compile(
         r"\bhow (much|many)\b|\bcombien\b|\bmontant\b|\bwhat (is|was) the (amount|number|figure|sum|"
-        r"percentage|rate|size|cost|price)\b|\b(amount|figure|sum) of\b|\bnumerical value\b|\bcost\b", re.I)),
-    ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\s+(the\b|a\b|an\b|le\b|la\b|l'|(?-i:[A-Z]))", re.I)),
+        r"percentage|rate|size|cost|price)\b|\b(amount|figure|sum) of\b|\bnumerical value\b|\bcost\b|"
+        r"\b(salary|allowance|pay|fee|price) (figure|amount|level|rate)\b", re.I)),
+    ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\s+(the\b|a\b|an\b|le\b|la\b|l'|(?-i:[A-Z]))|"
+                          r"\bwho (should|could|can|do|may|might|would) (i|we|one|you) (contact|talk|speak|write|"
+                          r"ask|e-?mail|call|turn|get in touch)\b|\bwho to (contact|ask|talk to|write to)\b", re.I)),
 ]
+# Set phrases whose nouns are not what is asked about: 'Why … in the first place?'
+IDIOM_RE = re.compile(r"\b(in the first place|at all|by the way|of course|in general|for example|for instance|"
+                      r"in particular|to be honest|if possible|in advance)\b", re.I)
 # 'I work for X rather than an NMI': the contrasted words describe what the asker is not.
 CONTRAST_RE = re.compile(r"\b(rather than|instead of|other than|as opposed to|plutôt que|au lieu de)\b([^?.,;]*)", re.I)
 STEPS_RE = re.compile(r"\b(steps?|procedure|process|étapes?|démarches?|procédure)\b", re.I)
@@ -100,6 +107,7 @@ class Question:
     wants_list: bool
     present: bool
     terms: tuple[Term, ...]
+    either: tuple[frozenset[str], frozenset[str]] | None = None  # 'X or Y?': lemmas only one side names
     names: tuple[tuple[str, ...], ...] = ()  # proper names of 3+ words: their words, then the head's lemma
     soft: tuple[str, ...] = ()  # class nouns of a list question ('which organizations'): the answer's type
     inherited: tuple[str, ...] = field(default=())  # flags taken from the question this one follows up
@@ -141,7 +149,10 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
     need = next((name for name, rx in NEEDS if rx.search(resolved)), None)
     if need == "eligibility" and (PRESENT_RE.search(text) or resolved != text):
         need = None  # 'Can I apply right now / this year?' asks whether there are openings, not who may apply
-    terms = _terms(PRESENT_RE.sub(" ", resolved), lang, vocab, idf, need)
+    plain = IDIOM_RE.sub(" ", PRESENT_RE.sub(" ", resolved))
+    terms = _terms(plain, lang, vocab, idf, need, _background(plain))
+    if not any(t.key for t in terms):  # 'I work for an RMO. May I apply?': the statement holds the topic
+        terms = _terms(plain, lang, vocab, idf, need)
     classes = _class_noun(text, terms)
     terms = _demote_verb_after(text, classes, terms)
     plural = [t for t in terms if _is_plural(t)]
@@ -157,6 +168,7 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
         present=bool(PRESENT_RE.search(text)),
         terms=terms,
         names=_names(text, terms),
+        either=_either(plain, terms),
         soft=tuple(t.lemma for t in (plural if wants_list else classes)),
     )
 
@@ -221,10 +233,32 @@ def _resolve_relative_years(text: str, today: date) -> str:
     return text
 
 
-def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None) -> tuple[Term, ...]:
+def _background(text: str) -> set[str]:
+    """Words only in the statements before the question: 'I work in the mass lab of an NMI. Could I …?'"""
+    parts = re.split(r"(?<=[.!?])\s+", text.strip())
+    if len(parts) < 2 or not parts[-1].endswith("?"):
+        return set()
+    asked = {w.lower() for w in words(parts[-1])}
+    return {w.lower() for p in parts[:-1] if not p.endswith("?") for w in words(p)} - asked
+
+
+def _either(text: str, terms: tuple[Term, ...]) -> tuple[frozenset[str], frozenset[str]] | None:
+    """'Do I sign a contract with the BIPM or stay on my institute's payroll?': lemmas of each alternative."""
+    sides = re.split(r"\s+or\s+", text.rstrip(" ?"), maxsplit=1)
+    if len(sides) < 2:
+        return None
+    lemma_of = {t.word.lower(): t.lemma for t in terms}
+    left, right = ({lemma_of[w.lower()] for w in words(side) if w.lower() in lemma_of} for side in sides)
+    left, right = left - right, right - left
+    return (frozenset(left), frozenset(right)) if left and right else None
+
+
+def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None,
+           background: set[str] = frozenset()) -> tuple[Term, ...]:
     out: dict[str, Term] = {}
-    contrasted = {w.lower() for m in CONTRAST_RE.finditer(text) for w in words(m.group(2))}
+    contrasted = {w.lower() for m in CONTRAST_RE.finditer(text) for w in words(m.group(2))} | background
     tokens = words(text)
+    keywords = _keyword_query(text, tokens)
     for i, word in enumerate(tokens):
         low = word.lower()
         if is_stop(word) or low in DETERMINERS or low in QUESTION_WORDS or low in META_WORDS or (
@@ -233,10 +267,18 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None) ->
         base = correct(lemma(word, lang), vocab, lang)
         if base not in out:
             following = tokens[i + 1] if i + 1 < len(tokens) else ""
-            key = low not in contrasted and is_key(word, tokens[i - 1] if i else "", first=i == 0, lang=lang,
-                                                   following=following, known=base in vocab)
+            key = low not in contrasted and (
+                (keywords and "NOUN" in getAllLemmas(low)) or
+                is_key(word, tokens[i - 1] if i else "", first=i == 0, lang=lang, following=following,
+                       known=base in vocab))
             out[base] = Term(word, base, float(idf(base)), key, base in vocab)
     return tuple(out.values())
+
+
+def _keyword_query(text: str, tokens: list[str]) -> bool:
+    """'secondment visa requirements': no question word, verb or article, so every noun-like word counts."""
+    function = AUXILIARIES | SUBJECTS | DETERMINERS | QUESTION_WORDS
+    return "?" not in text and len(tokens) <= 6 and not any(t.lower() in function for t in tokens)
 
 
 AUXILIARIES = frozenset("is are was were be been do does did can could will would should shall may might must has have had".split())

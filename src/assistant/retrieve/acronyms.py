@@ -1,0 +1,52 @@
+"""Acronyms and their expansions as the documents give them: 'WHO (World Health Organization)'."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+SHORT_FIRST = re.compile(r"\b([A-Z][A-Za-z0-9-]{1,9})\s*\(([A-Z][^()]{3,120})\)")  # 'ILAC (International …)'
+LONG_FIRST = re.compile(r"\b((?:[A-Z][\w-]*\s+(?:(?:of|for|and|on|in|the|de|des|du|la|le)\s+)*){1,10}[A-Z][\w-]*)"
+                        r"\s*\(([A-Z][A-Za-z0-9-]{1,9})\)")  # 'International Bureau of Weights … (BIPM)'
+
+
+def find_expansions(texts: Iterable[str]) -> dict[str, str]:
+    """Acronym → expansion for every pair the texts spell out (the first one found wins)."""
+    found: dict[str, str] = {}
+    for text in texts:
+        pairs = [(m.group(1), m.group(2)) for m in SHORT_FIRST.finditer(text)]
+        pairs += [(m.group(2), m.group(1)) for m in LONG_FIRST.finditer(text)]
+        for short, long in pairs:
+            long = _trim(short, long.strip())
+            if long and short not in found:
+                found[short] = long
+    return found
+
+
+def _trim(short: str, long: str) -> str:
+    """The shortest tail of ``long`` whose capitalised words spell ``short`` ('' when none does)."""
+    words = long.split()
+    for start in range(len(words) - 1, -1, -1):
+        if _spells(short, words[start:]):
+            return " ".join(words[start:])
+    return ""
+
+
+def _spells(short: str, words: list[str]) -> bool:
+    """Initials of the capitalised words give the acronym's letters in order (one extra allowed:
+    'International Earth Rotation and Reference Systems' → IERS) or, reordered, exactly (UTC)."""
+    letters = [ch for ch in short.rstrip("s") if ch.isupper()]
+    initials = [w[0] for w in words if w[:1].isupper()]
+    if len(letters) < 2 or not words[0][:1].isupper():
+        return False
+    if sorted(letters) == sorted(initials):
+        return True
+    it = iter(initials)
+    return len(initials) - len(letters) <= 1 and all(ch in it for ch in letters) and initials[0] == letters[0]
+
+
+def with_expansions(text: str, expansions: dict[str, str]) -> str:
+    """``text`` followed by the expansions of the acronyms it uses, so 'WHO' also covers 'World Health'."""
+    extra = [expansions[a] for a in dict.fromkeys(re.findall(r"\b[A-Z][A-Za-z0-9-]{1,9}\b", text)) if a in expansions]
+    extra = [e for e in extra if e not in text]
+    return f"{text}\n{'; '.join(extra)}" if extra else text

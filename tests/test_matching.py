@@ -1,0 +1,49 @@
+"""Matching a question's words to the documents' words: acronym expansions and the synonym file."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.coverage import Profile, synonyms
+from assistant.retrieve.acronyms import find_expansions, with_expansions
+from assistant.retrieve.query import Term
+
+TEXTS = [
+    "Other links: WHO (World Health Organization), WMO (World Meteorological Organization)",
+    "The International Earth Rotation and Reference Systems (IERS) announces leap seconds.",
+    "UTC (Coordinated Universal Time) is computed at the BIPM.",
+    "The BIPM is a Sector Member of the Radiocommunication Sector of the ITU (ITU-R).",
+    "The International Bureau for Weights and Measures (BIPM) was created in 1875.",
+]
+
+
+def test_expansions_come_from_the_documents() -> None:
+    found = find_expansions(TEXTS)
+    assert found["WHO"] == "World Health Organization"
+    assert found["IERS"] == "International Earth Rotation and Reference Systems"
+    assert found["UTC"] == "Coordinated Universal Time"
+    assert "ITU-R" not in found and "BIPM" not in found  # the words before do not spell them
+
+
+def test_an_acronym_brings_its_expansion_into_the_text() -> None:
+    expansions = find_expansions(TEXTS)
+    text = with_expansions("The BIPM has a Memorandum of Understanding with the WHO.", expansions)
+    assert "World Health Organization" in text
+    assert with_expansions("Who decides?", expansions) == "Who decides?"  # 'Who' is a word, not WHO
+
+
+@pytest.mark.parametrize(("question_word", "text"), [
+    ("openings", "At present there are not secondment opportunities."),
+    ("links", "BIPM technical liaisons"),
+    ("salary", "The BIPM will normally pay an allowance."),
+    ("people", "It has an international staff of about 75."),
+])
+def test_synonyms_cover_a_question_word(question_word: str, text: str) -> None:
+    lemma = question_word.rstrip("s") if question_word != "people" else "people"
+    assert Profile(text).exact(Term(question_word, lemma, 1.0))
+
+
+def test_synonym_groups_are_symmetric_and_unrelated_words_are_not_covered() -> None:
+    table = synonyms()
+    assert all(word in table[other] for word, group in table.items() for other in group)
+    assert not Profile("There is a wide range of accommodation available nearby.").exact(Term("visa", "visa", 1.0))
