@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 
 import simplemma
+import Stemmer
 
 WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿœŒ0-9@._%+-]*[A-Za-zÀ-ÖØ-öø-ÿœŒ0-9]", re.UNICODE)
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -144,3 +145,17 @@ def expands(acronym: str, phrase: str) -> bool:
     letters = [ch for ch in acronym.upper() if ch.isalpha()]
     hits = sum(ch in initials for ch in letters)
     return hits * 3 >= len(letters) * 2
+
+
+_STEMMER = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=100_000)
+def stem(token: str) -> str:
+    """Snowball (Porter 2) stem of an English token."""
+    return _STEMMER.stemWord(token)
+
+
+def derivational_root(token: str) -> str:
+    """Shared by a word's derivations: 'apply' (appli) and 'application' (applic) → 'appl'."""
+    return stem(token).rstrip("yie")

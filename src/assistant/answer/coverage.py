@@ -9,18 +9,10 @@ from functools import lru_cache
 from importlib.resources import files
 
 import numpy as np
-import Stemmer
 
 from assistant.index.embedder import Embedder
 from assistant.retrieve.query import Term
-from assistant.text import content_lemmas, fold, is_stop, words
-
-_STEM = Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=100_000)
-def stem(token: str) -> str:
-    return _STEM.stemWord(token)
+from assistant.text import content_lemmas, derivational_root, fold, is_stop, stem, words
 
 
 class Profile:
@@ -30,6 +22,7 @@ class Profile:
         self.lemmas = set(content_lemmas(text, lang))
         self.lemmas |= {part for t in self.lemmas if "-" in t for part in t.split("-") if len(part) > 2}
         self.stems = {stem(t) for t in self.lemmas}
+        self.roots = [(s, s.rstrip("yie")) for s in self.stems]
         self.words = sorted({fold(w) for w in words(text) if not is_stop(w) and not w.isdigit()})
         self.acronyms = {a.lower() for a in re.findall(r"\b([A-Z][A-Za-z]*[A-Z])s?\b", text)}
 
@@ -42,9 +35,9 @@ class Profile:
             return True
         if synonyms().get(token, frozenset()) & self.lemmas:
             return True  # 'openings' is covered by 'opportunities', 'links' by 'liaison'
-        root = _root(stem(token))
-        return len(root) >= 4 and any(s.startswith(root) or root.startswith(_root(s)) and len(_root(s)) >= 4
-                                      for s in self.stems)
+        root = derivational_root(token)
+        return len(root) >= 4 and any(s.startswith(root) or (len(r) >= 4 and root.startswith(r))
+                                      for s, r in self.roots)
 
 
 @lru_cache(maxsize=1)
@@ -59,11 +52,6 @@ def synonyms() -> dict[str, frozenset[str]]:
         for word in group:
             groups.setdefault(word, set()).update(w for w in group if w != word)
     return {w: frozenset(g) for w, g in groups.items()}
-
-
-def _root(stemmed: str) -> str:
-    """Derivational root: 'appli' (apply) and 'applic' (application) share 'appl'."""
-    return stemmed.rstrip("yie")
 
 
 class TermMatcher:
