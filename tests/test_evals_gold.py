@@ -301,3 +301,13 @@ def test_holdout_set_is_valid() -> None:
     # held out means unseen: no question may be copied from the tuning set
     tuned = {i.question.casefold() for i in load_gold(GOLD)}
     assert not [i.id for i in items if i.question.casefold() in tuned]
+
+
+def test_blind_set_is_valid() -> None:
+    blind = ROOT / "evals" / "blind.jsonl"
+    assert validate(blind, CORPUS) == []
+    items = load_gold(blind)
+    assert items and all(i.id.startswith("bl-") for i in items)
+    # blind means unseen: no question may be copied from either set used for tuning
+    tuned = {i.question.casefold() for p in (GOLD, ROOT / "evals" / "holdout.jsonl") for i in load_gold(p)}
+    assert not [i.id for i in items if i.question.casefold() in tuned]
