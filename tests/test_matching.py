@@ -47,3 +47,7 @@ def test_synonym_groups_are_symmetric_and_unrelated_words_are_not_covered() -> N
     table = synonyms()
     assert all(word in table[other] for word, group in table.items() for other in group)
     assert not Profile("There is a wide range of accommodation available nearby.").exact(Term("visa", "visa", 1.0))
+
+
+def test_a_hyphenated_question_word_is_covered_by_its_parts() -> None:
+    assert Profile("APMP (Asia Pacific Metrology Programme)").exact(Term("Asia-Pacific", "asia-pacific", 1.0))

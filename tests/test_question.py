@@ -112,3 +112,17 @@ def test_idioms_are_not_terms() -> None:
 @pytest.mark.parametrize("text", ["Who should I contact about a secondment?", "ok so who could I talk to later?"])
 def test_who_to_contact_asks_for_a_person(text: str) -> None:
     assert _q(text).need == "person"
+
+
+@pytest.mark.parametrize(("text", "need"), [
+    ("What is the uncertainty of the capacitor?", "number"),
+    ("Is there money to help with the extra cost of living?", None),
+    ("How much does it cost?", "number"),
+    ("Who chairs the JCGM?", "person"),
+])
+def test_answer_types(text: str, need: str | None) -> None:
+    assert _q(text).need == need
+
+
+def test_walk_me_through_asks_for_steps() -> None:
+    assert _q("I'd like a secondment. Walk me through what I need to do.").wants_steps

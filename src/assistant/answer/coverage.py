@@ -33,6 +33,8 @@ class Profile:
         bare = token[:-1] if token.endswith("s") else token
         if bare in self.acronyms:
             return True
+        if "-" in token and all(part in self.lemmas for part in token.split("-") if len(part) > 2):
+            return True  # 'Asia-Pacific' is covered by 'Asia Pacific'
         if synonyms().get(token, frozenset()) & self.lemmas:
             return True  # 'openings' is covered by 'opportunities', 'links' by 'liaison'
         root = derivational_root(token)

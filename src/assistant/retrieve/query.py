@@ -25,7 +25,7 @@ META_WORDS = frozenset(
     something possible question answer bit lot some more exist exists available currently
     find know tell show mean means involve involved involves step steps procedure process
     enquiry enquiries inquiry inquiries query queries role roles purpose problem problems issue issues matter
-    ok okay hi hello hey thanks thank yes yeah
+    ok okay hi hello hey thanks thank yes yeah walk
     étape étapes démarche démarches procédure""".split()
 )
 # Words that name the kind of answer wanted: the answer type covers them, not the text.
@@ -69,19 +69,23 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         r"^\s*(when|quand)\b|\b(what|which|in what|in which|quelle?) (date|year|day|month|année|jour)\b|"
         r"\bdeadline\b|\bdate limite\b|\bsince when\b|\bby when\b", re.I)),
     ("number", re.compile(
-        r"\bhow (much|many)\b|\bcombien\b|\bmontant\b|\bwhat (is|was) the (amount|number|figure|sum|"
-        r"percentage|rate|size|cost|price)\b|\b(amount|figure|sum) of\b|\bnumerical value\b|\bcost\b|"
+        r"\bhow (much|many)\b|\bcombien\b|\bmontant\b|\bwhat (is|was|are|were) the (amount|number|figure|sum|"
+        r"percentage|rate|size|cost|price|uncertainty|accuracy|precision|value|weight|length|capacity|budget|fee)"
+        r"s?\b|\b(amount|figure|sum) of\b|\bnumerical value\b|\b(does|do|will|would) \w+( \w+)? cost\b|"
         r"\b(salary|allowance|pay|fee|price) (figure|amount|level|rate)\b", re.I)),
     ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\s+(the\b|a\b|an\b|le\b|la\b|l'|(?-i:[A-Z]))|"
+                          r"^\s*who (chairs|heads|leads|runs|directs|manages|presides)\b|"
                           r"\bwho (should|could|can|do|may|might|would) (i|we|one|you) (contact|talk|speak|write|"
                           r"ask|e-?mail|call|turn|get in touch)\b|\bwho to (contact|ask|talk to|write to)\b", re.I)),
 ]
 # Set phrases whose nouns are not what is asked about: 'Why … in the first place?'
 IDIOM_RE = re.compile(r"\b(in the first place|at all|by the way|of course|in general|for example|for instance|"
-                      r"in particular|to be honest|if possible|in advance)\b", re.I)
+                      r"in particular|to be honest|if possible|in advance|in return|in charge of|on behalf of|"
+                      r"walk me through|take part in|in terms of)\b", re.I)
 # 'I work for X rather than an NMI': the contrasted words describe what the asker is not.
 CONTRAST_RE = re.compile(r"\b(rather than|instead of|other than|as opposed to|plutôt que|au lieu de)\b([^?.,;]*)", re.I)
-STEPS_RE = re.compile(r"\b(steps?|procedure|process|étapes?|démarches?|procédure)\b", re.I)
+STEPS_RE = re.compile(r"\b(steps?|procedure|process|étapes?|démarches?|procédure)\b|\bwalk me through\b|"
+                      r"\bwhat (do|should|must) (i|we) (need to |have to )?do\b|\bwhat i (need|have) to do\b", re.I)
 HOW_I_RE = re.compile(r"^\s*(how (do|can|should|would|could|might) (i|we|one|you)|how to|comment)\b", re.I)
 LIST_RE = re.compile(r"\b(list|all|every|each|tous|toutes|liste)\b", re.I)
 WH_RE = re.compile(r"\b(what|which|who|name|quels?|quelles?)\b", re.I)
