@@ -126,3 +126,9 @@ def test_answer_types(text: str, need: str | None) -> None:
 
 def test_walk_me_through_asks_for_steps() -> None:
     assert _q("I'd like a secondment. Walk me through what I need to do.").wants_steps
+
+
+def test_nouns_after_a_verb_and_compound_heads_are_key() -> None:
+    keys = {t.lemma for t in _q("Does the BIPM reimburse travel costs for secondees?").hard_terms}
+    assert {"travel", "cost"} <= keys
+    assert "cover" not in {t.lemma for t in _q("Which organization covers Africa?").hard_terms}

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     term_match: float = Field(
         0.62, ge=0, le=1, description="Word-embedding similarity at which a question term counts as covered."
     )
+    tolerate_missing: int = Field(
+        0, ge=0, le=3, description="Key nouns (of 3 or more) a quote may leave uncovered; the answer names them."
+    )
     max_answer_sentences: int = Field(4, ge=1, le=20, description="Sentences in an extractive answer.")
     max_question_chars: int = Field(2000, ge=10, le=100_000, description="Longer questions are refused.")
     who_to_ask: str = Field(

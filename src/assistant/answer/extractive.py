@@ -199,6 +199,11 @@ class ExtractiveAnswerer:
         if missing and (answered := _one_alternative(q, missing, cover)) is not None:
             missing = []  # 'Is it an MoU or a formal agreement?': the quote names one of them
             base.coverage = weighted(cover, [t for t in terms if t.lemma not in answered])
+        keys = [t for t in terms if t.key]
+        if missing and len(missing) <= self.settings.tolerate_missing and len(keys) >= 3 * len(missing):
+            base.coverage = weighted(cover, [t for t in terms if t not in missing])
+            base.partial = [t.word for t in missing]
+            missing = []
         if missing or base.coverage < 0.75:
             base.missing = [t.word for t in (missing or terms)]
             return _abstain(base, "missing_terms")
@@ -211,7 +216,13 @@ class ExtractiveAnswerer:
 
     def _main_cover(self, q: Question, blocks: list[Block], scored: list[Scored], ev: Evidence) -> dict[str, float]:
         by_unit = {(s.unit.doc_id, s.unit.index): s.cover for s in scored}
-        covers = [by_unit.get((u.doc_id, u.index)) or self._cover(q, u, ev) for u in _main_units(blocks)]
+        units = _main_units(blocks)
+        if all(b.style == "sentences" for b in blocks):
+            # Loose sentences: the best of them must answer alone ('travel' from one sentence and 'costs'
+            # from another is not an answer about travel costs).
+            rank = {(s.unit.doc_id, s.unit.index): i for i, s in enumerate(scored)}
+            units = [min(units, key=lambda u: rank.get((u.doc_id, u.index), len(rank)))]
+        covers = [by_unit.get((u.doc_id, u.index)) or self._cover(q, u, ev) for u in units]
         return _merge(covers)
 
     def _alternative(self, q: Question, scored: list[Scored], tried: Scored) -> Scored | None:

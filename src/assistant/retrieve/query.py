@@ -185,12 +185,15 @@ def _class_noun(text: str, terms: tuple[Term, ...]) -> list[Term]:
     by_word = {t.word.lower(): t for t in terms}
     head: list[Term] = []
     following = [w.lower() for w in words(match.group(2))]
+    after = [w.lower() for w in words(text[match.end(2):])][:1]
     if following and following[0] in AUXILIARIES:
         return []  # 'What does the department do?' asks about the department, not for a kind of thing
-    for word in following:
+    for word, nxt in zip(following, [*following[1:], *after, ""], strict=False):
         term = by_word.get(word)
         if term is None:
             break  # 'what role does GNSS play': the phrase after 'what' ends at a function word
+        if head and "VERB" in getAllLemmas(word) and nxt and nxt not in AUXILIARIES:
+            break  # 'which organization covers Africa' (but 'which time scales does …')
         if term.key:
             head = [term]  # the last noun of the phrase is its head: 'regional metrology organizations'
         elif head:
@@ -285,6 +288,7 @@ def _keyword_query(text: str, tokens: list[str]) -> bool:
     return "?" not in text and len(tokens) <= 6 and not any(t.lower() in function for t in tokens)
 
 
+PREPOSITIONS = frozenset("in for of at on to with from by about during under over into".split())
 AUXILIARIES = frozenset("is are was were be been do does did can could will would should shall may might must has have had".split())
 SUBJECTS = frozenset("i you he she it we they who what which that there this these those".split())
 
@@ -322,6 +326,11 @@ def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
     prev_tags = getAllLemmas(prev)
     if following in AUXILIARIES and "NOUN" in prev_tags:
         return True  # 'which time scales does …': the head of a compound noun
+    if word.endswith("s") and "NOUN" in prev_tags and (following in PREPOSITIONS or following in AUXILIARIES
+                                                       or not following):
+        return True  # the head of a compound: 'travel costs for …' (but 'the organization covers Africa')
+    if set(prev_tags) == {"VERB"} and prev not in AUXILIARIES:
+        return True  # the object of a verb: 'reimburse travel', 'compare clocks'
     return bool(prev_tags) and "VERB" not in prev_tags and ("ADJ" in prev_tags or "NOUN" in prev_tags)
 
 
