@@ -38,14 +38,22 @@ class BotSetup:
     ingest_summary: str = ""
 
 
+# name → (questions, floors); the blind set has no floors file, so it never gates anything.
+SETS = {"gold": ("gold.jsonl", "floors.json"), "holdout": ("holdout.jsonl", "floors-holdout.json"),
+        "blind": ("blind.jsonl", None)}
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(prog="python -m evals", description="Score the BIPM Assistant on the gold set.")
-    p.add_argument("--gold", type=Path, default=REPO_ROOT / "evals" / "gold.jsonl")
+    p.add_argument("--set", choices=sorted(SETS), default="gold",
+                   help="question set: gold (tuned on), holdout (tuned on since its first score) or blind "
+                        "(never tuned against; no floors). Sets the defaults of --gold and --floors.")
+    p.add_argument("--gold", type=Path, default=None, help="question file (default: the --set's file)")
     p.add_argument("--corpus", type=Path, default=REPO_ROOT / "corpus", help="corpus to ingest (default corpus/)")
     p.add_argument("--index-dir", type=Path, default=None, help="use this existing index instead of ingesting")
     p.add_argument("--out", type=Path, default=REPO_ROOT / "evals" / "reports")
-    p.add_argument("--floors", type=Path, default=REPO_ROOT / "evals" / "floors.json")
+    p.add_argument("--floors", type=Path, default=None, help="floors file (default: the --set's floors)")
     p.add_argument("--compare", nargs=2, type=Path, metavar=("OLD.json", "NEW.json"),
                    help="compare two reports question by question and exit")
     p.add_argument("--category", default=None, help="only this category")
@@ -54,7 +62,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quiet", action="store_true", help="no per-question progress")
     p.add_argument("--no-warmup", action="store_true",
                    help="skip the untimed warm-up question (model loading then counts in latency)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    questions, floors = SETS[args.set]
+    args.gold = args.gold or REPO_ROOT / "evals" / questions
+    args.floors = args.floors or (REPO_ROOT / "evals" / floors if floors else None)
+    return args
 
 
 def build_bot(corpus: Path, index_dir: Path | None) -> BotSetup:
@@ -97,9 +109,9 @@ def warm_up(bot: object) -> None:
         print(f"(warm-up failed: {type(exc).__name__}: {exc})", file=sys.stderr)
 
 
-def load_floors(path: Path) -> dict | None:
-    """floors.json content, or None when the file does not exist."""
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+def load_floors(path: Path | None) -> dict | None:
+    """floors.json content, or None when there is no such file."""
+    return json.loads(path.read_text(encoding="utf-8")) if path is not None and path.is_file() else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,11 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     return finish_with_floors(report["overall"], args.floors)
 
 
-def finish_with_floors(overall: dict, floors_path: Path) -> int:
+def finish_with_floors(overall: dict, floors_path: Path | None) -> int:
     """Exit status according to floors.json (0 when absent)."""
     floors = load_floors(floors_path)
     if floors is None:
-        print(f"(no floors file at {floors_path})")
+        print("(no floors: this set gates nothing)" if floors_path is None else f"(no floors file at {floors_path})")
         return 0
     violations = check_floors(overall, floors)
     for v in violations:

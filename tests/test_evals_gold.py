@@ -311,3 +311,13 @@ def test_blind_set_is_valid() -> None:
     # blind means unseen: no question may be copied from either set used for tuning
     tuned = {i.question.casefold() for p in (GOLD, ROOT / "evals" / "holdout.jsonl") for i in load_gold(p)}
     assert not [i.id for i in items if i.question.casefold() in tuned]
+
+
+def test_set_option_picks_questions_and_floors() -> None:
+    from evals.__main__ import parse_args
+
+    holdout = parse_args(["--set", "holdout"])
+    assert holdout.gold.name == "holdout.jsonl" and holdout.floors.name == "floors-holdout.json"
+    blind = parse_args(["--set", "blind"])
+    assert blind.gold.name == "blind.jsonl" and blind.floors is None  # the blind set never gates
+    assert parse_args([]).gold.name == "gold.jsonl"
