@@ -111,13 +111,15 @@ class ExtractiveAnswerer:
         # One embedding call for every word the coverage checks below may compare (then cached).
         self.matcher.prefetch([_context(u, ev) for u in ev.units], [t for t in q.terms if not (t.known and t.key)])
         out = []
-        focus = [t for t in q.terms if t.lemma not in q.soft] or list(q.terms)
+        classes = [t for t in q.terms if t.lemma in q.soft]
         for unit, d in zip(ev.units, dense, strict=True):
             cover = self._cover(q, unit, ev)
-            text_cover = self.matcher.coverage(q.terms, Profile(unit.text))
+            profile = Profile(unit.text)
+            text_cover = self.matcher.coverage(q.terms, profile)
+            # A 'which X' answer names an X ('English' for 'languages'); saying 'X' itself is not naming one.
+            text_cover |= {t.lemma: 0.0 for t in classes if profile.exact(t)}
             has_need = bool(q.need and NEED_PATTERNS[q.need].search(unit.text)) and _role_fits(q.text, unit.text)
-            # A 'which X' answer names an X: its own text need not say 'X' (the lead line or heading does).
-            score = 0.45 * weighted(text_cover, focus) + 0.15 * weighted(cover, q.terms) + 0.4 * float(d)
+            score = 0.45 * weighted(text_cover, q.terms) + 0.15 * weighted(cover, q.terms) + 0.4 * float(d)
             score += 0.05 / ev.passage_rank.get((unit.doc_id, unit.index), 10)
             score += 0.2 * has_need + 0.08 * _dated_bonus(q, unit) + 0.1 * _phrase_bonus(q, unit)
             score += 0.1 * _heading_bonus(q, unit)
