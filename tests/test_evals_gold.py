@@ -321,3 +321,14 @@ def test_set_option_picks_questions_and_floors() -> None:
     blind = parse_args(["--set", "blind"])
     assert blind.gold.name == "blind.jsonl" and blind.floors is None  # the blind set never gates
     assert parse_args([]).gold.name == "gold.jsonl"
+
+
+def test_dev_set_is_valid() -> None:
+    dev = ROOT / "evals" / "dev.jsonl"
+    assert validate(dev, CORPUS) == []
+    items = load_gold(dev)
+    assert items and all(i.id.startswith("dv-") for i in items)
+    # the dev set studies failures on new questions: none may be copied from the other three sets
+    earlier = {i.question.casefold() for p in ("gold", "holdout", "blind")
+               for i in load_gold(ROOT / "evals" / f"{p}.jsonl")}
+    assert not [i.id for i in items if i.question.casefold() in earlier]
