@@ -51,3 +51,9 @@ def test_synonym_groups_are_symmetric_and_unrelated_words_are_not_covered() -> N
 
 def test_a_hyphenated_question_word_is_covered_by_its_parts() -> None:
     assert Profile("APMP (Asia Pacific Metrology Programme)").exact(Term("Asia-Pacific", "asia-pacific", 1.0))
+
+
+def test_an_acronym_is_covered_by_the_words_it_abbreviates() -> None:
+    text = "Applications are welcome from employees of a national measurement institute."
+    assert Profile(text).exact(Term("NMI", "nmi", 1.0))
+    assert not Profile(text).exact(Term("NDI", "ndi", 1.0))

@@ -132,3 +132,15 @@ def test_nouns_after_a_verb_and_compound_heads_are_key() -> None:
     keys = {t.lemma for t in _q("Does the BIPM reimburse travel costs for secondees?").hard_terms}
     assert {"travel", "cost"} <= keys
     assert "cover" not in {t.lemma for t in _q("Which organization covers Africa?").hard_terms}
+
+
+@pytest.mark.parametrize(("text", "need"), [
+    ("IAG meaning", "expansion"), ("What does JCGM stand for?", "expansion"),
+    ("Whats the mail adress of the director?", "email"),
+])
+def test_more_answer_types(text: str, need: str) -> None:
+    assert _q(text).need == need
+
+
+def test_numbers_with_thousands_separators_are_one_word() -> None:
+    assert "3,550" in _q("Is it about 3,550 person days a year?").lemmas

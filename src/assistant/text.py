@@ -9,7 +9,9 @@ from functools import lru_cache
 import simplemma
 import Stemmer
 
-WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿœŒ0-9@._%+-]*[A-Za-zÀ-ÖØ-öø-ÿœŒ0-9]", re.UNICODE)
+# A number with thousands separators ('3,550') is one word; otherwise letters, digits and e-mail characters.
+WORD_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|[A-Za-zÀ-ÖØ-öø-ÿœŒ0-9@._%+-]*[A-Za-zÀ-ÖØ-öø-ÿœŒ0-9]",
+                     re.UNICODE)
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 YEAR_RE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 NUMBER_RE = re.compile(r"\b\d[\d,.\s]*\b")

@@ -14,6 +14,8 @@ from assistant.index.embedder import Embedder
 from assistant.retrieve.query import Term
 from assistant.text import content_lemmas, derivational_root, fold, is_stop, stem, words
 
+PHRASE_GLUE = frozenset("of for and the on in a an de des du la le".split())
+
 
 class Profile:
     """The comparable forms of one text: lemmas, stems, acronyms and surface words."""
@@ -25,6 +27,8 @@ class Profile:
         self.roots = [(s, s.rstrip("yie")) for s in self.stems]
         self.words = sorted({fold(w) for w in words(text) if not is_stop(w) and not w.isdigit()})
         self.acronyms = {a.lower() for a in re.findall(r"\b([A-Z][A-Za-z]*[A-Z])s?\b", text)}
+        # Initials of the content words, for acronyms the text spells out without using them.
+        self.initials = " " + " ".join(w[0].lower() for w in words(text) if w.lower() not in PHRASE_GLUE) + " "
 
     def exact(self, term: Term) -> bool:
         token = term.lemma
@@ -33,6 +37,8 @@ class Profile:
         bare = token[:-1] if token.endswith("s") else token
         if bare in self.acronyms:
             return True
+        if term.word.isupper() and len(bare) >= 3 and f" {' '.join(bare)} " in self.initials:
+            return True  # 'NMI' is covered by 'national measurement institute'
         if "-" in token and all(part in self.lemmas for part in token.split("-") if len(part) > 2):
             return True  # 'Asia-Pacific' is covered by 'Asia Pacific'
         if synonyms().get(token, frozenset()) & self.lemmas:

@@ -118,7 +118,7 @@ class ExtractiveAnswerer:
             text_cover = self.matcher.coverage(q.terms, profile)
             # A 'which X' answer names an X ('English' for 'languages'); saying 'X' itself is not naming one.
             text_cover |= {t.lemma: 0.0 for t in classes if profile.exact(t)}
-            has_need = bool(q.need and NEED_PATTERNS[q.need].search(unit.text)) and _role_fits(q.text, unit.text)
+            has_need = _has_need(q, unit.text)
             score = 0.45 * weighted(text_cover, q.terms) + 0.15 * weighted(cover, q.terms) + 0.4 * float(d)
             score += 0.05 / ev.passage_rank.get((unit.doc_id, unit.index), 10)
             score += 0.2 * has_need + 0.08 * _dated_bonus(q, unit) + 0.1 * _phrase_bonus(q, unit)
@@ -288,6 +288,16 @@ def _names_one(text: str, start: int, end: int) -> bool:
     clause = re.split(r"[.;!?]", text[end:], maxsplit=1)[0]
     return bool(re.match(r"\s*[(:]", clause) or re.search(r"\b(such as|including|namely|like|e\.g\.)\s", clause)
                 or re.search(r"\b[A-Z][\w-]+", clause))
+
+
+def _has_need(q: Question, text: str) -> bool:
+    """Does ``text`` hold the kind of answer asked for: an e-mail, a date, the expansion of *this* acronym …"""
+    if not q.need or not NEED_PATTERNS[q.need].search(text):
+        return False
+    if q.need == "expansion":
+        asked = re.findall(r"\b([A-Z][A-Za-z]*[A-Z])s?\b", q.text)
+        return not asked or any(re.search(rf"\b{re.escape(a)}s?\s*\(|\({re.escape(a)}s?\)", text) for a in asked)
+    return _role_fits(q.text, text)
 
 
 def _role_fits(question: str, text: str) -> bool:

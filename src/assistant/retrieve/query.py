@@ -31,13 +31,13 @@ META_WORDS = frozenset(
 # Words that name the kind of answer wanted: the answer type covers them, not the text.
 NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten both several".split())
 NEED_WORDS: dict[str, frozenset[str]] = {
-    "email": frozenset("email e-mail mail address courriel adresse".split()),
+    "email": frozenset("email e-mail mail address adress adresse courriel".split()),
     "phone": frozenset("phone telephone tel fax number".split()),
     "number": frozenset("number numbers amount figure sum many much total time".split()),
     "date": frozenset("date dates year years day days month months deadline".split()),
     "duration": frozenset("long duration day days week weeks month months year years time".split()),
     "person": frozenset("person name contact talk speak write ask email e-mail call turn touch".split()),
-    "expansion": frozenset("stand stands acronym abbreviation full name".split()),
+    "expansion": frozenset("stand stands acronym abbreviation full name form meaning means mean definition".split()),
     # 'eligible' is often misspelt, and a misspelt need word must not become a focus term
     "eligibility": frozenset("""eligibility eligible elegible eligable elligible elegibility qualify qualified
                              apply applying application applications allowed entitled requirement requirements
@@ -60,9 +60,11 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         r" (apply|be seconded|take part)\b|\b(can|may|could) (i|we|one|you|an?|employees?|staff|someone|anyone)\b"
         r"[^?.]{0,80}?\b(apply|be seconded)\b|\bhave to (work|be)\b[^?.]{0,80}?\bto (apply|be seconded)\b|"
         r"\bqui peut (postuler|candidater|être détaché)", re.I)),
-    ("email", re.compile(r"\b(e-?mail|courriel|adresse (e-?mail|électronique|mail))\b", re.I)),
+    ("email", re.compile(r"\b(e-?mail|courriel|adresse (e-?mail|électronique|mail))\b|\bmail add?ress?\b", re.I)),
     ("phone", re.compile(r"\b(phone|telephone|tel|fax|téléphone)\b", re.I)),
-    ("expansion", re.compile(r"\bstands? for\b|\bacronym\b|\babbreviation\b|\bsignifie\b|\bfull name\b", re.I)),
+    ("expansion", re.compile(r"\bstands? for\b|\bacronym\b|\babbreviation\b|\bsignifie\b|\bfull (name|form)\b|"
+                             r"^\s*(?-i:[A-Z][A-Za-z]*[A-Z])s?\s+(meaning|means|definition)\b|"
+                             r"\bwhat does (?-i:[A-Z][A-Za-z]*[A-Z])s? (mean|stand)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\bduration\b|\bcombien de temps\b|\bdurée\b|"
                             r"\bhow many (days|weeks|months|years)\b|\bcombien de (jours|semaines|mois|ans)\b", re.I)),
     ("date", re.compile(
