@@ -144,3 +144,10 @@ def test_more_answer_types(text: str, need: str) -> None:
 
 def test_numbers_with_thousands_separators_are_one_word() -> None:
     assert "3,550" in _q("Is it about 3,550 person days a year?").lemmas
+
+
+def test_a_figure_being_checked_is_the_answer_sought() -> None:
+    q = _q("The BIPM has around 500 employees, right?")
+    assert q.need == "number"
+    assert {t.lemma for t in q.hard_terms} == {"bipm", "employee"}
+    assert _q("The BIPM has 500 employees.").need is None  # a statement, not a check

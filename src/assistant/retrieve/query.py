@@ -25,7 +25,7 @@ META_WORDS = frozenset(
     something possible question answer bit lot some more exist exists available currently
     find know tell show mean means involve involved involves step steps procedure process
     enquiry enquiries inquiry inquiries query queries role roles purpose problem problems issue issues matter
-    ok okay hi hello hey thanks thank yes yeah walk
+    ok okay hi hello hey thanks thank yes yeah walk around approximately roughly nearly almost circa
     étape étapes démarche démarches procédure""".split()
 )
 # Words that name the kind of answer wanted: the answer type covers them, not the text.
@@ -153,12 +153,14 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
     lang = "fr" if detect_language(text) == "fr" and _has_french_cue(text) else "en"
     resolved = _resolve_relative_years(text, today or date.today())
     need = next((name for name, rx in NEEDS if rx.search(resolved)), None)
+    claimed = _claimed_numbers(resolved)
+    need = "number" if claimed and need is None else need
     if need == "eligibility" and (PRESENT_RE.search(text) or resolved != text):
         need = None  # 'Can I apply right now / this year?' asks whether there are openings, not who may apply
-    plain = IDIOM_RE.sub(" ", PRESENT_RE.sub(" ", resolved))
-    terms = _terms(plain, lang, vocab, idf, need, _background(plain))
+    plain = VERIFY_RE.sub(" ", IDIOM_RE.sub(" ", PRESENT_RE.sub(" ", resolved))).strip()
+    terms = _terms(plain, lang, vocab, idf, need, _background(plain) | claimed)
     if not any(t.key for t in terms):  # 'I work for an RMO. May I apply?': the statement holds the topic
-        terms = _terms(plain, lang, vocab, idf, need)
+        terms = _terms(plain, lang, vocab, idf, need, claimed)
     classes = _class_noun(text, terms)
     terms = _demote_verb_after(text, classes, terms)
     plural = [t for t in terms if _is_plural(t)]
@@ -242,6 +244,17 @@ def _resolve_relative_years(text: str, today: date) -> str:
     return text
 
 
+VERIFY_RE = re.compile(r"\b(right|correct|true|isn't it|doesn't it|don't they|aren't they|is that so)\s*\?\s*$|"
+                       r"^\s*(is it (true|correct|right) that|am i right that|can you confirm that)\b", re.I)
+
+
+def _claimed_numbers(text: str) -> set[str]:
+    """'The BIPM has around 500 employees, right?': a figure being checked is the answer sought, not a term."""
+    if not VERIFY_RE.search(text):
+        return set()
+    return {w for w in words(text) if re.fullmatch(r"[\d][\d,.]*", w)}
+
+
 def _background(text: str) -> set[str]:
     """Words only in the statements before the question: 'I work in the mass lab of an NMI. Could I …?'"""
     parts = re.split(r"(?<=[.!?])\s+", text.strip())
@@ -290,6 +303,7 @@ def _keyword_query(text: str, tokens: list[str]) -> bool:
     return "?" not in text and len(tokens) <= 6 and not any(t.lower() in function for t in tokens)
 
 
+ARTICLES = frozenset("the a an this that these those its their his her our my your".split())
 PREPOSITIONS = frozenset("in for of at on to with from by about during under over into".split())
 AUXILIARIES = frozenset("is are was were be been do does did can could will would should shall may might must has have had".split())
 SUBJECTS = frozenset("i you he she it we they who what which that there this these those".split())
@@ -331,6 +345,8 @@ def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
     if word.endswith("s") and "NOUN" in prev_tags and (following in PREPOSITIONS or following in AUXILIARIES
                                                        or not following):
         return True  # the head of a compound: 'travel costs for …' (but 'the organization covers Africa')
+    if "VERB" in tags and following in ARTICLES:
+        return False  # 'bodies takes the BIPM …': a verb before its object
     if set(prev_tags) == {"VERB"} and prev not in AUXILIARIES:
         return True  # the object of a verb: 'reimburse travel', 'compare clocks'
     return bool(prev_tags) and "VERB" not in prev_tags and ("ADJ" in prev_tags or "NOUN" in prev_tags)
