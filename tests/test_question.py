@@ -151,3 +151,18 @@ def test_a_figure_being_checked_is_the_answer_sought() -> None:
     assert q.need == "number"
     assert {t.lemma for t in q.hard_terms} == {"bipm", "employee"}
     assert _q("The BIPM has 500 employees.").need is None  # a statement, not a check
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("There is a public transport network and the international airports are within easy reach.", False),
+    ("The balance reaches a relative standard uncertainty of two parts in one hundred million.", True),
+    ("The BIPM Time Department maintains UTC.", True),
+    ("The nearest airports are Orly and Roissy.", True),
+])
+def test_a_class_noun_is_named_or_only_mentioned(text: str, named: bool) -> None:
+    from assistant.answer.extractive import _unnamed
+    from assistant.answer.evidence import Unit
+
+    unit = Unit("d", 0, "sent", text, 0, len(text), "", 0)
+    found = _unnamed(("airport", "uncertainty", "department"), [unit])
+    assert (found is None) is named

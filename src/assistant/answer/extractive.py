@@ -287,7 +287,8 @@ def _names_one(text: str, start: int, end: int) -> bool:
         return True
     clause = re.split(r"[.;!?]", text[end:], maxsplit=1)[0]
     return bool(re.match(r"\s*[(:]", clause) or re.search(r"\b(such as|including|namely|like|e\.g\.)\s", clause)
-                or re.search(r"\b[A-Z][\w-]+", clause))
+                or re.search(r"\b[A-Z][\w-]+", clause) or NEED_PATTERNS["number"].search(clause))  # 'an uncertainty of two parts'
+
 
 
 def _has_need(q: Question, text: str) -> bool:
