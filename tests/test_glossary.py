@@ -179,3 +179,8 @@ def test_inflected_phrase_lemmatizes_like_its_key(phrase: str, key: str):
 ])
 def test_participles_and_plurals_survive_translation(french: str, english: str) -> None:
     assert english in words(to_english(french))
+
+
+def test_sentences_keep_their_end_marks() -> None:
+    english = to_english("Je travaille en Belgique. Est-ce que je peux postuler ?")
+    assert english.count(".") == 1 and english.endswith("?")

@@ -160,9 +160,22 @@ def test_a_figure_being_checked_is_the_answer_sought() -> None:
     ("The nearest airports are Orly and Roissy.", True),
 ])
 def test_a_class_noun_is_named_or_only_mentioned(text: str, named: bool) -> None:
-    from assistant.answer.extractive import _unnamed
     from assistant.answer.evidence import Unit
+    from assistant.answer.extractive import _unnamed
 
     unit = Unit("d", 0, "sent", text, 0, len(text), "", 0)
     found = _unnamed(("airport", "uncertainty", "department"), [unit])
     assert (found is None) is named
+
+
+@pytest.mark.parametrize(("text", "need"), [
+    ("What is his e-mail?", "email"), ("Is the first step just to email my CV?", None),
+    ("Michael Stock email", "email"),
+])
+def test_email_as_a_noun_not_a_verb(text: str, need: str | None) -> None:
+    assert _q(text).need == need
+
+
+def test_statements_after_the_question_are_background_too() -> None:
+    q = _q("Which institutes can secondees come from? I work in a designated institute in Brazil.")
+    assert "brazil" not in {t.lemma for t in q.hard_terms}

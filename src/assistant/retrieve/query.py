@@ -60,7 +60,10 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         r" (apply|be seconded|take part)\b|\b(can|may|could) (i|we|one|you|an?|employees?|staff|someone|anyone)\b"
         r"[^?.]{0,80}?\b(apply|be seconded)\b|\bhave to (work|be)\b[^?.]{0,80}?\bto (apply|be seconded)\b|"
         r"\bqui peut (postuler|candidater|être détaché)", re.I)),
-    ("email", re.compile(r"\b(e-?mail|courriel|adresse (e-?mail|électronique|mail))\b|\bmail add?ress?\b", re.I)),
+    # 'e-mail' as a noun ('his e-mail', 'e-mail address'), not as a verb ('to email my CV')
+    ("email", re.compile(r"\b(the|his|her|their|an|your|whose|what|which|contact|mail|and)\s+e-?mail\b|"
+                         r"\be-?mail\s+(add?ress?|of|for)\b|\be-?mail\s*\??\s*$|\bcourriel\b|"
+                         r"\badresse (e-?mail|électronique|mail)\b|\bmail add?ress?\b", re.I)),
     ("phone", re.compile(r"\b(phone|telephone|tel|fax|téléphone)\b", re.I)),
     ("expansion", re.compile(r"\bstands? for\b|\bacronym\b|\babbreviation\b|\bsignifie\b|\bfull (name|form)\b|"
                              r"^\s*(?-i:[A-Z][A-Za-z]*[A-Z])s?\s+(meaning|means|definition)\b|"
@@ -256,12 +259,13 @@ def _claimed_numbers(text: str) -> set[str]:
 
 
 def _background(text: str) -> set[str]:
-    """Words only in the statements before the question: 'I work in the mass lab of an NMI. Could I …?'"""
+    """Words only in the statements around the question: 'I work in the mass lab of an NMI. Could I …?'"""
     parts = re.split(r"(?<=[.!?])\s+", text.strip())
-    if len(parts) < 2 or not parts[-1].endswith("?"):
+    questions = [p for p in parts if p.endswith("?")]
+    if len(parts) < 2 or not questions:
         return set()
-    asked = {w.lower() for w in words(parts[-1])}
-    return {w.lower() for p in parts[:-1] if not p.endswith("?") for w in words(p)} - asked
+    asked = {w.lower() for p in questions for w in words(p)}
+    return {w.lower() for p in parts if not p.endswith("?") for w in words(p)} - asked
 
 
 def _either(text: str, terms: tuple[Term, ...]) -> tuple[frozenset[str], frozenset[str]] | None:

@@ -73,7 +73,13 @@ def glossary() -> tuple[dict[str, str], dict[tuple[str, ...], str]]:
 
 
 def to_english(text: str) -> str:
-    """Word-by-word English rendering of a French question; unknown words are kept as they are."""
+    """Word-by-word English rendering of a French question, sentence by sentence (their end marks kept)."""
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    return " ".join(_sentence_to_english(s) for s in sentences if s)
+
+
+def _sentence_to_english(text: str) -> str:
+    """One sentence; unknown words are kept as they are."""
     single, phrases = glossary()
     cleaned = INVERSION_RE.sub("", text.replace("’", "'"))
     tokens = words(cleaned)
@@ -97,4 +103,5 @@ def to_english(text: str) -> str:
             keep = token.isupper() or any(ch.isdigit() for ch in token) or "@" in token
             out.append(token if keep or not english else _inflect(english, token, lemmas[i]))
             i += 1
-    return " ".join(out) + ("?" if text.rstrip().endswith("?") else "")
+    end = text.rstrip()[-1:]
+    return " ".join(out) + (end if end in ".!?" else "")
