@@ -166,3 +166,11 @@ def test_filters_restrict_the_documents(bot) -> None:
     only = [d for d in _docs(bot).values() if "liaison" in d.source][0]
     answer = bot.ask("How do I apply for a secondment?", filters={"source": only.source})
     assert all(c.doc_id == only.doc_id for c in answer.citations)
+
+
+def test_a_follow_up_about_that_finds_who_to_ask(bot) -> None:
+    history = [{"role": "user", "content": "How much staff time does the BIPM's liaison work take?"},
+               {"role": "assistant", "content": "In a typical year it requires around 355 person days."}]
+    answer = bot.ask("Who can I ask for more details on that?", history)
+    assert not answer.abstained, answer.text
+    assert "Andy Henson" in answer.text and "Michael Stock" not in answer.text
