@@ -40,6 +40,7 @@ class BotSetup:
 
 # name → (questions, floors); the blind set has no floors file, so it never gates anything.
 SETS = {"gold": ("gold.jsonl", "floors.json"), "holdout": ("holdout.jsonl", "floors-holdout.json"),
+        "dev": ("dev.jsonl", "floors-dev.json"),
         "blind": ("blind.jsonl", None)}
 
 
@@ -47,7 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(prog="python -m evals", description="Score the BIPM Assistant on the gold set.")
     p.add_argument("--set", choices=sorted(SETS), default="gold",
-                   help="question set: gold (tuned on), holdout (tuned on since its first score) or blind "
+                   help="question set: gold (tuned on), holdout and dev (tuned on since their first scores) or blind "
                         "(never tuned against; no floors). Sets the defaults of --gold and --floors.")
     p.add_argument("--gold", type=Path, default=None, help="question file (default: the --set's file)")
     p.add_argument("--corpus", type=Path, default=REPO_ROOT / "corpus", help="corpus to ingest (default corpus/)")

@@ -1,4 +1,4 @@
-"""CI gate: the gold and held-out sets scored through the public API stay at or above their floors.
+"""CI gate: the gold, held-out and dev sets scored through the public API stay at or above their floors.
 
 evals/blind.jsonl has no floor on purpose: it is the set nobody tunes against (see evals/README.md).
 """
@@ -26,7 +26,8 @@ def test_gold_set_is_valid() -> None:
 
 @pytest.mark.parametrize(("questions", "floors"), [
     (GOLD, FLOORS), (ROOT / "evals" / "holdout.jsonl", ROOT / "evals" / "floors-holdout.json"),
-], ids=["gold", "holdout"])
+    (ROOT / "evals" / "dev.jsonl", ROOT / "evals" / "floors-dev.json"),
+], ids=["gold", "holdout", "dev"])
 def test_quality_floors_hold(bot, questions, floors) -> None:
     run = score(bot, load_gold(questions))
     overall = summarize(run.results)
