@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.answer.extractive import _role_fits
+from assistant.answer.answer_type import role_fits, unnamed
 from assistant.retrieve.query import analyse
 
 VOCAB = {"secondment", "apply", "application", "organization", "international", "department", "physical",
@@ -85,7 +85,7 @@ LIAISON = "For more information please contact: Andy Henson, Director of the BIP
     ("Who should I contact?", LIAISON, True),
 ])
 def test_a_role_must_belong_to_the_organization_asked_about(question: str, text: str, fits: bool) -> None:
-    assert _role_fits(question, text) is fits
+    assert role_fits(question, text) is fits
 
 
 def test_a_statement_before_the_question_is_background() -> None:
@@ -161,10 +161,9 @@ def test_a_figure_being_checked_is_the_answer_sought() -> None:
 ])
 def test_a_class_noun_is_named_or_only_mentioned(text: str, named: bool) -> None:
     from assistant.answer.evidence import Unit
-    from assistant.answer.extractive import _unnamed
 
     unit = Unit("d", 0, "sent", text, 0, len(text), "", 0)
-    found = _unnamed(("airport", "uncertainty", "department"), [unit])
+    found = unnamed(("airport", "uncertainty", "department"), [unit])
     assert (found is None) is named
 
 

@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from assistant.answer.answer_type import NEED_PATTERNS
 from assistant.answer.compose import compose
 from assistant.answer.coverage import TermMatcher
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit, units_of
-from assistant.answer.extractive import NEED_PATTERNS, Evidence, ExtractiveAnswerer
+from assistant.answer.extractive import Evidence, ExtractiveAnswerer
 from assistant.answer.grounding import is_instruction
 from assistant.answer.llm import make_llm_answerer, stream_ask
 from assistant.errors import BadQuestion, IndexNotFound

@@ -12,35 +12,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.answer import answer_type
 from assistant.answer.coverage import Profile, TermMatcher, weighted
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
 from assistant.retrieve.acronyms import with_expansions
-from assistant.retrieve.query import DETERMINERS, Question, Term
+from assistant.retrieve.query import Question, Term
 from assistant.settings import Settings
-from assistant.text import EMAIL_RE, YEAR_RE, content_lemmas
+from assistant.text import YEAR_RE, content_lemmas
 
-NEED_PATTERNS = {
-    "email": EMAIL_RE,
-    "phone": re.compile(r"\+?\d[\d ().-]{7,}\d"),
-    "number": re.compile(r"(?<![\w.-])\d[\d,.]*(?![\w-])|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
-                         r"twelve|twenty|hundred|thousand|dozen)\b", re.I),
-    "date": re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b\d{1,2} (January|February|March|April|May|June|July|"
-                       r"August|September|October|November|December)\b", re.I),
-    "duration": re.compile(r"\b\d+\s*(day|week|month|year)s?\b|\b(one|two|three|four|six|twelve) "
-                           r"(day|week|month|year)s?\b", re.I),
-    "expansion": re.compile(r"\b[A-Z][A-Za-z-]{1,9}\s*\([A-Z][^)]{3,}\)|\([A-Z]{2,}[a-z]?\)"),
-    "eligibility": re.compile(
-        r"\bapplications? (are|is) (welcome|invited|open|accepted|encouraged)\b|\b(applicants|candidates) (must|should|need)"
-        r"\b|\bel+igib(le|ility)\b|\bopen to\b|\b(are|is) (welcome|invited|encouraged) to apply\b|"
-        r"\bmust be (an? )?(employee|member|staff)", re.I),
-    "person": re.compile(r"\b(Dr|Mr|Mrs|Ms|Prof|Professor)\.? [A-Z][a-z]+|\b[A-Z][a-z]+ [A-Z][a-z]+,"
-                         r" (Director|Head|Chair|President|Secretary)\b"),
-}
-ROLE_OF_RE = re.compile(r"\b(director|head|chair|chairman|chairperson|president|secretary|manager|coordinator)s?"
-                        r"\s+of\s+(?:the\s+)?([^?.,;()]+)", re.I)
-ROLE_POSSESSIVE_RE = re.compile(r"\b(\w+)['’]s\s+(director|head|chair|chairman|chairperson|"
-                                r"president|secretary|manager|coordinator)\b", re.I)
 STEPS_HEADING_RE = re.compile(r"^(how to|how do|how can|application|apply|procedure|steps|comment|démarche)", re.I)
 PRESENT_RE = re.compile(r"\b(at present|currently|presently|at the moment|now)\b", re.I)
 
@@ -118,7 +98,7 @@ class ExtractiveAnswerer:
             text_cover = self.matcher.coverage(q.terms, profile)
             # A 'which X' answer names an X ('English' for 'languages'); saying 'X' itself is not naming one.
             text_cover |= {t.lemma: 0.0 for t in classes if profile.exact(t)}
-            has_need = _has_need(q, unit.text)
+            has_need = answer_type.has_need(q, unit.text)
             score = 0.45 * weighted(text_cover, q.terms) + 0.15 * weighted(cover, q.terms) + 0.4 * float(d)
             score += 0.05 / ev.passage_rank.get((unit.doc_id, unit.index), 10)
             score += 0.2 * has_need + 0.08 * _dated_bonus(q, unit) + 0.1 * _phrase_bonus(q, unit)
@@ -211,7 +191,7 @@ class ExtractiveAnswerer:
             return _abstain(base, "missing_terms")
         if context_terms and not self._context_ok(context_terms, _main_units(blocks), ev):
             return _abstain(base, "missing_terms")
-        if not any(b.style == "list" for b in blocks) and (unnamed := _unnamed(classes, _main_units(blocks))):
+        if not any(b.style == "list" for b in blocks) and (unnamed := answer_type.unnamed(classes, _main_units(blocks))):
             base.missing = [unnamed]
             return _abstain(base, "unnamed")  # 'Which airports?' → 'the international airports are within reach'
         return base
@@ -265,79 +245,6 @@ def _one_alternative(q: Question, missing: list[Term], cover: dict[str, float]) 
         if gone <= side and any(cover.get(lemma, 0.0) >= 0.5 for lemma in other):
             return side
     return None
-
-
-def _unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
-    """The class noun of a 'which X' question, when the quotes mention X only generically, naming none."""
-    if not classes:
-        return None
-    mentioned = None
-    for unit in units:
-        for found in re.finditer(r"[\w'-]+", unit.text):
-            if content_lemmas(found.group())[:1] and content_lemmas(found.group())[0] in classes:
-                mentioned = found.group()
-                if _names_one(unit.text, found.start(), found.end()):
-                    return None
-    return mentioned
-
-
-def _names_one(text: str, start: int, end: int) -> bool:
-    """Is the noun at text[start:end] given a name: 'Time Department', 'airports such as …', 'X (ABC)', 'are ILAC …'?"""
-    before = re.search(r"([\w-]+)\s+$", text[:start])
-    sentence_start = re.search(r"(^|[.!?]\s+)\S+\s+$", text[:start])
-    if before and before.group(1)[:1].isupper() and not sentence_start:
-        return True
-    clause = re.split(r"[.;!?]", text[end:], maxsplit=1)[0]
-    return bool(re.match(r"\s*[(:]", clause) or re.search(r"\b(such as|including|namely|like|e\.g\.)\s", clause)
-                or re.search(r"\b[A-Z][\w-]+", clause) or NEED_PATTERNS["number"].search(clause))  # 'an uncertainty of two parts'
-
-
-
-def _has_need(q: Question, text: str) -> bool:
-    """Does ``text`` hold the kind of answer asked for: an e-mail, a date, the expansion of *this* acronym …"""
-    if not q.need or not NEED_PATTERNS[q.need].search(text):
-        return False
-    if q.need == "expansion":
-        asked = re.findall(r"\b([A-Z][A-Za-z]*[A-Z])s?\b", q.text)
-        return not asked or any(re.search(rf"\b{re.escape(a)}s?\s*\(|\({re.escape(a)}s?\)", text) for a in asked)
-    return _role_fits(q.text, text)
-
-
-def _role_fits(question: str, text: str) -> bool:
-    """'the Director of the BIPM' is not 'the Director of the BIPM's … Department' nor 'the Department Director'.
-
-    False when ``text`` names the asked-for role only for another organization: a different head noun, or
-    names that neither contains the other ('Physical Metrology Department' / 'Liaison … Department').
-    """
-    if asked := ROLE_OF_RE.search(question):
-        role, owner = asked.group(1).lower(), _noun_phrase(asked.group(2))
-    elif asked := ROLE_POSSESSIVE_RE.search(question):  # 'the BIPM's Director'
-        role, owner = asked.group(2).lower(), _noun_phrase(asked.group(1))
-    else:
-        return True
-    fits = other = False
-    pattern = rf"(?:(\w+)\s+)?\b{role}s?\b(?:\s+of\s+(?:the\s+)?([^?.,;()]+))?"
-    for found in re.finditer(pattern, text, re.I):
-        before, complement = found.group(1), found.group(2)
-        if complement:
-            named = _noun_phrase(complement)  # 'Director of the BIPM's Liaison Department'
-        elif before and before.lower() not in DETERMINERS:
-            named = _noun_phrase(before)  # 'the Department Director'
-        else:
-            continue
-        same = named[0] == owner[0] and (set(named[1]) <= set(owner[1]) or set(owner[1]) <= set(named[1]))
-        fits, other = fits or same, other or not same
-    return fits or not other
-
-
-def _noun_phrase(phrase: str) -> tuple[str, list[str]]:
-    """(head lemma, content lemmas) of a noun phrase: 'the BIPM's … Department' → ('department', [...]).
-
-    The head comes before any 'of': 'the department of metrology' → 'department'.
-    """
-    lemmas = content_lemmas(phrase)
-    before_of = content_lemmas(re.split(r"\s+of\s+", phrase, maxsplit=1)[0])
-    return (before_of[-1] if before_of else "", lemmas)
 
 
 def _abstain(draft: Draft, reason: str) -> Draft:

@@ -19,10 +19,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from assistant.answer.answer_type import NEED_PATTERNS
 from assistant.answer.compose import FRENCH_LEAD, Citations
 from assistant.answer.coverage import Profile, TermMatcher
 from assistant.answer.draft import Draft
-from assistant.answer.extractive import NEED_PATTERNS
 from assistant.answer.grounding import (
     Claim,
     Grounder,
