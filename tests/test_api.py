@@ -174,3 +174,9 @@ def test_a_follow_up_about_that_finds_who_to_ask(bot) -> None:
     answer = bot.ask("Who can I ask for more details on that?", history)
     assert not answer.abstained, answer.text
     assert "Andy Henson" in answer.text and "Michael Stock" not in answer.text
+
+
+def test_two_questions_in_one_message_are_both_answered(bot) -> None:
+    answer = bot.ask("Any secondments open at the moment? And if not, where will new ones be published?")
+    assert not answer.abstained, answer.text
+    assert "not secondment opportunities" in answer.text and "published on this page" in answer.text

@@ -178,3 +178,7 @@ def test_email_as_a_noun_not_a_verb(text: str, need: str | None) -> None:
 def test_statements_after_the_question_are_background_too() -> None:
     q = _q("Which institutes can secondees come from? I work in a designated institute in Brazil.")
     assert "brazil" not in {t.lemma for t in q.hard_terms}
+
+
+def test_meta_words_are_recognised_in_any_form() -> None:
+    assert "kind" not in _q("What different kinds of links does the BIPM have?").lemmas

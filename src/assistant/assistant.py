@@ -33,9 +33,12 @@ from assistant.types import Answer, Passage, Stamp
 
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
+_QUESTION_START = (r"(?=(?:how|what|where|when|who|which|is|are|do|does|can|will|"
+                   r"comment|où|quand|quel|quelle|combien)\b)")
+# 'X and how much is it?', 'Any openings now? And if not, where will they be posted?': one part each.
 PART_SPLIT_RE = re.compile(
-    r"\s*(?:,\s*)?\b(?:and|et)\s+(?=(?:how|what|where|when|who|which|is|are|do|does|can|will|"
-    r"comment|où|quand|quel|quelle|combien)\b)", re.I)
+    r"\s*(?:,\s*)?\b(?:and|et)\s+(?:if not,?\s+)?" + _QUESTION_START +
+    r"|(?<=\?)\s+(?:(?:and|et)\s+)?(?:if not,?\s+)?" + _QUESTION_START, re.I)
 History = list[dict[str, str]]
 # Personal names in a previous answer: 'Dr Jane Smith', 'John Doe, Director'.
 NAME_RE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.? ([A-Z][a-z]+ [A-Z][a-z]+)|\b([A-Z][a-z]+ [A-Z][a-z]+)(?=,)")

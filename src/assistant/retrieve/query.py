@@ -288,7 +288,7 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None,
     for i, word in enumerate(tokens):
         low = word.lower()
         if is_stop(word) or low in DETERMINERS or low in QUESTION_WORDS or low in META_WORDS or (
-                need and low in NEED_WORDS[need]):
+                need and low in NEED_WORDS[need]) or lemma(word, lang) in META_WORDS:
             continue
         base = correct(lemma(word, lang), vocab, lang)
         if base not in out:
