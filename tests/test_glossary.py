@@ -184,3 +184,8 @@ def test_participles_and_plurals_survive_translation(french: str, english: str) 
 def test_sentences_keep_their_end_marks() -> None:
     english = to_english("Je travaille en Belgique. Est-ce que je peux postuler ?")
     assert english.count(".") == 1 and english.endswith("?")
+
+
+def test_french_acronyms_of_international_bodies_become_english() -> None:
+    assert "ITU" in words(to_english("Le BIPM est-il membre de l'UIT ?"))
+    assert "WHO" in words(to_english("Un protocole d'accord avec l'OMS ?"))

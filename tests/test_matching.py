@@ -57,3 +57,7 @@ def test_an_acronym_is_covered_by_the_words_it_abbreviates() -> None:
     text = "Applications are welcome from employees of a national measurement institute."
     assert Profile(text).exact(Term("NMI", "nmi", 1.0))
     assert not Profile(text).exact(Term("NDI", "ndi", 1.0))
+
+
+def test_a_plural_acronym_is_covered_by_the_words_it_abbreviates() -> None:
+    assert Profile("It helps national metrology institutes.").exact(Term("NMIs", "nmis", 1.0))

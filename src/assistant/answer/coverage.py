@@ -37,7 +37,7 @@ class Profile:
         bare = token[:-1] if token.endswith("s") else token
         if bare in self.acronyms:
             return True
-        if term.word.isupper() and len(bare) >= 3 and f" {' '.join(bare)} " in self.initials:
+        if term.word.rstrip("s").isupper() and len(bare) >= 3 and f" {' '.join(bare)} " in self.initials:
             return True  # 'NMI' is covered by 'national measurement institute'
         if "-" in token and all(part in self.lemmas for part in token.split("-") if len(part) > 2):
             return True  # 'Asia-Pacific' is covered by 'Asia Pacific'

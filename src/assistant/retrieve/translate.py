@@ -72,6 +72,14 @@ def glossary() -> tuple[dict[str, str], dict[tuple[str, ...], str]]:
     return single, phrases
 
 
+@lru_cache(maxsize=1)
+def acronyms() -> dict[str, str]:
+    """French acronyms of international bodies → the English ones (data/fr_en_acronyms.tsv)."""
+    text = (files("assistant.data") / "fr_en_acronyms.tsv").read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in text.splitlines()[1:] if "\t" in line)
+    return {fr.strip(): en.strip() for fr, en in rows}
+
+
 def to_english(text: str) -> str:
     """Word-by-word English rendering of a French question, sentence by sentence (their end marks kept)."""
     sentences = re.split(r"(?<=[.!?])\s+", text.strip())
@@ -100,6 +108,10 @@ def _sentence_to_english(text: str) -> str:
                 i += 1
                 continue  # 'du', 'des': folded spellings would collide with other words ('dû' → 'due')
             english = english or single.get(fold(lemmas[i]))
+            if token in acronyms():
+                out.append(acronyms()[token])  # 'UIT' → 'ITU': the documents use the English acronym
+                i += 1
+                continue
             keep = token.isupper() or any(ch.isdigit() for ch in token) or "@" in token
             out.append(token if keep or not english else _inflect(english, token, lemmas[i]))
             i += 1
