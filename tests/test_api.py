@@ -180,3 +180,15 @@ def test_two_questions_in_one_message_are_both_answered(bot) -> None:
     answer = bot.ask("Any secondments open at the moment? And if not, where will new ones be published?")
     assert not answer.abstained, answer.text
     assert "not secondment opportunities" in answer.text and "published on this page" in answer.text
+
+
+def test_a_specific_follow_up_needs_no_referent_check(bot) -> None:
+    history = [{"role": "user", "content": "Which BIPM department maintains UTC?"},
+               {"role": "assistant", "content": "The BIPM Time Department has full responsibility for UTC."}]
+    answer = bot.ask("Which international body does it cooperate with on regulating standard time signals?", history)
+    assert not answer.abstained, answer.text
+    assert "International Telecommunication Union" in answer.text
+    # A follow-up with no noun of its own still has to be about the referent.
+    assert bot.ask("What is his e-mail address?", [
+        {"role": "user", "content": "Who is the director of the International Liaison and Communication Department?"},
+        {"role": "assistant", "content": "Andy Henson."}]).abstained
