@@ -10,6 +10,10 @@ import simplemma
 import Stemmer
 
 # A number with thousands separators ('3,550') is one word; otherwise letters, digits and e-mail characters.
+# An acronym as written: 'ILAC', 'NMIs', 'INetQI' (group 1 without a plural 's').
+ACRONYM_RE = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])s?\b")
+# Small words an expansion spells no letter for: 'Joint Committee *for* Guides *in* Metrology'.
+NAME_GLUE = frozenset("of for and the on in a an de des du la le".split())
 WORD_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|[A-Za-zÀ-ÖØ-öø-ÿœŒ0-9@._%+-]*[A-Za-zÀ-ÖØ-öø-ÿœŒ0-9]",
                      re.UNICODE)
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -158,6 +162,11 @@ def stem(token: str) -> str:
     return _STEMMER.stemWord(token)
 
 
+def stem_root(stemmed: str) -> str:
+    """The root of a stem, shared by a word's derivations: 'appli' (apply) and 'applic' → 'appl'."""
+    return stemmed.rstrip("yie")
+
+
 def derivational_root(token: str) -> str:
-    """Shared by a word's derivations: 'apply' (appli) and 'application' (applic) → 'appl'."""
-    return stem(token).rstrip("yie")
+    """``stem_root`` of a token's stem."""
+    return stem_root(stem(token))

@@ -11,7 +11,7 @@ import re
 
 from assistant.answer.evidence import Unit
 from assistant.retrieve.query import DETERMINERS, Question
-from assistant.text import EMAIL_RE, content_lemmas
+from assistant.text import ACRONYM_RE, EMAIL_RE, content_lemmas
 
 NEED_PATTERNS = {
     "email": EMAIL_RE,
@@ -43,7 +43,8 @@ def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
     mentioned = None
     for unit in units:
         for found in re.finditer(r"[\w'-]+", unit.text):
-            if content_lemmas(found.group())[:1] and content_lemmas(found.group())[0] in classes:
+            lemmas = content_lemmas(found.group())
+            if lemmas and lemmas[0] in classes:
                 mentioned = found.group()
                 if _names_one(unit.text, found.start(), found.end()):
                     return None
@@ -67,7 +68,7 @@ def has_need(q: Question, text: str) -> bool:
     if not q.need or not NEED_PATTERNS[q.need].search(text):
         return False
     if q.need == "expansion":
-        asked = re.findall(r"\b([A-Z][A-Za-z]*[A-Z])s?\b", q.text)
+        asked = ACRONYM_RE.findall(q.text)
         return not asked or any(re.search(rf"\b{re.escape(a)}s?\s*\(|\({re.escape(a)}s?\)", text) for a in asked)
     return role_fits(q.text, text)
 

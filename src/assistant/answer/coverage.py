@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -12,9 +11,17 @@ import numpy as np
 
 from assistant.index.embedder import Embedder
 from assistant.retrieve.query import Term
-from assistant.text import content_lemmas, derivational_root, fold, is_stop, stem, words
-
-PHRASE_GLUE = frozenset("of for and the on in a an de des du la le".split())
+from assistant.text import (
+    ACRONYM_RE,
+    NAME_GLUE,
+    content_lemmas,
+    derivational_root,
+    fold,
+    is_stop,
+    stem,
+    stem_root,
+    words,
+)
 
 
 class Profile:
@@ -24,11 +31,11 @@ class Profile:
         self.lemmas = set(content_lemmas(text, lang))
         self.lemmas |= {part for t in self.lemmas if "-" in t for part in t.split("-") if len(part) > 2}
         self.stems = {stem(t) for t in self.lemmas}
-        self.roots = [(s, s.rstrip("yie")) for s in self.stems]
+        self.roots = [(s, stem_root(s)) for s in self.stems]
         self.words = sorted({fold(w) for w in words(text) if not is_stop(w) and not w.isdigit()})
-        self.acronyms = {a.lower() for a in re.findall(r"\b([A-Z][A-Za-z]*[A-Z])s?\b", text)}
+        self.acronyms = {a.lower() for a in ACRONYM_RE.findall(text)}
         # Initials of the content words, for acronyms the text spells out without using them.
-        self.initials = " " + " ".join(w[0].lower() for w in words(text) if w.lower() not in PHRASE_GLUE) + " "
+        self.initials = " " + " ".join(w[0].lower() for w in words(text) if w.lower() not in NAME_GLUE) + " "
 
     def exact(self, term: Term) -> bool:
         token = term.lemma

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from assistant.text import NAME_GLUE
+
 SHORT_FIRST = re.compile(r"\b([A-Z][A-Za-z0-9-]{1,9})\s*\(([A-Z][^()]{3,120})\)")  # 'ILAC (International …)'
-LONG_FIRST = re.compile(r"\b((?:[A-Z][\w-]*\s+(?:(?:of|for|and|on|in|the|de|des|du|la|le)\s+)*){1,10}[A-Z][\w-]*)"
+LONG_FIRST = re.compile(rf"\b((?:[A-Z][\w-]*\s+(?:(?:{'|'.join(sorted(NAME_GLUE))})\s+)*){{1,10}}[A-Z][\w-]*)"
                         r"\s*\(([A-Z][A-Za-z0-9-]{1,9})\)")  # 'International Bureau of Weights … (BIPM)'
 
 
@@ -33,7 +35,8 @@ def _trim(short: str, long: str) -> str:
 
 
 def _spells(short: str, words: list[str]) -> bool:
-    """Initials of the capitalised words give the acronym's letters in order (one extra allowed:
+    """Stricter than ``assistant.text.expands`` (ingest's loose check, which counts small words' initials):
+    initials of the capitalised words give the acronym's letters in order (one extra allowed:
     'International Earth Rotation and Reference Systems' → IERS) or, reordered, exactly (UTC)."""
     letters = [ch for ch in short.rstrip("s") if ch.isupper()]
     initials = [w[0] for w in words if w[:1].isupper()]
