@@ -1,0 +1,1 @@
+"""Question understanding: what a question refers to and asks for, read before retrieval."""

@@ -1,0 +1,101 @@
+"""References a question makes to a meeting, a year or a numbered decision, matched to document metadata.
+
+"the 27th CGPM (2022)", "Resolution 4 of the 26th meeting", "CIPM 2017 decisions", "26e réunion de la
+CGPM": the regular expressions below only detect surface forms (an ordinal, a year, a numbered item). Which
+words are bodies is not written here: it comes from the documents' own metadata (their ``body`` field), so a
+new collection brings its own bodies. A document's reference is read the same way from its title and date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from assistant.types import Document
+
+# '27th', '1st', '101e', '2nd', '1re', '3ème' — an ordinal as English and French write it.
+ORDINAL_RE = re.compile(r"\b(\d{1,3})\s?(?:st|nd|rd|th|e|er|re|ère|ème|eme)\b", re.I)
+YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# 'Resolution 4', 'Recommendation 1', 'Decision CIPM/105-13', 'Résolution 2', 'Action JCRB/45-1'.
+ITEM_RE = re.compile(
+    r"\b(resolution|résolution|recommendation|recommandation|decision|décision|action|declaration|"
+    r"déclaration|statement)s?\s+(?:no\.?\s*|n°\s*)?((?:[A-Z]{2,6}/)?\d{1,3}(?:-\d{1,3})?)\b", re.I)
+# The first letters name the kind in both languages ('réso' and 'reso' alike after accent folding).
+_KIND_KEY = {"res": "resolution", "rés": "resolution", "rec": "recommendation", "dec": "decision",
+             "déc": "decision", "act": "action", "sta": "statement"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a text names: a body, a meeting ordinal, years, numbered items. Empty fields name nothing."""
+
+    bodies: frozenset[str] = frozenset()
+    meeting: int | None = None
+    years: frozenset[str] = frozenset()
+    items: frozenset[tuple[str, str]] = frozenset()  # ('resolution', '4')
+
+    def __bool__(self) -> bool:
+        return bool(self.bodies or self.meeting is not None or self.years or self.items)
+
+    @property
+    def names_document(self) -> bool:
+        """Specific enough to pick documents: a body with a meeting or a year."""
+        return bool(self.bodies) and (self.meeting is not None or bool(self.years))
+
+
+def known_bodies(documents: Iterable[Document]) -> frozenset[str]:
+    """The bodies the collection's metadata names ('CGPM', 'CIPM', 'JCRB', …)."""
+    return frozenset(str(d.meta["body"]) for d in documents if d.meta.get("body"))
+
+
+def parse(text: str, bodies: frozenset[str]) -> Reference:
+    """The references in ``text``; a body counts only when it is one the collection knows."""
+    words = set(re.findall(r"[A-Za-z]{2,8}", text))
+    named = frozenset(b for b in bodies if b in words or b.lower() in words)
+    ordinals = [int(n) for n in ORDINAL_RE.findall(text)]
+    return Reference(
+        bodies=named,
+        meeting=ordinals[0] if len(ordinals) == 1 else None,
+        years=frozenset(YEAR_RE.findall(text)),
+        items=frozenset(_item(kind, number) for kind, number in ITEM_RE.findall(text)),
+    )
+
+
+def of_document(doc: Document) -> Reference:
+    """A document's own reference: its body, the meeting ordinal in its title, the year of its date."""
+    body = doc.meta.get("body")
+    ordinals = ORDINAL_RE.findall(doc.title)
+    year = doc.date[:4] if YEAR_RE.fullmatch(doc.date[:4] or "") else None
+    return Reference(
+        bodies=frozenset([str(body)]) if body else frozenset(),
+        meeting=int(ordinals[0]) if ordinals else None,
+        years=frozenset([year]) if year else frozenset(),
+    )
+
+
+def section_items(heading: str) -> frozenset[tuple[str, str]]:
+    """Numbered items a section heading names ('Resolution 4: On the dotation …' → resolution 4)."""
+    return frozenset(_item(kind, number) for kind, number in ITEM_RE.findall(heading))
+
+
+def document_match(asked: Reference, doc: Reference) -> float:
+    """1.0 when every part of ``asked`` that the document could show agrees with it; 0.0 on any conflict.
+
+    A body, meeting or year the question names and the document lacks is a conflict; a year also matches the
+    meeting's own year only (a question naming 2018 and the 26th CGPM wants that meeting).
+    """
+    if not asked.names_document:
+        return 0.0
+    if not (asked.bodies & doc.bodies):
+        return 0.0
+    if asked.meeting is not None and asked.meeting != doc.meeting:
+        return 0.0
+    if asked.years and asked.meeting is None and not (asked.years & doc.years):
+        return 0.0
+    return 1.0
+
+
+def _item(kind: str, number: str) -> tuple[str, str]:
+    key = kind.lower()[:3]
+    return (_KIND_KEY.get(key, key), number.split("/")[-1].lower())

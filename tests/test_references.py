@@ -1,0 +1,50 @@
+"""Question references (meeting, year, numbered item) matched to document metadata."""
+
+from __future__ import annotations
+
+from assistant.question import references as r
+from assistant.types import Document
+
+BODIES = frozenset({"ABC", "XYZC"})
+
+
+def doc(title: str, date: str, body: str | None = "ABC") -> Document:
+    return Document("d", "s", title, "text", date=date, meta={"body": body} if body else {})
+
+
+def test_parse_finds_body_ordinal_year_and_item() -> None:
+    ref = r.parse("What did Resolution 4 of the 12th ABC (1999) decide?", BODIES)
+    assert ref.bodies == {"ABC"} and ref.meeting == 12 and ref.years == {"1999"}
+    assert ref.items == {("resolution", "4")}
+    assert ref.names_document
+
+
+def test_parse_french_ordinal_and_item() -> None:
+    ref = r.parse("Que dit la Résolution 2 de la 7e réunion de la XYZC ?", BODIES)
+    assert ref.bodies == {"XYZC"} and ref.meeting == 7 and ref.items == {("resolution", "2")}
+
+
+def test_unknown_bodies_and_plain_numbers_are_not_references() -> None:
+    ref = r.parse("How many of the 40 staff work in the QRS lab?", BODIES)
+    assert not ref and not ref.names_document
+
+
+def test_document_reference_from_title_and_date() -> None:
+    ref = r.of_document(doc("103rd meeting of the ABC (Session I)", "2014-06-12"))
+    assert ref.bodies == {"ABC"} and ref.meeting == 103 and ref.years == {"2014"}
+
+
+def test_document_match_requires_agreement_on_every_named_part() -> None:
+    d = r.of_document(doc("12th meeting of the ABC", "1999-10-15"))
+    assert r.document_match(r.parse("12th ABC", BODIES), d) == 1.0
+    assert r.document_match(r.parse("ABC 1999 decisions", BODIES), d) == 1.0
+    assert r.document_match(r.parse("13th ABC", BODIES), d) == 0.0
+    assert r.document_match(r.parse("XYZC 1999", BODIES), d) == 0.0
+    assert r.document_match(r.parse("ABC 2001", BODIES), d) == 0.0
+    assert r.document_match(r.parse("the 1999 resolution", BODIES), d) == 0.0  # no body: not specific
+
+
+def test_section_items_read_headings() -> None:
+    assert r.section_items("Resolution 4: On the dotation of the budget") == {("resolution", "4")}
+    assert r.section_items("Decision ABC/105-13") == {("decision", "105-13")}
+    assert r.section_items("Terms and conditions") == frozenset()
