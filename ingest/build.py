@@ -12,7 +12,7 @@ from ingest.clean import clean_text
 from ingest.load import Loaded
 
 # Bump when loading, cleaning or chunking changes, so every document is rebuilt on the next ingest.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"  # 5: marked-heading documents keep short paragraphs; dated context titles
 
 
 def doc_id_for(path: Path) -> str:

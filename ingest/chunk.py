@@ -57,6 +57,9 @@ def _chunk(doc: Document, heading: str, text: str, offset: int, position: int, r
 
 
 def embedding_text(doc: Document, chunk: Chunk) -> str:
-    """What the embedder sees: the chunk with its document title and heading for context."""
+    """What the embedder sees: the chunk with its context (document title, its dated year, section heading).
+
+    Only the chunk's own words are ever quoted; the context only helps find it."""
     head = chunk.section if chunk.section and not chunk.text.startswith(chunk.section) else ""
-    return "\n".join(part for part in (doc.title, head, chunk.text) if part)
+    return "\n".join(part for part in (doc.context_title, head, chunk.text) if part)
+

@@ -107,10 +107,14 @@ def _to_blocks(lines: list[str]) -> list[Block]:
     """Group lines into blocks: bullets become items, wrapped lines join into paragraphs."""
     blocks: list[Block] = []
     para: list[str] = []
+    # A document that marks its headings ('## Resolution 4') is trusted to mark all of them: its short
+    # paragraphs ('The Conference, at its 24th meeting,') stay paragraphs of the section they open.
+    marked = any(MD_HEADING_RE.match(line) for line in lines)
 
     def flush() -> None:
         if para:
-            blocks.append(_classify(" ".join(para)))
+            text = " ".join(para)
+            blocks.append(Block("para", text) if marked else _classify(text))
             para.clear()
 
     for index, line in enumerate(lines):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
+from functools import partial
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -26,9 +28,14 @@ from assistant.index.store import VectorStore
 from assistant.retrieve.condense import PRONOUN_RE, Condensed, condense
 from assistant.retrieve.corpus import CorpusView, Filters
 from assistant.retrieve.hybrid import HybridRetriever
+from assistant.fitted import LinearModel, packaged_model
+from assistant.retrieve.rerank import Candidate, rerank
+from assistant.retrieve.rerank import Query as RerankQuery
+from assistant.retrieve.candidates import candidates_of, question_reference
 from assistant.retrieve.query import Question, Term, analyse
 from assistant.retrieve.translate import is_french, to_english
 from assistant.settings import Settings, load_settings
+from assistant.text import content_lemmas
 from assistant.types import Answer, Passage, Stamp
 
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -94,14 +101,8 @@ class Assistant:
         started = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         corpus = self.corpus()
-        flt = _filters(filters)
-        french = is_french(text)
-        condensed = condense(*_in_english(text, _history(history)))
-        parts = _parts(condensed)
         timings: dict[str, float] = {}
-        drafts = [self._draft(corpus, p, flt, timings) for p in parts] if len(parts) > 1 else []
-        draft, passages = self._merge(drafts, parts) if drafts else self._draft(corpus, condensed, flt, timings)
-        draft.lang = "fr" if french else "en"
+        condensed, draft, passages = self._drafted(corpus, text, history, _filters(filters), timings)
         t0 = time.perf_counter()
         answer_text, citations = compose(draft, corpus, passages, self.settings.who_to_ask)
         timings["compose_ms"] = (time.perf_counter() - t0) * 1000
@@ -131,7 +132,42 @@ class Assistant:
         corpus = self.corpus()
         condensed = condense(*_in_english(text, _history(history)))
         q = self._question(corpus, condensed)
-        return self._passages(corpus, condensed, q, _filters(filters), k)
+        return self._passages(corpus, condensed, q, _filters(filters), k, text)
+
+    def drafted(self, question: str, history: History | None = None) -> tuple[Draft, list[Passage], CorpusView]:
+        """The answerer's draft before it is written out, with its passages (for fitting and diagnostics)."""
+        text = clean_question(question, self.settings.max_question_chars)
+        corpus = self.corpus()
+        _, draft, passages = self._drafted(corpus, text, history, None, {})
+        return draft, passages, corpus
+
+    def _drafted(self, corpus: CorpusView, text: str, history: History | None, flt: Filters | None,
+                 timings: dict[str, float]) -> tuple[Condensed, Draft, list[Passage]]:
+        """Condense, split into parts, retrieve and draft each part; French questions get French framing."""
+        condensed = condense(*_in_english(text, _history(history)))
+        parts = _parts(condensed)
+        drafts = [self._draft(corpus, p, flt, timings) for p in parts] if len(parts) > 1 else []
+        draft, passages = self._merge(drafts, parts) if drafts else self._draft(corpus, condensed, flt, timings, text)
+        draft.lang = "fr" if is_french(text) else "en"
+        return condensed, draft, passages
+
+    def candidates(self, question: str, history: History | None = None,
+                   filters: Filters | dict | None = None) -> tuple[RerankQuery, list[Candidate]]:
+        """What the reranker reads for ``question``: the query's features and every candidate passage
+        (for fitting the reranker and for diagnostics; `retrieve` returns the reranked passages)."""
+        text = clean_question(question, self.settings.max_question_chars)
+        corpus = self.corpus()
+        condensed = condense(*_in_english(text, _history(history)))
+        q = self._question(corpus, condensed)
+        return self._query(corpus, condensed, text), self._candidates(corpus, condensed, q, _filters(filters), text)
+
+    def evidence(self, question: str, history: History | None = None) -> tuple[Question, Evidence]:
+        """The analysed question and the evidence units the answerer scores (for fitting and diagnostics)."""
+        text = clean_question(question, self.settings.max_question_chars)
+        corpus = self.corpus()
+        condensed = condense(*_in_english(text, _history(history)))
+        q = self._question(corpus, condensed)
+        return q, self._evidence(corpus, q, self._passages(corpus, condensed, q, None, asked=text))
 
     def corpus(self) -> CorpusView:
         """The current corpus view, reloaded when an ingest has changed the manifest."""
@@ -160,21 +196,55 @@ class Assistant:
         return q
 
     def _passages(self, corpus: CorpusView, condensed: Condensed, q: Question, flt: Filters | None,
-                  k: int | None = None) -> list[Passage]:
+                  k: int | None = None, asked: str = "") -> list[Passage]:
+        """Candidates from hybrid search (and from the documents the question names), then the reranker."""
+        return rerank(self._query(corpus, condensed, asked), self._candidates(corpus, condensed, q, flt, asked),
+                      self._rerank_model, k or self.settings.top_k)
+
+    def _candidates(self, corpus: CorpusView, condensed: Condensed, q: Question, flt: Filters | None,
+                    asked: str = "") -> list[Candidate]:
+        """Every passage the reranker chooses from, with what it needs to know about each."""
+        s = self.settings
         pronoun = condensed.mode == "pronoun"
         query = f"{condensed.context} {condensed.text}".strip() if pronoun else condensed.text
         vector = self.embedder.embed([query])[0]
         lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
-        return self.retriever.search(corpus, query, vector, k=k, filters=flt, lexical_query=lemmas,
-                                     answer_type=NEED_PATTERNS.get(q.need or ""))
+        need = NEED_PATTERNS.get(q.need or "")
+        search = partial(self.retriever.search, corpus, query, vector, lexical_query=lemmas, answer_type=need)
+        found = [(p, False) for p in search(k=s.rerank_candidates, filters=flt)]
+        asked = asked or condensed.text
+        if is_french(asked):  # French passages for a French question: its own words, not the translation's
+            found += [(p, False) for p in self.retriever.search(
+                corpus, asked, self.embedder.embed([asked])[0], k=s.focus_k or s.top_k, filters=flt,
+                lexical_query=content_lemmas(asked, "fr"))]
+        ref = question_reference(corpus, f"{condensed.context} {asked}" if pronoun else asked)
+        named = corpus.referenced(ref) if s.focus_k and ref.names_document else frozenset()
+        if named:
+            focus = replace(flt or Filters(), doc_ids=named)
+            found += [(p, True) for p in search(k=s.focus_k, filters=focus)]
+        return candidates_of(corpus, found)
+
+    def _query(self, corpus: CorpusView, condensed: Condensed, asked: str) -> RerankQuery:
+        asked = asked or condensed.text
+        text = f"{condensed.context} {asked}" if condensed.mode == "pronoun" else asked
+        lang = "fr" if is_french(asked) else "en"
+        ref = question_reference(corpus, text)
+        return RerankQuery(
+            lemmas=frozenset(content_lemmas(condensed.text)), original_lemmas=frozenset(content_lemmas(asked, lang)),
+            lang=lang, ref=ref, years=ref.years,
+        )
+
+    @property
+    def _rerank_model(self) -> LinearModel | None:
+        return packaged_model("rerank") if self.settings.rerank else None
 
     def _draft(self, corpus: CorpusView, condensed: Condensed, flt: Filters | None,
-               timings: dict[str, float]) -> tuple[Draft, list[Passage]]:
+               timings: dict[str, float], asked: str = "") -> tuple[Draft, list[Passage]]:
         t0 = time.perf_counter()
         q = self._question(corpus, condensed)
         if not corpus.chunks:
             return Draft(abstained=True, reason="empty_index", lang=q.lang), []
-        passages = self._passages(corpus, condensed, q, flt)
+        passages = self._passages(corpus, condensed, q, flt, asked=asked)
         t1 = time.perf_counter()
         evidence = self._evidence(corpus, q, passages)
         context = self._context_terms(corpus, condensed)
@@ -196,18 +266,20 @@ class Assistant:
     def _evidence(self, corpus: CorpusView, q: Question, passages: list[Passage]) -> Evidence:
         units: list[Unit] = []
         rank: dict[tuple[str, int], int] = {}
+        score: dict[tuple[str, int], float] = {}
         for p in passages:
             for u in self._doc_units(corpus, p.doc_id):
                 if is_instruction(u.text):
                     continue  # a document sentence that talks to the assistant is data, never an answer
                 if u.start < p.chunk.end and p.chunk.start < u.end and (u.doc_id, u.index) not in rank:
                     rank[(u.doc_id, u.index)] = p.rank
+                    score[(u.doc_id, u.index)] = p.score
                     units.append(u)
         qv = self.embedder.embed([q.text])[0]
         return Evidence(
             units=units, vectors=self._vectors(corpus, units), question_vector=qv,
             titles={d: corpus.documents[d].title for d in {u.doc_id for u in units}},
-            passage_rank=rank, siblings={d: self._doc_units(corpus, d) for d in {u.doc_id for u in units}},
+            passage_rank=rank, passage_score=score, max_rank=len(passages) + 1, siblings={d: self._doc_units(corpus, d) for d in {u.doc_id for u in units}},
             acronyms=corpus.acronyms,
         )
 
@@ -268,6 +340,10 @@ def _support(draft: Draft) -> str:
 
 
 def _support_score(draft: Draft) -> float:
+    """The abstention model's calibrated probability that the quotes answer (halved for a partial answer);
+    without one (rules mode), a blend of coverage and relevance."""
+    if draft.confidence is not None:
+        return round(draft.confidence * (0.5 if draft.partial else 1.0), 4)
     relevance = float(np.clip(draft.relevance / 0.6, 0.0, 1.0))
     score = 0.7 * draft.coverage + 0.3 * relevance
     return round(score * (0.5 if draft.partial else 1.0) * (0.3 if draft.abstained else 1.0), 4)

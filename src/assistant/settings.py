@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense ranking in RRF.")
     lexical_weight: float = Field(0.5, ge=0, le=10, description="Weight of the BM25 ranking in RRF.")
+    rerank_candidates: int = Field(
+        30, ge=1, le=500, description="Fused candidates the fitted reranker orders (0 of them skipped: see rerank)."
+    )
+    focus_k: int = Field(
+        12, ge=0, le=200, description="Extra candidates from the documents a question names (meeting, year); 0 = off."
+    )
+    rerank: bool = Field(True, description="Order candidates with the fitted reranker (assistant/data/rerank.json).")
     # --- answering ---------------------------------------------------------
     min_relevance: float = Field(
         0.12, ge=-1, le=1, description="Abstain when the best passage's cosine similarity is below this."
@@ -61,6 +68,10 @@ class Settings(BaseSettings):
     )
     tolerate_missing: int = Field(
         0, ge=0, le=3, description="Key nouns (of 3 or more) a quote may leave uncovered; the answer names them."
+    )
+    abstention: Literal["fitted", "rules"] = Field(
+        "fitted", description="fitted = the calibrated abstention model (assistant/data/abstain.json); "
+        "rules = the coverage rules alone (for comparison).",
     )
     max_answer_sentences: int = Field(4, ge=1, le=20, description="Sentences in an extractive answer.")
     max_question_chars: int = Field(2000, ge=10, le=100_000, description="Longer questions are refused.")

@@ -31,6 +31,13 @@ class Document:
     content_hash: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def context_title(self) -> str:
+        """The title with the year the document's own metadata dates it to ('11th meeting of the CGPM (1960)');
+        what retrieval reads around a chunk, never what is quoted."""
+        year = str(self.meta.get("date", ""))[:4]
+        return f"{self.title} ({year})" if year.isdigit() and year not in self.title else self.title
+
     def section_at(self, offset: int) -> str:
         """Heading of the section holding ``offset`` ('' before the first heading)."""
         heading = ""

@@ -14,8 +14,12 @@ import numpy as np
 
 from assistant.answer import answer_type
 from assistant.answer.coverage import Profile, TermMatcher, weighted
+from assistant.answer.abstain import decide
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
+from assistant.answer.features import UnitFacts, unit_row
+from assistant.errors import AssistantError
+from assistant.fitted import LinearModel, packaged_model
 from assistant.retrieve.acronyms import with_expansions
 from assistant.retrieve.query import Question, Term
 from assistant.settings import Settings
@@ -45,6 +49,8 @@ class Evidence:
     passage_rank: dict[tuple[str, int], int]  # (doc_id, unit index) → rank of the passage holding it
     siblings: dict[str, list[Unit]]  # doc_id → all units of that document (for whole lists and steps)
     acronyms: dict[str, str] = field(default_factory=dict)  # 'WHO' → 'World Health Organization'
+    passage_score: dict[tuple[str, int], float] = field(default_factory=dict)  # the reranker's score of that passage
+    max_rank: int = 10  # the rank given to a unit no passage holds (a sibling pulled in for context)
 
 
 class ExtractiveAnswerer:
@@ -52,9 +58,25 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, settings: Settings, matcher: TermMatcher) -> None:
+    def __init__(self, settings: Settings, matcher: TermMatcher, model: LinearModel | None = None) -> None:
         self.settings = settings
         self.matcher = matcher
+        self._model = model
+        self.use_rules = settings.abstention == "rules"
+
+    @property
+    def model(self) -> LinearModel:
+        """The fitted evidence model (given, else the packaged one)."""
+        model = self._model or packaged_model("evidence")
+        if model is None:
+            raise AssistantError("The fitted evidence model (assistant/data/evidence.json) is missing: "
+                                 "reinstall the package or run `python -m evals.fit --model evidence`.")
+        return model
+
+    @property
+    def abstention(self) -> LinearModel | None:
+        """The fitted abstention model, unless the rules alone decide (``use_rules`` or none packaged)."""
+        return None if self.use_rules else packaged_model("abstain")
 
     def draft(self, q: Question, ev: Evidence, context_terms: tuple[Term, ...] = ()) -> Draft:
         if not ev.units:
@@ -72,7 +94,9 @@ class ExtractiveAnswerer:
         if alternative is not None:
             base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
             draft = self._check(q, ev, scored, self._select(q, ev, scored, alternative), base, context_terms)
-        return draft
+            primary = alternative
+        draft.signals.update(_draft_signals(q, ev, scored, primary))
+        return decide(draft, self.abstention) if self.abstention is not None else draft
 
     def _primary(self, q: Question, scored: list[Scored], ev: Evidence) -> Scored | None:
         """Best unit to lead with: never a bare heading; with the asked-for e-mail/number/date if any."""
@@ -87,6 +111,15 @@ class ExtractiveAnswerer:
 
     # --- scoring -------------------------------------------------------------
     def _score(self, q: Question, ev: Evidence) -> list[Scored]:
+        """Each unit's probability of holding the answer, from the fitted evidence model's features."""
+        facts = self.facts(q, ev)
+        model = self.model
+        x = np.array([unit_row(q, f, model.features) for f in facts], dtype=np.float64)
+        scores = model.probability(x.reshape(len(facts), len(model.features)))
+        return [Scored(f.unit, float(p), f.dense, f.cover, f.has_need) for f, p in zip(facts, scores, strict=True)]
+
+    def facts(self, q: Question, ev: Evidence) -> list[UnitFacts]:
+        """What the evidence scorer's features read, one entry per unit (in ``ev.units`` order)."""
         dense = ev.vectors @ ev.question_vector
         # One embedding call for every word the coverage checks below may compare (then cached).
         self.matcher.prefetch([_context(u, ev) for u in ev.units], [t for t in q.terms if not (t.known and t.key)])
@@ -98,14 +131,13 @@ class ExtractiveAnswerer:
             text_cover = self.matcher.coverage(q.terms, profile)
             # A 'which X' answer names an X ('English' for 'languages'); saying 'X' itself is not naming one.
             text_cover |= {t.lemma: 0.0 for t in classes if profile.exact(t)}
-            has_need = answer_type.has_need(q, unit.text)
-            score = 0.45 * weighted(text_cover, q.terms) + 0.15 * weighted(cover, q.terms) + 0.4 * float(d)
-            score += 0.05 / ev.passage_rank.get((unit.doc_id, unit.index), 10)
-            score += 0.2 * has_need + 0.08 * _dated_bonus(q, unit) + 0.1 * _phrase_bonus(q, unit)
-            score += 0.1 * _heading_bonus(q, unit)
-            if unit.kind == "heading" and not (q.wants_list and unit.text.endswith(":")):
-                score *= 0.5
-            out.append(Scored(unit, score, float(d), cover, has_need))
+            key = (unit.doc_id, unit.index)
+            out.append(UnitFacts(
+                unit, weighted(text_cover, q.terms), weighted(cover, q.terms), float(d),
+                ev.passage_rank.get(key, ev.max_rank), ev.passage_score.get(key, 0.0),
+                answer_type.has_need(q, unit.text), _dated_bonus(q, unit), _phrase_bonus(q, unit),
+                _heading_bonus(q, unit), cover,
+            ))
         return out
 
     def _cover(self, q: Question, unit: Unit, ev: Evidence) -> dict[str, float]:
@@ -163,7 +195,10 @@ class ExtractiveAnswerer:
     # --- coverage check ------------------------------------------------------
     def _check(self, q: Question, ev: Evidence, scored: list[Scored], blocks: list[Block],
                base: Draft, context_terms: tuple[Term, ...]) -> Draft:
-        """The leading quote (a sentence, a whole list or section) must cover every key term itself."""
+        """The leading quote (a sentence, a whole list or section) must cover every key term itself.
+
+        Every check's outcome is also recorded in ``base.signals`` (named floats), which the fitted
+        abstention model reads; the rules below give ``reason`` and ``missing`` for the wording."""
         classes = q.soft
         if not any(b.style == "list" for b in blocks):
             q = q.strict()  # 'which airports…' with no list to show: 'airports' must be in the text
@@ -172,6 +207,13 @@ class ExtractiveAnswerer:
         missing = [t for t in terms if cover.get(t.lemma, 0.0) < 0.5]
         base.blocks = blocks
         base.coverage = weighted(cover, terms)
+        keys = [t for t in terms if t.key]
+        signals = base.signals
+        signals["coverage"] = base.coverage
+        signals["missing_share"] = len(missing) / max(len(terms), 1)
+        signals["missing_weight"] = 1.0 - base.coverage if missing else 0.0
+        signals["key_terms"] = float(len(keys))
+        signals["list_answer"] = float(any(b.style in ("list", "steps", "section") for b in blocks))
         if context_terms and not any(t.key for t in q.terms):
             missing, base.coverage = [], max(base.coverage, 0.75)  # 'What is it used for?': the referent decides
         if q.need and not any(t.key for t in terms):
@@ -181,18 +223,24 @@ class ExtractiveAnswerer:
         if missing and (answered := _one_alternative(q, missing, cover)) is not None:
             missing = []  # 'Is it an MoU or a formal agreement?': the quote names one of them
             base.coverage = weighted(cover, [t for t in terms if t.lemma not in answered])
-        keys = [t for t in terms if t.key]
         if missing and len(missing) <= self.settings.tolerate_missing and len(keys) >= 3 * len(missing):
             base.coverage = weighted(cover, [t for t in terms if t not in missing])
             base.partial = [t.word for t in missing]
             missing = []
+        signals["rule_coverage"] = base.coverage
+        signals["rule_missing"] = float(bool(missing))
+        own = [t for t in terms if t.key]  # 'Which body does it cooperate with on time signals?' is specific
+        context_fail = bool(context_terms) and len(own) < 2 and not self._context_ok(
+            context_terms, _main_units(blocks), ev)
+        signals["context_fail"] = float(context_fail)
+        unnamed = "" if any(b.style == "list" for b in blocks) else answer_type.unnamed(classes, _main_units(blocks))
+        signals["unnamed"] = float(bool(unnamed))
         if missing or base.coverage < 0.75:
             base.missing = [t.word for t in (missing or terms)]
             return _abstain(base, "missing_terms")
-        own = [t for t in terms if t.key]  # 'Which body does it cooperate with on time signals?' is specific
-        if context_terms and len(own) < 2 and not self._context_ok(context_terms, _main_units(blocks), ev):
+        if context_fail:
             return _abstain(base, "missing_terms")
-        if not any(b.style == "list" for b in blocks) and (unnamed := answer_type.unnamed(classes, _main_units(blocks))):
+        if unnamed:
             base.missing = [unnamed]
             return _abstain(base, "unnamed")  # 'Which airports?' → 'the international airports are within reach'
         return base
@@ -246,6 +294,16 @@ def _one_alternative(q: Question, missing: list[Term], cover: dict[str, float]) 
         if gone <= side and any(cover.get(lemma, 0.0) >= 0.5 for lemma in other):
             return side
     return None
+
+
+def _draft_signals(q: Question, ev: Evidence, scored: list[Scored], primary: Scored) -> dict[str, float]:
+    """What the abstention model reads besides the coverage checks: how strong the evidence is."""
+    return {
+        "primary_score": primary.score, "best_score": scored[0].score, "primary_dense": primary.dense,
+        "best_dense": max(s.dense for s in scored),
+        "best_passage": max(ev.passage_score.values(), default=0.0),
+        "need_asked": float(q.need is not None), "need_met": float(primary.has_need),
+    }
 
 
 def _abstain(draft: Draft, reason: str) -> Draft:

@@ -9,6 +9,7 @@ new collection brings its own bodies. A document's reference is read the same wa
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -49,10 +50,40 @@ def known_bodies(documents: Iterable[Document]) -> frozenset[str]:
     return frozenset(str(d.meta["body"]) for d in documents if d.meta.get("body"))
 
 
-def parse(text: str, bodies: frozenset[str]) -> Reference:
-    """The references in ``text``; a body counts only when it is one the collection knows."""
+# A name counts as a body's short name when the documents write it before '(BODY)' this often, and nearly
+# always before that same body ('Consultative Committee' precedes many bodies' acronyms: it names none).
+MIN_ALIAS_COUNT = 5
+MIN_ALIAS_SHARE = 0.8
+_NAMED_RE = re.compile(r"([A-ZÀ-Ý][\w’'-]+(?:\s+[\w’'-]+){1,8}?)\s*\(([A-Z]{2,6})\)")
+_ARTICLES = frozenset({"the", "la", "le", "les", "l'", "l’"})
+
+
+def aliases(texts: Iterable[str], bodies: frozenset[str]) -> dict[str, str]:
+    """Short names of the bodies as the documents spell them out, lower-cased → body.
+
+    'General Conference on Weights and Measures (CGPM)' and 'la Conférence générale … (CGPM)' give
+    'general conference' and 'conférence générale': the first two words of the name, articles dropped.
+    """
+    seen: Counter[tuple[str, str]] = Counter()
+    for text in texts:
+        for name, short in _NAMED_RE.findall(text):
+            words = [w for w in name.split() if w.lower() not in _ARTICLES][:2]
+            if short in bodies and len(words) == 2 and all(w.isalpha() and len(w) >= 4 for w in words):
+                seen[(" ".join(words).lower(), short)] += 1
+    totals: Counter[str] = Counter()
+    for (alias, _), n in seen.items():
+        totals[alias] += n
+    return {alias: short for (alias, short), n in seen.items()
+            if n >= MIN_ALIAS_COUNT and n >= MIN_ALIAS_SHARE * totals[alias]}
+
+
+def parse(text: str, bodies: frozenset[str], names: dict[str, str] | None = None) -> Reference:
+    """The references in ``text``; a body counts only when it is one the collection knows (by its acronym or,
+    with ``names`` from `aliases`, by the short name the documents give it)."""
     words = set(re.findall(r"[A-Za-z]{2,8}", text))
+    lowered = " ".join(text.lower().split())
     named = frozenset(b for b in bodies if b in words or b.lower() in words)
+    named |= frozenset(body for alias, body in (names or {}).items() if alias in lowered)
     ordinals = [int(n) for n in ORDINAL_RE.findall(text)]
     return Reference(
         bodies=named,

@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from assistant.index.manifest import Manifest
+from assistant.question import references as refs
 from assistant.retrieve.acronyms import find_expansions
 from assistant.retrieve.lexical import LexicalIndex
 from assistant.types import Chunk, Document
@@ -22,8 +23,11 @@ class Filters:
     source: str | None = None  # glob over the document's path or source
     date_from: str | None = None  # ISO dates, compared as strings
     date_to: str | None = None
+    doc_ids: frozenset[str] | None = None  # only these documents (the ones a question names)
 
     def admits(self, doc: Document) -> bool:
+        if self.doc_ids is not None and doc.doc_id not in self.doc_ids:
+            return False
         if self.language and doc.language != self.language:
             return False
         if self.source and not any(
@@ -35,7 +39,7 @@ class Filters:
         return not (self.date_to and doc.date[: len(self.date_to)] > self.date_to)
 
     def empty(self) -> bool:
-        return not (self.language or self.source or self.date_from or self.date_to)
+        return not (self.language or self.source or self.date_from or self.date_to or self.doc_ids is not None)
 
 
 class CorpusView:
@@ -60,9 +64,28 @@ class CorpusView:
         """Acronym → expansion, as the documents spell them out ('WHO (World Health Organization)')."""
         return find_expansions(c.text for c in self.chunks)
 
+    @cached_property
+    def bodies(self) -> frozenset[str]:
+        """The bodies the documents' metadata names (CGPM, CIPM, …)."""
+        return refs.known_bodies(self.documents.values())
+
+    @cached_property
+    def body_names(self) -> dict[str, str]:
+        """Short names of those bodies as the documents spell them out ('general conference' → CGPM)."""
+        return refs.aliases((d.text for d in self.documents.values()), self.bodies) if self.bodies else {}
+
+    @cached_property
+    def references(self) -> dict[str, refs.Reference]:
+        """Each document's own reference: body, meeting ordinal, year."""
+        return {d: refs.of_document(doc) for d, doc in self.documents.items()}
+
+    def referenced(self, asked: refs.Reference) -> frozenset[str]:
+        """The documents whose meeting ``asked`` names."""
+        return frozenset(d for d, r in self.references.items() if refs.document_match(asked, r))
+
     def _lexical_text(self, chunk: Chunk) -> str:
         doc = self.documents[chunk.doc_id]
-        return f"{doc.title}\n{chunk.section}\n{chunk.text}"
+        return f"{doc.context_title}\n{chunk.section}\n{chunk.text}"
 
     def allowed(self, filters: Filters | None) -> tuple[list[str] | None, np.ndarray | None]:
         """Doc ids and a BM25 row mask for ``filters`` (None, None = everything)."""

@@ -1,0 +1,66 @@
+"""Named features of an answer unit (sentence, list item, heading) for the fitted evidence scorer.
+
+Each function reads the question, the unit and what the answerer computed about it; the weights that turn
+them into a score are fitted by `python -m evals.fit --model evidence` (``assistant/data/evidence.json``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.answer.evidence import Unit
+from assistant.retrieve.query import Question
+
+# A unit that opens with a participle ('considering …', 'recalling …', 'considérant …') states a reason or
+# a premise; what was decided, found or asked usually follows it. A surface form, read off the first word.
+PARTICIPLE_ENDINGS = ("ing", "ant")
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    """What the answerer measured about one unit."""
+
+    unit: Unit
+    text_cover: float  # IDF-weighted coverage of the question's terms by the unit's own text
+    context_cover: float  # … by the unit with its heading, lead, previous sentence and title
+    dense: float  # cosine of question and unit vectors
+    passage_rank: int  # rank of the passage holding the unit
+    passage_score: float  # the reranker's probability for that passage
+    has_need: bool  # holds the asked-for kind of answer (e-mail, number, date, …)
+    dated: float
+    phrase: float
+    heading_match: float
+    cover: dict[str, float]  # coverage per question term, in context (what the abstention check reads)
+
+
+UnitFeature = Callable[[Question, UnitFacts], float]
+
+
+def _opens_with_participle(q: Question, f: UnitFacts) -> float:
+    first = f.unit.text.split(maxsplit=1)[0].lower() if f.unit.text.strip() else ""
+    return 1.0 if len(first) > 5 and first.endswith(PARTICIPLE_ENDINGS) else 0.0
+
+
+def _is_heading(q: Question, f: UnitFacts) -> float:
+    return 1.0 if f.unit.kind == "heading" and not (q.wants_list and f.unit.text.endswith(":")) else 0.0
+
+
+UNIT_FEATURES: dict[str, UnitFeature] = {
+    "text_cover": lambda q, f: f.text_cover,
+    "context_cover": lambda q, f: f.context_cover,
+    "dense": lambda q, f: f.dense,
+    "passage_rr": lambda q, f: 1.0 / f.passage_rank,
+    "passage_score": lambda q, f: f.passage_score,
+    "has_need": lambda q, f: float(f.has_need),
+    "dated": lambda q, f: f.dated,
+    "phrase": lambda q, f: f.phrase,
+    "heading_match": lambda q, f: f.heading_match,
+    "is_heading": _is_heading,
+    "is_item": lambda q, f: 1.0 if f.unit.kind == "item" else 0.0,
+    "opens_with_participle": _opens_with_participle,
+}
+
+
+def unit_row(q: Question, facts: UnitFacts, names: tuple[str, ...]) -> list[float]:
+    return [UNIT_FEATURES[n](q, facts) for n in names]

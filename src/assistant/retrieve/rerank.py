@@ -1,0 +1,143 @@
+"""Second-stage ranking: named features of each fused candidate, scored by a fitted linear model.
+
+The candidates come from hybrid retrieval (dense + BM25) and, when the question names a meeting or a year,
+from the documents that match it. Each candidate gets the features below; their weights are not written
+here: `python -m evals.fit` fits them on labelled questions (a candidate is positive when it holds a
+supporting quote) and writes ``assistant/data/rerank.json`` with the cross-validated figures. Adding a
+feature means adding a function to `FEATURES` and refitting; the fit's ablation says what it is worth.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.fitted import LinearModel
+from assistant.question import references as refs
+from assistant.text import YEAR_RE, content_lemmas
+from assistant.types import Document, Passage
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the features read of the question."""
+
+    lemmas: frozenset[str]  # content lemmas of the (English) query
+    original_lemmas: frozenset[str]  # content lemmas of the question as asked (French stays French)
+    lang: str  # language the question was asked in
+    ref: refs.Reference
+    years: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    passage: Passage
+    doc: Document
+    doc_ref: refs.Reference
+    dense_rank: int | None  # 1-based rank in the dense list, None when only BM25 found it
+    lexical_rank: int | None
+    lexical_max: float  # best BM25 score among the candidates (to scale this one's)
+    focused: bool  # found by the search restricted to the documents the question names
+
+
+Feature = Callable[[Query, Candidate], float]
+
+
+def _dense(q: Query, c: Candidate) -> float:
+    return float(c.passage.dense or 0.0)
+
+
+def _lexical(q: Query, c: Candidate) -> float:
+    return float(c.passage.lexical or 0.0) / c.lexical_max if c.lexical_max > 0 else 0.0
+
+
+def _dense_rr(q: Query, c: Candidate) -> float:
+    return 1.0 / c.dense_rank if c.dense_rank else 0.0
+
+
+def _lexical_rr(q: Query, c: Candidate) -> float:
+    return 1.0 / c.lexical_rank if c.lexical_rank else 0.0
+
+
+def _doc_reference(q: Query, c: Candidate) -> float:
+    """The question names this document's meeting (body + ordinal or year)."""
+    return refs.document_match(q.ref, c.doc_ref)
+
+
+def _body(q: Query, c: Candidate) -> float:
+    """The question names this document's body (CGPM, CIPM, …)."""
+    return 1.0 if q.ref.bodies & c.doc_ref.bodies else 0.0
+
+
+def _item(q: Query, c: Candidate) -> float:
+    """The chunk's section is the numbered item the question names ('Resolution 4')."""
+    return 1.0 if q.ref.items and q.ref.items & refs.section_items(c.passage.chunk.section) else 0.0
+
+
+def _year(q: Query, c: Candidate) -> float:
+    """A year the question names is the document's year or appears in the chunk."""
+    if not q.years:
+        return 0.0
+    seen = set(YEAR_RE.findall(c.passage.chunk.text)) | set(c.doc_ref.years)
+    return 1.0 if q.years & seen else 0.0
+
+
+def _same_language(q: Query, c: Candidate) -> float:
+    return 1.0 if c.doc.language == q.lang else 0.0
+
+
+def _title_cover(q: Query, c: Candidate) -> float:
+    """Share of the question's content words in the document title and section heading."""
+    lemmas = q.original_lemmas if c.doc.language == q.lang else q.lemmas
+    if not lemmas:
+        return 0.0
+    heading = set(content_lemmas(f"{c.doc.title} {c.passage.chunk.section}", c.doc.language))
+    return len(lemmas & heading) / len(lemmas)
+
+
+def _text_cover(q: Query, c: Candidate) -> float:
+    """Share of the question's content words in the chunk itself (in the chunk's language)."""
+    lemmas = q.original_lemmas if c.doc.language == q.lang else q.lemmas
+    if not lemmas:
+        return 0.0
+    return len(lemmas & set(content_lemmas(c.passage.chunk.text, c.doc.language))) / len(lemmas)
+
+
+def _focused(q: Query, c: Candidate) -> float:
+    return 1.0 if c.focused else 0.0
+
+
+def _short(q: Query, c: Candidate) -> float:
+    """Short chunks are often headings or metadata lines: little to quote."""
+    return 1.0 / (1.0 + math.log1p(len(c.passage.chunk.text) / 100))
+
+
+FEATURES: dict[str, Feature] = {
+    "dense": _dense, "lexical": _lexical, "dense_rr": _dense_rr, "lexical_rr": _lexical_rr,
+    "doc_reference": _doc_reference, "body": _body, "item": _item, "year": _year,
+    "same_language": _same_language, "title_cover": _title_cover, "text_cover": _text_cover,
+    "focused": _focused, "short": _short,
+}
+
+
+def feature_matrix(q: Query, candidates: list[Candidate], names: tuple[str, ...]) -> np.ndarray:
+    """One row per candidate, one column per named feature."""
+    return np.array([[FEATURES[n](q, c) for n in names] for c in candidates], dtype=np.float64).reshape(
+        len(candidates), len(names))
+
+
+def rerank(q: Query, candidates: list[Candidate], model: LinearModel | None, k: int) -> list[Passage]:
+    """The ``k`` best candidates by the model (by fused score without one), re-numbered from rank 1."""
+    """With a model, each passage's ``score`` becomes the model's probability that it holds the answer."""
+    if model is None or not candidates:
+        ordered = sorted(candidates, key=lambda c: c.passage.score, reverse=True)
+        scores = [c.passage.score for c in ordered]
+    else:
+        probability = model.probability(feature_matrix(q, candidates, model.features))
+        order = np.argsort(-probability, kind="stable")
+        ordered, scores = [candidates[i] for i in order], [float(probability[i]) for i in order]
+    return [Passage(c.passage.chunk, score, c.passage.dense, c.passage.lexical, rank)
+            for rank, (c, score) in enumerate(zip(ordered[:k], scores, strict=False), start=1)]

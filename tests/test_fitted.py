@@ -1,0 +1,93 @@
+"""The fitted models: loading, reranking, evidence scoring and the abstention decision on hand-built inputs,
+and the packaged model files' own cross-validated figures (a fit that does not beat its baseline fails)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answer.abstain import ABSTAIN_FEATURES, decide
+from assistant.answer.draft import Block, Draft
+from assistant.answer.evidence import Unit
+from assistant.answer.features import UNIT_FEATURES
+from assistant.fitted import LinearModel, packaged_model
+from assistant.question import references as refs
+from assistant.retrieve.rerank import FEATURES, Candidate, Query, feature_matrix, rerank
+from assistant.types import Chunk, Document, Passage
+
+
+def model(features: tuple[str, ...], weights: list[float], threshold: float = 0.5) -> LinearModel:
+    n = len(features)
+    return LinearModel(features, np.array(weights, float), 0.0, np.zeros(n), np.ones(n), {"threshold": threshold})
+
+
+def candidate(cid: str, section: str, text: str, lexical: float, body: str = "ABC", title: str = "") -> Candidate:
+    doc = Document(cid, "s", title or f"12th meeting of the {body}", text, date="1999-10-15", meta={"body": body})
+    chunk = Chunk(cid, cid, text, 0, len(text), section, 0)
+    return Candidate(Passage(chunk, 0.1, 0.3, lexical), doc, refs.of_document(doc), 1, 1, 2.0, False)
+
+
+def query(text: str) -> Query:
+    ref = refs.parse(text, frozenset({"ABC", "XYZ"}))
+    return Query(frozenset(), frozenset(), "en", ref, ref.years)
+
+
+def test_model_round_trips_through_its_dict() -> None:
+    m = model(("a", "b"), [1.0, -2.0])
+    again = LinearModel.from_dict(m.to_dict())
+    x = np.array([[1.0, 0.5], [0.0, 1.0]])
+    assert np.allclose(m.probability(x), again.probability(x))
+    assert m.probability(x)[0] > m.probability(x)[1]
+
+
+def test_rerank_orders_by_the_model_and_renumbers() -> None:
+    q = query("What did Resolution 4 of the 12th ABC decide?")
+    plain = candidate("a", "Resolution 2: On something", "text a", lexical=2.0)
+    named = candidate("b", "Resolution 4: On the budget", "text b", lexical=1.0)
+    by_item = rerank(q, [plain, named], model(("item",), [3.0]), k=2)
+    assert [p.chunk.id for p in by_item] == ["b", "a"] and [p.rank for p in by_item] == [1, 2]
+    by_lexical = rerank(q, [plain, named], model(("lexical",), [3.0]), k=1)
+    assert [p.chunk.id for p in by_lexical] == ["a"]
+
+
+def test_reference_features_read_the_document_metadata() -> None:
+    q = query("12th ABC 1999")
+    same, other = candidate("a", "", "x", 1.0), candidate("b", "", "x", 1.0, body="XYZ", title="12th meeting of the XYZ")
+    x = feature_matrix(q, [same, other], ("doc_reference", "body", "year"))
+    assert x.tolist() == [[1.0, 1.0, 1.0], [0.0, 0.0, 1.0]]
+
+
+def draft_with(signals: dict[str, float], abstained: bool) -> Draft:
+    unit = Unit("d", 0, "sent", "A sentence.", 0, 11, "", 1)
+    return Draft(blocks=[Block("sentences", (unit,))], abstained=abstained, reason="missing_terms" if abstained else "",
+                 signals=signals)
+
+
+def test_decide_answers_above_the_threshold_and_abstains_below() -> None:
+    m = model(("coverage",), [4.0], threshold=0.5)
+    assert not decide(draft_with({"coverage": 1.0}, abstained=True), m).abstained
+    low = decide(draft_with({"coverage": -1.0}, abstained=False), m)
+    assert low.abstained and low.reason == "low_confidence" and 0.0 < low.confidence < 0.5
+
+
+def test_decide_never_answers_without_a_quote() -> None:
+    empty = Draft(abstained=True, reason="off_topic")
+    assert decide(empty, model(("coverage",), [4.0])).abstained
+
+
+@pytest.mark.parametrize(("name", "known", "baseline"), [
+    ("rerank", FEATURES, "fused_baseline"), ("evidence", UNIT_FEATURES, "fused_baseline"),
+])
+def test_packaged_ranking_models_beat_their_baseline_on_held_out_folds(name, known, baseline) -> None:
+    m = packaged_model(name)
+    assert m is not None, f"assistant/data/{name}.json is missing: run python -m evals.fit --model {name}"
+    assert set(m.features) <= set(known)
+    cv, base = m.meta["cv"], m.meta[baseline]
+    assert cv["mrr"] > base["mrr"] and cv["hit_at_1"] >= base["hit_at_1"]
+
+
+def test_packaged_abstention_model_is_calibrated_on_held_out_folds() -> None:
+    m = packaged_model("abstain")
+    assert m is not None and set(m.features) <= set(ABSTAIN_FEATURES)
+    assert 0.0 < m.meta["threshold"] < 1.0
+    assert m.meta["cv"]["accuracy"] >= m.meta["rules_alone"]["accuracy"]
