@@ -1,4 +1,4 @@
-"""The `assistant` command: ingest, ask, serve, info.
+"""The `assistant` command: ingest, ask, serve, info, eval.
 
 Errors become one line on stderr: exit 1 for failures, 2 for usage errors.
 Heavy modules (torch, Chroma, Gradio) are imported inside the commands so `assistant --help` is instant.
@@ -193,6 +193,21 @@ def feedback_export(
         typer.echo(text, nl=False)
     else:
         typer.echo(f"{len(log.votes())} votes written to {out}", err=True)
+
+
+@app.command("eval", context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
+                                       "help_option_names": []}, add_help_option=False)
+def eval_(ctx: typer.Context) -> None:
+    """Score the assistant on a question file: accuracy, citations, abstention, retrieval, latency.
+
+    Example: assistant eval questions.jsonl --corpus docs/ --min-answer-accuracy 0.8
+    Run `assistant eval --help` for every option. Exit code 1 when a --min-/--max- floor is not held.
+    """
+    from assistant.evaluate.cli import main as eval_main
+
+    code = eval_main(list(ctx.args))
+    if code:
+        raise typer.Exit(code)
 
 
 def _read_history(path: Path | None) -> list[dict[str, str]]:
