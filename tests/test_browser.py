@@ -247,7 +247,7 @@ def test_conversation_fills_the_viewport(browser: Any, server: tuple[str, Path],
         answer = message.bounding_box()
         assert chat["height"] >= 0.6 * height, f"the conversation uses {chat['height']:.0f} of {height} px"
         assert chat["y"] >= 0 and chat["y"] + chat["height"] <= height
-        assert 0 <= badge["y"] and badge["y"] + badge["height"] <= height, badge
+        assert badge["y"] >= 0 and badge["y"] + badge["height"] <= height, badge
         assert chat["y"] <= badge["y"] and badge["y"] + badge["height"] <= chat["y"] + chat["height"]
         visible = min(answer["y"] + answer["height"], chat["y"] + chat["height"]) - max(answer["y"], chat["y"])
         assert visible >= min(answer["height"], 0.5 * chat["height"]), "the answer is mostly out of view"

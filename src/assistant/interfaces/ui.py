@@ -52,6 +52,11 @@ CONCURRENCY = 2
 CHAT_CONCURRENCY = 8
 STREAM_SECONDS = 0.4  # the whole answer appears over at most this long
 STREAM_UPDATES = 12
+# The conversation takes the window's height minus what must stay on screen with it: the header above
+# (~110 px) and the question box and buttons below (~130 px). Measured in Chromium at 1280×800 and
+# 1920×1080 (tests/test_browser.py::test_conversation_fills_the_viewport); never shorter than CHAT_MIN_PX.
+CHAT_CHROME_PX = 250
+CHAT_MIN_PX = 360
 CSS = """
 .header h1 { margin: 0.2em 0 0.1em; font-size: 1.6em; }
 .header p { margin: 0 0 0.4em; color: var(--body-text-color-subdued); }
@@ -347,7 +352,8 @@ def build_blocks(service: Service) -> gr.Blocks:
 
 def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button, gr.Button]:
     chat = gr.Chatbot(
-        label="Conversation", elem_id="chat", height=560, render_markdown=False, sanitize_html=True,
+        label="Conversation", elem_id="chat", height=f"max({CHAT_MIN_PX}px, calc(100vh - {CHAT_CHROME_PX}px))",
+        render_markdown=False, sanitize_html=True,
         latex_delimiters=[], buttons=[], feedback_options=("Like", "Dislike"), layout="panel",
         examples=[{"text": q} for q in EXAMPLES], allow_tags=False,
         placeholder="<b>Ask about BIPM secondments and liaison work.</b><br>Every answer cites its sources.",
