@@ -228,3 +228,18 @@ def test_assistant_eval_end_to_end_on_two_corpus_folders(tmp_path: Path) -> None
     assert "Floors: ok" in done.stdout
     failing = subprocess.run([*cmd, "--min-answer-accuracy", "1.01"], capture_output=True, text=True, timeout=600)
     assert failing.returncode == 1 and "FLOOR: answer_accuracy" in failing.stdout
+
+
+def test_project_sets_validate_against_several_corpus_folders(tmp_path: Path) -> None:
+    """`python -m evals --corpus A --corpus B`: the corpus check reads every folder given."""
+    from evals.__main__ import parse_args
+    from evals.validate import validate
+    from tests.conftest import ROOT
+
+    (tmp_path / "extra").mkdir()
+    (tmp_path / "extra" / "note.md").write_text("Nothing the gold set quotes.", encoding="utf-8")
+    assert validate(ROOT / "evals" / "gold.jsonl", [CORPUS, tmp_path / "extra"]) == []
+    assert validate(ROOT / "evals" / "gold.jsonl", [tmp_path / "extra"])        # the quotes are not there
+    args = parse_args(["--corpus", "corpus", "--corpus", "../shared/corpus-extra"])
+    assert args.corpus == [Path("corpus"), Path("../shared/corpus-extra")]
+    assert parse_args([]).corpus == [ROOT / "corpus"]

@@ -162,3 +162,27 @@ def test_round_trip_ask_log_export_eval(index_copy: Path, tmp_path: Path, monkey
     report = json.loads((out / "latest.json").read_text())
     assert report["overall"]["n"] == 2 and report["questions"][0]["correct"], report["questions"][0]
     assert code == 0
+
+
+@pytest.mark.slow
+@pytest.mark.server
+def test_http_routes_write_the_log_without_client_details(bot, tmp_path: Path) -> None:
+    """A real server and client: /api/ask and /v1/chat/completions are logged; the client's address is not."""
+    import httpx
+
+    from assistant.interfaces.http import running
+    from assistant.interfaces.ui import build_app
+
+    index = tmp_path / "log-home"
+    settings = Settings(index_dir=index, query_log=True)
+    with running(build_app(settings, assistant=bot)) as url, httpx.Client(base_url=url, timeout=120) as client:
+        assert client.post("/api/ask", json={"question": "Where is the BIPM located?"},
+                           headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 200
+        assert client.post("/v1/chat/completions", json={"messages": [
+            {"role": "user", "content": "Who is the Department Director?"}]}).status_code == 200
+    text = settings.query_log_file.read_text(encoding="utf-8")
+    records = [json.loads(line) for line in text.splitlines()]
+    assert [(r["interface"], r["question"]) for r in records] == [
+        ("http", "Where is the BIPM located?"), ("http", "Who is the Department Director?")]
+    assert all(r["citations"] and r["stamp"] and r["total_ms"] > 0 for r in records)
+    assert "127.0.0.1" not in text and "203.0.113.9" not in text and not PRIVATE_KEYS & set(records[0])
