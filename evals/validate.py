@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 from evals.gold import CATEGORIES, OPTIONAL_FIELDS, REQUIRED_FIELDS, read_raw
@@ -29,10 +30,11 @@ def strip_front_matter(text: str) -> str:
     return text
 
 
-def load_corpus(corpus_dir: Path) -> dict[str, str]:
-    """Body text of every .txt/.md file under ``corpus_dir``, keyed by file name."""
-    files = sorted(p for p in Path(corpus_dir).rglob("*") if p.suffix in {".txt", ".md"})
-    return {p.name: strip_front_matter(p.read_text(encoding="utf-8")) for p in files}
+def load_corpus(corpus_dir: Path | Sequence[Path]) -> dict[str, str]:
+    """Body text of every .txt/.md file under ``corpus_dir`` (one folder or several), keyed by path."""
+    dirs = [Path(corpus_dir)] if isinstance(corpus_dir, (str, Path)) else [Path(d) for d in corpus_dir]
+    files = sorted(p for d in dirs for p in d.rglob("*") if p.suffix in {".txt", ".md"})
+    return {str(p): strip_front_matter(p.read_text(encoding="utf-8")) for p in files}
 
 
 def _is_str_list(value: object, allow_empty: bool = True) -> bool:
@@ -102,9 +104,9 @@ def check_against_corpus(raw: dict, corpus: dict[str, str]) -> list[str]:
     return problems
 
 
-def validate(gold_path: Path, corpus_dir: Path) -> list[str]:
+def validate(gold_path: Path, corpus_dir: Path | Sequence[Path]) -> list[str]:
     """Return a list of problems (empty when the gold set is valid)."""
-    corpus = load_corpus(Path(corpus_dir))
+    corpus = load_corpus(corpus_dir)
     if not corpus:
         return [f"no corpus files found in {corpus_dir}"]
     rows = read_raw(Path(gold_path))
@@ -139,9 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
     parser = argparse.ArgumentParser(prog="python -m evals.validate", description=__doc__.splitlines()[0])
     parser.add_argument("--gold", type=Path, default=REPO_ROOT / "evals" / "gold.jsonl")
-    parser.add_argument("--corpus", type=Path, default=REPO_ROOT / "corpus")
+    parser.add_argument("--corpus", type=Path, action="append", default=None,
+                        help="corpus folder (repeatable; default corpus/)")
     args = parser.parse_args(argv)
-    problems = validate(args.gold, args.corpus)
+    problems = validate(args.gold, args.corpus or [REPO_ROOT / "corpus"])
     for p in problems:
         print(p)
     if problems:

@@ -78,8 +78,8 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def open_page(browser: Any, url: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 1000},
+def open_page(browser: Any, url: str, viewport: dict[str, int] | None = None) -> Iterator[Any]:
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 1000},
                                   permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.dialogs, page.offsite = [], []
@@ -204,3 +204,57 @@ def test_missing_index_shows_the_ingest_hint(browser: Any, tmp_path: Path, embed
                 message = ask(page, "How do I apply for a secondment?")
                 assert "assistant ingest" in message.locator(".error").inner_text()
             shot(page, "ui-no-index")
+
+
+# --- the API page offline, the chat on common screens (issue 17) ------------------------
+def test_docs_page_renders_with_the_network_blocked(browser: Any, server: tuple[str, Path]) -> None:
+    """/docs draws Swagger UI from the installed package: every request off 127.0.0.1 is aborted and none is made."""
+    base = server[0]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    blocked: list[str] = []
+
+    def only_local(route: Any) -> None:
+        if route.request.url.startswith(base) or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.goto(base + "/docs", wait_until="domcontentloaded")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=60_000)
+    assert "BIPM Assistant API" in page.locator(".swagger-ui .info .title").inner_text()
+    page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/ask" in paths and "/v1/chat/completions" in paths
+    page.locator(".opblock-summary-path", has_text="/api/ask").first.click()
+    page.wait_for_selector(".opblock-body", timeout=10_000)   # the operation opens: the UI's scripts run
+    shot(page, "api-docs-offline")
+    assert blocked == [], f"/docs reached off the machine: {blocked}"
+    context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1920, 1080)], ids=["1280x800", "1920x1080"])
+def test_conversation_fills_the_viewport(browser: Any, server: tuple[str, Path], width: int, height: int) -> None:
+    """After a four-step answer, the answer and its badge are on screen without scrolling the page."""
+    for page in open_page(browser, server[0], {"width": width, "height": height}):
+        message = ask(page, "How do I apply for a secondment?")
+        page.wait_for_timeout(500)  # let the chat settle its own scroll position
+        assert page.evaluate("window.scrollY") == 0, "the page had to scroll"
+        chat, badge, box = (page.locator(s).bounding_box() for s in
+                            ("#chat", "#chat .support >> nth=-1", "#question textarea"))
+        answer = message.bounding_box()
+        assert chat["height"] >= 0.6 * height, f"the conversation uses {chat['height']:.0f} of {height} px"
+        assert chat["y"] >= 0 and chat["y"] + chat["height"] <= height
+        assert badge["y"] >= 0 and badge["y"] + badge["height"] <= height, badge
+        assert chat["y"] <= badge["y"] and badge["y"] + badge["height"] <= chat["y"] + chat["height"]
+        visible = min(answer["y"] + answer["height"], chat["y"] + chat["height"]) - max(answer["y"], chat["y"])
+        assert visible >= min(answer["height"], 0.5 * chat["height"]), "the answer is mostly out of view"
+        assert box["y"] + box["height"] <= height, "the question box is below the fold"
+        sources = message.locator("details.sources")
+        assert not sources.locator("blockquote").first.is_visible()   # sources stay collapsed until clicked
+        sources.locator("summary").click()
+        assert sources.locator("blockquote").first.is_visible()
+        assert page.evaluate("window.scrollY") == 0
+        shot(page, f"ui-viewport-{width}x{height}")

@@ -93,6 +93,18 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535, description="Port of the chat UI.")
     auth: str | None = Field(None, description="'user:password' to require a login in the UI.")
     feedback_path: Path | None = Field(None, description="JSONL file for UI feedback; default in index_dir.")
+    # --- query log (opt-in) --------------------------------------------------
+    query_log: bool = Field(
+        False, description="Keep a JSONL log of the questions asked through the CLI, chat and HTTP API "
+                           "(queries.jsonl in index_dir: question, support, cited spans, stamp, timings, "
+                           "feedback; never IP addresses or user names).",
+    )
+    query_log_max_mb: float = Field(
+        10.0, gt=0, le=10_000, description="Size at which queries.jsonl is rotated to queries.jsonl.1."
+    )
+    query_log_keep: int = Field(
+        3, ge=0, le=100, description="Rotated query-log files kept (queries.jsonl.1 … .N); older ones are deleted."
+    )
 
     @field_validator("chroma_url", "llm_base_url")
     @classmethod
@@ -113,6 +125,10 @@ class Settings(BaseSettings):
     @property
     def feedback_file(self) -> Path:
         return self.feedback_path or self.index_dir / "feedback.jsonl"
+
+    @property
+    def query_log_file(self) -> Path:
+        return self.index_dir / "queries.jsonl"
 
 
 def load_settings(**overrides: object) -> Settings:

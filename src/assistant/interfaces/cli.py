@@ -1,4 +1,4 @@
-"""The `assistant` command: ingest, ask, serve, info.
+"""The `assistant` command: ingest, ask, serve, info, eval.
 
 Errors become one line on stderr: exit 1 for failures, 2 for usage errors.
 Heavy modules (torch, Chroma, Gradio) are imported inside the commands so `assistant --help` is instant.
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -102,9 +103,11 @@ def ask(
         filters = _parse_where(where or [])
         settings = _settings(index_dir=index_dir, chroma_url=chroma_url, llm_provider=llm_provider,
                              llm_model=llm_model, llm_base_url=llm_base_url)
+        started = time.perf_counter()
         answer = Assistant.from_settings(settings).ask(question, history=turns, filters=filters)
     except AssistantError as exc:
         raise _fail(str(exc)) from None
+    _log_query(settings, question, turns, filters, answer, started)
     if as_json:
         typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -193,6 +196,66 @@ def feedback_export(
         typer.echo(text, nl=False)
     else:
         typer.echo(f"{len(log.votes())} votes written to {out}", err=True)
+
+
+@app.command("eval", context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
+                                       "help_option_names": []}, add_help_option=False)
+def eval_(ctx: typer.Context) -> None:
+    """Score the assistant on a question file: accuracy, citations, abstention, retrieval, latency.
+
+    Example: assistant eval questions.jsonl --corpus docs/ --min-answer-accuracy 0.8
+    Run `assistant eval --help` for every option. Exit code 1 when a --min-/--max- floor is not held.
+    """
+    from assistant.evaluate.cli import main as eval_main
+
+    code = eval_main(list(ctx.args))
+    if code:
+        raise typer.Exit(code)
+
+
+log_app = typer.Typer(help="The query log (ASSISTANT_QUERY_LOG=1): export what was asked.", no_args_is_help=True)
+app.add_typer(log_app, name="log")
+
+
+@log_app.command("export")
+def log_export(
+    to_eval: Annotated[bool, typer.Option("--to-eval", help="Write a draft question file for `assistant eval`.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: standard output).")] = None,
+    index_dir: IndexDir = None,
+) -> None:
+    """Export the query log as JSONL (feedback folded in), or with --to-eval as draft eval questions.
+
+    Example: assistant log export --to-eval --out drafts.jsonl
+    Drafts have "answerable": null and no facts: `assistant eval` refuses them until a person fills them in.
+    """
+    from assistant.interfaces.querylog import QueryLog, to_eval_drafts
+
+    try:
+        settings = _settings(index_dir=index_dir)
+        qlog = QueryLog(settings.query_log_file, int(settings.query_log_max_mb * 1e6), settings.query_log_keep)
+        queries = qlog.queries()
+        rows = to_eval_drafts(queries) if to_eval else queries
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        if out is not None:
+            out.write_text(text, encoding="utf-8")
+    except (AssistantError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    if not queries:
+        typer.echo(f"(the query log {settings.query_log_file} is empty or absent: set ASSISTANT_QUERY_LOG=1)", err=True)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        typer.echo(f"{len(rows)} {'draft questions' if to_eval else 'queries'} written to {out}", err=True)
+
+
+def _log_query(settings: Settings, question: str, turns: list[dict[str, str]], filters: dict[str, str],
+               answer: Any, started: float) -> None:
+    """Append to the query log when ASSISTANT_QUERY_LOG is on (a failure to write is a warning, not an error)."""
+    from assistant.interfaces.querylog import QueryLog, record_answer
+
+    if record_answer(QueryLog.from_settings(settings), "cli", question, turns, filters, answer, started) == "" \
+            and settings.query_log:
+        typer.echo(f"warning: could not write the query log {settings.query_log_file}", err=True)
 
 
 def _read_history(path: Path | None) -> list[dict[str, str]]:

@@ -21,7 +21,7 @@ from assistant.errors import AssistantError
 
 Rating = Literal["up", "down"]
 CSV_FIELDS = ("id", "time", "rating", "comment", "question", "answer", "support", "support_score",
-              "sources", "index_version")
+              "sources", "index_version", "answer_id")
 
 
 class FeedbackLog:
@@ -31,8 +31,12 @@ class FeedbackLog:
         self.path = Path(path)
         self._lock = FileLock(str(self.path) + ".lock", timeout=10)
 
-    def vote(self, rating: Rating, question: str, answer: dict[str, Any], comment: str = "") -> str:
-        """Store a thumbs up/down on ``answer`` (an `Answer.to_dict()`); returns the vote id."""
+    def vote(self, rating: Rating, question: str, answer: dict[str, Any], comment: str = "",
+             answer_id: str = "") -> str:
+        """Store a thumbs up/down on ``answer`` (an `Answer.to_dict()`); returns the vote id.
+
+        ``answer_id`` is the answer's id in the query log (when that log is on), so both files can be joined.
+        """
         stamp = answer.get("stamp") or {}
         record = {
             "rating": rating, "question": question, "answer": answer.get("answer", ""),
@@ -40,6 +44,8 @@ class FeedbackLog:
             "sources": [c.get("source", "") for c in answer.get("citations", [])],
             "index_version": stamp.get("index_version"), "comment": comment,
         }
+        if answer_id:
+            record["answer_id"] = answer_id
         return self._append(record)
 
     def comment(self, ref: str, text: str) -> str:

@@ -36,6 +36,7 @@ from assistant.errors import (
     IndexBusy,
     IndexNotFound,
 )
+from assistant.interfaces.apidocs import add_api_docs
 from assistant.settings import Settings
 from assistant.types import Answer
 
@@ -133,8 +134,9 @@ class ChatBody(BaseModel):
 # --- app ---------------------------------------------------------------------
 def create_api(service: Service) -> FastAPI:
     """A FastAPI app with the API routes and JSON error handlers (the UI is mounted by ui.py)."""
-    api = FastAPI(title="BIPM Assistant API", version="1",
+    api = FastAPI(title="BIPM Assistant API", version="1", docs_url=None, redoc_url=None,
                   description="Answers questions about BIPM documents with cited passages.")
+    add_api_docs(api)  # /docs from installed assets, never a CDN (apidocs.py)
     api.state.assistant_service = service
     _add_error_handlers(api)
     guard = [Depends(_auth_dependency(service.settings))]

@@ -26,6 +26,7 @@ from assistant.interfaces.http import (
     create_api,
     word_pieces,
 )
+from assistant.interfaces.querylog import QueryLog, record_answer
 from assistant.settings import Settings
 from assistant.types import Answer, Citation
 
@@ -51,6 +52,11 @@ CONCURRENCY = 2
 CHAT_CONCURRENCY = 8
 STREAM_SECONDS = 0.4  # the whole answer appears over at most this long
 STREAM_UPDATES = 12
+# The conversation takes the window's height minus what must stay on screen with it: the header above
+# (~110 px) and the question box and buttons below (~130 px). Measured in Chromium at 1280×800 and
+# 1920×1080 (tests/test_browser.py::test_conversation_fills_the_viewport); never shorter than CHAT_MIN_PX.
+CHAT_CHROME_PX = 250
+CHAT_MIN_PX = 360
 CSS = """
 .header h1 { margin: 0.2em 0 0.1em; font-size: 1.6em; }
 .header p { margin: 0 0 0.4em; color: var(--body-text-color-subdued); }
@@ -226,33 +232,49 @@ class ChatHandlers:
                  {"role": "assistant", "content": '<div class="thinking">Searching the documents…</div>'}]
         yield "", chat, turns, None, "", ""
         try:
-            answer = self.service.ask(question, _history(turns), _filters(language, source))
+            answer, answer_id = self._ask(question, _history(turns), _filters(language, source))
         except Exception as exc:  # the chat must keep working whatever went wrong
             error = exc if isinstance(exc, AssistantError) else _unexpected(exc)
             chat[-1] = {"role": "assistant", "content": error_html(error)}
             yield "", chat, [*turns, {"question": question, "error": str(error)}], {"error": str(error)}, "", ""
             return
         data = answer.to_dict()
-        turns = [*turns, {"question": question, "answer": data}]
+        turns = [*turns, {"question": question, "answer": data, "answer_id": answer_id}]
         for shown in _stream(chat, answer.text, answer):
             yield gr.skip(), shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         yield "", shown, turns, data, answer_with_sources(answer), timings_html(answer)
 
-    def vote(self, like: gr.LikeData, chat: list | None, turns: History | None) -> tuple[str, str]:
-        """Store a thumbs up/down on the turn whose bubble was clicked; outputs: vote id, note."""
+    def _ask(self, question: str, history: list[dict[str, str]], filters: dict[str, str]) -> tuple[Answer, str]:
+        """The answer, and its query-log id ("" when the service keeps no log)."""
+        ask_logged = getattr(self.service, "ask_logged", None)
+        if ask_logged is not None:
+            return ask_logged(question, history, filters, "chat")
+        return self.service.ask(question, history, filters), ""
+
+    def _log_feedback(self, answer_id: str, **feedback: str) -> None:
+        log_feedback = getattr(self.service, "feedback", None)
+        if answer_id and log_feedback is not None:
+            log_feedback(answer_id, **feedback)
+
+    def vote(self, like: gr.LikeData, chat: list | None, turns: History | None) -> tuple[dict[str, str] | str, str]:
+        """Store a thumbs up/down on the turn whose bubble was clicked; outputs: {vote id, answer id}, note."""
         turn = _turn_of(like.index, chat or [], turns or [])
         if turn is None or not turn.get("answer"):
             return "", '<span class="note">Only answers can be rated.</span>'
         rating = "up" if like.liked is True or like.liked == "Like" else "down"
+        answer_id = str(turn.get("answer_id") or "")
         try:
-            vote_id = self.feedback.vote(rating, turn["question"], turn["answer"])
+            vote_id = self.feedback.vote(rating, turn["question"], turn["answer"], answer_id=answer_id)
         except AssistantError as exc:
             return "", error_html(exc)
-        return vote_id, f'<span class="note">Thanks, feedback saved ({"helpful" if rating == "up" else "not helpful"}). You can add a comment.</span>'
+        self._log_feedback(answer_id, rating=rating)
+        return ({"vote": vote_id, "answer": answer_id},
+                f'<span class="note">Thanks, feedback saved ({"helpful" if rating == "up" else "not helpful"}). You can add a comment.</span>')
 
-    def comment(self, text: str | None, vote_id: str | None) -> tuple[str, str]:
-        """Attach the comment to the last vote; outputs: comment box, note."""
+    def comment(self, text: str | None, vote: dict[str, str] | str | None) -> tuple[str, str]:
+        """Attach the comment to the last vote (and its logged answer); outputs: comment box, note."""
         text = clean_input(text or "").strip()[:2000]
+        vote_id, answer_id = (vote.get("vote", ""), vote.get("answer", "")) if isinstance(vote, dict) else (vote, "")
         if not vote_id:
             return text, '<span class="note">Rate an answer with a thumb first, then add your comment.</span>'
         if not text:
@@ -261,6 +283,7 @@ class ChatHandlers:
             self.feedback.comment(vote_id, text)
         except AssistantError as exc:
             return text, error_html(exc)
+        self._log_feedback(answer_id, comment=text)
         return "", '<span class="note">Comment saved, thank you.</span>'
 
 
@@ -329,7 +352,8 @@ def build_blocks(service: Service) -> gr.Blocks:
 
 def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button, gr.Button]:
     chat = gr.Chatbot(
-        label="Conversation", elem_id="chat", height=560, render_markdown=False, sanitize_html=True,
+        label="Conversation", elem_id="chat", height=f"max({CHAT_MIN_PX}px, calc(100vh - {CHAT_CHROME_PX}px))",
+        render_markdown=False, sanitize_html=True,
         latex_delimiters=[], buttons=[], feedback_options=("Like", "Dislike"), layout="panel",
         examples=[{"text": q} for q in EXAMPLES], allow_tags=False,
         placeholder="<b>Ask about BIPM secondments and liaison work.</b><br>Every answer cites its sources.",
@@ -369,10 +393,39 @@ def _reset() -> tuple:
 
 
 # --- serving -------------------------------------------------------------------
+class LoggedService(Service):
+    """The server's `Service` that also writes the query log: ``ask`` (HTTP API routes) and ``ask_logged``
+    (the chat, which needs the answer id to link feedback)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.query_log = QueryLog.from_settings(self.settings)
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None,
+            filters: dict[str, str] | None = None) -> Answer:
+        return self.ask_logged(question, history, filters, "http")[0]
+
+    def ask_logged(self, question: str, history: list[dict[str, str]] | None = None,
+                   filters: dict[str, str] | None = None, interface: str = "chat") -> tuple[Answer, str]:
+        """`Service.ask`, and the answer id under which it was logged ("" when the log is off)."""
+        started = time.perf_counter()
+        answer = super().ask(question, history, filters)
+        return answer, record_answer(self.query_log, interface, question, history, filters, answer, started)
+
+    def feedback(self, answer_id: str, **feedback: str) -> None:
+        """Attach chat feedback to a logged answer (nothing when the log is off or the id is unknown)."""
+        if self.query_log is None or not answer_id:
+            return
+        try:
+            self.query_log.feedback(answer_id, **feedback)
+        except AssistantError as exc:
+            log.warning("%s", exc)
+
+
 def build_app(settings: Settings, assistant: Assistant | None = None,
               embedder: Embedder | None = None) -> FastAPI:
     """The FastAPI app serving the API routes and, at /, the Gradio chat."""
-    service = Service(settings, assistant, embedder)
+    service = LoggedService(settings, assistant, embedder)  # writes the query log when ASSISTANT_QUERY_LOG is on
     api = create_api(service)
     auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
     return gr.mount_gradio_app(
