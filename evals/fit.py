@@ -56,7 +56,7 @@ def load_items(names: tuple[str, ...]) -> list[dict]:
 
 
 def build_unit_rows(bot, items: list[dict], names: tuple[str, ...]) -> list[QuestionRows]:
-    from assistant.answer.features import unit_row
+    from assistant.answer.features import unit_matrix
     from evals.textmatch import quote_matches
 
     rows = []
@@ -69,7 +69,7 @@ def build_unit_rows(bot, items: list[dict], names: tuple[str, ...]) -> list[Ques
         facts = bot.answerer.facts(q, ev)
         y = np.array([any(quote_matches(quote, f.unit.text) for quote in item["quotes"]) for f in facts], float)
         group = item.get("doc") or f"{item['_set']}:{item.get('category', '')}"
-        x = np.array([unit_row(q, f, names) for f in facts], dtype=np.float64)
+        x = unit_matrix(q, facts, names)
         rows.append(QuestionRows(item["id"], group, x, y, np.array([f.dense for f in facts])))
     return rows
 
@@ -244,7 +244,7 @@ def make_bot(index_dir: Path | None, corpora: list[Path]):
 
 def main(argv: list[str] | None = None) -> int:
     from assistant.answer.abstain import ABSTAIN_FEATURES
-    from assistant.answer.features import UNIT_FEATURES
+    from assistant.answer.features import unit_names
     from assistant.fitted import LinearModel
     from assistant.retrieve.rerank import FEATURES
 
@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None, help="default: src/assistant/data/<model>.json")
     p.add_argument("--no-ablation", action="store_true")
     args = p.parse_args(argv)
-    names = tuple({"rerank": FEATURES, "evidence": UNIT_FEATURES, "abstain": ABSTAIN_FEATURES}[args.model])
+    names = tuple({"rerank": FEATURES, "evidence": unit_names(), "abstain": ABSTAIN_FEATURES}[args.model])
     out = args.out or DATA / f"{args.model}.json"
     sets = tuple(args.sets)
     bot = make_bot(args.index_dir, args.corpus or list(DEFAULT_CORPORA))

@@ -9,7 +9,7 @@ import pytest
 from assistant.answer.abstain import ABSTAIN_FEATURES, decide
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
-from assistant.answer.features import UNIT_FEATURES
+from assistant.answer.features import unit_names
 from assistant.fitted import LinearModel, packaged_model
 from assistant.question import references as refs
 from assistant.retrieve.rerank import FEATURES, Candidate, Query, feature_matrix, rerank
@@ -76,7 +76,7 @@ def test_decide_never_answers_without_a_quote() -> None:
 
 
 @pytest.mark.parametrize(("name", "known", "baseline"), [
-    ("rerank", FEATURES, "fused_baseline"), ("evidence", UNIT_FEATURES, "fused_baseline"),
+    ("rerank", FEATURES, "fused_baseline"), ("evidence", unit_names(), "fused_baseline"),
 ])
 def test_packaged_ranking_models_beat_their_baseline_on_held_out_folds(name, known, baseline) -> None:
     m = packaged_model(name)

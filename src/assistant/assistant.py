@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import replace
-from functools import partial
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 
 import numpy as np
 
@@ -21,18 +21,18 @@ from assistant.answer.extractive import Evidence, ExtractiveAnswerer
 from assistant.answer.grounding import is_instruction
 from assistant.answer.llm import make_llm_answerer, stream_ask
 from assistant.errors import BadQuestion, IndexNotFound
+from assistant.fitted import LinearModel, packaged_model
 from assistant.index.embedder import Embedder, make_embedder
 from assistant.index.manifest import Manifest
 from assistant.index.paths import manifest_path
 from assistant.index.store import VectorStore
+from assistant.retrieve.candidates import candidates_of, question_reference
 from assistant.retrieve.condense import PRONOUN_RE, Condensed, condense
 from assistant.retrieve.corpus import CorpusView, Filters
 from assistant.retrieve.hybrid import HybridRetriever
-from assistant.fitted import LinearModel, packaged_model
+from assistant.retrieve.query import Question, Term, analyse
 from assistant.retrieve.rerank import Candidate, rerank
 from assistant.retrieve.rerank import Query as RerankQuery
-from assistant.retrieve.candidates import candidates_of, question_reference
-from assistant.retrieve.query import Question, Term, analyse
 from assistant.retrieve.translate import is_french, to_english
 from assistant.settings import Settings, load_settings
 from assistant.text import content_lemmas

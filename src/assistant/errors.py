@@ -7,6 +7,7 @@
     ├── BadQuestion          empty, too long or unreadable question
     ├── BadFilter            a --where / filters value that cannot be parsed
     ├── BackendUnavailable   a Chroma or LLM server is down or misbehaving
+    │   └── LLMUnavailable   the LLM gave no usable reply after its retries
     └── IngestError          a source could not be read at all
 
 The library raises these; the CLI prints the message and exits 1 (2 for usage errors);
@@ -46,3 +47,12 @@ class BackendUnavailable(AssistantError):
 
 class IngestError(AssistantError):
     pass
+
+
+class LLMUnavailable(BackendUnavailable):
+    """The LLM server could not give a usable reply after all retries."""
+
+    def __init__(self, what: str, attempts: int) -> None:
+        self.what, self.attempts = what, attempts
+        super().__init__(f"The language model was unavailable: {what} ({attempts} attempt"
+                         f"{'s' if attempts > 1 else ''}). Check ASSISTANT_LLM_BASE_URL and that the server runs.")

@@ -18,7 +18,6 @@ WORD_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|[A-Za-zÀ-ÖØ-öø
                      re.UNICODE)
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 YEAR_RE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
-NUMBER_RE = re.compile(r"\b\d[\d,.\s]*\b")
 
 EN_STOP = frozenset(
     """a about above after again against all am an and any are aren't as at be because been before being

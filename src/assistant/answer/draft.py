@@ -28,7 +28,6 @@ class Draft:
     closest: list[Passage] = field(default_factory=list)
     lang: str = "en"
     partial: list[str] = field(default_factory=list)  # sub-questions left unanswered
-    llm_text: str | None = None  # free text from an LLM answerer, already grounded
     signals: dict[str, float] = field(default_factory=dict)  # named checks the abstention model reads
     confidence: float | None = None  # the abstention model's probability that the quotes answer
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.answer import answer_type
-from assistant.answer.coverage import Profile, TermMatcher, weighted
 from assistant.answer.abstain import decide
+from assistant.answer.coverage import Profile, TermMatcher, weighted
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
-from assistant.answer.features import UnitFacts, unit_row
+from assistant.answer.features import UnitFacts, unit_matrix
 from assistant.errors import AssistantError
 from assistant.fitted import LinearModel, packaged_model
 from assistant.retrieve.acronyms import with_expansions
@@ -114,8 +114,7 @@ class ExtractiveAnswerer:
         """Each unit's probability of holding the answer, from the fitted evidence model's features."""
         facts = self.facts(q, ev)
         model = self.model
-        x = np.array([unit_row(q, f, model.features) for f in facts], dtype=np.float64)
-        scores = model.probability(x.reshape(len(facts), len(model.features)))
+        scores = model.probability(unit_matrix(q, facts, model.features))
         return [Scored(f.unit, float(p), f.dense, f.cover, f.has_need) for f, p in zip(facts, scores, strict=True)]
 
     def facts(self, q: Question, ev: Evidence) -> list[UnitFacts]:
@@ -311,9 +310,6 @@ def _abstain(draft: Draft, reason: str) -> Draft:
     draft.reason = reason
     return draft
 
-
-def _units(blocks: list[Block]) -> list[Unit]:
-    return [u for b in blocks for u in b.units]
 
 
 def _main_units(blocks: list[Block]) -> list[Unit]:

@@ -32,7 +32,7 @@ from assistant.answer.grounding import (
     split_claims,
 )
 from assistant.answer.prompt import build_messages, number_passages
-from assistant.errors import BackendUnavailable, SettingsError
+from assistant.errors import BackendUnavailable, LLMUnavailable, SettingsError
 from assistant.retrieve.condense import Condensed
 from assistant.retrieve.corpus import CorpusView
 from assistant.retrieve.query import analyse
@@ -132,15 +132,6 @@ class _Reply:
     usage: dict[str, Any] | None
     attempts: int
     seconds: float
-
-
-class LLMUnavailable(BackendUnavailable):
-    """The LLM server could not give a usable reply after all retries."""
-
-    def __init__(self, what: str, attempts: int) -> None:
-        self.what, self.attempts = what, attempts
-        super().__init__(f"The language model was unavailable: {what} ({attempts} attempt"
-                         f"{'s' if attempts > 1 else ''}). Check ASSISTANT_LLM_BASE_URL and that the server runs.")
 
 
 # --- the answerer ----------------------------------------------------------------------

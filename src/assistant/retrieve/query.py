@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import simplemma
@@ -119,7 +119,6 @@ class Question:
     either: tuple[frozenset[str], frozenset[str]] | None = None  # 'X or Y?': lemmas only one side names
     names: tuple[tuple[str, ...], ...] = ()  # proper names of 3+ words: their words, then the head's lemma
     soft: tuple[str, ...] = ()  # class nouns of a list question ('which organizations'): the answer's type
-    inherited: tuple[str, ...] = field(default=())  # flags taken from the question this one follows up
 
     @property
     def lemmas(self) -> list[str]:
