@@ -14,7 +14,7 @@ from assistant.answer.answer_type import NEED_PATTERNS
 from assistant.answer.compose import compose
 from assistant.answer.coverage import TermMatcher
 from assistant.answer.draft import Block, Draft
-from assistant.answer.evidence import Unit, units_of
+from assistant.answer.evidence import Unit
 from assistant.answer.extractive import Evidence, ExtractiveAnswerer
 from assistant.answer.grounding import is_instruction
 from assistant.answer.llm import make_llm_answerer, stream_ask
@@ -22,7 +22,7 @@ from assistant.errors import BadQuestion, IndexNotFound
 from assistant.index.embedder import Embedder, make_embedder
 from assistant.index.manifest import Manifest
 from assistant.index.paths import manifest_path
-from assistant.index.store import VectorStore
+from assistant.index.store import StoreViews, VectorStore
 from assistant.retrieve.condense import PRONOUN_RE, Condensed, condense
 from assistant.retrieve.corpus import CorpusView, Filters
 from assistant.retrieve.hybrid import HybridRetriever
@@ -78,10 +78,10 @@ class Assistant:
         self.matcher = TermMatcher(self.embedder, low=settings.term_match - 0.17, high=settings.term_match + 0.13)
         self.answerer = ExtractiveAnswerer(settings, self.matcher)
         self.llm = make_llm_answerer(settings, self.embedder, self.matcher)  # None unless llm_provider is set
+        # Embedded Chroma: each index version is read through a store view opened for it (see store.py).
+        self._views = None if settings.chroma_url else StoreViews(settings, self.embedder)
         self._lock = threading.Lock()
         self._corpus: CorpusView | None = None
-        self._units: dict[str, list[Unit]] = {}
-        self._unit_vectors: dict[tuple[str, str, int], np.ndarray] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: object) -> Assistant:
@@ -134,11 +134,15 @@ class Assistant:
         return self._passages(corpus, condensed, q, _filters(filters), k)
 
     def corpus(self) -> CorpusView:
-        """The current corpus view, reloaded when an ingest has changed the manifest."""
+        """The snapshot of the current index version, swapped for a new one when an ingest has committed.
+
+        A question takes the snapshot once and uses only it (documents, chunks, BM25, units, unit vectors,
+        vector store view), so it finishes on the version it started with whatever an ingest does meanwhile.
+        """
         with self._lock:
             if self._corpus is None or self._corpus.data_version != self.manifest.data_version():
-                self._corpus = CorpusView(self.manifest)
-                self._units = {}
+                self._corpus = CorpusView(self.manifest, self.embedder.name,
+                                          self._views.open if self._views else None)
             return self._corpus
 
     def stamp(self, corpus: CorpusView | None = None) -> Stamp:
@@ -212,19 +216,11 @@ class Assistant:
         )
 
     def _doc_units(self, corpus: CorpusView, doc_id: str) -> list[Unit]:
-        if doc_id not in self._units:
-            self._units[doc_id] = units_of(corpus.documents[doc_id])
-        return self._units[doc_id]
+        return corpus.units(doc_id)
 
     def _vectors(self, corpus: CorpusView, units: list[Unit]) -> np.ndarray:
-        keys = [(corpus.version, u.doc_id, u.index) for u in units]
-        todo = [(k, u) for k, u in zip(keys, units, strict=True) if k not in self._unit_vectors]
-        if todo:
-            vectors = self.embedder.embed([f"{u.section}: {u.text}" for _, u in todo])
-            self._unit_vectors.update({k: v for (k, _), v in zip(todo, vectors, strict=True)})
-        if not units:
-            return np.zeros((0, self.embedder.dim), dtype=np.float32)
-        return np.stack([self._unit_vectors[k] for k in keys])
+        """Unit vectors stored at ingest with this version (embedded now only for an older index)."""
+        return corpus.unit_vectors(units, self.embedder.embed, self.embedder.dim)
 
     def _merge(self, drafts: list[tuple[Draft, list[Passage]]], parts: list[Condensed]) -> tuple[Draft, list[Passage]]:
         """Multi-part question: answer the parts the documents cover, say which they don't."""
