@@ -160,7 +160,7 @@ def run_concurrent_reingests(docs: Path, index: Path, tmp_path: Path, embedder,
     stop, tally = threading.Event(), Tally()
     clients = [threading.Thread(target=client_loop, args=(server.url, n, stop, tally)) for n in range(CLIENTS)]
     extra = ["--chroma-url", chroma_url] if chroma_url else []
-    after: list[tuple[str, dict | None, str | None]] = []  # (expected fact, first answer after the ingest)
+    after: list[tuple[str, str, dict | None, str | None]] = []  # (version, fact, first answer after it, error)
     try:
         for t in clients:
             t.start()
