@@ -40,6 +40,7 @@ PART_SPLIT_RE = re.compile(
     r"\s*(?:,\s*)?\b(?:and|et)\s+(?:if not,?\s+)?" + _QUESTION_START +
     r"|(?<=\?)\s+(?:(?:and|et)\s+)?(?:if not,?\s+)?" + _QUESTION_START, re.I)
 History = list[dict[str, str]]
+QUESTION_VECTORS_KEPT = 256  # recent question texts whose vectors are reused (a few KB each)
 # Personal names in a previous answer: 'Dr Jane Smith', 'John Doe, Director'.
 NAME_RE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.? ([A-Z][a-z]+ [A-Z][a-z]+)|\b([A-Z][a-z]+ [A-Z][a-z]+)(?=,)")
 
@@ -82,6 +83,7 @@ class Assistant:
         self._views = None if settings.chroma_url else StoreViews(settings, self.embedder)
         self._lock = threading.Lock()
         self._corpus: CorpusView | None = None
+        self._question_vectors: dict[str, np.ndarray] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: object) -> Assistant:
@@ -167,7 +169,7 @@ class Assistant:
                   k: int | None = None) -> list[Passage]:
         pronoun = condensed.mode == "pronoun"
         query = f"{condensed.context} {condensed.text}".strip() if pronoun else condensed.text
-        vector = self.embedder.embed([query])[0]
+        vector = self._embed_question(query)
         lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
         return self.retriever.search(corpus, query, vector, k=k, filters=flt, lexical_query=lemmas,
                                      answer_type=NEED_PATTERNS.get(q.need or ""))
@@ -207,13 +209,25 @@ class Assistant:
                 if u.start < p.chunk.end and p.chunk.start < u.end and (u.doc_id, u.index) not in rank:
                     rank[(u.doc_id, u.index)] = p.rank
                     units.append(u)
-        qv = self.embedder.embed([q.text])[0]
+        qv = self._embed_question(q.text)
         return Evidence(
             units=units, vectors=self._vectors(corpus, units), question_vector=qv,
             titles={d: corpus.documents[d].title for d in {u.doc_id for u in units}},
             passage_rank=rank, siblings={d: self._doc_units(corpus, d) for d in {u.doc_id for u in units}},
             acronyms=corpus.acronyms,
         )
+
+    def _embed_question(self, text: str) -> np.ndarray:
+        """The vector of a question text; retrieval and the answerer usually ask for the same text, and
+        a question vector does not depend on the index version, so recent ones are kept."""
+        vector = self._question_vectors.get(text)
+        if vector is None:
+            vector = self.embedder.embed([text])[0]
+            with self._lock:
+                if len(self._question_vectors) >= QUESTION_VECTORS_KEPT:
+                    self._question_vectors.pop(next(iter(self._question_vectors)))  # oldest first
+                self._question_vectors[text] = vector
+        return vector
 
     def _doc_units(self, corpus: CorpusView, doc_id: str) -> list[Unit]:
         return corpus.units(doc_id)

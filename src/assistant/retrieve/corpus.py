@@ -95,8 +95,10 @@ class CorpusView:
             return np.zeros((0, dim), dtype=np.float32)
         todo = [u for u in units if self._stored(u.doc_id) is None and (u.doc_id, u.index) not in self._lazy]
         if todo:
-            log.info("embedding %d answer units at question time: the index has no stored unit vectors "
-                     "for this embedder (re-run `assistant ingest` to store them)", len(todo))
+            # Once per version at warning level: answers are right, only slower, until the next ingest.
+            (log.info if self._lazy else log.warning)(
+                "embedding %d answer units at question time: the index has no stored unit vectors for "
+                "this embedder (run `assistant ingest` once to store them)", len(todo))
             vectors = embed([f"{u.section}: {u.text}" for u in todo])
             with self._lock:
                 self._lazy.update({(u.doc_id, u.index): v for u, v in zip(todo, vectors, strict=True)})
