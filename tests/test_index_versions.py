@@ -139,6 +139,22 @@ def test_a_snapshot_finishes_on_its_version_across_ingests(tmp_path: Path, embed
     assert any(OLD_FACT in u.text for u in units)
 
 
+def test_two_assistants_never_share_a_stale_store_view(tmp_path: Path, embedder) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(CORPUS, docs)
+    settings = Settings(index_dir=tmp_path / "index")
+    run_ingest(settings, [docs], progress=False, embedder=embedder)
+    first = Assistant(settings, embedder=embedder)
+    assert not first.ask(QUESTION).abstained  # its view has loaded the vectors of this version
+    change(docs)
+    run_ingest(settings, [docs], progress=False, embedder=embedder)
+    second = Assistant(settings, embedder=embedder)
+    answer = second.ask(QUESTION)
+    assert first.corpus().store.view != second.corpus().store.view
+    assert any(NEW_FACT in c.quote for c in answer.citations), answer.text
+    assert all(p.dense is not None for p in second.retrieve(QUESTION))  # every passage's vector found
+
+
 def test_vector_lookup_skips_ids_the_store_lacks(built_index: Path, manifest: Manifest) -> None:
     store = VectorStore(Settings(index_dir=built_index))
     try:
