@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -189,21 +189,26 @@ class VectorStore:
 class StoreViews:
     """Opens one embedded `VectorStore` per index version and closes it once nothing holds that version.
 
-    View numbers are reused (the smallest free one), so a long-running server keeps a handful at most:
-    the current version's, plus one per older version a question in flight still reads.
+    View numbers are unique in the process for a given index folder (Chroma shares a system between all
+    clients of one path spelling, so two assistants must not share a view that one of them loaded
+    earlier) and reused once closed, so a long-running server keeps a handful at most: the current
+    version's, plus one per older version a question in flight still reads.
     """
+
+    _in_use: ClassVar[dict[str, set[int]]] = {}  # index folder → open view numbers (0: plain spelling)
+    _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, settings: Settings, embedder: Embedder | None) -> None:
         self.settings = settings
         self.embedder = embedder
-        self._in_use = {0}  # view 0 is the plain `VectorStore(settings)` spelling, left to its owner
-        self._lock = threading.Lock()
+        self._key = str(Path(settings.index_dir).resolve())
 
     def open(self, owner: object) -> VectorStore:
         """A fresh view of the vectors as they are now, closed when ``owner`` is garbage collected."""
         with self._lock:
-            view = min(set(range(len(self._in_use) + 1)) - self._in_use)
-            self._in_use.add(view)
+            used = self._in_use.setdefault(self._key, {0})
+            view = min(set(range(len(used) + 1)) - used)
+            used.add(view)
         try:
             store = VectorStore(self.settings, self.embedder, view)
         except BaseException:
@@ -220,7 +225,7 @@ class StoreViews:
 
     def _free(self, view: int) -> None:
         with self._lock:
-            self._in_use.discard(view)
+            self._in_use.get(self._key, set()).discard(view)
 
 
 def _batches(items: list[str], size: int) -> Iterable[list[str]]:
