@@ -84,6 +84,7 @@ class Assistant:
         self._lock = threading.Lock()
         self._corpus: CorpusView | None = None
         self._question_vectors: dict[str, np.ndarray] = {}
+        self._question_lock = threading.Lock()  # not self._lock: a snapshot being built must not block this
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: object) -> Assistant:
@@ -223,7 +224,7 @@ class Assistant:
         vector = self._question_vectors.get(text)
         if vector is None:
             vector = self.embedder.embed([text])[0]
-            with self._lock:
+            with self._question_lock:
                 if len(self._question_vectors) >= QUESTION_VECTORS_KEPT:
                     self._question_vectors.pop(next(iter(self._question_vectors)))  # oldest first
                 self._question_vectors[text] = vector
