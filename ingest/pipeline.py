@@ -1,10 +1,13 @@
 """Run an ingest: discover (+ fetch) → load → clean → chunk → embed (only new chunks) → store → manifest.
 
 Crash safety: for each group of documents, vectors are written first (in batches, as they are embedded),
-then the group's manifest rows switch in one transaction, then vectors nobody references are deleted.
+then the group's manifest rows (with the vectors of its answer units) switch in one transaction.
 The manifest is the source of truth for what is live, so a run killed at any point leaves the previous
 index usable; the next run finds the vectors already written (same content-hash ids), embeds only the
 rest, and deletes the orphans a killed run left behind. A file lock keeps two ingests from interleaving.
+
+Serving through an ingest: a server may be answering from the version before a switch, so the vectors a
+switch frees are recorded as garbage and deleted by the next run, not at once (`Manifest.garbage_due`).
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ import numpy as np
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
+from assistant.answer.evidence import units_of
 from assistant.errors import IndexBusy, IngestError
 from assistant.index.embedder import MODEL_NAME, Embedder, make_embedder
-from assistant.index.manifest import Manifest, now_iso
+from assistant.index.manifest import Manifest, UnitVectors, now_iso, texts_digest
 from assistant.index.paths import lock_path, manifest_path
 from assistant.index.store import VectorStore, chroma_client
 from assistant.settings import Settings
@@ -41,7 +45,8 @@ GROUP_BATCHES = 4  # batches per manifest switch: one transaction per group of d
 class IngestSummary:
     """What an ingest did; `skipped` lists (path or URL, reason).
 
-    ``embedded`` counts chunk vectors computed and written by this run (0 when nothing changed).
+    ``embedded`` counts chunk vectors computed and written by this run (0 when nothing changed);
+    ``units_embedded`` the answer units embedded for them (sentences, list items, headings).
     """
 
     documents: int = 0
@@ -54,6 +59,7 @@ class IngestSummary:
     chunks_kept: int = 0
     chunks_removed: int = 0
     embedded: int = 0
+    units_embedded: int = 0
     fetched: int = 0
     not_modified: int = 0
     seconds: float = 0.0
@@ -163,9 +169,11 @@ class _Run:
         self.summary.fetched, self.summary.not_modified = pages.fetched, pages.not_modified
         try:
             files = sorted({*discover(sources.paths, sources.include, sources.exclude), *pages.files})
+            self.run_no = self.manifest.begin_run()
             known = self.manifest.hashes()
             self._ingest(files, known, pages.files)
             self._remove_missing([*sources.paths, *pages.gone], known, {doc_id_for(p) for p in files})
+            self._backfill_units()
             self._collect_orphans()
             self._finish()
         finally:
@@ -220,8 +228,8 @@ class _Run:
         for start in range(0, len(todo), self.batch):
             end = start + self.batch
             self._embed_and_write(todo[start:end], texts[start:end], seen)
-        freed = self.manifest.replace_documents([(p.doc, p.path, p.chunks) for p in group])
-        self.store.delete(freed)
+        units = self._unit_vectors([p.doc for p in group])
+        freed = self.manifest.replace_documents([(p.doc, p.path, p.chunks) for p in group], units)
         self.summary.chunks_removed += len(freed)
         for p in group:
             self.summary.chunks_added += len(p.chunks)
@@ -245,6 +253,36 @@ class _Run:
             elapsed = max(time.perf_counter() - self.started, 1e-9)
             self.bar.set_postfix_str(f"{self.summary.embedded} chunks, {self.summary.embedded / elapsed:.1f} chunks/s")
 
+    def _unit_vectors(self, docs: list[Document]) -> dict[tuple[str, str], UnitVectors]:
+        """The vectors of each document's answer units, exactly as the answerer embeds them
+        ("section: text", this embedder), keyed by (content hash, embedder name)."""
+        texts = {d.content_hash: unit_texts(d) for d in docs}
+        flat = sorted({t for ts in texts.values() for t in ts}, key=len)  # similar lengths batch together
+        vectors: dict[str, np.ndarray] = {}
+        for start in range(0, len(flat), self.batch):
+            part = flat[start : start + self.batch]
+            vectors.update(zip(part, self.embedder.embed(part), strict=True))
+        self.summary.units_embedded += len(flat)
+        dim = self.embedder.dim
+        return {
+            (h, self.embedder.name): UnitVectors(
+                texts_digest(ts), np.stack([vectors[t] for t in ts]) if ts else np.zeros((0, dim), np.float32))
+            for h, ts in texts.items()
+        }
+
+    def _backfill_units(self) -> None:
+        """Unit vectors for documents indexed before they were stored (or with another embedder)."""
+        # Without the model loaded (nothing changed), only documents with no unit vectors at all count:
+        # a run where nothing changed still never loads the model for an index that has them.
+        name = self._embedder.name if self._embedder is not None else None
+        missing = set(self.manifest.missing_unit_vectors(name))
+        if not missing:
+            return
+        docs = [d for d in self.manifest.documents() if d.doc_id in missing]
+        log.info("computing answer-unit vectors of %d documents indexed without them", len(docs))
+        for start in range(0, len(docs), GROUP_BATCHES):
+            self.manifest.put_unit_vectors(self._unit_vectors(docs[start : start + GROUP_BATCHES]))
+
     def _remove_missing(self, roots: list[Path], known: dict[str, tuple[str, str]], seen: set[str]) -> None:
         """Documents indexed from under these roots whose files are gone."""
         resolved = [r.resolve() for r in roots]
@@ -252,17 +290,21 @@ class _Run:
         gone = [d for d in gone if not Path(known[d][0]).exists()]
         if gone:
             freed = self.manifest.remove_documents(gone)
-            self.store.delete(freed)
             self.summary.removed += len(gone)
             self.summary.chunks_removed += len(freed)
 
     def _collect_orphans(self) -> None:
-        """Vectors left by a killed run that no document uses any more."""
+        """Vectors freed by the previous run (no reader holds that version any more), and vectors left by
+        a killed run that no version ever used. This run's garbage is kept for readers of the last version."""
+        due = self.manifest.garbage_due(self.run_no)
+        self.store.delete(due)
+        self.manifest.forget_garbage(due)
         live = self.manifest.chunk_ids()
-        orphans = self.store.all_ids() - live
+        orphans = self.store.all_ids() - live - self.manifest.garbage()
         if orphans:
             log.info("deleting %d orphan vectors", len(orphans))
             self.store.delete(orphans)
+        self.manifest.drop_unused_unit_vectors()
         self.summary.chunks_kept = len(live) - self.summary.chunks_added
 
     def _finish(self) -> None:
@@ -271,6 +313,11 @@ class _Run:
         self.summary.documents = len(self.manifest.hashes())
         self.summary.index_version = self.manifest.version()
         self.summary.seconds = time.perf_counter() - self.started
+
+
+def unit_texts(doc: Document) -> list[str]:
+    """What the answerer embeds for each answer unit of ``doc``, in unit order."""
+    return [f"{u.section}: {u.text}" for u in units_of(doc)]
 
 
 def _sha256(data: bytes) -> str:

@@ -64,9 +64,18 @@ def manifest_ids(settings: Settings) -> set[str]:
 
 
 def assert_consistent(settings: Settings, embedder) -> set[str]:
-    """Every live chunk has a vector and no vector is an orphan."""
+    """Every live chunk has a vector and no vector is an orphan: the only vectors beyond the live ones are
+    those the last run freed, kept for readers of the version before it (deleted by the next run)."""
     live = manifest_ids(settings)
-    assert live == vector_ids(settings, embedder)
+    manifest = Manifest(manifest_path(settings))
+    try:
+        kept = manifest.garbage()
+        assert kept == set(manifest.garbage_due(int(manifest.get("run")) + 1))  # all from the last run...
+        assert not manifest.garbage_due(int(manifest.get("run")))  # ... none from an earlier one
+    finally:
+        manifest.close()
+    assert not kept & live
+    assert live | kept == vector_ids(settings, embedder)
     return live
 
 

@@ -16,7 +16,7 @@ from assistant.answer.answer_type import NEED_PATTERNS
 from assistant.answer.compose import compose
 from assistant.answer.coverage import TermMatcher
 from assistant.answer.draft import Block, Draft
-from assistant.answer.evidence import Unit, units_of
+from assistant.answer.evidence import Unit
 from assistant.answer.extractive import Evidence, ExtractiveAnswerer
 from assistant.answer.grounding import is_instruction
 from assistant.answer.llm import make_llm_answerer, stream_ask
@@ -25,7 +25,7 @@ from assistant.fitted import LinearModel, packaged_model
 from assistant.index.embedder import Embedder, make_embedder
 from assistant.index.manifest import Manifest
 from assistant.index.paths import manifest_path
-from assistant.index.store import VectorStore
+from assistant.index.store import StoreViews, VectorStore
 from assistant.retrieve.candidates import candidates_of, question_reference
 from assistant.retrieve.condense import PRONOUN_RE, Condensed, condense
 from assistant.retrieve.corpus import CorpusView, Filters
@@ -47,6 +47,7 @@ PART_SPLIT_RE = re.compile(
     r"\s*(?:,\s*)?\b(?:and|et)\s+(?:if not,?\s+)?" + _QUESTION_START +
     r"|(?<=\?)\s+(?:(?:and|et)\s+)?(?:if not,?\s+)?" + _QUESTION_START, re.I)
 History = list[dict[str, str]]
+QUESTION_VECTORS_KEPT = 256  # recent question texts whose vectors are reused (a few KB each)
 # Personal names in a previous answer: 'Dr Jane Smith', 'John Doe, Director'.
 NAME_RE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.? ([A-Z][a-z]+ [A-Z][a-z]+)|\b([A-Z][a-z]+ [A-Z][a-z]+)(?=,)")
 
@@ -85,10 +86,12 @@ class Assistant:
         self.matcher = TermMatcher(self.embedder, low=settings.term_match - 0.17, high=settings.term_match + 0.13)
         self.answerer = ExtractiveAnswerer(settings, self.matcher)
         self.llm = make_llm_answerer(settings, self.embedder, self.matcher)  # None unless llm_provider is set
+        # Embedded Chroma: each index version is read through a store view opened for it (see store.py).
+        self._views = None if settings.chroma_url else StoreViews(settings, self.embedder)
         self._lock = threading.Lock()
         self._corpus: CorpusView | None = None
-        self._units: dict[str, list[Unit]] = {}
-        self._unit_vectors: dict[tuple[str, str, int], np.ndarray] = {}
+        self._question_vectors: dict[str, np.ndarray] = {}
+        self._question_lock = threading.Lock()  # not self._lock: a snapshot being built must not block this
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: object) -> Assistant:
@@ -170,11 +173,15 @@ class Assistant:
         return q, self._evidence(corpus, q, self._passages(corpus, condensed, q, None, asked=text))
 
     def corpus(self) -> CorpusView:
-        """The current corpus view, reloaded when an ingest has changed the manifest."""
+        """The snapshot of the current index version, swapped for a new one when an ingest has committed.
+
+        A question takes the snapshot once and uses only it (documents, chunks, BM25, units, unit vectors,
+        vector store view), so it finishes on the version it started with whatever an ingest does meanwhile.
+        """
         with self._lock:
             if self._corpus is None or self._corpus.data_version != self.manifest.data_version():
-                self._corpus = CorpusView(self.manifest)
-                self._units = {}
+                self._corpus = CorpusView(self.manifest, self.embedder.name,
+                                          self._views.open if self._views else None)
             return self._corpus
 
     def stamp(self, corpus: CorpusView | None = None) -> Stamp:
@@ -207,7 +214,7 @@ class Assistant:
         s = self.settings
         pronoun = condensed.mode == "pronoun"
         query = f"{condensed.context} {condensed.text}".strip() if pronoun else condensed.text
-        vector = self.embedder.embed([query])[0]
+        vector = self._embed_question(query)
         lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
         need = NEED_PATTERNS.get(q.need or "")
         search = partial(self.retriever.search, corpus, query, vector, lexical_query=lemmas, answer_type=need)
@@ -215,7 +222,7 @@ class Assistant:
         asked = asked or condensed.text
         if is_french(asked):  # French passages for a French question: its own words, not the translation's
             found += [(p, False) for p in self.retriever.search(
-                corpus, asked, self.embedder.embed([asked])[0], k=s.focus_k or s.top_k, filters=flt,
+                corpus, asked, self._embed_question(asked), k=s.focus_k or s.top_k, filters=flt,
                 lexical_query=content_lemmas(asked, "fr"))]
         ref = question_reference(corpus, f"{condensed.context} {asked}" if pronoun else asked)
         named = corpus.referenced(ref) if s.focus_k and ref.names_document else frozenset()
@@ -275,7 +282,7 @@ class Assistant:
                     rank[(u.doc_id, u.index)] = p.rank
                     score[(u.doc_id, u.index)] = p.score
                     units.append(u)
-        qv = self.embedder.embed([q.text])[0]
+        qv = self._embed_question(q.text)
         return Evidence(
             units=units, vectors=self._vectors(corpus, units), question_vector=qv,
             titles={d: corpus.documents[d].title for d in {u.doc_id for u in units}},
@@ -283,20 +290,24 @@ class Assistant:
             acronyms=corpus.acronyms,
         )
 
+    def _embed_question(self, text: str) -> np.ndarray:
+        """The vector of a question text; retrieval and the answerer usually ask for the same text, and
+        a question vector does not depend on the index version, so recent ones are kept."""
+        vector = self._question_vectors.get(text)
+        if vector is None:
+            vector = self.embedder.embed([text])[0]
+            with self._question_lock:
+                if len(self._question_vectors) >= QUESTION_VECTORS_KEPT:
+                    self._question_vectors.pop(next(iter(self._question_vectors)))  # oldest first
+                self._question_vectors[text] = vector
+        return vector
+
     def _doc_units(self, corpus: CorpusView, doc_id: str) -> list[Unit]:
-        if doc_id not in self._units:
-            self._units[doc_id] = units_of(corpus.documents[doc_id])
-        return self._units[doc_id]
+        return corpus.units(doc_id)
 
     def _vectors(self, corpus: CorpusView, units: list[Unit]) -> np.ndarray:
-        keys = [(corpus.version, u.doc_id, u.index) for u in units]
-        todo = [(k, u) for k, u in zip(keys, units, strict=True) if k not in self._unit_vectors]
-        if todo:
-            vectors = self.embedder.embed([f"{u.section}: {u.text}" for _, u in todo])
-            self._unit_vectors.update({k: v for (k, _), v in zip(todo, vectors, strict=True)})
-        if not units:
-            return np.zeros((0, self.embedder.dim), dtype=np.float32)
-        return np.stack([self._unit_vectors[k] for k in keys])
+        """Unit vectors stored at ingest with this version (embedded now only for an older index)."""
+        return corpus.unit_vectors(units, self.embedder.embed, self.embedder.dim)
 
     def _merge(self, drafts: list[tuple[Draft, list[Passage]]], parts: list[Condensed]) -> tuple[Draft, list[Passage]]:
         """Multi-part question: answer the parts the documents cover, say which they don't."""

@@ -3,6 +3,11 @@
 It is the source of truth for what is live: a chunk id in Chroma that the manifest does not list is an
 orphan (for example from a killed ingest) and is never shown. A document is switched to its new chunks in
 one transaction, after its vectors are written, so a crash at any moment leaves the previous state usable.
+
+A server may still be answering from the version before a switch, so the chunk ids a switch frees are
+not deleted at once: they are recorded in ``garbage`` with the ingest run that freed them and deleted by
+the next run (`Manifest.garbage_due`). The answer units' vectors (``unit_vectors``) are keyed by the
+document's content hash and the embedder, so an unchanged document costs nothing.
 """
 
 from __future__ import annotations
@@ -12,8 +17,11 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+import numpy as np
 
 from assistant.types import Chunk, Document, Section
 
@@ -27,7 +35,32 @@ CREATE TABLE IF NOT EXISTS chunks (
     "end" INTEGER NOT NULL, section TEXT NOT NULL, position INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS garbage (id TEXT PRIMARY KEY, freed_in INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS unit_vectors (
+    content_hash TEXT NOT NULL, model TEXT NOT NULL, texts_hash TEXT NOT NULL, rows INTEGER NOT NULL,
+    dim INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (content_hash, model));
 """
+
+
+@dataclass(frozen=True)
+class UnitVectors:
+    """The vectors of one document's answer units, as computed at ingest.
+
+    ``texts_hash`` is the digest of the exact texts embedded (`texts_digest`), so a reader whose unit
+    splitter has changed since sees the mismatch and embeds afresh instead of pairing wrong vectors.
+    """
+
+    texts_hash: str
+    matrix: np.ndarray  # (rows, dim) float32, read-only
+
+
+def texts_digest(texts: Iterable[str]) -> str:
+    """A digest of an ordered list of texts (which unit vectors belong to)."""
+    h = hashlib.sha256()
+    for t in texts:
+        h.update(t.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()[:32]
 
 
 def now_iso() -> str:
@@ -68,12 +101,17 @@ class Manifest:
         """Switch ``doc`` to ``chunks`` atomically; return the chunk ids no longer used by anyone."""
         return self.replace_documents([(doc, path, chunks)])
 
-    def replace_documents(self, items: Iterable[tuple[Document, str, list[Chunk]]]) -> list[str]:
-        """Switch each (document, path, chunks) in one transaction; return the chunk ids freed."""
+    def replace_documents(self, items: Iterable[tuple[Document, str, list[Chunk]]],
+                          unit_vectors: dict[tuple[str, str], UnitVectors] | None = None) -> list[str]:
+        """Switch each (document, path, chunks) in one transaction, with the unit vectors keyed by
+        (content hash, embedder name); return the chunk ids freed (recorded as garbage of this run)."""
         freed: set[str] = set()
         with self.transaction() as db:
             for doc, path, chunks in items:
                 freed |= self._replace(db, doc, path, chunks)
+            for (content_hash, model), uv in (unit_vectors or {}).items():
+                _put_unit_vectors(db, content_hash, model, uv)
+            self._free(db, freed)
             self._touch(db)
         return sorted(freed)
 
@@ -100,8 +138,63 @@ class Manifest:
                 freed += [r[0] for r in db.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))]
                 db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
                 db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+            self._free(db, set(freed))
             self._touch(db)
         return freed
+
+    # --- deferred deletion of freed vectors -------------------------------------
+    def begin_run(self) -> int:
+        """Number a new ingest run; ids freed from now on are garbage of this run."""
+        run = int(self.get("run", "0")) + 1
+        self.set("run", str(run))
+        return run
+
+    def _free(self, db: sqlite3.Connection, freed: set[str]) -> None:
+        run = int(self.get("run", "0"))
+        db.executemany("INSERT OR REPLACE INTO garbage VALUES (?,?)", [(i, run) for i in sorted(freed)])
+        # An id that is live again (the same text came back) is no longer garbage.
+        db.execute("DELETE FROM garbage WHERE id IN (SELECT id FROM chunks)")
+
+    def garbage(self) -> set[str]:
+        """Every freed chunk id whose vector is kept for readers of the previous version."""
+        return {r[0] for r in self._db.execute("SELECT id FROM garbage")}
+
+    def garbage_due(self, run: int) -> list[str]:
+        """Ids freed by runs before ``run``: no reader can still hold a version that uses them."""
+        rows = self._db.execute(
+            "SELECT id FROM garbage WHERE freed_in < ? AND id NOT IN (SELECT id FROM chunks)", (run,))
+        return [r[0] for r in rows]
+
+    def forget_garbage(self, ids: Iterable[str]) -> None:
+        """Drop ``ids`` from the garbage list once their vectors are deleted."""
+        with self.transaction() as db:
+            db.executemany("DELETE FROM garbage WHERE id=?", [(i,) for i in ids])
+
+    # --- unit vectors ------------------------------------------------------------
+    def unit_vectors(self, model: str) -> dict[str, UnitVectors]:
+        """content hash → unit vectors of the live documents, for embedder ``model``."""
+        rows = self._db.execute(
+            "SELECT u.content_hash, u.texts_hash, u.rows, u.dim, u.data FROM unit_vectors u"
+            " JOIN documents d ON d.content_hash = u.content_hash WHERE u.model=?", (model,))
+        return {h: UnitVectors(t, _matrix(data, n, dim)) for h, t, n, dim, data in rows}
+
+    def missing_unit_vectors(self, model: str | None) -> list[str]:
+        """doc ids of live documents with no stored unit vectors for ``model`` (None: for any model)."""
+        rows = self._db.execute(
+            "SELECT doc_id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM unit_vectors u"
+            " WHERE u.content_hash = d.content_hash AND (?1 IS NULL OR u.model=?1)) ORDER BY path", (model,))
+        return [r[0] for r in rows]
+
+    def put_unit_vectors(self, vectors: dict[tuple[str, str], UnitVectors]) -> None:
+        with self.transaction() as db:
+            for (content_hash, model), uv in vectors.items():
+                _put_unit_vectors(db, content_hash, model, uv)
+            self._touch(db)
+
+    def drop_unused_unit_vectors(self) -> None:
+        """Vectors of content no live document has (old versions of changed documents)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM unit_vectors WHERE content_hash NOT IN (SELECT content_hash FROM documents)")
 
     def documents(self) -> list[Document]:
         rows = self._db.execute(
@@ -119,6 +212,15 @@ class Manifest:
 
     def chunk_ids(self) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT id FROM chunks")}
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads inside see one committed version, whatever other connections commit meanwhile."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
 
     # --- info ----------------------------------------------------------------
     def version(self) -> str:
@@ -140,6 +242,16 @@ class Manifest:
     def _touch(self, db: sqlite3.Connection) -> None:
         changes = int(self.get("changes", "0")) + 1
         db.execute("INSERT OR REPLACE INTO info VALUES ('changes', ?)", (str(changes),))
+
+
+def _put_unit_vectors(db: sqlite3.Connection, content_hash: str, model: str, uv: UnitVectors) -> None:
+    matrix = np.ascontiguousarray(uv.matrix, dtype=np.float32)
+    db.execute("INSERT OR REPLACE INTO unit_vectors VALUES (?,?,?,?,?,?)",
+               (content_hash, model, uv.texts_hash, matrix.shape[0], matrix.shape[1], matrix.tobytes()))
+
+
+def _matrix(data: bytes, rows: int, dim: int) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.float32).reshape(rows, dim)
 
 
 def _document(row: tuple) -> Document:

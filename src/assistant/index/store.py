@@ -2,15 +2,22 @@
 
 Writes go through Chroma's client in batches within its max batch size; dense search goes through
 LangChain's Chroma wrapper. Ids are chunk ids; the manifest decides which of them are live.
+
+An embedded Chroma client keeps the vector index it loaded and never sees what another process (an
+`assistant ingest`) writes afterwards: it keeps finding deleted ids, never finds new ones, and fails on
+``get`` of an id its index lacks ("Error finding id"). A server therefore opens one `VectorStore` per
+index version it answers from (``view``), each a Chroma system of its own over the same files.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -25,8 +32,12 @@ log = logging.getLogger(__name__)
 SPACE = {"hnsw:space": "cosine"}
 
 
-def chroma_client(settings: Settings) -> Any:
-    """A Chroma client for these settings; a server that is down raises `BackendUnavailable`."""
+def chroma_client(settings: Settings, view: int = 0) -> Any:
+    """A Chroma client for these settings; a server that is down raises `BackendUnavailable`.
+
+    Embedded clients of different ``view`` numbers load the files afresh: Chroma shares one system per
+    path spelling, so view ``n`` spells the same folder with ``n`` trailing "/." segments.
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -34,7 +45,7 @@ def chroma_client(settings: Settings) -> Any:
     if not settings.chroma_url:
         path = Path(settings.index_dir) / "chroma"
         path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        return chromadb.PersistentClient(path=str(path) + "/." * view, settings=chroma_settings)
     url = urlparse(settings.chroma_url)
     try:
         client = chromadb.HttpClient(
@@ -60,10 +71,11 @@ class VectorStore:
     computed itself, so it can open the store without loading the model.
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, view: int = 0) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.client = chroma_client(settings)
+        self.view = view
+        self.client = chroma_client(settings, view)
         self.collection = self._guard(
             lambda: self.client.get_or_create_collection(
                 name=settings.collection, metadata=SPACE, embedding_function=None
@@ -97,6 +109,40 @@ class VectorStore:
 
     def all_ids(self) -> set[str]:
         return set(self._guard(lambda: self.collection.get(include=[]))["ids"])
+
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored vector of each of ``ids`` that the store has; ids it lacks are left out, not an error.
+
+        One call for all ids; if Chroma fails on the batch (an id deleted or unknown to this client's view:
+        "Error finding id"), each id is asked for alone and the ones that fail are skipped.
+        """
+        if not ids:
+            return {}
+        try:
+            return self._vectors(ids)
+        except BackendUnavailable:
+            if self.settings.chroma_url and not self._reachable():
+                raise
+        except Exception as exc:  # chromadb.errors.InternalError and kin, varying by version
+            log.info("vector lookup of %d ids failed (%s); retrying one by one", len(ids), exc)
+        found: dict[str, np.ndarray] = {}
+        for i in ids:
+            try:
+                found |= self._vectors([i])
+            except Exception as exc:
+                log.info("no stored vector for chunk %s (%s)", i, type(exc).__name__)
+        return found
+
+    def _vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        got = self._guard(lambda: self.collection.get(ids=ids, include=["embeddings"]))
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
+
+    def _reachable(self) -> bool:
+        try:
+            self.client.heartbeat()
+        except Exception:
+            return False
+        return True
 
     def upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict]) -> None:
         step = self.max_batch
@@ -138,6 +184,48 @@ class VectorStore:
                 f"The Chroma server at {self.settings.chroma_url} failed or went away ({type(exc).__name__}: "
                 f"{str(exc)[:120]}). Check that `chroma run` is still running."
             ) from None
+
+
+class StoreViews:
+    """Opens one embedded `VectorStore` per index version and closes it once nothing holds that version.
+
+    View numbers are unique in the process for a given index folder (Chroma shares a system between all
+    clients of one path spelling, so two assistants must not share a view that one of them loaded
+    earlier) and reused once closed, so a long-running server keeps a handful at most: the current
+    version's, plus one per older version a question in flight still reads.
+    """
+
+    _in_use: ClassVar[dict[str, set[int]]] = {}  # index folder → open view numbers (0: plain spelling)
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, settings: Settings, embedder: Embedder | None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._key = str(Path(settings.index_dir).resolve())
+
+    def open(self, owner: object) -> VectorStore:
+        """A fresh view of the vectors as they are now, closed when ``owner`` is garbage collected."""
+        with self._lock:
+            used = self._in_use.setdefault(self._key, {0})
+            view = min(set(range(len(used) + 1)) - used)
+            used.add(view)
+        try:
+            store = VectorStore(self.settings, self.embedder, view)
+        except BaseException:
+            self._free(view)
+            raise
+        weakref.finalize(owner, self._release, store)
+        return store
+
+    def _release(self, store: VectorStore) -> None:
+        try:
+            store.close()
+        finally:
+            self._free(store.view)
+
+    def _free(self, view: int) -> None:
+        with self._lock:
+            self._in_use.get(self._key, set()).discard(view)
 
 
 def _batches(items: list[str], size: int) -> Iterable[list[str]]:

@@ -1,18 +1,30 @@
-"""An in-memory view of the indexed documents and chunks, rebuilt when the manifest changes."""
+"""An immutable snapshot of one index version: documents with their text, chunks, BM25, answer units and
+their vectors. A server swaps whole snapshots between questions, so no answer mixes two versions."""
 
 from __future__ import annotations
 
 import fnmatch
+import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.index.manifest import Manifest
+from assistant.answer.evidence import Unit, units_of
+from assistant.index.manifest import Manifest, UnitVectors, texts_digest
 from assistant.question import references as refs
 from assistant.retrieve.acronyms import find_expansions
 from assistant.retrieve.lexical import LexicalIndex
 from assistant.types import Chunk, Document
+
+if TYPE_CHECKING:
+    from assistant.index.store import VectorStore
+
+log = logging.getLogger(__name__)
+Embed = Callable[[list[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -43,15 +55,71 @@ class Filters:
 
 
 class CorpusView:
-    """Documents, chunks and the BM25 index of one manifest version."""
+    """Documents, chunks, BM25, answer units and unit vectors of one manifest version.
 
-    def __init__(self, manifest: Manifest) -> None:
-        self.version = manifest.version()
-        self.data_version = manifest.data_version()
-        self.documents: dict[str, Document] = {d.doc_id: d for d in manifest.documents()}
-        self.chunks: list[Chunk] = manifest.chunks()
+    Everything is read in one SQLite read transaction, so it is one committed version even while an
+    ingest commits. Caches (BM25, units, unit vectors) hang off the view, never off a longer-lived object,
+    so a question that holds a view finishes on that version. ``store`` is the vector store view opened for
+    this version by ``open_store`` (None: the caller's own store, e.g. a `chroma run` server, always current).
+    """
+
+    def __init__(self, manifest: Manifest, unit_model: str | None = None,
+                 open_store: Callable[[CorpusView], VectorStore] | None = None) -> None:
+        self.data_version = manifest.data_version()  # read first: a commit after it triggers a reload
+        with manifest.reading():
+            self.version = manifest.version()
+            self.documents: dict[str, Document] = {d.doc_id: d for d in manifest.documents()}
+            self.chunks: list[Chunk] = manifest.chunks()
+            self.last_ingest = manifest.get("last_ingest")
+            stored = manifest.unit_vectors(unit_model) if unit_model else {}
         self.row_of = {c.id: i for i, c in enumerate(self.chunks)}
-        self.last_ingest = manifest.get("last_ingest")
+        # Opened after the read: every vector this version lists was written before its manifest commit.
+        self.store = open_store(self) if open_store else None
+        self._stored_units: dict[str, UnitVectors] = stored
+        self._units: dict[str, list[Unit]] = {}
+        self._checked: dict[str, np.ndarray | None] = {}
+        self._lazy: dict[tuple[str, int], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def units(self, doc_id: str) -> list[Unit]:
+        """The answer units of a document of this version (quotes index into this version's text)."""
+        units = self._units.get(doc_id)
+        if units is None:
+            units = self._units.setdefault(doc_id, units_of(self.documents[doc_id]))
+        return units
+
+    def unit_vectors(self, units: list[Unit], embed: Embed, dim: int) -> np.ndarray:
+        """(len(units), dim) vectors of "section: text" of each unit, as the answerer compares them.
+
+        They come from the ingest when it stored them for this document's exact units and this embedder;
+        otherwise (an index built before they were stored) the units are embedded now with ``embed``,
+        once per view, and a log line says that re-running `assistant ingest` stores them.
+        """
+        if not units:
+            return np.zeros((0, dim), dtype=np.float32)
+        todo = [u for u in units if self._stored(u.doc_id) is None and (u.doc_id, u.index) not in self._lazy]
+        if todo:
+            # Once per version at warning level: answers are right, only slower, until the next ingest.
+            (log.info if self._lazy else log.warning)(
+                "embedding %d answer units at question time: the index has no stored unit vectors for "
+                "this embedder (run `assistant ingest` once to store them)", len(todo))
+            vectors = embed([f"{u.section}: {u.text}" for u in todo])
+            with self._lock:
+                self._lazy.update({(u.doc_id, u.index): v for u, v in zip(todo, vectors, strict=True)})
+        return np.stack([self._vector(u) for u in units])
+
+    def _vector(self, unit: Unit) -> np.ndarray:
+        stored = self._stored(unit.doc_id)
+        return stored[unit.index] if stored is not None else self._lazy[(unit.doc_id, unit.index)]
+
+    def _stored(self, doc_id: str) -> np.ndarray | None:
+        """The ingest's unit vectors of ``doc_id`` when they belong to exactly its current units."""
+        if doc_id not in self._checked:
+            uv = self._stored_units.get(self.documents[doc_id].content_hash)
+            texts = [f"{u.section}: {u.text}" for u in self.units(doc_id)]
+            ok = uv is not None and uv.matrix.shape[0] == len(texts) and uv.texts_hash == texts_digest(texts)
+            self._checked[doc_id] = uv.matrix if ok and uv is not None else None
+        return self._checked[doc_id]
 
     @cached_property
     def lexical(self) -> LexicalIndex:

@@ -38,7 +38,9 @@ class HybridRetriever:
         doc_ids, mask = corpus.allowed(filters)
         if doc_ids == []:
             return []
-        dense = [(i, s) for i, s in self._dense(query_vector, doc_ids) if i in corpus.row_of]
+        store = corpus.store or self.store  # the vector store view opened for this version, if any
+        # A hit the version does not list (written for a newer version, or garbage) is ignored.
+        dense = [(i, s) for i, s in self._dense(store, query_vector, doc_ids) if i in corpus.row_of]
         lemmas = lexical_query if lexical_query is not None else content_lemmas(query)
         lexical = corpus.lexical.search(lemmas, self.settings.fetch_k, mask)
         dense_rows = [corpus.row_of[i] for i, _ in dense]
@@ -51,14 +53,14 @@ class HybridRetriever:
         if answer_type is not None and not any(answer_type.search(corpus.chunks[r].text) for r in rows):
             rows += [r for r in ranked if r not in rows and answer_type.search(corpus.chunks[r].text)][:2]
         missing = [corpus.chunks[r].id for r in rows if r not in dense_by_row]
-        dense_by_row |= {corpus.row_of[i]: s for i, s in self._cosines(missing, query_vector).items()}
+        dense_by_row |= {corpus.row_of[i]: s for i, s in _cosines(store, missing, query_vector).items()}
         return [
             Passage(corpus.chunks[r], fused[r], dense_by_row.get(r), lexical_by_row.get(r), rank)
             for rank, r in enumerate(rows, start=1)
         ]
 
-    def _dense(self, vector: np.ndarray, doc_ids: list[str] | None) -> list[tuple[str, float]]:
-        return self.store.search(vector.tolist(), self.settings.fetch_k, doc_ids)
+    def _dense(self, store: VectorStore, vector: np.ndarray, doc_ids: list[str] | None) -> list[tuple[str, float]]:
+        return store.search(vector.tolist(), self.settings.fetch_k, doc_ids)
 
     def _fuse(self, dense_rows: list[int], lexical_rows: list[int]) -> dict[int, float]:
         """Weighted RRF: score = Σ weight / (rrf_k + rank)."""
@@ -69,12 +71,11 @@ class HybridRetriever:
                 fused[row] = fused.get(row, 0.0) + weight / (s.rrf_k + rank)
         return fused
 
-    def _cosines(self, ids: list[str], vector: np.ndarray) -> dict[str, float]:
-        """Cosine of chunks found only by BM25, from their stored vectors."""
-        if not ids:
-            return {}
-        got = self.store.collection.get(ids=ids, include=["embeddings"])
-        return {i: float(np.dot(np.asarray(e), vector)) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
+
+
+def _cosines(store: VectorStore, ids: list[str], vector: np.ndarray) -> dict[str, float]:
+    """Cosine of chunks found only by BM25, from their stored vectors (a chunk without one has none)."""
+    return {i: float(np.dot(v, vector)) for i, v in store.vectors(ids).items()}
 
 
 LEADERS = 2  # each retriever's best hits always reach the answerer, whatever the fusion weights

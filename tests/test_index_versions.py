@@ -1,0 +1,183 @@
+"""Index versions: unit vectors stored at ingest, freed vectors kept one run, snapshots that finish on their
+version, and vector lookups that skip what a store no longer has instead of failing."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import CORPUS
+
+from assistant.answer.evidence import units_of
+from assistant.assistant import Assistant
+from assistant.index.manifest import Manifest, texts_digest
+from assistant.index.paths import manifest_path
+from assistant.index.store import VectorStore
+from assistant.settings import Settings
+from ingest.pipeline import run_ingest, unit_texts
+
+pytestmark = [pytest.mark.slow]
+
+LIAISON = "bipm-liaison-work.txt"
+QUESTION = "How many person days does the BIPM's liaison work require in a typical year?"
+OLD_FACT, NEW_FACT = "around 355 person days", "around 412 person days"
+
+
+class Spy:
+    """Records every text given to the embedder."""
+
+    def __init__(self, embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.texts: list[str] = []
+        real = embedder.embed
+
+        def embed(texts: list[str]) -> np.ndarray:
+            self.texts += texts
+            return real(texts)
+
+        monkeypatch.setattr(embedder, "embed", embed)
+
+
+@pytest.fixture
+def manifest(built_index: Path) -> Iterator[Manifest]:
+    m = Manifest(manifest_path(Settings(index_dir=built_index)))
+    yield m
+    m.close()
+
+
+def test_unit_vectors_are_stored_at_ingest_as_the_answerer_embeds_them(manifest: Manifest, embedder) -> None:
+    stored = manifest.unit_vectors(embedder.name)
+    docs = manifest.documents()
+    assert {d.content_hash for d in docs} == set(stored)
+    for doc in docs:
+        texts = [f"{u.section}: {u.text}" for u in units_of(doc)]
+        assert texts == unit_texts(doc)
+        uv = stored[doc.content_hash]
+        assert uv.texts_hash == texts_digest(texts) and uv.matrix.shape == (len(texts), embedder.dim)
+        # The same vectors up to the rounding that batch composition already caused at question time
+        # (bf16 and int8 kernels pad and accumulate per batch): cosine 0.99998 and up, measured.
+        assert (uv.matrix * embedder.embed(texts)).sum(axis=1).min() > 0.9999
+
+
+def test_a_question_embeds_no_document_text(bot, manifest: Manifest, embedder,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    units = {t for d in manifest.documents() for t in unit_texts(d)}
+    spy = Spy(embedder, monkeypatch)
+    answer = bot.ask("Who can apply for a secondment at the BIPM?")
+    assert not answer.abstained, answer.text
+    assert spy.texts and not set(spy.texts) & units
+    assert all(len(t) < 100 for t in spy.texts), spy.texts  # the question and a few words, nothing more
+
+
+def test_an_index_without_stored_unit_vectors_answers_the_same_and_the_next_ingest_stores_them(
+    index_copy: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(index_dir=index_copy)
+    before = Assistant(settings, embedder=embedder).ask(QUESTION)
+    with sqlite3.connect(manifest_path(settings)) as db:  # an index built before unit vectors were stored
+        db.execute("DELETE FROM unit_vectors")
+    spy = Spy(embedder, monkeypatch)
+    old_index = Assistant(settings, embedder=embedder).ask(QUESTION)
+    assert (old_index.text, old_index.citations) == (before.text, before.citations)
+    assert any(": " in t and len(t) > 100 for t in spy.texts)  # embedded lazily, at question time
+
+    summary = run_ingest(settings, [CORPUS], progress=False, embedder=embedder)
+    assert (summary.unchanged, summary.embedded) == (2, 0) and summary.units_embedded > 0
+    m = Manifest(manifest_path(settings))
+    assert m.missing_unit_vectors(embedder.name) == []
+    m.close()
+
+
+def test_freed_vectors_are_kept_for_one_run_then_deleted(tmp_path: Path, embedder) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(CORPUS, docs)
+    settings = Settings(index_dir=tmp_path / "index")
+    run_ingest(settings, [docs], progress=False, embedder=embedder)
+    m = Manifest(manifest_path(settings))
+    first = m.chunk_ids()
+
+    change(docs)
+    edited = run_ingest(settings, [docs], progress=False, embedder=embedder)
+    freed = first - m.chunk_ids()
+    assert freed and edited.chunks_removed == len(freed) and m.garbage() == freed
+    assert all_ids(settings) == m.chunk_ids() | freed  # a reader of the previous version still finds them
+
+    again = run_ingest(settings, [docs], progress=False, embedder=embedder)  # nothing changed
+    assert again.embedded == 0 and m.garbage() == set()
+    assert all_ids(settings) == m.chunk_ids()
+    m.close()
+
+
+def test_a_snapshot_finishes_on_its_version_across_ingests(tmp_path: Path, embedder) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(CORPUS, docs)
+    settings = Settings(index_dir=tmp_path / "index")
+    run_ingest(settings, [docs], progress=False, embedder=embedder)
+    bot = Assistant(settings, embedder=embedder)
+    old = bot.corpus()
+    old_text = {d: doc.text for d, doc in old.documents.items()}
+    old_passages = bot.retrieve(QUESTION)
+
+    change(docs)
+    run_ingest(settings, [docs], progress=False, embedder=embedder)
+    new = bot.corpus()
+    assert new is not old and new.version != old.version
+    assert new.store is not None and old.store is not None and new.store.view != old.store.view
+    answer = bot.ask(QUESTION)
+    assert answer.stamp is not None and answer.stamp.index_version == new.version
+    assert any(NEW_FACT in c.quote for c in answer.citations), answer.text
+
+    # A question that took the old snapshot still reads the old version: its vectors, units and text.
+    vector = embedder.embed([QUESTION])[0]
+    passages = bot.retriever.search(old, QUESTION, vector)
+    assert [p.chunk.id for p in passages] == [p.chunk.id for p in old_passages]
+    units = [u for p in passages for u in old.units(p.doc_id)]
+    assert all(old_text[u.doc_id][u.start : u.end] == u.text for u in units)
+    assert any(OLD_FACT in u.text for u in units)
+
+
+def test_two_assistants_never_share_a_stale_store_view(tmp_path: Path, embedder) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(CORPUS, docs)
+    settings = Settings(index_dir=tmp_path / "index")
+    run_ingest(settings, [docs], progress=False, embedder=embedder)
+    first = Assistant(settings, embedder=embedder)
+    assert not first.ask(QUESTION).abstained  # its view has loaded the vectors of this version
+    change(docs)
+    run_ingest(settings, [docs], progress=False, embedder=embedder)
+    second = Assistant(settings, embedder=embedder)
+    answer = second.ask(QUESTION)
+    assert first.corpus().store.view != second.corpus().store.view
+    assert any(NEW_FACT in c.quote for c in answer.citations), answer.text
+    assert all(p.dense is not None for p in second.retrieve(QUESTION))  # every passage's vector found
+
+
+def test_vector_lookup_skips_ids_the_store_lacks(built_index: Path, manifest: Manifest) -> None:
+    store = VectorStore(Settings(index_dir=built_index))
+    try:
+        live = sorted(manifest.chunk_ids())[:3]
+        found = store.vectors([*live, "no-such-chunk"])
+        assert sorted(found) == live and all(v.shape == (384,) for v in found.values())
+        assert store.vectors([]) == {}
+    finally:
+        store.close()
+
+
+def change(docs: Path) -> None:
+    """One fact changed and a sentence added before it (every later offset moves)."""
+    path = docs / LIAISON
+    text = path.read_text(encoding="utf-8")
+    assert OLD_FACT in text
+    path.write_text(text.replace(OLD_FACT, NEW_FACT).replace(
+        "In a typical year,", "The list is reviewed every year. In a typical year,"), encoding="utf-8")
+
+
+def all_ids(settings: Settings) -> set[str]:
+    store = VectorStore(settings)
+    try:
+        return store.all_ids()
+    finally:
+        store.close()
