@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +29,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
 
 CANDIDATES = ("fp32", "bf16", "onnx", "onnx-int8")
 REFERENCE = "fp32"
@@ -200,8 +203,10 @@ def choose(settings: Settings, path: Path | None = None,
         found = cached_choice(settings, path)
         if found is not None:
             return found
+        log.info("timing the embedding backends once for this machine (cached in %s)", path)
         choice = probe(settings.threads, settings.embed_min_cosine, candidates)
         _write_cache(path, choice)
+        log.info("embedding backend: %s (%s)", choice.precision, choice.reason)
     return choice
 
 
