@@ -238,7 +238,7 @@ class Bench:
     def limit(self) -> dict:
         cmd = [sys.executable, "-m", "evals.bench_limit", "--paths", str(self.args.small), str(self.args.large),
                "--sample", str(self.args.sample), "--seconds", str(self.args.seconds),
-               "--threads", str(self.args.threads), "--backends", self.args.backends]
+               "--threads", str(self.args.threads), "--backends", ",".join(self.backends())]
         if not self.args.large.exists():
             cmd.remove(str(self.args.large))
         log("limit: matmul peaks and embedding throughput per precision")
@@ -260,7 +260,9 @@ class Bench:
         return out
 
     def backends(self) -> list[str]:
-        return [b for b in self.args.backends.split(",") if b]
+        from evals.bench_limit import runnable
+
+        return runnable([b for b in self.args.backends.split(",") if b])
 
     def auto_choice(self) -> dict:
         """auto's probe choice beside the choice the gold scores and full-sample speeds would make."""

@@ -188,9 +188,19 @@ def _share(result: dict, peak: dict) -> dict:
     }
 
 
+def runnable(backends: Sequence[str]) -> list[str]:
+    """``backends`` without bf16 where the CPU has no native bf16 or an ISA cap hides it: emulated bf16
+    is no candidate (auto's probe skips it too), and one emulated 2048² matmul takes minutes."""
+    from assistant.index.precision import cpu_model_and_flags, isa_limits, native_bf16
+
+    native = native_bf16(cpu_model_and_flags()[1], isa_limits())
+    return [b for b in backends if b != "bf16" or native]
+
+
 def run_limit(texts: list[str], backends: Sequence[str], seconds: float = 2.0, threads: int = 2) -> dict:
     """Peaks, then each backend's throughput on ``texts``, its share of the peak and its agreement with fp32."""
     info = cpu_info()
+    backends = runnable(backends)
     kinds = sorted({PEAK_FOR.get(b, "torch-fp32") for b in backends})
     peaks = {kind: matmul_peak(kind, seconds, threads=threads) for kind in kinds}
     lengths = token_lengths(texts)

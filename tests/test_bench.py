@@ -143,3 +143,14 @@ def test_the_report_names_the_machine_its_isa_limits_and_auto_choice() -> None:
     assert "ISA limits {'ATEN_CPU_CAPABILITY': 'avx2'} (emulated" in text and "no ISA cap" in text
     assert "auto chose onnx-int8" in text and text.index("onnx-int8 20.0") < text.index("fp32 100.0")
     assert "bf16 failed" in text
+
+
+def test_emulated_bf16_is_not_benchmarked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evals.bench_limit import runnable
+
+    monkeypatch.setattr("assistant.index.precision.cpu_model_and_flags", lambda: ("cpu", {"avx512_bf16"}))
+    monkeypatch.delenv("ATEN_CPU_CAPABILITY", raising=False)
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    assert runnable(["fp32", "bf16", "onnx-int8"]) == ["fp32", "bf16", "onnx-int8"]
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    assert runnable(["fp32", "bf16", "onnx-int8"]) == ["fp32", "onnx-int8"]
