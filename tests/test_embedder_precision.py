@@ -162,3 +162,9 @@ def test_real_probe_is_cached_and_shown_by_info(tmp_path: Path, monkeypatch: pyt
     assert shown["precision"] == choice.precision and shown["source"] == "auto: measured"
     text = CliRunner().invoke(app, ["info", "--index-dir", str(index)]).output
     assert f"embedding backend: {choice.precision} (auto: measured" in text
+
+
+def test_another_probe_batch_is_measured_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = P.cache_key(P.machine(2), 0.98)
+    monkeypatch.setattr(P, "PROBE_TEXTS", (*P.PROBE_TEXTS, "one more text"))
+    assert P.cache_key(P.machine(2), 0.98) != base

@@ -153,8 +153,9 @@ def library_versions() -> dict[str, str]:
 def cache_key(mach: dict[str, Any], min_cosine: float) -> str:
     from assistant.index.embedder import MODEL_NAME
 
-    raw = json.dumps({**mach, "model": MODEL_NAME, "min_cosine": min_cosine, "format": CACHE_FORMAT},
-                     sort_keys=True)
+    probe = hashlib.sha1("\x00".join(PROBE_TEXTS).encode()).hexdigest()[:12]  # other texts, other timings
+    raw = json.dumps({**mach, "model": MODEL_NAME, "min_cosine": min_cosine, "format": CACHE_FORMAT,
+                      "probe": probe}, sort_keys=True)
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
