@@ -7,7 +7,6 @@ real backends are tested once (slow) for agreement with sentence-transformers an
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,14 +16,29 @@ from assistant.index import precision as P
 from assistant.settings import Settings
 
 
+class FakeClock:
+    """Stands in for `time` in the probe: only the fake backends advance it, so no test depends on load."""
+
+    now = 0.0
+
+    @classmethod
+    def perf_counter(cls) -> float:
+        return cls.now
+
+
+@pytest.fixture(autouse=True)
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(P, "time", FakeClock)
+
+
 class FakeBackend:
-    """Sleeps ``delay`` per call and returns the reference vectors turned by ``angle`` (radians)."""
+    """Takes ``delay`` fake seconds per call and returns fixed vectors turned by ``angle`` (radians)."""
 
     def __init__(self, delay: float, angle: float = 0.0) -> None:
         self.delay, self.angle = delay, angle
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        time.sleep(self.delay)
+        FakeClock.now += self.delay
         out = np.zeros((len(texts), 384), dtype=np.float32)
         out[:, 0], out[:, 1] = np.cos(self.angle), np.sin(self.angle)
         return out
@@ -42,7 +56,7 @@ def fake_build(spec: dict[str, FakeBackend]):
 def test_probe_picks_the_fastest_backend_that_agrees_with_fp32(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(P, "available", lambda candidates, flags, limits: list(candidates))
     spec = {"fp32": FakeBackend(0.03), "bf16": FakeBackend(0.02), "onnx": FakeBackend(0.01),
-            "onnx-int8": FakeBackend(0.0, angle=0.3)}  # fastest, but cosine 0.955 < 0.98
+            "onnx-int8": FakeBackend(0.005, angle=0.3)}  # fastest, but cosine 0.955 < 0.98
     choice = P.probe(2, 0.98, build=fake_build(spec))
     assert choice.precision == "onnx"
     assert choice.figures["onnx-int8"]["agrees"] is False
@@ -53,14 +67,14 @@ def test_probe_picks_the_fastest_backend_that_agrees_with_fp32(monkeypatch: pyte
 
 def test_a_backend_that_fails_is_recorded_and_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(P, "available", lambda candidates, flags, limits: list(candidates))
-    choice = P.probe(2, 0.98, build=fake_build({"fp32": FakeBackend(0.02), "onnx-int8": FakeBackend(0.0)}))
+    choice = P.probe(2, 0.98, build=fake_build({"fp32": FakeBackend(0.02), "onnx-int8": FakeBackend(0.005)}))
     assert choice.precision == "onnx-int8"
     assert "not installed" in choice.figures["onnx"]["error"]
 
 
 def test_without_torch_onnx_fp32_is_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(P, "available", lambda candidates, flags, limits: ["onnx", "onnx-int8"])
-    choice = P.probe(2, 0.98, build=fake_build({"onnx": FakeBackend(0.02), "onnx-int8": FakeBackend(0.0, 0.5)}))
+    choice = P.probe(2, 0.98, build=fake_build({"onnx": FakeBackend(0.02), "onnx-int8": FakeBackend(0.005, 0.5)}))
     assert choice.precision == "onnx"
     assert "agreeing with onnx" in choice.reason
 

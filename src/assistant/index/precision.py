@@ -343,6 +343,7 @@ def _measure(precision: str, threads: int, texts: list[str], best: float | None,
         backend = build(precision, threads)
         load_s = time.perf_counter() - t0
         seconds, vec = time_backend(backend.embed, texts, best)
+        seconds = max(seconds, 1e-6)  # a coarse clock can read 0
     except Exception as exc:  # noqa: BLE001 - an optional backend that breaks must not stop the others
         return {"error": f"{type(exc).__name__}: {exc}"[:300]}, None
     return {"seconds": round(seconds, 4), "ms_per_text": round(1000 * seconds / len(texts), 2),
