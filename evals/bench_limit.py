@@ -1,5 +1,7 @@
-"""The machine's limit: CPU features, matmul peak (torch, fp32 / bf16 / int8), and each embedding backend's
-throughput as a share of the peak for its precision.
+"""The machine's limit: CPU features, the matmul peak of the kernels each backend really runs (torch fp32 and
+bf16 for the torch backends; ONNX Runtime's fp32 MatMul and its int8 MatMulInteger, the u8×s8 QGemm that
+the dynamically quantized model runs, for the ONNX backends), and each embedding backend's throughput as a
+share of its own kernels' peak.
 
 Run alone: ``.venv/bin/python -m evals.bench_limit --sample 400`` (prints JSON); `evals.bench` runs it in a
 child process. Model arithmetic for all-MiniLM-L6-v2: each token passes 6 layers of 4·384² (attention
@@ -21,9 +23,22 @@ import numpy as np
 
 LAYERS, HIDDEN, FFN = 6, 384, 1536
 WEIGHTS_PER_TOKEN = LAYERS * (4 * HIDDEN**2 + 2 * HIDDEN * FFN)  # 10,616,832
-FLAGS_OF_INTEREST = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "amx_int8", "amx_tile")
-# Which matmul peak bounds each backend: its arithmetic happens at that precision.
-PEAK_FOR = {"fp32": "fp32", "bf16": "bf16", "onnx": "fp32", "onnx-int8": "int8"}
+FLAGS_OF_INTEREST = ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "avx_vnni", "amx_bf16", "amx_int8",
+                     "amx_tile")
+# Torch (ATen dispatch) and oneDNN can be capped to a lower ISA by these variables; ONNX Runtime cannot: its
+# MLAS kernels pick the ISA from CPUID at start, with no variable or session option to cap it.
+ORT_ISA_NOTE = "ONNX Runtime has no ISA cap (MLAS reads CPUID): its figures use the CPU's full ISA"
+
+
+def isa_limits() -> dict:
+    """Torch / oneDNN ISA caps in force, and what they leave uncapped."""
+    from assistant.index.precision import isa_limits as limits
+
+    found = limits()
+    return {**found, "note": ORT_ISA_NOTE} if found else {}
+# Which matmul peak bounds each backend: the kernels its arithmetic runs on.
+PEAK_FOR = {"fp32": "torch-fp32", "bf16": "torch-bf16", "onnx": "ort-fp32", "onnx-int8": "ort-int8"}
+ORT_OPSET = 17
 
 
 def flops_per_sequence(tokens: int) -> float:
@@ -46,6 +61,7 @@ def cpu_info() -> dict:
         "model": model,
         "cores": os.cpu_count(),
         "flags": {f: f in flags for f in FLAGS_OF_INTEREST},
+        "isa_limits": isa_limits(),
         "loadavg": [round(x, 2) for x in os.getloadavg()],
         "cpu_pressure_avg60": cpu_pressure(),
     }
@@ -72,21 +88,47 @@ def _timed_loop(step: Callable[[], object], seconds: float) -> tuple[int, float,
 
 
 def matmul_peak(kind: str, seconds: float = 2.0, n: int = 2048, threads: int = 2) -> dict:
-    """Sustained n×n matmul throughput in GFLOP/s (int8: GOP/s through torch._int_mm)."""
+    """Sustained n×n matmul throughput in GFLOP/s (GOP/s for int8) of the kernels named by ``kind``."""
+    library, dtype = kind.split("-")
+    step = _torch_matmul(dtype, n, threads) if library == "torch" else _ort_matmul(dtype, n, threads)
+    runs, wall, cpu = _timed_loop(step, seconds)
+    work = 2.0 * n**3 * runs / 1e9
+    return {"gflops": round(work / wall, 1), "gflops_per_cpu_s": round(work / cpu, 1), "threads": threads,
+            "n": n, "kernel": {"torch": "torch.matmul", "ort": "MatMul" if dtype == "fp32" else "MatMulInteger"}[library]}
+
+
+def _torch_matmul(dtype: str, n: int, threads: int) -> Callable[[], object]:
     import torch
 
     torch.set_num_threads(threads)
-    if kind == "int8":
-        a = torch.randint(-100, 100, (n, n), dtype=torch.int8)
-        b = torch.randint(-100, 100, (n, n), dtype=torch.int8)
-        step: Callable[[], object] = lambda: torch._int_mm(a, b)  # noqa: E731
+    kind = {"fp32": torch.float32, "bf16": torch.bfloat16}[dtype]
+    a, b = torch.randn(n, n, dtype=kind), torch.randn(n, n, dtype=kind)
+    return lambda: a @ b
+
+
+def _ort_matmul(dtype: str, n: int, threads: int) -> Callable[[], object]:
+    """One-node ONNX Runtime graph: A (input, as activations are) times B (an initializer, as weights are,
+    so ORT prepacks it). int8 is MatMulInteger uint8 × int8 → int32, what quantize_dynamic emits."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    if dtype == "int8":
+        a = rng.integers(0, 256, (n, n), dtype=np.uint8)
+        b = rng.integers(-127, 128, (n, n), dtype=np.int8)
+        node, a_type, y_type = helper.make_node("MatMulInteger", ["A", "B"], ["Y"]), TensorProto.UINT8, TensorProto.INT32
     else:
-        dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[kind]
-        a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
-        step = lambda: a @ b  # noqa: E731
-    runs, wall, cpu = _timed_loop(step, seconds)
-    work = 2.0 * n**3 * runs / 1e9
-    return {"gflops": round(work / wall, 1), "gflops_per_cpu_s": round(work / cpu, 1), "threads": threads}
+        a, b = rng.standard_normal((n, n), dtype=np.float32), rng.standard_normal((n, n), dtype=np.float32)
+        node, a_type, y_type = helper.make_node("MatMul", ["A", "B"], ["Y"]), TensorProto.FLOAT, TensorProto.FLOAT
+    graph = helper.make_graph([node], "peak", [helper.make_tensor_value_info("A", a_type, [n, n])],
+                              [helper.make_tensor_value_info("Y", y_type, [n, n])],
+                              initializer=[numpy_helper.from_array(b, "B")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", ORT_OPSET)])
+    options = ort.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # as the embedder runs it
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return lambda: session.run(None, {"A": a})
 
 
 def make_backend(precision: str, threads: int, batch_size: int = 64):
@@ -146,10 +188,21 @@ def _share(result: dict, peak: dict) -> dict:
     }
 
 
+def runnable(backends: Sequence[str]) -> list[str]:
+    """``backends`` without bf16 where the CPU has no native bf16 or an ISA cap hides it: emulated bf16
+    is no candidate (auto's probe skips it too), and one emulated 2048² matmul takes minutes."""
+    from assistant.index.precision import cpu_model_and_flags, isa_limits, native_bf16
+
+    native = native_bf16(cpu_model_and_flags()[1], isa_limits())
+    return [b for b in backends if b != "bf16" or native]
+
+
 def run_limit(texts: list[str], backends: Sequence[str], seconds: float = 2.0, threads: int = 2) -> dict:
     """Peaks, then each backend's throughput on ``texts``, its share of the peak and its agreement with fp32."""
     info = cpu_info()
-    peaks = {kind: matmul_peak(kind, seconds, threads=threads) for kind in ("fp32", "bf16", "int8")}
+    backends = runnable(backends)
+    kinds = sorted({PEAK_FOR.get(b, "torch-fp32") for b in backends})
+    peaks = {kind: matmul_peak(kind, seconds, threads=threads) for kind in kinds}
     lengths = token_lengths(texts)
     results: dict[str, dict] = {}
     vectors: dict[str, np.ndarray] = {}
@@ -158,7 +211,7 @@ def run_limit(texts: list[str], backends: Sequence[str], seconds: float = 2.0, t
         embedder = make_backend(precision, threads)
         load_s = time.perf_counter() - load0
         result, vectors[precision] = embed_throughput(embedder, texts, lengths)
-        peak_kind = PEAK_FOR.get(precision, "fp32")
+        peak_kind = PEAK_FOR.get(precision, "torch-fp32")
         results[precision] = {**result, "load_s": round(load_s, 2), "peak": peak_kind,
                               **_share(result, peaks[peak_kind])}
         del embedder

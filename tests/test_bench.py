@@ -103,7 +103,54 @@ def test_quick_benchmark_writes_every_figure_and_ratio(tmp_path: Path) -> None:
         ours["ingest"]["chunks_per_s"] / peer["ingest"]["chunks_per_s"], 2)
     assert report["ratios"]["small"]["answer_p95_ms"] == round(
         ours["query"]["answer_ms"]["p95"] / peer["query"]["answer_ms"]["p95"], 2)
-    assert set(report["limit"]["peaks"]) == {"fp32", "bf16", "int8"}
+    assert set(report["limit"]["peaks"]) == {"torch-fp32"}  # the kernels of the one backend measured
+    assert report["limit"]["backends"]["fp32"]["peak"] == "torch-fp32"
+    choice = report["choice"]
+    assert choice["precision"] in choice["figures"] and choice["figures"][choice["precision"]]["agrees"]
+    assert report["auto"]["current"] == choice["precision"]
+    assert f"auto chose {choice['precision']}" in proc.stdout and report["limit"]["cpu"]["model"] in proc.stdout
     assert report["auto"]["recommended"] == "fp32"
     assert all(t["met"] in (True, False) for t in report["targets"])
     assert "ours/peer" in proc.stdout
+
+
+def test_each_backend_is_bounded_by_the_peak_of_its_own_kernels() -> None:
+    from evals.bench_limit import PEAK_FOR, matmul_peak
+
+    assert PEAK_FOR == {"fp32": "torch-fp32", "bf16": "torch-bf16", "onnx": "ort-fp32", "onnx-int8": "ort-int8"}
+    int8 = matmul_peak("ort-int8", seconds=0.05, n=128, threads=1)
+    fp32 = matmul_peak("ort-fp32", seconds=0.05, n=128, threads=1)
+    assert (int8["kernel"], fp32["kernel"]) == ("MatMulInteger", "MatMul")
+    assert int8["gflops"] > 0 and fp32["gflops"] > 0
+
+
+def test_the_report_names_the_machine_its_isa_limits_and_auto_choice() -> None:
+    from evals.bench import machine_lines
+
+    report = {
+        "date": "2026-12-01", "precision": "onnx-int8",
+        "limit": {"cpu": {"model": "Some CPU", "cores": 2, "loadavg": [0.1], "cpu_pressure_avg60": 1.0,
+                          "flags": {"avx2": True, "avx512f": False},
+                          "isa_limits": {"ATEN_CPU_CAPABILITY": "avx2", "note": "ONNX Runtime has no ISA cap"}}},
+        "choice": {"precision": "onnx-int8", "cached": False, "probe_seconds": 3.2, "measured_at": "x",
+                   "machine": {"flags": ["avx2"]},
+                   "figures": {"fp32": {"seconds": 1.0, "ms_per_text": 100.0, "cos_min": 1.0},
+                               "onnx-int8": {"seconds": 0.2, "ms_per_text": 20.0, "cos_min": 0.99},
+                               "bf16": {"error": "absent"}}},
+    }
+    text = "\n".join(machine_lines(report))
+    assert "cpu Some CPU x2" in text and "flags avx2" in text and "avx512f" not in text
+    assert "ISA limits {'ATEN_CPU_CAPABILITY': 'avx2'} (emulated" in text and "no ISA cap" in text
+    assert "auto chose onnx-int8" in text and text.index("onnx-int8 20.0") < text.index("fp32 100.0")
+    assert "bf16 failed" in text
+
+
+def test_emulated_bf16_is_not_benchmarked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evals.bench_limit import runnable
+
+    monkeypatch.setattr("assistant.index.precision.cpu_model_and_flags", lambda: ("cpu", {"avx512_bf16"}))
+    monkeypatch.delenv("ATEN_CPU_CAPABILITY", raising=False)
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    assert runnable(["fp32", "bf16", "onnx-int8"]) == ["fp32", "bf16", "onnx-int8"]
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    assert runnable(["fp32", "bf16", "onnx-int8"]) == ["fp32", "onnx-int8"]

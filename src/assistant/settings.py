@@ -42,8 +42,14 @@ class Settings(BaseSettings):
     # --- embedding ---------------------------------------------------------
     embed_precision: Literal["auto", "fp32", "bf16", "onnx", "onnx-int8"] = Field(
         "auto",
-        description="auto = onnx-int8 (ONNX Runtime, int8) when the CPU has VNNI/AMX int8 and onnxruntime is "
-        "installed, else bf16 autocast when the CPU has native bf16, else fp32. See docs/benchmark.md.",
+        description="auto = the fastest backend that agrees with torch fp32, measured once per machine and "
+        "model on a probe batch and cached (see `assistant info`). fp32/bf16 = torch; onnx/onnx-int8 = ONNX "
+        "Runtime. See docs/benchmark.md.",
+    )
+    embed_min_cosine: float = Field(
+        0.98, ge=0.5, le=1.0,
+        description="For auto: a backend agrees with torch fp32 when every probe text's vector has at least this "
+        "cosine to fp32's (ONNX int8 measures ≥ 0.984 on corpus chunks and keeps gold scores within one point).",
     )
     threads: int = Field(0, ge=0, le=256, description="Torch threads; 0 = number of cores.")
     # --- retrieval ---------------------------------------------------------

@@ -6,7 +6,6 @@ Implements LangChain's `Embeddings` so the same object plugs into LangChain's Ch
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import logging
 import os
 import threading
@@ -54,32 +53,28 @@ class Embedder(Embeddings, ABC):
 
 
 def cpu_flags() -> set[str]:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
+    from assistant.index.precision import cpu_model_and_flags
+
+    return cpu_model_and_flags()[1]
 
 
-def choose_precision(requested: str) -> str:
-    """'auto' picks int8 on ONNX Runtime when the CPU has int8 dot products (VNNI/AMX) and onnxruntime is
-    installed: fastest, and within one point of fp32 on the gold set (docs/benchmark.md). Else as torch."""
-    if requested != "auto":
-        return requested
-    has_ort = all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
-    if has_ort and {"avx512_vnni", "avx_vnni", "amx_int8"} & cpu_flags():
-        return "onnx-int8"
-    return torch_precision(requested)
+def choose_precision(settings: Settings) -> str:
+    """The precision to serve with: the setting as given, or for 'auto' the backend measured fastest among
+    those agreeing with fp32 on this machine (probed once, then read from a cache: `assistant.index.precision`)."""
+    if settings.embed_precision != "auto":
+        return settings.embed_precision
+    from assistant.index.precision import choose
+
+    return choose(settings).precision
 
 
 def torch_precision(requested: str) -> str:
     """For torch, 'auto' is bf16 autocast when the CPU computes bf16 natively (AMX or AVX512-BF16), else fp32."""
     if requested != "auto":
         return requested
-    return "bf16" if {"amx_bf16", "avx512_bf16"} & cpu_flags() else "fp32"
+    from assistant.index.precision import isa_limits, native_bf16
+
+    return "bf16" if native_bf16(cpu_flags(), isa_limits()) else "fp32"
 
 
 class MiniLMEmbedder(Embedder):
@@ -360,7 +355,7 @@ def _cached_onnx(precision: str, threads: int, batch_size: int) -> OnnxEmbedder:
 
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder for these settings; the model is loaded once per process."""
-    precision = choose_precision(settings.embed_precision)
+    precision = choose_precision(settings)
     if precision in ONNX_PRECISIONS:
         return _cached_onnx(precision, settings.threads, settings.batch_size)
     return _cached_minilm(precision, settings.threads, settings.batch_size)

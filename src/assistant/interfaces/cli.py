@@ -152,14 +152,16 @@ def info(
     chroma_url: ChromaUrl = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """Show what is indexed: documents, chunks, index version, last ingest.
+    """Show what is indexed (documents, chunks, index version, last ingest) and the embedding backend chosen.
 
     Example: assistant info --json
     """
+    from assistant.index.precision import describe, summary_line
     from assistant.interfaces.render import index_info
 
     try:
-        data = index_info(_settings(index_dir=index_dir, chroma_url=chroma_url))
+        settings = _settings(index_dir=index_dir, chroma_url=chroma_url)
+        data = {**index_info(settings), "embed_backend": describe(settings)}
     except AssistantError as exc:
         raise _fail(str(exc)) from None
     if as_json:
@@ -167,6 +169,7 @@ def info(
         return
     typer.echo(f"index: {data['index_dir']}  version: {data['version']}  last ingest: {data['last_ingest']}")
     typer.echo(f"{data['documents']} documents, {data['chunks']} chunks, embedder: {data['embedding_model']}")
+    typer.echo(f"embedding backend: {summary_line(data['embed_backend'])}")
     for doc in data["items"]:
         typer.echo(f"  {doc['chunks']:>5}  {doc['language']}  {doc['date']:<10}  {doc['title']}  ({doc['path']})")
 
