@@ -264,7 +264,7 @@ def ranks(query_vectors: np.ndarray, chunk_vectors: np.ndarray, questions: list[
     """1-based rank of the best-ranked relevant chunk, per question."""
     scores = query_vectors @ chunk_vectors.T
     out = []
-    for row, q in zip(scores, questions):
+    for row, q in zip(scores, questions, strict=True):
         best = row[q.relevant].max()
         out.append(int((row > best).sum()) + 1)
     return out
@@ -290,12 +290,12 @@ def evaluate(model: str, embedder: Any, chunk_vectors: np.ndarray, questions: li
     product_ranks = ranks(embedder.queries(product), chunk_vectors, questions)
     raw_ranks = ranks(embedder.queries(raw), chunk_vectors, questions)
     out: dict[str, Any] = {"all": summarize(product_ranks)}
-    out["en"] = summarize([r for r, q in zip(product_ranks, questions) if not q.french])
-    out["fr translated"] = summarize([r for r, q in zip(product_ranks, questions) if q.french])
-    out["fr raw"] = summarize([r for r, q in zip(raw_ranks, questions) if q.french])
+    out["en"] = summarize([r for r, q in zip(product_ranks, questions, strict=True) if not q.french])
+    out["fr translated"] = summarize([r for r, q in zip(product_ranks, questions, strict=True) if q.french])
+    out["fr raw"] = summarize([r for r, q in zip(raw_ranks, questions, strict=True) if q.french])
     out["all, fr raw"] = summarize(raw_ranks)
     for name in dict.fromkeys(q.set for q in questions):
-        out[f"set {name}"] = summarize([r for r, q in zip(product_ranks, questions) if q.set == name])
+        out[f"set {name}"] = summarize([r for r, q in zip(product_ranks, questions, strict=True) if q.set == name])
     return out
 
 
@@ -345,11 +345,11 @@ def table(results: dict[str, dict[str, Any]], slices: list[str]) -> str:
 
 def cost_table(results: dict[str, dict[str, Any]]) -> str:
     lines = [
-        "| model | chunks/s (1 thread) | query ms | load s | size MB | full-corpus embed s |",
+        "| model | chunks/s (1 thread) | query ms | load s | size MB | index embed s |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for model, res in results.items():
-        full = f"{res['embed_s']:.0f}" if res["embed_s"] else "cached"
+        full = f"{res['embed_s']:.0f}" if res["embed_s"] else "-"
         lines.append(
             f"| {model} | {res['chunks_per_s']:.1f} | {res['query_ms']:.1f} | {res['load_s']:.2f} "
             f"| {res['size_mb']:.0f} | {full} |"
@@ -364,6 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/bench_models"))
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--no-speed", action="store_true", help="skip the timed rounds")
+    parser.add_argument("--speed-only", action="store_true",
+                        help="only load time, chunks/s, query latency and size: embeds no index")
     parser.add_argument("--pool", type=int, default=0, metavar="K",
                         help="rank over a pool (relevant chunks + BM25 top K per question + random) "
                              "instead of the full index: for models too slow to embed all chunks")
@@ -395,6 +397,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     latency = query_latency(loaded, [q.text for q in questions[:: max(1, len(questions) // 20)]][:20])
 
     results: dict[str, dict[str, Any]] = {}
+    if args.speed_only:
+        for model in args.models:
+            results[model] = {"chunks_per_s": rates[model], "query_ms": latency[model], "load_s": load_s[model],
+                              "size_mb": size_mb(CANDIDATES[model].files()), "embed_s": 0.0}
+        print(cost_table(results))
+        return 0
     for model in args.models:
         vectors, seconds = vectors_for(model, corpus, args.cache, loaded, full, rows)
         results[model] = {
