@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -20,54 +19,26 @@ from assistant.answer.evidence import Unit
 from assistant.answer.extractive import Evidence, ExtractiveAnswerer
 from assistant.answer.grounding import is_instruction
 from assistant.answer.llm import make_llm_answerer, stream_ask
-from assistant.errors import BadQuestion, IndexNotFound
+from assistant.errors import IndexNotFound
 from assistant.fitted import LinearModel, packaged_model
 from assistant.index.embedder import Embedder, make_embedder
 from assistant.index.manifest import Manifest
 from assistant.index.paths import manifest_path
 from assistant.index.store import StoreViews, VectorStore
+from assistant.question.read import History, clean_question, previous_names, read
 from assistant.retrieve.candidates import candidates_of, question_reference
-from assistant.retrieve.condense import PRONOUN_RE, Condensed, condense
+from assistant.retrieve.condense import Condensed
 from assistant.retrieve.corpus import CorpusView, Filters
 from assistant.retrieve.hybrid import HybridRetriever
 from assistant.retrieve.query import Question, Term, analyse
 from assistant.retrieve.rerank import Candidate, rerank
 from assistant.retrieve.rerank import Query as RerankQuery
-from assistant.retrieve.translate import is_french, to_english
+from assistant.retrieve.translate import is_french
 from assistant.settings import Settings, load_settings
 from assistant.text import content_lemmas
 from assistant.types import Answer, Passage, Stamp
 
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
-_QUESTION_START = (r"(?=(?:how|what|where|when|who|which|is|are|do|does|can|will|"
-                   r"comment|où|quand|quel|quelle|combien)\b)")
-# 'X and how much is it?', 'Any openings now? And if not, where will they be posted?': one part each.
-PART_SPLIT_RE = re.compile(
-    r"\s*(?:,\s*)?\b(?:and|et)\s+(?:if not,?\s+)?" + _QUESTION_START +
-    r"|(?<=\?)\s+(?:(?:and|et)\s+)?(?:if not,?\s+)?" + _QUESTION_START, re.I)
-History = list[dict[str, str]]
 QUESTION_VECTORS_KEPT = 256  # recent question texts whose vectors are reused (a few KB each)
-# Personal names in a previous answer: 'Dr Jane Smith', 'John Doe, Director'.
-NAME_RE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.? ([A-Z][a-z]+ [A-Z][a-z]+)|\b([A-Z][a-z]+ [A-Z][a-z]+)(?=,)")
-
-
-def clean_question(question: object, limit: int) -> str:
-    """The question as text, or `BadQuestion` saying what is wrong with it."""
-    if not isinstance(question, str):
-        raise BadQuestion("The question must be text.")
-    # Control characters, lone surrogates and HTML tags carry no meaning for the documents.
-    text = TAG_RE.sub(" ", CONTROL_RE.sub(" ", question)).strip()
-    if not text:
-        raise BadQuestion("The question is empty: type a question about the BIPM documents.")
-    if len(text) > limit:
-        raise BadQuestion(
-            f"The question is {len(text):,} characters long; the limit is {limit:,} "
-            "(ASSISTANT_MAX_QUESTION_CHARS). Please ask something shorter."
-        )
-    return re.sub(r"\s+", " ", text)
-
-
 class Assistant:
     """Answers questions from the index with cited passages. Thread-safe; build one per process."""
 
@@ -133,7 +104,7 @@ class Assistant:
         """Ranked passages for ``question`` (what `ask` reads before answering)."""
         text = clean_question(question, self.settings.max_question_chars)
         corpus = self.corpus()
-        condensed = condense(*_in_english(text, _history(history)))
+        condensed = read(text, history)[0]
         q = self._question(corpus, condensed)
         return self._passages(corpus, condensed, q, _filters(filters), k, text)
 
@@ -147,8 +118,7 @@ class Assistant:
     def _drafted(self, corpus: CorpusView, text: str, history: History | None, flt: Filters | None,
                  timings: dict[str, float]) -> tuple[Condensed, Draft, list[Passage]]:
         """Condense, split into parts, retrieve and draft each part; French questions get French framing."""
-        condensed = condense(*_in_english(text, _history(history)))
-        parts = _parts(condensed)
+        condensed, parts = read(text, history)
         drafts = [self._draft(corpus, p, flt, timings) for p in parts] if len(parts) > 1 else []
         draft, passages = self._merge(drafts, parts) if drafts else self._draft(corpus, condensed, flt, timings, text)
         draft.lang = "fr" if is_french(text) else "en"
@@ -160,7 +130,7 @@ class Assistant:
         (for fitting the reranker and for diagnostics; `retrieve` returns the reranked passages)."""
         text = clean_question(question, self.settings.max_question_chars)
         corpus = self.corpus()
-        condensed = condense(*_in_english(text, _history(history)))
+        condensed = read(text, history)[0]
         q = self._question(corpus, condensed)
         return self._query(corpus, condensed, text), self._candidates(corpus, condensed, q, _filters(filters), text)
 
@@ -168,7 +138,7 @@ class Assistant:
         """The analysed question and the evidence units the answerer scores (for fitting and diagnostics)."""
         text = clean_question(question, self.settings.max_question_chars)
         corpus = self.corpus()
-        condensed = condense(*_in_english(text, _history(history)))
+        condensed = read(text, history)[0]
         q = self._question(corpus, condensed)
         return q, self._evidence(corpus, q, self._passages(corpus, condensed, q, None, asked=text))
 
@@ -266,7 +236,7 @@ class Assistant:
         if condensed.mode != "pronoun":
             return ()
         terms = self._analyse(corpus, condensed.context).hard_terms
-        names = [a or b for a, b in NAME_RE.findall(condensed.previous_answer[:300])]
+        names = previous_names(condensed.previous_answer)
         extra = self._analyse(corpus, " ".join(names)).terms if names else ()
         return tuple({t.lemma: t for t in (*terms, *extra)}.values())
 
@@ -326,24 +296,6 @@ class Assistant:
         return merged, [p for _, ps in answered for p in ps]
 
 
-def _parts(condensed: Condensed) -> list[Condensed]:
-    """'Where is it and how many staff does it have?' → two questions; later parts lean on the first."""
-    if condensed.is_followup:
-        return [condensed]
-    texts = [p.strip() for p in PART_SPLIT_RE.split(condensed.text) if p.strip()]
-    first = [Condensed(texts[0])] if texts else []
-    rest = [Condensed(t, texts[0], "pronoun") if PRONOUN_RE.search(t) else Condensed(t) for t in texts[1:]]
-    return first + rest
-
-
-def _in_english(text: str, history: History) -> tuple[str, History]:
-    """French question and turns → English queries (the answer is framed in French later)."""
-    def english(t: str) -> str:
-        return to_english(t) if is_french(t) else t
-
-    return english(text), [{**t, "content": english(t["content"])} for t in history]
-
-
 def _support(draft: Draft) -> str:
     if draft.abstained:
         return "abstained"
@@ -358,12 +310,6 @@ def _support_score(draft: Draft) -> float:
     relevance = float(np.clip(draft.relevance / 0.6, 0.0, 1.0))
     score = 0.7 * draft.coverage + 0.3 * relevance
     return round(score * (0.5 if draft.partial else 1.0) * (0.3 if draft.abstained else 1.0), 4)
-
-
-def _history(history: History | None) -> History:
-    if not history:
-        return []
-    return [t for t in history if isinstance(t, dict) and isinstance(t.get("content"), str)]
 
 
 def _filters(filters: Filters | dict | None) -> Filters | None:

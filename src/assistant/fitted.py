@@ -44,6 +44,14 @@ class LinearModel:
     def probability(self, x: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.decision(x)))
 
+    def score(self, x: np.ndarray) -> np.ndarray:
+        """The model's score: the probability, or the plain weighted sum for a model whose ``meta`` says
+        ``"link": "identity"``; ``meta["multiply_when"]`` scales rows where a named feature is set."""
+        out = self.decision(x) if self.meta.get("link") == "identity" else self.probability(x)
+        for name, factor in self.meta.get("multiply_when", {}).items():
+            out = np.where(x[:, self.features.index(name)] > 0, out * float(factor), out)
+        return out
+
 
 @cache
 def packaged_model(name: str) -> LinearModel | None:

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     tolerate_missing: int = Field(
         0, ge=0, le=3, description="Key nouns (of 3 or more) a quote may leave uncovered; the answer names them."
     )
+    evidence_scorer: Literal["prior", "fitted"] = Field(
+        "prior", description="prior = the weights of assistant/data/evidence-prior.json (set by hand before the "
+        "fitted core; better answers on every set measured, see README); fitted = assistant/data/evidence.json.",
+    )
     abstention: Literal["fitted", "rules"] = Field(
         "fitted", description="fitted = the calibrated abstention model (assistant/data/abstain.json); "
         "rules = the coverage rules alone (for comparison).",

@@ -66,10 +66,11 @@ class ExtractiveAnswerer:
 
     @property
     def model(self) -> LinearModel:
-        """The fitted evidence model (given, else the packaged one)."""
-        model = self._model or packaged_model("evidence")
+        """The evidence scorer (given, else the packaged one ``ASSISTANT_EVIDENCE_SCORER`` names)."""
+        name = "evidence" if self.settings.evidence_scorer == "fitted" else "evidence-prior"
+        model = self._model or packaged_model(name)
         if model is None:
-            raise AssistantError("The fitted evidence model (assistant/data/evidence.json) is missing: "
+            raise AssistantError(f"The evidence scorer (assistant/data/{name}.json) is missing: "
                                  "reinstall the package or run `python -m evals.fit --model evidence`.")
         return model
 
@@ -114,7 +115,7 @@ class ExtractiveAnswerer:
         """Each unit's probability of holding the answer, from the fitted evidence model's features."""
         facts = self.facts(q, ev)
         model = self.model
-        scores = model.probability(unit_matrix(q, facts, model.features))
+        scores = model.score(unit_matrix(q, facts, model.features))
         return [Scored(f.unit, float(p), f.dense, f.cover, f.has_need) for f, p in zip(facts, scores, strict=True)]
 
     def facts(self, q: Question, ev: Evidence) -> list[UnitFacts]:

@@ -43,8 +43,9 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
 
-    from assistant.assistant import Assistant, History
+    from assistant.assistant import Assistant
     from assistant.index.embedder import Embedder
+    from assistant.question.read import History
     from assistant.retrieve.corpus import Filters
 
 log = logging.getLogger(__name__)

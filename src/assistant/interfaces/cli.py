@@ -95,7 +95,8 @@ def ask(
 
     Example: assistant ask "How do I apply for a secondment?" --json
     """
-    from assistant.assistant import Assistant, clean_question
+    from assistant.assistant import Assistant
+    from assistant.question.read import clean_question
 
     try:
         clean_question(question, load_settings().max_question_chars)  # fail fast, before loading models

@@ -1,0 +1,80 @@
+"""Reading a question before retrieval: its text made safe, its language, its parts, its follow-up context.
+
+`read(text, history)` returns the condensed question (a follow-up rewritten with what it refers to, French
+turned into an English query) and its parts; the `Assistant` only orchestrates what comes after.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.errors import BadQuestion
+from assistant.retrieve.condense import PRONOUN_RE, Condensed, condense
+from assistant.retrieve.translate import is_french, to_english
+
+History = list[dict[str, str]]
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
+_QUESTION_START = (r"(?=(?:how|what|where|when|who|which|is|are|do|does|can|will|"
+                   r"comment|où|quand|quel|quelle|combien)\b)")
+# 'X and how much is it?', 'Any openings now? And if not, where will they be posted?': one part each.
+PART_SPLIT_RE = re.compile(
+    r"\s*(?:,\s*)?\b(?:and|et)\s+(?:if not,?\s+)?" + _QUESTION_START +
+    r"|(?<=\?)\s+(?:(?:and|et)\s+)?(?:if not,?\s+)?" + _QUESTION_START, re.I)
+# Personal names in a previous answer: 'Dr Jane Smith', 'John Doe, Director'.
+NAME_RE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.? ([A-Z][a-z]+ [A-Z][a-z]+)|\b([A-Z][a-z]+ [A-Z][a-z]+)(?=,)")
+
+
+def clean_question(question: object, limit: int) -> str:
+    """The question as text, or `BadQuestion` saying what is wrong with it."""
+    if not isinstance(question, str):
+        raise BadQuestion("The question must be text.")
+    # Control characters, lone surrogates and HTML tags carry no meaning for the documents.
+    text = TAG_RE.sub(" ", CONTROL_RE.sub(" ", question)).strip()
+    if not text:
+        raise BadQuestion("The question is empty: type a question about the BIPM documents.")
+    if len(text) > limit:
+        raise BadQuestion(
+            f"The question is {len(text):,} characters long; the limit is {limit:,} "
+            "(ASSISTANT_MAX_QUESTION_CHARS). Please ask something shorter."
+        )
+    return re.sub(r"\s+", " ", text)
+
+
+
+
+def read(text: str, history: History | None) -> tuple[Condensed, list[Condensed]]:
+    """The condensed question and its parts (one part unless it asks two things at once)."""
+    condensed = condense(*in_english(text, clean_history(history)))
+    return condensed, split_parts(condensed)
+
+
+def previous_names(answer: str) -> list[str]:
+    """Personal names in a previous answer, which a pronoun may point back to."""
+    return [a or b for a, b in NAME_RE.findall(answer[:300])]
+
+
+def split_parts(condensed: Condensed) -> list[Condensed]:
+    """'Where is it and how many staff does it have?' → two questions; later parts lean on the first."""
+    if condensed.is_followup:
+        return [condensed]
+    texts = [p.strip() for p in PART_SPLIT_RE.split(condensed.text) if p.strip()]
+    first = [Condensed(texts[0])] if texts else []
+    rest = [Condensed(t, texts[0], "pronoun") if PRONOUN_RE.search(t) else Condensed(t) for t in texts[1:]]
+    return first + rest
+
+
+def in_english(text: str, history: History) -> tuple[str, History]:
+    """French question and turns → English queries (the answer is framed in French later)."""
+    def english(t: str) -> str:
+        return to_english(t) if is_french(t) else t
+
+    return english(text), [{**t, "content": english(t["content"])} for t in history]
+
+
+def clean_history(history: History | None) -> History:
+    if not history:
+        return []
+    return [t for t in history if isinstance(t, dict) and isinstance(t.get("content"), str)]
+
+
