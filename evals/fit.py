@@ -239,7 +239,7 @@ def make_bot(index_dir: Path | None, corpora: list[Path]):
         run_ingest(load_settings(index_dir=index_dir), corpora, progress=False)
     # The reranker stays on for the later models (they are fitted on what it retrieves); when the reranker
     # itself is fitted its features do not depend on it. Abstention is by the rules while fitting.
-    return Assistant.from_settings(load_settings(index_dir=index_dir, abstention="rules"))
+    return Assistant.from_settings(load_settings(index_dir=index_dir, abstention="rules", rerank=True))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,7 @@ def model(features: tuple[str, ...], weights: list[float], threshold: float = 0.
 def candidate(cid: str, section: str, text: str, lexical: float, body: str = "ABC", title: str = "") -> Candidate:
     doc = Document(cid, "s", title or f"12th meeting of the {body}", text, date="1999-10-15", meta={"body": body})
     chunk = Chunk(cid, cid, text, 0, len(text), section, 0)
-    return Candidate(Passage(chunk, 0.1, 0.3, lexical), doc, refs.of_document(doc), 1, 1, 2.0, False)
+    return Candidate(Passage(chunk, 0.1, 0.3, lexical), doc, refs.of_document(doc), 1, 1, 2.0, 0.1, False)
 
 
 def query(text: str) -> Query:

@@ -174,9 +174,20 @@ class Assistant:
 
     def _passages(self, corpus: CorpusView, condensed: Condensed, q: Question, flt: Filters | None,
                   k: int | None = None, asked: str = "") -> list[Passage]:
-        """Candidates from hybrid search (and from the documents the question names), then the reranker."""
+        """With the reranker: candidates from hybrid search, from the documents the question names and, for a
+        French question, from its own words, ordered by the fitted model. Without it: hybrid search alone."""
+        if self._rerank_model is None:
+            return self._hybrid(corpus, condensed, q, flt, k or self.settings.top_k)
         return rerank(self._query(corpus, condensed, asked), self._candidates(corpus, condensed, q, flt, asked),
                       self._rerank_model, k or self.settings.top_k)
+
+    def _hybrid(self, corpus: CorpusView, condensed: Condensed, q: Question, flt: Filters | None,
+                k: int) -> list[Passage]:
+        pronoun = condensed.mode == "pronoun"
+        query = f"{condensed.context} {condensed.text}".strip() if pronoun else condensed.text
+        lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
+        return self.retriever.search(corpus, query, self._embed_question(query), k=k, filters=flt,
+                                     lexical_query=lemmas, answer_type=NEED_PATTERNS.get(q.need or ""))
 
     def _candidates(self, corpus: CorpusView, condensed: Condensed, q: Question, flt: Filters | None,
                     asked: str = "") -> list[Candidate]:
@@ -188,7 +199,7 @@ class Assistant:
         lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
         need = NEED_PATTERNS.get(q.need or "")
         search = partial(self.retriever.search, corpus, query, vector, lexical_query=lemmas, answer_type=need)
-        found = [(p, False) for p in search(k=s.rerank_candidates, filters=flt)]
+        found = [(p, False) for p in self._hybrid(corpus, condensed, q, flt, s.rerank_candidates)]
         asked = asked or condensed.text
         if is_french(asked):  # French passages for a French question: its own words, not the translation's
             found += [(p, False) for p in self.retriever.search(
@@ -206,10 +217,11 @@ class Assistant:
         text = f"{condensed.context} {asked}" if condensed.mode == "pronoun" else asked
         lang = "fr" if is_french(asked) else "en"
         ref = question_reference(corpus, text)
-        return RerankQuery(
-            lemmas=frozenset(content_lemmas(condensed.text)), original_lemmas=frozenset(content_lemmas(asked, lang)),
-            lang=lang, ref=ref, years=ref.years,
-        )
+        lemmas = frozenset(content_lemmas(text if condensed.mode == "pronoun" else condensed.text))
+        # A French question is also matched in its own words against French documents; an English one (and
+        # an English follow-up, which condensing has made whole) only through its condensed text.
+        original = frozenset(content_lemmas(asked, "fr")) if lang == "fr" else lemmas
+        return RerankQuery(lemmas=lemmas, original_lemmas=original, lang=lang, ref=ref, years=ref.years)
 
     @property
     def _rerank_model(self) -> LinearModel | None:

@@ -64,7 +64,11 @@ class Settings(BaseSettings):
     focus_k: int = Field(
         12, ge=0, le=200, description="Extra candidates from the documents a question names (meeting, year); 0 = off."
     )
-    rerank: bool = Field(True, description="Order candidates with the fitted reranker (assistant/data/rerank.json).")
+    rerank: bool = Field(
+        False, description="Collection-scale retrieval: candidates also from the documents a question names and, "
+        "for French, from its own words, ordered by the fitted reranker (assistant/data/rerank.json). Recommended "
+        "for large collections (README, Quality); off by default: it costs two seed-page questions (holdout).",
+    )
     # --- answering ---------------------------------------------------------
     min_relevance: float = Field(
         0.12, ge=-1, le=1, description="Abstain when the best passage's cosine similarity is below this."
@@ -79,9 +83,10 @@ class Settings(BaseSettings):
         "prior", description="prior = the weights of assistant/data/evidence-prior.json (set by hand before the "
         "fitted core; better answers on every set measured, see README); fitted = assistant/data/evidence.json.",
     )
-    abstention: Literal["fitted", "rules"] = Field(
-        "fitted", description="fitted = the calibrated abstention model (assistant/data/abstain.json); "
-        "rules = the coverage rules alone (for comparison).",
+    abstention: Literal["rules", "fitted"] = Field(
+        "rules", description="rules = the coverage checks decide (the model's probability is the support score); "
+        "fitted = the calibrated model of assistant/data/abstain.json decides at its fitted threshold "
+        "(fewer false abstentions, more answers to unanswerable questions: see README).",
     )
     max_answer_sentences: int = Field(4, ge=1, le=20, description="Sentences in an extractive answer.")
     max_question_chars: int = Field(2000, ge=10, le=100_000, description="Longer questions are refused.")

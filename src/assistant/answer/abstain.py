@@ -28,6 +28,13 @@ def probability(draft: Draft, model: LinearModel) -> float:
     return float(model.probability(np.array([signal_row(draft, model.features)]))[0])
 
 
+def with_confidence(draft: Draft, model: LinearModel) -> Draft:
+    """The draft with the model's probability recorded (its abstention left as the rules decided)."""
+    if draft.blocks:
+        draft.confidence = probability(draft, model)
+    return draft
+
+
 def decide(draft: Draft, model: LinearModel) -> Draft:
     """Answer when the model's probability reaches its fitted threshold; a draft with nothing to quote
     stays abstained. The rules' reason and missing words are kept for the wording of an abstention."""

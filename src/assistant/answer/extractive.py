@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.answer import answer_type
-from assistant.answer.abstain import decide
+from assistant.answer.abstain import decide, with_confidence
 from assistant.answer.coverage import Profile, TermMatcher, weighted
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
@@ -74,11 +74,6 @@ class ExtractiveAnswerer:
                                  "reinstall the package or run `python -m evals.fit --model evidence`.")
         return model
 
-    @property
-    def abstention(self) -> LinearModel | None:
-        """The fitted abstention model, unless the rules alone decide (``use_rules`` or none packaged)."""
-        return None if self.use_rules else packaged_model("abstain")
-
     def draft(self, q: Question, ev: Evidence, context_terms: tuple[Term, ...] = ()) -> Draft:
         if not ev.units:
             return Draft(abstained=True, reason="off_topic", lang=q.lang)
@@ -97,7 +92,11 @@ class ExtractiveAnswerer:
             draft = self._check(q, ev, scored, self._select(q, ev, scored, alternative), base, context_terms)
             primary = alternative
         draft.signals.update(_draft_signals(q, ev, scored, primary))
-        return decide(draft, self.abstention) if self.abstention is not None else draft
+        model = packaged_model("abstain")
+        if model is None:
+            return draft
+        # The calibrated probability is the answer's support score either way; it decides only when asked to.
+        return decide(draft, model) if not self.use_rules else with_confidence(draft, model)
 
     def _primary(self, q: Question, scored: list[Scored], ev: Evidence) -> Scored | None:
         """Best unit to lead with: never a bare heading; with the asked-for e-mail/number/date if any."""

@@ -28,9 +28,10 @@ def candidates_of(corpus: CorpusView, found: list[tuple[Passage, bool]]) -> list
     dense_rank = _ranks([p.dense for p, _ in items])
     lexical_rank = _ranks([p.lexical for p, _ in items])
     lexical_max = max((p.lexical or 0.0 for p, _ in items), default=0.0)
+    fused_max = max((p.score for p, _ in items), default=0.0)
     return [
         Candidate(p, corpus.documents[p.chunk.doc_id], corpus.references[p.chunk.doc_id], dense_rank[i],
-                  lexical_rank[i], lexical_max, focused)
+                  lexical_rank[i], lexical_max, fused_max, focused)
         for i, (p, focused) in enumerate(items)
     ]
 

@@ -40,6 +40,7 @@ class Candidate:
     dense_rank: int | None  # 1-based rank in the dense list, None when only BM25 found it
     lexical_rank: int | None
     lexical_max: float  # best BM25 score among the candidates (to scale this one's)
+    fused_max: float  # best first-stage fused score among the candidates
     focused: bool  # found by the search restricted to the documents the question names
 
 
@@ -60,6 +61,11 @@ def _dense_rr(q: Query, c: Candidate) -> float:
 
 def _lexical_rr(q: Query, c: Candidate) -> float:
     return 1.0 / c.lexical_rank if c.lexical_rank else 0.0
+
+
+def _fused(q: Query, c: Candidate) -> float:
+    """The first stage's reciprocal-rank-fusion score, scaled by the best among the candidates."""
+    return c.passage.score / c.fused_max if c.fused_max > 0 else 0.0
 
 
 def _doc_reference(q: Query, c: Candidate) -> float:
@@ -116,7 +122,7 @@ def _short(q: Query, c: Candidate) -> float:
 
 
 FEATURES: dict[str, Feature] = {
-    "dense": _dense, "lexical": _lexical, "dense_rr": _dense_rr, "lexical_rr": _lexical_rr,
+    "dense": _dense, "lexical": _lexical, "fused": _fused, "dense_rr": _dense_rr, "lexical_rr": _lexical_rr,
     "doc_reference": _doc_reference, "body": _body, "item": _item, "year": _year,
     "same_language": _same_language, "title_cover": _title_cover, "text_cover": _text_cover,
     "focused": _focused, "short": _short,
