@@ -26,6 +26,7 @@ from assistant.index.embedder import MODEL_NAME, Embedder, make_embedder
 from assistant.index.manifest import Manifest, now_iso
 from assistant.index.paths import lock_path, manifest_path
 from assistant.index.store import VectorStore, chroma_client
+from assistant.safety.instructions import chunk_scores
 from assistant.settings import Settings
 from assistant.types import Chunk, Document
 from ingest.build import build_document, content_hash_for, display_path, doc_id_for
@@ -59,6 +60,16 @@ class IngestSummary:
     seconds: float = 0.0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     index_version: str = ""
+    instruction_like: dict[str, int] = field(default_factory=dict)  # document → chunks that read as instructions
+
+    def note_instructions(self, batch: list[tuple[Document, Chunk]], vectors: np.ndarray,
+                          flag: float) -> list[float]:
+        """Each chunk's instruction score (stored with it); documents with flagged chunks are counted here."""
+        scores = chunk_scores([c.text for _, c in batch], vectors)
+        for (doc, _), score in zip(batch, scores, strict=True):
+            if score >= flag:
+                self.instruction_like[doc.source] = self.instruction_like.get(doc.source, 0) + 1
+        return scores
 
     @property
     def chunks_per_second(self) -> float:
@@ -236,9 +247,11 @@ class _Run:
         new = [t for t in dict.fromkeys(texts) if t not in seen]
         if new:
             seen.update(zip(new, self.embedder.embed(new), strict=True))
+        vectors = np.stack([seen[t] for t in texts])
+        scores = self.summary.note_instructions(batch, vectors, self.settings.instruction_flag)
         self.store.upsert(
-            [c.id for _, c in batch], np.stack([seen[t] for t in texts]), [c.text for _, c in batch],
-            [_meta(d, c) for d, c in batch],
+            [c.id for _, c in batch], vectors, [c.text for _, c in batch],
+            [_meta(d, c) | {"instruction": s} for (d, c), s in zip(batch, scores, strict=True)],
         )
         self.summary.embedded += len(batch)
         if self.bar is not None:

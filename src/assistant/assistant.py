@@ -16,13 +16,13 @@ from assistant.answer.coverage import TermMatcher
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit, units_of
 from assistant.answer.extractive import Evidence, ExtractiveAnswerer
-from assistant.answer.grounding import is_instruction
 from assistant.answer.llm import make_llm_answerer, stream_ask
 from assistant.errors import BadQuestion, IndexNotFound
 from assistant.index.embedder import Embedder, make_embedder
 from assistant.index.manifest import Manifest
 from assistant.index.paths import manifest_path
 from assistant.index.store import VectorStore
+from assistant.safety.instructions import flags as instruction_flags
 from assistant.retrieve.condense import PRONOUN_RE, Condensed, condense
 from assistant.retrieve.corpus import CorpusView, Filters
 from assistant.retrieve.hybrid import HybridRetriever
@@ -198,14 +198,16 @@ class Assistant:
         rank: dict[tuple[str, int], int] = {}
         for p in passages:
             for u in self._doc_units(corpus, p.doc_id):
-                if is_instruction(u.text):
-                    continue  # a document sentence that talks to the assistant is data, never an answer
                 if u.start < p.chunk.end and p.chunk.start < u.end and (u.doc_id, u.index) not in rank:
                     rank[(u.doc_id, u.index)] = p.rank
                     units.append(u)
+        vectors = self._vectors(corpus, units)
+        # A document sentence that talks to the assistant is data, never an answer.
+        keep = [i for i, f in enumerate(instruction_flags([u.text for u in units], vectors)) if not f]
+        units, vectors = [units[i] for i in keep], vectors[keep]
         qv = self.embedder.embed([q.text])[0]
         return Evidence(
-            units=units, vectors=self._vectors(corpus, units), question_vector=qv,
+            units=units, vectors=vectors, question_vector=qv,
             titles={d: corpus.documents[d].title for d in {u.doc_id for u in units}},
             passage_rank=rank, siblings={d: self._doc_units(corpus, d) for d in {u.doc_id for u in units}},
             acronyms=corpus.acronyms,

@@ -82,6 +82,36 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535, description="Port of the chat UI.")
     auth: str | None = Field(None, description="'user:password' to require a login in the UI.")
     feedback_path: Path | None = Field(None, description="JSONL file for UI feedback; default in index_dir.")
+    # --- safety (hostile documents and requests) ----------------------------
+    instruction_flag: float = Field(
+        0.5, gt=0, le=1, description="A chunk whose instruction score (classifier probability, or share of "
+        "sentences with a role marker / 'ignore previous instructions') reaches this is reported at ingest "
+        "and down-weighted in retrieval.",
+    )
+    instruction_penalty: float = Field(
+        0.25, ge=0, le=1, description="Factor on the fused retrieval score of a chunk flagged as instructions.",
+    )
+    max_unpacked_mb: float = Field(
+        200.0, gt=0, description="A .docx whose parts would decompress to more than this is skipped (zip bombs).",
+    )
+    max_text_chars: int = Field(
+        5_000_000, ge=1000, description="Text extracted from one file is cut at this many characters.",
+    )
+    extract_seconds: float = Field(
+        60.0, gt=0, description="Time budget to extract the text of one PDF/DOCX/HTML file; slower files are skipped.",
+    )
+    max_request_kb: int = Field(
+        256, ge=1, description="HTTP request bodies larger than this are refused (413) before they are parsed.",
+    )
+    max_upload_mb: float = Field(
+        10.0, gt=0, description="Largest file accepted by the UI's upload endpoint (/gradio_api/upload).",
+    )
+    login_failures: int = Field(
+        5, ge=1, le=1000, description="Wrong passwords a client may try before it is locked out for a while.",
+    )
+    login_lockout_seconds: float = Field(
+        30.0, ge=0, description="How long a client is refused after too many wrong passwords (doubles each time).",
+    )
 
     @field_validator("chroma_url", "llm_base_url")
     @classmethod
