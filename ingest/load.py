@@ -11,6 +11,7 @@ import fnmatch
 import hashlib
 import io
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -46,6 +47,9 @@ class Loaded:
 
 
 # --- finding files -----------------------------------------------------------
+OUTSIDE = "it is a symbolic link that leads outside the folder given to ingest"
+
+
 def discover(
     paths: Iterable[Path], include: Iterable[str] = (), exclude: Iterable[str] = ()
 ) -> list[Path]:
@@ -53,19 +57,59 @@ def discover(
 
     A glob matches the path relative to the folder given, or the file name: ``--include 'cipm-*'``,
     ``--exclude 'drafts/*'``. A file named explicitly is always taken (an unknown type is then reported
-    by `load`); hidden files and folders, and folder READMEs, are left out.
+    by `load`); hidden files and folders, and folder READMEs, are left out. Symbolic links are followed
+    only while they stay inside the folder given (see `discover_all`).
     """
+    return discover_all(paths, include, exclude)[0]
+
+
+def discover_all(
+    paths: Iterable[Path], include: Iterable[str] = (), exclude: Iterable[str] = ()
+) -> tuple[list[Path], list[tuple[str, str]]]:
+    """`discover`'s files, and (path, reason) for each symbolic link (file or folder) found under a folder
+    that resolves outside it: those are never read."""
     include, exclude = list(include), list(exclude)
     found: set[Path] = set()
+    outside: list[tuple[str, str]] = []
     for root in paths:
         if root.is_file():
             found.add(root.resolve())
             continue
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        for path in _walk(root, outside):
             rel = path.relative_to(root).as_posix()
-            if _wanted(path, rel, include, exclude):
+            if not _wanted(path, rel, include, exclude):
+                continue
+            if _inside(path.resolve(), root.resolve()):
                 found.add(path.resolve())
-    return sorted(found)
+            else:
+                outside.append((str(path), OUTSIDE))
+    return sorted(found), outside
+
+
+def _walk(root: Path, outside: list[tuple[str, str]]) -> Iterable[Path]:
+    """Files under ``root``, following folder links only when they stay inside it (each folder once)."""
+    base = root.resolve()
+    seen: set[Path] = set()
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        here = Path(folder)
+        real = here.resolve()
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        keep = []
+        for name in sorted(dirs):
+            sub = here / name
+            if not sub.is_symlink() or _inside(sub.resolve(), base):
+                keep.append(name)
+            elif not name.startswith("."):
+                outside.append((str(sub), OUTSIDE))
+        dirs[:] = keep
+        yield from (here / name for name in sorted(files) if (here / name).is_file())
+
+
+def _inside(path: Path, base: Path) -> bool:
+    return path == base or base in path.parents
 
 
 def _wanted(path: Path, rel: str, include: list[str], exclude: list[str]) -> bool:

@@ -31,7 +31,7 @@ from assistant.settings import Settings
 from assistant.types import Chunk, Document
 from ingest.build import build_document, content_hash_for, display_path, doc_id_for
 from ingest.chunk import chunk_document, embedding_text, make_splitter
-from ingest.load import Skip, discover, parse, read_bytes
+from ingest.load import Skip, discover_all, parse, read_bytes
 from ingest.web import Fetcher, WebOptions, WebResult, cache_dir_for
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,9 @@ class _Run:
         self.summary.skipped += pages.failed
         self.summary.fetched, self.summary.not_modified = pages.fetched, pages.not_modified
         try:
-            files = sorted({*discover(sources.paths, sources.include, sources.exclude), *pages.files})
+            local, outside = discover_all(sources.paths, sources.include, sources.exclude)
+            self.summary.skipped += outside
+            files = sorted({*local, *pages.files})
             known = self.manifest.hashes()
             self._ingest(files, known, pages.files)
             self._remove_missing([*sources.paths, *pages.gone], known, {doc_id_for(p) for p in files})
