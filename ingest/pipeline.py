@@ -31,7 +31,7 @@ from assistant.settings import Settings
 from assistant.types import Chunk, Document
 from ingest.build import build_document, content_hash_for, display_path, doc_id_for
 from ingest.chunk import chunk_document, embedding_text, make_splitter
-from ingest.load import Skip, discover_all, parse, read_bytes
+from ingest.load import Limits, Skip, discover_all, parse, read_bytes
 from ingest.web import Fetcher, WebOptions, WebResult, cache_dir_for
 
 log = logging.getLogger(__name__)
@@ -158,6 +158,7 @@ class _Run:
         self.splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
         self.settings_key = f"{settings.chunk_size}/{settings.chunk_overlap}/{MODEL_NAME}"
         self.summary = IngestSummary()
+        self.limits = Limits.from_settings(settings)
         self.show = sys.stderr.isatty() if progress is None else progress
         self.started = time.perf_counter()
         self.bar: tqdm | None = None
@@ -213,7 +214,7 @@ class _Run:
             if previous and previous[1] == content_hash_for(_sha256(data), self.settings_key):
                 self.summary.unchanged += 1  # same bytes, same settings: not even parsed again
                 return None
-            doc = build_document(parse(path, data), self.settings_key, url)
+            doc = build_document(parse(path, data, self.limits), self.settings_key, url)
         except Skip as why:
             self.summary.skipped.append((name, str(why)))
             log.warning("skipped %s: %s", name, why)

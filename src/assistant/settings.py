@@ -92,7 +92,8 @@ class Settings(BaseSettings):
         0.25, ge=0, le=1, description="Factor on the fused retrieval score of a chunk flagged as instructions.",
     )
     max_unpacked_mb: float = Field(
-        200.0, gt=0, description="A .docx whose parts would decompress to more than this is skipped (zip bombs).",
+        64.0, gt=0, description="A .docx whose parts decompress to more than this (declared or actual) is skipped: "
+        "zip bombs.",
     )
     max_text_chars: int = Field(
         5_000_000, ge=1000, description="Text extracted from one file is cut at this many characters.",
@@ -102,9 +103,6 @@ class Settings(BaseSettings):
     )
     max_request_kb: int = Field(
         256, ge=1, description="HTTP request bodies larger than this are refused (413) before they are parsed.",
-    )
-    max_upload_mb: float = Field(
-        10.0, gt=0, description="Largest file accepted by the UI's upload endpoint (/gradio_api/upload).",
     )
     login_failures: int = Field(
         5, ge=1, le=1000, description="Wrong passwords a client may try before it is locked out for a while.",

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from assistant.errors import AssistantError, BadFilter
+from assistant.safety.terminal import safe
 from assistant.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -36,7 +37,7 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {safe(message)}", err=True)
     return typer.Exit(code)
 
 
@@ -162,10 +163,11 @@ def info(
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"index: {data['index_dir']}  version: {data['version']}  last ingest: {data['last_ingest']}")
-    typer.echo(f"{data['documents']} documents, {data['chunks']} chunks, embedder: {data['embedding_model']}")
-    for doc in data["items"]:
-        typer.echo(f"  {doc['chunks']:>5}  {doc['language']}  {doc['date']:<10}  {doc['title']}  ({doc['path']})")
+    lines = [f"index: {data['index_dir']}  version: {data['version']}  last ingest: {data['last_ingest']}",
+             f"{data['documents']} documents, {data['chunks']} chunks, embedder: {data['embedding_model']}"]
+    lines += [f"  {doc['chunks']:>5}  {doc['language']}  {doc['date']:<10}  {doc['title']}  ({doc['path']})"
+              for doc in data["items"]]
+    typer.echo(safe("\n".join(lines)))  # titles and file names come from documents: no terminal escapes
 
 
 @app.command("feedback-export")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 
@@ -9,6 +10,9 @@ import bm25s
 import numpy as np
 
 from assistant.text import content_lemmas
+
+# bm25s sets its own logger to DEBUG on import, so "Building index from IDs" reached every log handler.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class LexicalIndex:
