@@ -49,10 +49,6 @@ async def send_json(send: Send, status: int, payload: dict[str, Any],
     await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
     """413 for request bodies over ``max_bytes`` (checked before the app parses anything); no uploads."""
 
@@ -71,28 +67,32 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await send_json(send, 413, {"error": self._message()})
             return
-        started = False
+        started = refused = False
         seen = 0
 
         async def counted_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    # Answer now; the app then sees a client that went away, and whatever it sends is dropped.
+                    refused = True
+                    if not started:
+                        await send_json(send, 413, {"error": self._message()})
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracked_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        try:
-            await self.app(scope, counted_receive, tracked_send)
-        except _TooLarge:
-            if not started:
-                await send_json(send, 413, {"error": self._message()})
+        await self.app(scope, counted_receive, tracked_send)
 
     def _message(self) -> str:
         return (f"The request body is larger than {self.max_bytes // 1024} KB (ASSISTANT_MAX_REQUEST_KB) "
