@@ -22,12 +22,12 @@ from assistant.index.embedder import Embedder, make_embedder
 from assistant.index.manifest import Manifest
 from assistant.index.paths import manifest_path
 from assistant.index.store import VectorStore
-from assistant.safety.instructions import flags as instruction_flags
 from assistant.retrieve.condense import PRONOUN_RE, Condensed, condense
 from assistant.retrieve.corpus import CorpusView, Filters
 from assistant.retrieve.hybrid import HybridRetriever
 from assistant.retrieve.query import Question, Term, analyse
 from assistant.retrieve.translate import is_french, to_english
+from assistant.safety.instructions import flags as instruction_flags
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Passage, Stamp
 

@@ -28,8 +28,8 @@ from assistant.answer.evidence import Unit, units_of
 from assistant.answer.prompt import Source
 from assistant.index.embedder import Embedder
 from assistant.retrieve.corpus import CorpusView
-from assistant.safety.instructions import flags, is_instruction
 from assistant.retrieve.query import Term
+from assistant.safety.instructions import flags, is_instruction
 from assistant.text import content_lemmas, is_stop, lemma, split_sentences, words
 
 # Share of a claim's content words found (lemma, stem or acronym) in the passages it cites …

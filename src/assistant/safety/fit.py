@@ -14,7 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.safety.instructions import EXAMPLES_FILE, MODEL_FILE, examples, features, has_surface_form
+from assistant.safety.instructions import (
+    EXAMPLES_FILE,
+    MODEL_FILE,
+    examples,
+    features,
+    has_surface_form,
+)
 
 FOLDS = 5
 REGULARISATION = 3.0  # sklearn's C
