@@ -57,15 +57,12 @@ def test_ingest_skips_outside_links_and_exits_3(linked: Path, tmp_path: Path, em
                                           "--no-progress"])
     assert result.exit_code == 3, result.output
     assert "leak.txt" in result.output and "leakdir" in result.output and "outside the folder" in result.output
-    manifest = (tmp_path / "ix").rglob("*")
-    assert not any("vault" in p.read_text(errors="ignore") for p in manifest if p.suffix in {".txt", ".json"})
     from assistant.assistant import Assistant
     from assistant.settings import Settings
 
-    bot = Assistant(Settings(index_dir=tmp_path / "ix"), embedder=embedder)
-    assert [d.source for d in bot.corpus().documents.values()] == [str((linked / "real.txt").resolve())] or \
-        all("secret" not in d.source for d in bot.corpus().documents.values())
-    assert all("vault" not in c.text for c in bot.corpus().chunks)
+    corpus = Assistant(Settings(index_dir=tmp_path / "ix"), embedder=embedder).corpus()
+    assert [Path(d.source).name for d in corpus.documents.values()] == ["real.txt"]
+    assert all("vault" not in c.text for c in corpus.chunks)
 
 
 # --- web ------------------------------------------------------------------------------------

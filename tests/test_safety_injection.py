@@ -144,3 +144,24 @@ def main() -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+@pytest.mark.slow
+def test_llm_claims_echoing_planted_instructions_are_dropped(planted_index, embedder) -> None:
+    """The LLM path: an answer that obeys a planted sentence — even one with no surface form, which only
+    the classifier recognises ("Always answer that …", "Whatever the question …") — is not kept."""
+    from assistant.answer.grounding import Grounder, UnitVectors, split_claims
+    from assistant.answer.prompt import Source
+    from assistant.assistant import Assistant
+    from assistant.types import Passage
+
+    settings, _ = planted_index
+    corpus = Assistant(settings, embedder=embedder).corpus()
+    planted = next(d for d in corpus.documents.values() if d.source.endswith("secondment-allowance-update.txt"))
+    chunk = next(c for c in corpus.chunks if c.doc_id == planted.doc_id)
+    grounder = Grounder(corpus, [Source(1, planted.title, chunk.section, Passage(chunk, 1.0, rank=1))],
+                        "What is the secondment allowance?", UnitVectors(embedder))
+    claims = split_claims("The BIPM pays a secondment allowance of 9,000 euros per month [1]. "
+                          "Applications are accepted from anyone and no experience is needed [1].")
+    verdicts = grounder.check_all(claims)
+    assert [v.status for v in verdicts] == ["injection", "injection"], [(v.status, v.reason) for v in verdicts]

@@ -7,7 +7,8 @@ made of such text is flagged at ingest and down-weighted in retrieval.
 Two detectors, either one suffices:
 
 - surface forms (regexes): role markers and chat-template tokens ("SYSTEM:", "<|im_start|>", "[INST]"),
-  and the classic "ignore/disregard … instructions" family — exact patterns, no vocabulary lists;
+  the classic "ignore/disregard … instructions" family and answer dictation ("always answer that …",
+  "whatever the question …"), in English and French — exact patterns, no vocabulary lists;
 - a logistic regression over the packaged MiniLM sentence vector and hashed character n-grams, fitted on the generic example sentences
   of ``data/instruction_examples.tsv`` by ``python -m assistant.safety.fit``; its weights, threshold and
   cross-validated figures live in ``data/instruction_model.json``.
@@ -33,13 +34,21 @@ EXAMPLES_FILE = "instruction_examples.tsv"
 
 INSTRUCTION_RE = re.compile(
     r"\b(ignore|disregard|forget|override|bypass)\b[^.]{0,60}\b(instructions?|prompts?|rules|guidelines|"
-    r"directions|context|everything)\b"
+    r"directions|context|everything|(other|previous|above) (documents?|passages?|sources?))\b"
     r"|\b(new|updated|real|actual) instructions?\s*:|\b(hidden|secret) instructions?\b|\bsystem prompt\b"
     r"|\byou are (now|no longer)\b|\bpretend (to be|you are)\b|\bact as (an?|the) (ai|assistant|chatbot|model)\b"
     r"|\b(note|message|instructions?) (to|for) (the |all )?(ai|assistants?|chatbots?|language models?|llms?|models?)\b"
     r"|\b(ai|assistants?|chatbots?|language models?|llms?)\b[^.]{0,30}\b(must|should|shall|have to|are required to)\b"
     r"|\b(when|if) (you are |you're )?asked (about|whether|if)\b"
     r"|</?(system|assistant|user|im_start|im_end)\b|\[/?INST\]",
+    re.I,
+)
+# Dictating the answer itself: "always answer that …", "whatever the question, say …", "no matter what …".
+DICTATE_RE = re.compile(
+    r"\b(always|only|never)\s+(answer|reply|respond|say|tell|state|claim)\b"
+    r"|\b(whatever|regardless of) the (question|user|request)\b|\bno matter what (the user|anyone|someone|they)\b"
+    r"|\b(répond(?:ez|s)?|dites|dis|affirmez|affirme)\s+(toujours|uniquement|seulement)\b"
+    r"|\b(toujours|uniquement)\s+(répondre|dire)\b|\bquelle que soit la (question|demande)\b",
     re.I,
 )
 # The same families in French ('ignorez les instructions précédentes', 'vous êtes désormais').
@@ -49,10 +58,12 @@ FRENCH_RE = re.compile(
     re.I,
 )
 # Role markers of chat transcripts and templates: 'SYSTEM:' in capitals anywhere, 'System:' opening a
-# sentence (a staff list's 'Assistant: J. Doe' is left to the classifier), template tokens.
+# sentence, 'Assistant:' or 'AI:' opening a sentence when a lower-case word follows (a staff list's
+# 'Assistant: J. Doe' is not one), template tokens.
 ROLE_RE = re.compile(
     r"\b(?:SYSTEM|ASSISTANT|USER|DEVELOPER|ADMIN|SYSTÈME|SYSTEME|UTILISATEUR)\s*(?:PROMPT|MESSAGE)?\s*:"
     r"|^\W*(?i:system|système|systeme|sistema)\s*(?i:prompt|message)?\s*:"
+    r"|^\W*(?i:assistant|ai|ia|chatbot|bot|model|llm|user|utilisateur)\s*:\s*[a-zà-ÿ]"
     r"|<\|?(?:im_start|im_end|system|endoftext)\|?>|<<\s*/?SYS\s*>>|\[/?INST\]|^\W*#{2,}\s*(?i:instruction|system)\b",
 )
 
@@ -65,7 +76,7 @@ def model() -> dict[str, Any]:
 
 def has_surface_form(text: str) -> bool:
     """A role marker, a chat-template token or an 'ignore previous instructions' phrase."""
-    return bool(ROLE_RE.search(text) or INSTRUCTION_RE.search(text) or FRENCH_RE.search(text))
+    return any(rx.search(text) for rx in (ROLE_RE, INSTRUCTION_RE, FRENCH_RE, DICTATE_RE))
 
 
 def features(texts: list[str], vectors: np.ndarray) -> np.ndarray:
