@@ -1,7 +1,9 @@
 """Find source files and read each into text parts plus metadata; one reader per format.
 
 A file that cannot be read raises `Skip` with a reason a person understands; the pipeline reports it
-and goes on with the rest. Reading is split in two steps, `read_bytes` then `parse`, so the pipeline can
+and goes on with the rest. Extraction is bounded per file (`Limits`): a .docx whose parts unpack to too
+much is refused before it is parsed (zip bombs), extracted text is cut at a length, and a file whose
+extraction runs past its time budget is skipped. Reading is split in two steps, `read_bytes` then `parse`, so the pipeline can
 recognise an unchanged file from its bytes without parsing it again.
 """
 
@@ -11,8 +13,14 @@ import fnmatch
 import hashlib
 import io
 import logging
+import os
 import re
-from collections.abc import Callable, Iterable
+import signal
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -28,11 +36,41 @@ MARKDOWN_SUFFIXES = {".md", ".markdown"}
 # '__x__' is only emphasis outside words (CommonMark), so identifiers like __init__ stay whole.
 BOLD_RE = re.compile(r"(\*\*)(?=\S)(.+?)(?<=\S)\*\*|(?<!\w)(__)(?=\S)(.+?)(?<=\S)__(?!\w)")
 WESTERN = {"cp1252", "latin_1", "iso8859_15"}
+log = logging.getLogger(__name__)
 HTML_LANG_RE = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.I)
 
 
 class Skip(Exception):
     """This file is not ingested; ``str(exc)`` says why."""
+
+
+def _default(name: str) -> Any:
+    from assistant.settings import Settings
+
+    return Settings.model_fields[name].default
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on reading one file (the settings ASSISTANT_MAX_UNPACKED_MB, _MAX_TEXT_CHARS, _EXTRACT_SECONDS)."""
+
+    unpacked_bytes: int = field(default_factory=lambda: int(_default("max_unpacked_mb") * 1e6))
+    text_chars: int = field(default_factory=lambda: _default("max_text_chars"))
+    seconds: float = field(default_factory=lambda: _default("extract_seconds"))
+    deadline: float = float("inf")  # monotonic time by which the current file must be read
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Limits:
+        return cls(int(settings.max_unpacked_mb * 1e6), settings.max_text_chars, settings.extract_seconds)
+
+    def check_time(self) -> None:
+        """`Skip` once the file's time budget is spent (called between pages, paragraphs)."""
+        if time.monotonic() > self.deadline:
+            raise Skip(_too_slow(self.seconds))
+
+
+def _too_slow(seconds: float) -> str:
+    return f"extracting its text took longer than {seconds:g} s (ASSISTANT_EXTRACT_SECONDS)"
 
 
 @dataclass
@@ -46,6 +84,9 @@ class Loaded:
 
 
 # --- finding files -----------------------------------------------------------
+OUTSIDE = "it is a symbolic link that leads outside the folder given to ingest"
+
+
 def discover(
     paths: Iterable[Path], include: Iterable[str] = (), exclude: Iterable[str] = ()
 ) -> list[Path]:
@@ -53,19 +94,59 @@ def discover(
 
     A glob matches the path relative to the folder given, or the file name: ``--include 'cipm-*'``,
     ``--exclude 'drafts/*'``. A file named explicitly is always taken (an unknown type is then reported
-    by `load`); hidden files and folders, and folder READMEs, are left out.
+    by `load`); hidden files and folders, and folder READMEs, are left out. Symbolic links are followed
+    only while they stay inside the folder given (see `discover_all`).
     """
+    return discover_all(paths, include, exclude)[0]
+
+
+def discover_all(
+    paths: Iterable[Path], include: Iterable[str] = (), exclude: Iterable[str] = ()
+) -> tuple[list[Path], list[tuple[str, str]]]:
+    """`discover`'s files, and (path, reason) for each symbolic link (file or folder) found under a folder
+    that resolves outside it: those are never read."""
     include, exclude = list(include), list(exclude)
     found: set[Path] = set()
+    outside: list[tuple[str, str]] = []
     for root in paths:
         if root.is_file():
             found.add(root.resolve())
             continue
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        for path in _walk(root, outside):
             rel = path.relative_to(root).as_posix()
-            if _wanted(path, rel, include, exclude):
+            if not _wanted(path, rel, include, exclude):
+                continue
+            if _inside(path.resolve(), root.resolve()):
                 found.add(path.resolve())
-    return sorted(found)
+            else:
+                outside.append((str(path), OUTSIDE))
+    return sorted(found), outside
+
+
+def _walk(root: Path, outside: list[tuple[str, str]]) -> Iterable[Path]:
+    """Files under ``root``, following folder links only when they stay inside it (each folder once)."""
+    base = root.resolve()
+    seen: set[Path] = set()
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        here = Path(folder)
+        real = here.resolve()
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        keep = []
+        for name in sorted(dirs):
+            sub = here / name
+            if not sub.is_symlink() or _inside(sub.resolve(), base):
+                keep.append(name)
+            elif not name.startswith("."):
+                outside.append((str(sub), OUTSIDE))
+        dirs[:] = keep
+        yield from (here / name for name in sorted(files) if (here / name).is_file())
+
+
+def _inside(path: Path, base: Path) -> bool:
+    return path == base or base in path.parents
 
 
 def _wanted(path: Path, rel: str, include: list[str], exclude: list[str]) -> bool:
@@ -84,9 +165,9 @@ def _glob(rel: str, name: str, pattern: str) -> bool:
 
 
 # --- reading -----------------------------------------------------------------
-def load(path: Path, max_bytes: int) -> Loaded:
+def load(path: Path, max_bytes: int, limits: Limits | None = None) -> Loaded:
     """Read ``path`` with the reader for its suffix."""
-    return parse(path, read_bytes(path, max_bytes))
+    return parse(path, read_bytes(path, max_bytes), limits)
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -107,14 +188,58 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def parse(path: Path, data: bytes) -> Loaded:
-    """Text parts and metadata of ``data``, read as the type its suffix says."""
-    loaded = READERS[path.suffix.lower()](path, data)
+def parse(path: Path, data: bytes, limits: Limits | None = None) -> Loaded:
+    """Text parts and metadata of ``data``, read as the type its suffix says, within ``limits``: at most
+    ``text_chars`` characters, and `Skip` when the time budget runs out or a .docx unpacks to too much."""
+    limits = limits or Limits()
+    limits = Limits(limits.unpacked_bytes, limits.text_chars, limits.seconds, time.monotonic() + limits.seconds)
+    with _alarm(limits.seconds):
+        loaded = READERS[path.suffix.lower()](path, data, limits)
+    loaded.parts = _capped(loaded.parts, limits.text_chars)
     loaded.raw_hash = hashlib.sha256(data).hexdigest()
     loaded.meta = normalize_meta(loaded.meta)
     if not any(text.strip() for _, text in loaded.parts):
         raise Skip("no text could be extracted")
     return loaded
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm inside a reader; BaseException so that readers' `except Exception` let it through."""
+
+
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    """Interrupt a reader stuck in one long call (an HTML extraction) after ``seconds``. Signals only reach
+    the main thread; elsewhere the readers' own `Limits.check_time` calls bound the time."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Timeout:
+        raise Skip(_too_slow(seconds)) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _capped(parts: list[tuple[int | None, str]], limit: int) -> list[tuple[int | None, str]]:
+    """The parts cut so that their texts total at most ``limit`` characters."""
+    out, left = [], limit
+    for page, text in parts:
+        if left <= 0:
+            break
+        if len(text) > left:
+            log.warning("text cut at %d characters (ASSISTANT_MAX_TEXT_CHARS)", limit)
+        out.append((page, text[:left]))
+        left -= len(text)
+    return out
 
 
 def normalize_meta(meta: dict[str, Any]) -> dict[str, Any]:
@@ -183,7 +308,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
 
 
 # --- one reader per format ----------------------------------------------------
-def _read_text(path: Path, data: bytes) -> Loaded:
+def _read_text(path: Path, data: bytes, limits: Limits) -> Loaded:
     meta, body = split_front_matter(decode_text(data))
     if path.suffix.lower() in MARKDOWN_SUFFIXES:
         body = strip_emphasis(body)
@@ -198,7 +323,7 @@ def strip_emphasis(markdown: str) -> str:
     return BOLD_RE.sub(lambda m: m.group(2) or m.group(4), markdown)
 
 
-def _read_html(path: Path, data: bytes) -> Loaded:
+def _read_html(path: Path, data: bytes, limits: Limits) -> Loaded:
     import trafilatura
 
     html = decode_text(data)
@@ -217,7 +342,7 @@ def _read_html(path: Path, data: bytes) -> Loaded:
     return Loaded(path, [(None, body)], meta)
 
 
-def _read_pdf(path: Path, data: bytes) -> Loaded:
+def _read_pdf(path: Path, data: bytes, limits: Limits) -> Loaded:
     from pypdf import PdfReader
 
     # pypdf logs each repair it attempts; the Skip reason already says what matters, once.
@@ -226,7 +351,13 @@ def _read_pdf(path: Path, data: bytes) -> Loaded:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise Skip("the PDF is encrypted (password protected)")
-        parts = [(n, page.extract_text() or "") for n, page in enumerate(reader.pages, start=1)]
+        parts, chars = [], 0
+        for n, page in enumerate(reader.pages, start=1):
+            limits.check_time()
+            parts.append((n, page.extract_text() or ""))
+            chars += len(parts[-1][1])
+            if chars >= limits.text_chars:
+                break  # the rest would be cut anyway
         info = reader.metadata or {}
     except Skip:
         raise
@@ -243,22 +374,45 @@ def _pdf_reason(exc: Exception) -> str:
     return f"the PDF is damaged or unreadable ({type(exc).__name__}{detail})"
 
 
-def _read_docx(path: Path, data: bytes) -> Loaded:
-    import zipfile
-
+def _read_docx(path: Path, data: bytes, limits: Limits) -> Loaded:
     import docx
 
     try:
+        _check_unpacked(data, limits)
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
         raise Skip(f"the Word file is damaged or unreadable ({type(exc).__name__})") from None
     lines: list[str] = []
     for block in document.iter_inner_content():
+        limits.check_time()
         lines += _docx_table(block) if hasattr(block, "rows") else _docx_paragraph(block)
     props = document.core_properties
     # No date: core 'created' is often the template's date (python-docx's own says 2013), not the text's.
     meta = {"title": props.title, "language": props.language}
     return Loaded(path, [(None, "\n".join(lines))], meta)
+
+
+def _check_unpacked(data: bytes, limits: Limits) -> None:
+    """`Skip` when the zip's members declare, or actually unpack to, more than ``limits.unpacked_bytes``.
+
+    The declared sizes cost nothing to read; the actual ones are counted too, decompressing in pieces,
+    so the bound does not rest on the zip library stopping at the declared size.
+    """
+    limit = limits.unpacked_bytes
+    refuse = Skip(f"it would unpack to more than {limit / 1e6:g} MB (ASSISTANT_MAX_UNPACKED_MB); it may be a "
+                  "zip bomb")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+        if sum(m.file_size for m in members) > limit:
+            raise refuse
+        total = 0
+        for member in members:
+            with archive.open(member) as fh:
+                while piece := fh.read(1 << 20):
+                    total += len(piece)
+                    if total > limit:
+                        raise refuse
+            limits.check_time()
 
 
 def _docx_paragraph(para: Any) -> list[str]:
@@ -293,7 +447,7 @@ def _docx_cells(row: Any) -> list[str]:
     return [" ".join(cell.text.split()) for cell in row.cells]
 
 
-READERS: dict[str, Callable[[Path, bytes], Loaded]] = {
+READERS: dict[str, Callable[[Path, bytes, Limits], Loaded]] = {
     **{s: _read_text for s in TEXT_SUFFIXES},
     **{s: _read_html for s in HTML_SUFFIXES},
     ".pdf": _read_pdf,

@@ -30,11 +30,12 @@ from assistant.index.embedder import MODEL_NAME, Embedder, make_embedder
 from assistant.index.manifest import Manifest, UnitVectors, now_iso, texts_digest
 from assistant.index.paths import lock_path, manifest_path
 from assistant.index.store import VectorStore, chroma_client
+from assistant.safety.instructions import chunk_scores
 from assistant.settings import Settings
 from assistant.types import Chunk, Document
 from ingest.build import build_document, content_hash_for, display_path, doc_id_for
 from ingest.chunk import chunk_document, embedding_text, make_splitter
-from ingest.load import Skip, discover, parse, read_bytes
+from ingest.load import Limits, Skip, discover_all, parse, read_bytes
 from ingest.web import Fetcher, WebOptions, WebResult, cache_dir_for
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,16 @@ class IngestSummary:
     seconds: float = 0.0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     index_version: str = ""
+    instruction_like: dict[str, int] = field(default_factory=dict)  # document → chunks that read as instructions
+
+    def note_instructions(self, batch: list[tuple[Document, Chunk]], vectors: np.ndarray,
+                          flag: float) -> list[float]:
+        """Each chunk's instruction score (stored with it); documents with flagged chunks are counted here."""
+        scores = chunk_scores([c.text for _, c in batch], vectors)
+        for (doc, _), score in zip(batch, scores, strict=True):
+            if score >= flag:
+                self.instruction_like[doc.source] = self.instruction_like.get(doc.source, 0) + 1
+        return scores
 
     @property
     def chunks_per_second(self) -> float:
@@ -153,6 +164,7 @@ class _Run:
         self.splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
         self.settings_key = f"{settings.chunk_size}/{settings.chunk_overlap}/{MODEL_NAME}"
         self.summary = IngestSummary()
+        self.limits = Limits.from_settings(settings)
         self.show = sys.stderr.isatty() if progress is None else progress
         self.started = time.perf_counter()
         self.bar: tqdm | None = None
@@ -168,7 +180,9 @@ class _Run:
         self.summary.skipped += pages.failed
         self.summary.fetched, self.summary.not_modified = pages.fetched, pages.not_modified
         try:
-            files = sorted({*discover(sources.paths, sources.include, sources.exclude), *pages.files})
+            local, outside = discover_all(sources.paths, sources.include, sources.exclude)
+            self.summary.skipped += outside
+            files = sorted({*local, *pages.files})
             self.run_no = self.manifest.begin_run()
             known = self.manifest.hashes()
             self._ingest(files, known, pages.files)
@@ -208,7 +222,7 @@ class _Run:
             if previous and previous[1] == content_hash_for(_sha256(data), self.settings_key):
                 self.summary.unchanged += 1  # same bytes, same settings: not even parsed again
                 return None
-            doc = build_document(parse(path, data), self.settings_key, url)
+            doc = build_document(parse(path, data, self.limits), self.settings_key, url)
         except Skip as why:
             self.summary.skipped.append((name, str(why)))
             log.warning("skipped %s: %s", name, why)
@@ -244,9 +258,11 @@ class _Run:
         new = [t for t in dict.fromkeys(texts) if t not in seen]
         if new:
             seen.update(zip(new, self.embedder.embed(new), strict=True))
+        vectors = np.stack([seen[t] for t in texts])
+        scores = self.summary.note_instructions(batch, vectors, self.settings.instruction_flag)
         self.store.upsert(
-            [c.id for _, c in batch], np.stack([seen[t] for t in texts]), [c.text for _, c in batch],
-            [_meta(d, c) for d, c in batch],
+            [c.id for _, c in batch], vectors, [c.text for _, c in batch],
+            [_meta(d, c) | {"instruction": s} for (d, c), s in zip(batch, scores, strict=True)],
         )
         self.summary.embedded += len(batch)
         if self.bar is not None:

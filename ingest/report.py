@@ -1,4 +1,5 @@
-"""The end-of-ingest summary: a two-column table that fits an 80-column terminal, then what was skipped."""
+"""The end-of-ingest summary: a two-column table that fits an 80-column terminal, then what was skipped and
+which documents read as instructions to the assistant. Names are printed without control characters."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from assistant.safety.terminal import safe
 from assistant.settings import Settings
 from ingest.pipeline import IngestSummary
 
@@ -21,6 +23,7 @@ def summary_rows(summary: IngestSummary) -> list[tuple[str, str]]:
         ("unchanged", f"{s.unchanged:,}"),
         ("removed", f"{s.removed:,}"),
         ("skipped", f"{len(s.skipped):,}"),
+        ("instruction-like documents", f"{len(s.instruction_like):,}"),
         ("chunks added", f"{s.chunks_added:,}"),
         ("chunks kept", f"{s.chunks_kept:,}"),
         ("chunks removed", f"{s.chunks_removed:,}"),
@@ -40,7 +43,7 @@ def summary_rows(summary: IngestSummary) -> list[tuple[str, str]]:
 def print_summary(summary: IngestSummary, settings: Settings, console: Console | None = None) -> None:
     """Print the table on stdout, then one line per skipped file with the reason (easy to grep)."""
     console = console or Console(highlight=False)
-    console.print(f"[bold]Ingest into[/] {escape(settings.chroma_url or str(settings.index_dir))}",
+    console.print(f"[bold]Ingest into[/] {escape(safe(settings.chroma_url or str(settings.index_dir)))}",
                   soft_wrap=True)
     table = Table(box=box.SIMPLE, show_header=False, min_width=40)
     table.add_column("what", style="bold")
@@ -49,4 +52,7 @@ def print_summary(summary: IngestSummary, settings: Settings, console: Console |
         table.add_row(label, value)
     console.print(table)
     for name, why in summary.skipped:
-        console.print(f"[yellow]skipped[/] {escape(name)}: {escape(why)}", soft_wrap=True)
+        console.print(f"[yellow]skipped[/] {escape(safe(name))}: {escape(safe(why))}", soft_wrap=True)
+    for name, chunks in sorted(summary.instruction_like.items()):
+        console.print(f"[yellow]instructions[/] {escape(safe(name))}: {chunks} chunk(s) address the reader as a "
+                      "system (never quoted, down-weighted in retrieval)", soft_wrap=True)

@@ -1,5 +1,10 @@
 """Fetch web pages (URLs, or every page a sitemap lists) into a cache folder, so they ingest like files.
 
+Stays on the site it was given: redirects are followed by hand, one hop at a time, and like meta refreshes
+and the sitemaps of a sitemap index only within the origin (scheme, host, port) of the URL given; each
+request is checked against robots.txt and against the address its host resolves to (never link-local such
+as the cloud metadata address 169.254.169.254, never loopback or private unless the URL given is).
+
 Polite and bounded: one request at a time with a pause between requests to a host (longer if robots.txt
 asks for a Crawl-delay), pages robots.txt disallows are not fetched, at most ``max_pages`` pages and
 ``max_bytes`` per response, a timeout per request, and retries with exponential backoff (or the server's
@@ -16,8 +21,11 @@ from __future__ import annotations
 import fnmatch
 import gzip
 import hashlib
+import ipaddress
 import json
 import logging
+import re
+import socket
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -62,6 +70,15 @@ class WebOptions:
 
 class TooLarge(Exception):
     """A response bigger than ``max_bytes``: not retried, reported."""
+
+
+class OffSite(Exception):
+    """A redirect, refresh or address that would leave the site given: not followed, reported."""
+
+
+MAX_HOPS = 5  # redirects and meta refreshes followed for one URL
+META_REFRESH_RE = re.compile(r"<meta\b[^>]*\bhttp-equiv\s*=\s*[\"']?refresh\b[^>]*>", re.I)
+REFRESH_URL_RE = re.compile(r"\bcontent\s*=\s*[\"']?\s*\d*\s*[;,]?\s*url\s*=\s*[\"']?([^\"'>\s]+)", re.I)
 
 
 @dataclass(frozen=True)
@@ -114,11 +131,11 @@ class Fetcher:
         self.client = httpx.Client(
             headers={"User-Agent": USER_AGENT},
             timeout=self.options.timeout,
-            follow_redirects=True,
-            max_redirects=5,
+            follow_redirects=False,  # each hop is checked by `_get` (origin, address, robots.txt)
         )
         self._last: dict[str, float] = {}  # host → time of the last request
         self._robots: dict[str, RobotFileParser | None] = {}
+        self._addresses: dict[str, list[ipaddress.IPv4Address | ipaddress.IPv6Address]] = {}
 
     def __enter__(self) -> Fetcher:
         return self
@@ -141,20 +158,26 @@ class Fetcher:
             _record(result, self.fetch(url))
         return result
 
-    def sitemap_urls(self, url: str, depth: int = 0) -> list[str]:
-        """Page URLs listed by the sitemap at ``url`` (a sitemap index is followed, 3 levels deep)."""
+    def sitemap_urls(self, url: str, depth: int = 0, start: str = "") -> list[str]:
+        """Page URLs listed by the sitemap at ``url`` (a sitemap index is followed, 3 levels deep), only those
+        on the origin of the first sitemap; a sitemap elsewhere is not read."""
+        start = start or url
         try:
-            response = self._get(url)
+            if depth and not self._allowed(url):
+                raise OffSite(f"robots.txt does not allow fetching {url}")
+            response = self._get(url, start=start)
             if response.status_code >= 400:
                 raise IngestError(f"Cannot read the sitemap {url}: {response.status}.")
             root = ET.fromstring(_maybe_gunzip(response.content))
-        except (httpx.HTTPError, httpx.InvalidURL, TooLarge, ET.ParseError, OSError) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, TooLarge, OffSite, ET.ParseError, OSError) as exc:
             raise IngestError(f"Cannot read the sitemap {url}: {_describe(exc)}.") from None
-        locs = [el.text.strip() for el in root.iter() if _local(el.tag) == "loc" and el.text]
+        locs = [urljoin(url, el.text.strip()) for el in root.iter() if _local(el.tag) == "loc" and el.text]
+        here = [u for u in locs if origin(u) == origin(start)]
+        for other in sorted(set(locs) - set(here)):
+            log.warning("not following %s: it is not on %s", other, _origin_text(start))
         if _local(root.tag) == "sitemapindex" and depth < 3:
-            return [page for sub in locs for page in self.sitemap_urls(urljoin(url, sub), depth + 1)]
-        host = urlsplit(url).netloc
-        return [u for u in (urljoin(url, loc) for loc in locs) if urlsplit(u).netloc == host]
+            return [page for sub in here for page in self.sitemap_urls(sub, depth + 1, start)]
+        return here
 
     def fetch(self, url: str) -> Fetched:
         """Fetch one page into the cache (conditionally, when it is cached already)."""
@@ -165,7 +188,7 @@ class Fetcher:
         cached, sidecar = self._cached(url)
         try:
             response = self._get(url, _conditional(cached, sidecar), stream_limit=self.options.max_bytes)
-        except (httpx.HTTPError, httpx.InvalidURL, TooLarge) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, TooLarge, OffSite) as exc:
             return Fetched(url, error=_describe(exc))
         return self._store(url, response, cached, sidecar)
 
@@ -191,7 +214,26 @@ class Fetcher:
         _write_atomic(sidecar, json.dumps(meta, indent=1).encode())
         return Fetched(url, path)
 
-    def _get(self, url: str, headers: dict[str, str] | None = None, stream_limit: int = 0) -> Reply:
+    def _get(self, url: str, headers: dict[str, str] | None = None, stream_limit: int = 0, start: str = "",
+             robots: bool = True) -> Reply:
+        """GET ``url``, following redirects and meta refreshes by hand while they stay on the origin of
+        ``start`` (default ``url``) and robots.txt allows them; every hop's address is checked first.
+        Raises `OffSite` for a hop that is not followed."""
+        start = start or url
+        for _ in range(MAX_HOPS + 1):
+            self._check_address(url, start)
+            reply = self._get_once(url, headers, stream_limit)
+            target = _next_hop(reply)
+            if target is None:
+                return reply
+            if origin(target) != origin(start):
+                raise OffSite(f"it redirects to another site ({_origin_text(target)}), which is not followed")
+            if robots and not self._allowed(target):
+                raise OffSite(f"it redirects to {target}, which robots.txt does not allow fetching")
+            url = target
+        raise OffSite(f"more than {MAX_HOPS} redirects")
+
+    def _get_once(self, url: str, headers: dict[str, str] | None, stream_limit: int) -> Reply:
         """GET with politeness delay and retries; the body is read up to ``stream_limit`` bytes."""
         for attempt in range(self.options.retries + 1):
             self._wait_turn(url)
@@ -217,6 +259,25 @@ class Fetcher:
                 if len(body) > limit:
                     raise TooLarge(f"the response is over the {limit / 1e6:g} MB limit (ASSISTANT_MAX_FILE_MB)")
             return Reply(response.status_code, response.headers, bytes(body), str(response.url))
+
+    def _check_address(self, url: str, start: str) -> None:
+        """`OffSite` unless every address of ``url``'s host is public, or of the kind ``start``'s is
+        (a loopback or private start URL is the operator's choice); link-local addresses never pass."""
+        kinds = {_kind(a) for a in self._resolve(url)}
+        allowed = {"public"} | ({_kind(a) for a in self._resolve(start)} - {"link-local", "reserved"})
+        bad = kinds - allowed
+        if bad:
+            raise OffSite(f"{urlsplit(url).hostname} is a {sorted(bad)[0]} address, which is not fetched")
+
+    def _resolve(self, url: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        host = urlsplit(url).hostname or ""
+        if host not in self._addresses:
+            try:
+                infos = socket.getaddrinfo(host, urlsplit(url).port or 80, proto=socket.IPPROTO_TCP)
+            except (OSError, UnicodeError):
+                infos = []  # the request itself then fails with a clear connection error
+            self._addresses[host] = [ipaddress.ip_address(i[4][0].split("%")[0]) for i in infos]
+        return self._addresses[host]
 
     def _backoff(self, attempt: int, retry_after: str | None) -> float:
         wait = self.options.backoff * 2**attempt
@@ -250,8 +311,9 @@ class Fetcher:
         if parts.netloc not in self._robots:
             self._robots[parts.netloc] = None
             try:
-                response = self._get(f"{parts.scheme}://{parts.netloc}/robots.txt", stream_limit=500_000)
-            except (httpx.HTTPError, TooLarge):
+                response = self._get(f"{parts.scheme}://{parts.netloc}/robots.txt", stream_limit=500_000,
+                                     robots=False)
+            except (httpx.HTTPError, httpx.InvalidURL, TooLarge, OffSite):
                 return None
             if response.status_code == 200:
                 parser = RobotFileParser()
@@ -286,6 +348,50 @@ def cache_dir_for(index_dir: Path) -> Path:
 
 def is_url(text: str) -> bool:
     return text.startswith(("http://", "https://"))
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the default port filled in: two URLs are on one site when these match."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = -1
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def _origin_text(url: str) -> str:
+    scheme, host, port = origin(url)
+    return f"{scheme}://{host}:{port}"
+
+
+def _kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """public, loopback, link-local, private or reserved (unspecified, multicast, ...)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.is_link_local:
+        return "link-local"
+    if address.is_loopback:
+        return "loopback"
+    if address.is_unspecified or address.is_multicast or address.is_reserved:
+        return "reserved"
+    return "private" if address.is_private else "public"
+
+
+def _next_hop(reply: Reply) -> str | None:
+    """Where a redirect (3xx Location) or an HTML meta refresh sends the client, if anywhere."""
+    if reply.status_code in (301, 302, 303, 307, 308):
+        location = reply.headers.get("location")
+        return urljoin(reply.url, location.strip()) if location else None
+    mime = reply.headers.get("content-type", "").split(";")[0].strip().lower()
+    if reply.status_code == 200 and mime in ("text/html", "application/xhtml+xml"):
+        head = reply.content[:20_000].decode("utf-8", errors="replace")
+        tag = META_REFRESH_RE.search(head)
+        found = REFRESH_URL_RE.search(tag.group(0)) if tag else None
+        if found:
+            return urljoin(reply.url, found.group(1).strip())
+    return None
 
 
 def _record(result: WebResult, fetched: Fetched) -> None:
@@ -335,7 +441,7 @@ def _local(tag: str) -> str:
 
 
 def _describe(exc: Exception) -> str:
-    if isinstance(exc, TooLarge):
+    if isinstance(exc, (TooLarge, OffSite)):
         return str(exc)
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 

@@ -17,7 +17,6 @@ from assistant.answer.coverage import TermMatcher
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
 from assistant.answer.extractive import Evidence, ExtractiveAnswerer
-from assistant.answer.grounding import is_instruction
 from assistant.answer.llm import make_llm_answerer, stream_ask
 from assistant.errors import IndexNotFound
 from assistant.fitted import LinearModel, packaged_model
@@ -34,6 +33,7 @@ from assistant.retrieve.query import Question, Term, analyse
 from assistant.retrieve.rerank import Candidate, rerank
 from assistant.retrieve.rerank import Query as RerankQuery
 from assistant.retrieve.translate import is_french
+from assistant.safety.instructions import flags as instruction_flags
 from assistant.settings import Settings, load_settings
 from assistant.text import content_lemmas
 from assistant.types import Answer, Passage, Stamp
@@ -258,15 +258,17 @@ class Assistant:
         score: dict[tuple[str, int], float] = {}
         for p in passages:
             for u in self._doc_units(corpus, p.doc_id):
-                if is_instruction(u.text):
-                    continue  # a document sentence that talks to the assistant is data, never an answer
                 if u.start < p.chunk.end and p.chunk.start < u.end and (u.doc_id, u.index) not in rank:
                     rank[(u.doc_id, u.index)] = p.rank
                     score[(u.doc_id, u.index)] = p.score
                     units.append(u)
+        vectors = self._vectors(corpus, units)
+        # A document sentence that talks to the assistant is data, never an answer.
+        keep = [i for i, f in enumerate(instruction_flags([u.text for u in units], vectors)) if not f]
+        units, vectors = [units[i] for i in keep], vectors[keep]
         qv = self._embed_question(q.text)
         return Evidence(
-            units=units, vectors=self._vectors(corpus, units), question_vector=qv,
+            units=units, vectors=vectors, question_vector=qv,
             titles={d: corpus.documents[d].title for d in {u.doc_id for u in units}},
             passage_rank=rank, passage_score=score, max_rank=len(passages) + 1, siblings={d: self._doc_units(corpus, d) for d in {u.doc_id for u in units}},
             acronyms=corpus.acronyms,

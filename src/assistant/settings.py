@@ -120,6 +120,34 @@ class Settings(BaseSettings):
     query_log_keep: int = Field(
         3, ge=0, le=100, description="Rotated query-log files kept (queries.jsonl.1 … .N); older ones are deleted."
     )
+    # --- safety (hostile documents and requests) ----------------------------
+    instruction_flag: float = Field(
+        0.5, gt=0, le=1, description="A chunk whose instruction score (classifier probability, or share of "
+        "sentences with a role marker / 'ignore previous instructions') reaches this is reported at ingest "
+        "and down-weighted in retrieval.",
+    )
+    instruction_penalty: float = Field(
+        0.25, ge=0, le=1, description="Factor on the fused retrieval score of a chunk flagged as instructions.",
+    )
+    max_unpacked_mb: float = Field(
+        64.0, gt=0, description="A .docx whose parts decompress to more than this (declared or actual) is skipped: "
+        "zip bombs.",
+    )
+    max_text_chars: int = Field(
+        5_000_000, ge=1000, description="Text extracted from one file is cut at this many characters.",
+    )
+    extract_seconds: float = Field(
+        60.0, gt=0, description="Time budget to extract the text of one PDF/DOCX/HTML file; slower files are skipped.",
+    )
+    max_request_kb: int = Field(
+        256, ge=1, description="HTTP request bodies larger than this are refused (413) before they are parsed.",
+    )
+    login_failures: int = Field(
+        5, ge=1, le=1000, description="Wrong passwords a client may try before it is locked out for a while.",
+    )
+    login_lockout_seconds: float = Field(
+        30.0, ge=0, description="How long a client is refused after too many wrong passwords (doubles each time).",
+    )
 
     @field_validator("chroma_url", "llm_base_url")
     @classmethod

@@ -29,6 +29,7 @@ from assistant.answer.prompt import Source
 from assistant.index.embedder import Embedder
 from assistant.retrieve.corpus import CorpusView
 from assistant.retrieve.query import Term
+from assistant.safety.instructions import flags, is_instruction
 from assistant.text import content_lemmas, is_stop, lemma, split_sentences, words
 
 # Share of a claim's content words found (lemma, stem or acronym) in the passages it cites …
@@ -45,17 +46,6 @@ BULLET_RE = re.compile(r"^\s*(?:([-*•▪])|(\d+)[.)])\s+")
 LETTER_RE = re.compile(r"[^\W\d_]")
 NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 NEGATION_RE = re.compile(r"\b(not|no|never|none|nothing|neither|nor|cannot|without)\b|n't\b", re.I)
-INSTRUCTION_RE = re.compile(
-    r"\b(ignore|disregard|forget|override|bypass)\b[^.]{0,60}\b(instructions?|prompts?|rules|guidelines|"
-    r"directions|context|everything)\b"
-    r"|\b(new|updated|real|actual|hidden|secret) instructions?\b|\bsystem prompt\b"
-    r"|\byou are (now|no longer)\b|\bpretend (to be|you are)\b|\bact as (an?|the) (ai|assistant|chatbot|model)\b"
-    r"|\b(note|message|instructions?) (to|for) (the |all )?(ai|assistants?|chatbots?|language models?|llms?|models?)\b"
-    r"|\b(ai|assistants?|chatbots?|language models?|llms?)\b[^.]{0,30}\b(must|should|shall|have to|are required to)\b"
-    r"|\b(when|if) (you are |you're )?asked (about|whether|if)\b"
-    r"|</?(system|assistant|user|im_start|im_end)\b|\[/?INST\]",
-    re.I,
-)
 ABSENCE_RE = re.compile(
     r"\b(passages?|documents?|sources?|texts?|context)\b[^.]{0,60}(\b(not|no|nothing|neither)\b|n't\b)"
     r"|\bno (information|mention|details?)\b|\bnot (mentioned|stated|specified|covered|provided|given)\b"
@@ -163,11 +153,6 @@ def _numbers(text: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def is_instruction(text: str) -> bool:
-    """Does this passage sentence speak to the model rather than about the world?"""
-    return bool(INSTRUCTION_RE.search(text))
-
-
 # --- checking it --------------------------------------------------------------
 class UnitVectors:
     """Embeddings of document units, computed once per index version."""
@@ -214,11 +199,13 @@ class Grounder:
         for s in sources:
             doc_id = s.passage.doc_id
             units = _passage_units(s, doc_units.setdefault(doc_id, units_of(corpus.documents[doc_id])))
-            content = [u for u in units if not is_instruction(u.text)]
-            injected += [u.text for u in units if is_instruction(u.text)]
+            unit_vectors = vectors.of(corpus.version, units)
+            flagged = flags([u.text for u in units], unit_vectors)
+            keep = [i for i, f in enumerate(flagged) if not f]
+            content = [units[i] for i in keep]
+            injected += [u.text for u, f in zip(units, flagged, strict=True) if f]
             context = "\n".join([s.title, s.section, *(u.text for u in content)])
-            self.evidence[s.n] = _Evidence(s, content, vectors.of(corpus.version, content), Profile(context),
-                                           _numbers_of(context))
+            self.evidence[s.n] = _Evidence(s, content, unit_vectors[keep], Profile(context), _numbers_of(context))
         self.injected = Profile("\n".join(injected)) if injected else None
         self._claim_vectors: dict[str, np.ndarray] = {}
 
@@ -238,7 +225,7 @@ class Grounder:
         wrong = [n for n in claim.cites if n not in self.evidence]
         if wrong:
             return Verdict(claim, "bad_citation", reason=f"cites passage {wrong[0]}, which was not given")
-        if is_instruction(claim.text):
+        if is_instruction(claim.text, self._claim_vectors.get(claim.text)):
             return Verdict(claim, "injection", reason="repeats an instruction")
         return self._support(claim, lemmas, [self.evidence[n] for n in claim.cites])
 

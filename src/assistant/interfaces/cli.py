@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from assistant.errors import AssistantError, BadFilter
+from assistant.safety.terminal import safe
 from assistant.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -37,7 +38,7 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {safe(message)}", err=True)
     return typer.Exit(code)
 
 
@@ -168,11 +169,12 @@ def info(
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"index: {data['index_dir']}  version: {data['version']}  last ingest: {data['last_ingest']}")
-    typer.echo(f"{data['documents']} documents, {data['chunks']} chunks, embedder: {data['embedding_model']}")
-    typer.echo(f"embedding backend: {summary_line(data['embed_backend'])}")
-    for doc in data["items"]:
-        typer.echo(f"  {doc['chunks']:>5}  {doc['language']}  {doc['date']:<10}  {doc['title']}  ({doc['path']})")
+    lines = [f"index: {data['index_dir']}  version: {data['version']}  last ingest: {data['last_ingest']}",
+             f"{data['documents']} documents, {data['chunks']} chunks, embedder: {data['embedding_model']}",
+             f"embedding backend: {summary_line(data['embed_backend'])}"]
+    lines += [f"  {doc['chunks']:>5}  {doc['language']}  {doc['date']:<10}  {doc['title']}  ({doc['path']})"
+              for doc in data["items"]]
+    typer.echo(safe("\n".join(lines)))  # titles and file names come from documents: no terminal escapes
 
 
 @app.command("feedback-export")

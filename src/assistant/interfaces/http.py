@@ -6,8 +6,10 @@
     POST /v1/chat/completions   OpenAI chat.completion (or SSE chunks with "stream": true)
 
 Every error is JSON ``{"error": "..."}``: 4xx for bad requests, 503 when the index or a backend is
-missing. When ``settings.auth`` is set, the API asks for the same user:password (HTTP Basic).
-The Gradio UI (ui.py) is mounted on the same app.
+missing, a bare 500 (no traceback) for a fault of the server. When ``settings.auth`` is set, the API asks
+for the same user:password (HTTP Basic), and a client that keeps guessing is locked out for a while.
+Every route (the Gradio UI, mounted on the same app by ui.py, included) sits behind `assistant.safety.asgi`:
+a body-size limit checked before parsing, no file uploads, security headers, login throttling.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.errors import (
@@ -37,6 +39,8 @@ from assistant.errors import (
     IndexNotFound,
 )
 from assistant.interfaces.apidocs import add_api_docs
+from assistant.safety.asgi import BodyLimit, LoginGuard, LoginThrottle, SecurityHeaders, client_of
+from assistant.safety.terminal import safe
 from assistant.settings import Settings
 from assistant.types import Answer
 
@@ -96,9 +100,22 @@ class Service:
             return assistant.ask(clean_input(question), history=turns, filters=flt or None)
 
     def info(self) -> dict[str, Any]:
+        """`index_info` without absolute paths (what any client of the server may see)."""
         from assistant.interfaces.render import index_info
 
-        return index_info(self.settings)
+        return public_info(index_info(self.settings))
+
+
+def public_info(data: dict[str, Any]) -> dict[str, Any]:
+    """Index facts with the index folder reduced to its name and absolute document paths to file names."""
+    items = [{**item, **{k: _public_path(item.get(k, "")) for k in ("source", "path")}} for item in data["items"]]
+    return {**data, "index_dir": _public_path(str(data["index_dir"])), "items": items}
+
+
+def _public_path(path: str) -> str:
+    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", path):
+        return re.split(r"[\\/]", path.rstrip("/\\"))[-1]
+    return path
 
 
 # --- request bodies ----------------------------------------------------------
@@ -126,9 +143,16 @@ class AskBody(BaseModel):
 
 class ChatBody(BaseModel):
     model_config = ConfigDict(extra="ignore")  # OpenAI clients send temperature, top_p, ...
-    model: StrictStr = "bipm-assistant"
+    model: StrictStr = Field("bipm-assistant", max_length=200)
     messages: list[Turn] = Field(min_length=1, max_length=MAX_TURNS + 1)
-    stream: bool = False
+    stream: StrictBool = False  # "yes" or 1 is a client error, not true
+
+    @field_validator("model")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if UNSAFE_RE.search(value):
+            raise ValueError("must not contain control characters or lone surrogates")
+        return value
 
 
 # --- app ---------------------------------------------------------------------
@@ -139,7 +163,13 @@ def create_api(service: Service) -> FastAPI:
     add_api_docs(api)  # /docs from installed assets, never a CDN (apidocs.py)
     api.state.assistant_service = service
     _add_error_handlers(api)
-    guard = [Depends(_auth_dependency(service.settings))]
+    logins = LoginGuard(service.settings.login_failures, service.settings.login_lockout_seconds)
+    api.state.login_guard = logins
+    # Added last = runs first: headers on every response, then the size limit, then login throttling.
+    api.add_middleware(LoginThrottle, guard=logins)
+    api.add_middleware(BodyLimit, max_bytes=service.settings.max_request_kb * 1024)
+    api.add_middleware(SecurityHeaders)
+    guard = [Depends(_auth_dependency(service.settings, logins))]
 
     @api.get("/api/health", tags=["api"])
     def health() -> dict[str, Any]:
@@ -197,32 +227,43 @@ class _BadRequest(AssistantError):
     pass
 
 
-def _auth_dependency(settings: Settings) -> Any:
-    """A dependency that checks HTTP Basic credentials when ``settings.auth`` is set."""
+def _auth_dependency(settings: Settings, logins: LoginGuard) -> Any:
+    """A dependency that checks HTTP Basic credentials when ``settings.auth`` is set; wrong ones count
+    towards the client's lock-out, during which even right ones get 429."""
     if not settings.auth:
         return lambda: None
     user, _, password = settings.auth.partition(":")
 
-    def check(credentials: Credentials) -> None:
+    def check(request: Request, credentials: Credentials) -> None:
+        client = client_of(request.scope)
+        refusal = logins.refusal(client)
+        if refusal is not None:
+            status, body, headers = refusal
+            raise StarletteHTTPException(status, body["error"], headers={k.decode(): v.decode() for k, v in headers})
         ok = credentials is not None and secrets.compare_digest(
-            f"{credentials.username}:{credentials.password}".encode(), f"{user}:{password}".encode())
+            f"{credentials.username}:{credentials.password}".encode("utf-8", "replace"),
+            f"{user}:{password}".encode())
         if not ok:
+            if credentials is not None:
+                logins.failed(client)
             raise StarletteHTTPException(401, "Log in with the user:password of ASSISTANT_AUTH (HTTP Basic).",
                                          headers={"WWW-Authenticate": "Basic"})
+        logins.succeeded(client)
 
     return check
 
 
 # --- responses ---------------------------------------------------------------
 def answer_with_sources(answer: Answer) -> str:
-    """Answer text followed by a plain "Sources:" list (what chat clients show)."""
+    """Answer text followed by a plain "Sources:" list (what chat clients show), without control characters
+    (a file name with terminal escapes must not reach a client's terminal)."""
     if not answer.citations:
-        return answer.text
+        return safe(answer.text)
     lines = [answer.text, "", "Sources:"]
     for c in answer.citations:
         where = ", ".join(x for x in (c.section, f"p. {c.page}" if c.page else "", c.date) if x)
         lines.append(f"[{c.n}] {c.title} — {c.source}" + (f" ({where})" if where else ""))
-    return "\n".join(lines)
+    return safe("\n".join(lines))
 
 
 def _completion(answer: Answer, model: str) -> dict[str, Any]:

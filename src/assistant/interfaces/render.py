@@ -5,12 +5,14 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from assistant.safety.terminal import safe
 from assistant.settings import Settings
 from assistant.types import Answer
 
 
 def answer_as_text(answer: Answer) -> str:
-    """The answer, then one block per citation: [n] title — source (section, date), then the quote."""
+    """The answer, then one block per citation: [n] title — source (section, date), then the quote; without
+    control characters, so a document's name or text cannot drive the terminal it is printed on."""
     lines = [answer.text, ""]
     if answer.citations:
         lines.append("Sources:")
@@ -19,7 +21,7 @@ def answer_as_text(answer: Answer) -> str:
         lines.append(f"[{c.n}] {c.title} — {c.source}" + (f" ({where})" if where else ""))
         lines.append(textwrap.indent(textwrap.fill(f"“{c.quote}”", 96), "    "))
     lines.append(f"support: {answer.support} ({answer.support_score:.2f})")
-    return "\n".join(lines).rstrip()
+    return safe("\n".join(lines).rstrip())
 
 
 def index_info(settings: Settings) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import numpy as np
 from assistant.index.embedder import Embedder
 from assistant.index.store import VectorStore
 from assistant.retrieve.corpus import CorpusView, Filters
+from assistant.safety.retrieval import InstructionPenalty
 from assistant.settings import Settings
 from assistant.text import content_lemmas
 from assistant.types import Passage
@@ -21,6 +22,7 @@ class HybridRetriever:
         self.settings = settings
         self.embedder = embedder
         self.store = store
+        self.penalty = InstructionPenalty(settings, store)
 
     def search(
         self,
@@ -45,7 +47,8 @@ class HybridRetriever:
         lexical = corpus.lexical.search(lemmas, self.settings.fetch_k, mask)
         dense_rows = [corpus.row_of[i] for i, _ in dense]
         lexical_rows = [r for r, _ in lexical]
-        fused = self._fuse(dense_rows, lexical_rows)
+        fused, (dense_rows, lexical_rows) = self.penalty.apply(corpus, self._fuse(dense_rows, lexical_rows),
+                                                               dense_rows, lexical_rows)
         dense_by_row = {corpus.row_of[i]: s for i, s in dense}
         lexical_by_row = dict(lexical)
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)

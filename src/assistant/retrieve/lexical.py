@@ -28,6 +28,8 @@ CACHE_FORMAT = 1
 CACHE_KEEP = 6  # corpus versions kept in the cache (the oldest beyond are deleted)
 # Libraries whose output is in a saved index: lemmatizer, stemmer, BM25.
 TOKENIZER_LIBS = ("simplemma", "PyStemmer", "bm25s")
+# bm25s sets its own logger to DEBUG on import, so "Building index from IDs" reached every log handler.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class LexicalIndex:

@@ -1,0 +1,1 @@
+"""Defences against hostile input: instruction-like document text, terminal control sequences."""
