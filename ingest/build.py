@@ -12,7 +12,7 @@ from ingest.clean import clean_text
 from ingest.load import Loaded
 
 # Bump when loading, cleaning or chunking changes, so every document is rebuilt on the next ingest.
-PIPELINE_VERSION = "5"  # 5: marked-heading documents keep short paragraphs; dated context titles
+PIPELINE_VERSION = "6"  # 5: marked-heading documents keep short paragraphs, dated context titles; 6: inline emphasis
 
 
 def doc_id_for(path: Path) -> str:

@@ -21,6 +21,8 @@ from assistant.types import Section
 
 BULLET_RE = re.compile(r"^\s*(?:[-*+•▪●◦■□▫‣⁃∙·–]|\d{1,3}[.)])\s+")
 MD_HEADING_RE = re.compile(r"^\s*#{1,6}\s+")
+# '*word*', '**two words**', '***x***' inside a line (asterisks only: '_' also joins symbols such as 'K_cd').
+INLINE_EMPHASIS_RE = re.compile(r"(?<![\w*])(\*{1,3})(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 NAV_WORDS = re.compile(
     r"^(search( facility)?|menu|skip to (main )?content|site ?map|print( this page)?|share( this)?|"
     r"back to top|cookies?( settings| policy)?|follow us|home|contact us|accept( all)?)\s*:?\s*$",
@@ -113,7 +115,7 @@ def _to_blocks(lines: list[str]) -> list[Block]:
 
     def flush() -> None:
         if para:
-            text = " ".join(para)
+            text = _strip_marks(" ".join(para))
             blocks.append(Block("para", text) if marked else _classify(text))
             para.clear()
 
@@ -139,8 +141,10 @@ def _is_dash_sentence(s: str) -> bool:
 
 
 def _strip_marks(text: str) -> str:
-    """Remove markdown emphasis around a whole line ('**Secondments – 2026**')."""
+    """Remove markdown emphasis around a whole line ('**Secondments – 2026**') or words in it
+    ('the CIPM *prend acte* de…'): quotes show the words, not the markup."""
     text = re.sub(r"^\*{1,3}(.+?)\*{1,3}$", r"\1", text.strip())
+    text = INLINE_EMPHASIS_RE.sub(r"\2", text)
     return re.sub(r"\s+", " ", text).strip()
 
 

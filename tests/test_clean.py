@@ -102,3 +102,10 @@ def test_text_shredded_into_one_letter_blocks_is_dropped() -> None:
 def test_a_few_short_items_are_kept() -> None:
     text = clean_text("Units:\n\n- m\n- s\n- kg\n\nThe end.").text
     assert "- m\n- s\n- kg" in text
+
+
+def test_inline_emphasis_is_removed_but_symbols_keep_their_underscores() -> None:
+    cleaned = clean_text("# Title\n\nThe Committee *prend acte* of **two things** and K_cd *(XYZ)*.\n\n- **decides** that 2 * 3 = 6\n")
+    assert "The Committee prend acte of two things and K_cd (XYZ)." in cleaned.text
+    assert "decides that 2 * 3 = 6" in cleaned.text
+    assert "*" not in cleaned.text.replace("2 * 3", "")
