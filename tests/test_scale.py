@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.assistant import Assistant
+from assistant.index.embedder import make_embedder
 from assistant.index.manifest import Manifest
 from assistant.index.paths import manifest_path
 from assistant.settings import Settings
@@ -31,7 +32,7 @@ def disk_mb(path: Path) -> float:
 
 
 @pytest.mark.timeout(3600)
-def test_corpus_extra_end_to_end(tmp_path: Path, embedder) -> None:
+def test_corpus_extra_end_to_end(tmp_path: Path) -> None:
     if not EXTRA.is_dir():
         pytest.skip(f"{EXTRA} is not there")
     expected = sorted(p.name for p in EXTRA.glob("*.md") if p.name != "README.md")
@@ -49,6 +50,9 @@ def test_corpus_extra_end_to_end(tmp_path: Path, embedder) -> None:
     manifest.close()
     assert sorted(Path(d.meta["path"]).name for d in docs.values()) == expected
 
+    # The embedder the CLI chose (ASSISTANT_EMBED_PRECISION=auto, measured and cached): answering and the
+    # re-run below must use the same one, or the unit vectors stored per embedder are rightly made again.
+    embedder = make_embedder(settings)
     answer = Assistant(settings, embedder=embedder).ask(QUESTION)
     assert not answer.abstained, answer.text
     assert any(PLANCK in c.quote for c in answer.citations), answer.citations
