@@ -74,7 +74,7 @@ def has_need(q: Question, text: str) -> bool:
 
 
 def role_fits(question: str, text: str) -> bool:
-    """'the Director of the BIPM' is not 'the Director of the BIPM's … Department' nor 'the Department Director'.
+    """'the Head of the Agency' is not 'the Head of the Agency's … Unit' nor 'the Unit Head'.
 
     False when ``text`` names the asked-for role only for another organization: a different head noun, or
     names that neither contains the other ('Physical Metrology Department' / 'Liaison … Department').
@@ -90,7 +90,7 @@ def role_fits(question: str, text: str) -> bool:
     for found in re.finditer(pattern, text, re.I):
         before, complement = found.group(1), found.group(2)
         if complement:
-            named = _noun_phrase(complement)  # 'Director of the BIPM's Liaison Department'
+            named = _noun_phrase(complement)  # 'Head of the Agency's Audit Unit'
         elif before and before.lower() not in DETERMINERS:
             named = _noun_phrase(before)  # 'the Department Director'
         else:

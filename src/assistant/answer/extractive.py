@@ -214,11 +214,11 @@ class ExtractiveAnswerer:
         signals["key_terms"] = float(len(keys))
         signals["list_answer"] = float(any(b.style in ("list", "steps", "section") for b in blocks))
         if context_terms and not any(t.key for t in q.terms):
-            missing, base.coverage = [], max(base.coverage, 0.75)  # 'What is it used for?': the referent decides
+            missing, base.coverage = [], max(base.coverage, 0.75)  # 'What is that for?': the referent decides
         if q.need and not any(t.key for t in terms):
             missing, base.coverage = [], max(base.coverage, 0.75)  # 'Who could I talk to?': the name answers
         if not any(t.key for t in terms) and base.coverage >= 0.75:
-            missing = []  # no noun to anchor on ('Who decides when leap seconds are introduced?'): overall cover
+            missing = []  # no noun to anchor on ('Who decides when a rule changes?'): overall cover
         if missing and (answered := _one_alternative(q, missing, cover)) is not None:
             missing = []  # 'Is it an MoU or a formal agreement?': the quote names one of them
             base.coverage = weighted(cover, [t for t in terms if t.lemma not in answered])
@@ -270,7 +270,7 @@ class ExtractiveAnswerer:
         """A follow-up's referent (the earlier question or answer) must be what the quote is about."""
         text = "\n".join(_context(u, ev) for u in units)  # with the sentence before it, heading and title
         cover = self.matcher.coverage(terms, Profile(text))
-        # By weight or by count: 'more details on that' (staff time for liaison work) → the liaison contact.
+        # By weight or by count: 'who can tell me more about that' → the contact named in the earlier answer's topic.
         return weighted(cover, terms) >= 0.5 or sum(v >= 0.5 for v in cover.values()) * 4 >= len(terms) * 3
 
 

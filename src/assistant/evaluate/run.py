@@ -22,7 +22,7 @@ from assistant.evaluate.report import (
 )
 from assistant.evaluate.score import QuestionResult, score
 
-WARMUP_QUESTION = "What is the BIPM?"
+WARMUP_QUESTION = "Which organization wrote these documents?"
 
 
 @dataclass

@@ -60,7 +60,7 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         r" (apply|be seconded|take part)\b|\b(can|may|could) (i|we|one|you|an?|employees?|staff|someone|anyone)\b"
         r"[^?.]{0,80}?\b(apply|be seconded)\b|\bhave to (work|be)\b[^?.]{0,80}?\bto (apply|be seconded)\b|"
         r"\bqui peut (postuler|candidater|être détaché)", re.I)),
-    # 'e-mail' as a noun ('his e-mail', 'e-mail address'), not as a verb ('to email my CV')
+    # 'e-mail' as a noun ('his e-mail', 'e-mail address'), not as a verb ('to email a form')
     ("email", re.compile(r"\b(the|his|her|their|an|your|whose|what|which|contact|mail|and)\s+e-?mail\b|"
                          r"\be-?mail\s+(add?ress?|of|for)\b|\be-?mail\s*\??\s*$|\bcourriel\b|"
                          r"\badresse (e-?mail|électronique|mail)\b|\bmail add?ress?\b", re.I)),
@@ -197,7 +197,7 @@ def _class_noun(text: str, terms: tuple[Term, ...]) -> list[Term]:
     for word, nxt in zip(following, [*following[1:], *after, ""], strict=False):
         term = by_word.get(word)
         if term is None:
-            break  # 'what role does GNSS play': the phrase after 'what' ends at a function word
+            break  # 'what part does the committee play': the phrase after 'what' ends at a function word
         if head and "VERB" in getAllLemmas(word) and nxt and nxt not in AUXILIARIES:
             break  # 'which organization covers Africa' (but 'which time scales does …')
         if term.key:
@@ -251,7 +251,7 @@ VERIFY_RE = re.compile(r"\b(right|correct|true|isn't it|doesn't it|don't they|ar
 
 
 def _claimed_numbers(text: str) -> set[str]:
-    """'The BIPM has around 500 employees, right?': a figure being checked is the answer sought, not a term."""
+    """'The office has about 40 desks, right?': a figure being checked is the answer sought, not a term."""
     if not VERIFY_RE.search(text):
         return set()
     return {w for w in words(text) if re.fullmatch(r"[\d][\d,.]*", w)}
