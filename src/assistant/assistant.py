@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -177,35 +177,30 @@ class Assistant:
         """With the reranker: candidates from hybrid search, from the documents the question names and, for a
         French question, from its own words, ordered by the fitted model. Without it: hybrid search alone."""
         if self._rerank_model is None:
-            return self._hybrid(corpus, condensed, q, flt, k or self.settings.top_k)
+            return self._search(corpus, condensed, q)(k=k or self.settings.top_k, filters=flt)
         return rerank(self._query(corpus, condensed, asked), self._candidates(corpus, condensed, q, flt, asked),
                       self._rerank_model, k or self.settings.top_k)
 
-    def _hybrid(self, corpus: CorpusView, condensed: Condensed, q: Question, flt: Filters | None,
-                k: int) -> list[Passage]:
+    def _search(self, corpus: CorpusView, condensed: Condensed, q: Question) -> Callable[..., list[Passage]]:
+        """Hybrid search for this question (a follow-up with what it refers to), waiting for ``k`` and filters."""
         pronoun = condensed.mode == "pronoun"
         query = f"{condensed.context} {condensed.text}".strip() if pronoun else condensed.text
         lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
-        return self.retriever.search(corpus, query, self._embed_question(query), k=k, filters=flt,
-                                     lexical_query=lemmas, answer_type=NEED_PATTERNS.get(q.need or ""))
+        return partial(self.retriever.search, corpus, query, self._embed_question(query), lexical_query=lemmas,
+                       answer_type=NEED_PATTERNS.get(q.need or ""))
 
     def _candidates(self, corpus: CorpusView, condensed: Condensed, q: Question, flt: Filters | None,
                     asked: str = "") -> list[Candidate]:
         """Every passage the reranker chooses from, with what it needs to know about each."""
         s = self.settings
-        pronoun = condensed.mode == "pronoun"
-        query = f"{condensed.context} {condensed.text}".strip() if pronoun else condensed.text
-        vector = self._embed_question(query)
-        lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
-        need = NEED_PATTERNS.get(q.need or "")
-        search = partial(self.retriever.search, corpus, query, vector, lexical_query=lemmas, answer_type=need)
-        found = [(p, False) for p in self._hybrid(corpus, condensed, q, flt, s.rerank_candidates)]
+        search = self._search(corpus, condensed, q)
+        found = [(p, False) for p in search(k=s.rerank_candidates, filters=flt)]
         asked = asked or condensed.text
         if is_french(asked):  # French passages for a French question: its own words, not the translation's
             found += [(p, False) for p in self.retriever.search(
                 corpus, asked, self._embed_question(asked), k=s.focus_k or s.top_k, filters=flt,
                 lexical_query=content_lemmas(asked, "fr"))]
-        ref = question_reference(corpus, f"{condensed.context} {asked}" if pronoun else asked)
+        ref = question_reference(corpus, f"{condensed.context} {asked}" if condensed.mode == "pronoun" else asked)
         named = corpus.referenced(ref) if s.focus_k and ref.names_document else frozenset()
         if named:
             focus = replace(flt or Filters(), doc_ids=named)
