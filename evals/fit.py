@@ -44,6 +44,15 @@ class QuestionRows:
     fused: np.ndarray  # the first-stage score, for the baseline order
 
 
+def fold_group(item: dict) -> str:
+    """The cross-validation group: the document that answers (seed sets: set and category)."""
+    return item.get("doc") or f"{item['_set']}:{item.get('category', '')}"
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
+
+
 def load_items(names: tuple[str, ...]) -> list[dict]:
     items = []
     for name in names:
@@ -68,7 +77,7 @@ def build_unit_rows(bot, items: list[dict], names: tuple[str, ...]) -> list[Ques
             continue
         facts = bot.answerer.facts(q, ev)
         y = np.array([any(quote_matches(quote, f.unit.text) for quote in item["quotes"]) for f in facts], float)
-        group = item.get("doc") or f"{item['_set']}:{item.get('category', '')}"
+        group = fold_group(item)
         x = unit_matrix(q, facts, names)
         rows.append(QuestionRows(item["id"], group, x, y, np.array([f.dense for f in facts])))
     return rows
@@ -102,7 +111,7 @@ def build_draft_rows(bot, items: list[dict], names: tuple[str, ...]) -> list[Dra
             forced = replace(draft, abstained=False, reason="", missing=[])
             text, _ = compose(forced, corpus, passages, "")
             correct = bool(item.get("answerable")) and all(group_present(g, text) for g in item["facts"])
-        group = item.get("doc") or f"{item['_set']}:{item.get('category', '')}"
+        group = fold_group(item)
         rows.append(DraftRow(item["id"], group, bool(item.get("answerable")), x, correct, rules_answer and x is not None))
     return rows
 
@@ -143,10 +152,10 @@ def fit_abstention(rows: list[DraftRow], names: tuple[str, ...], ablation: bool)
             x = np.vstack([usable[i].x[cols] for i in train])
             y = np.array([usable[i].correct_if_answered for i in train], float)
             w, b, mean, scale = fit(x, y)
-            p_train = 1 / (1 + np.exp(-(((x - mean) / scale) @ w + b)))
+            p_train = sigmoid(((x - mean) / scale) @ w + b)
             t = best_threshold(p_train, [usable[i] for i in train])
             for i in test:
-                prob[i] = 1 / (1 + np.exp(-(((usable[i].x[cols] - mean) / scale) @ w + b)))
+                prob[i] = sigmoid(((usable[i].x[cols] - mean) / scale) @ w + b)
                 answer[i] = prob[i] >= t
         decided = dict(zip((id(r) for r in usable), answer, strict=True))
         return decision_accuracy(rows, [bool(decided.get(id(r), False)) for r in rows]), prob
@@ -167,7 +176,7 @@ def fit_abstention(rows: list[DraftRow], names: tuple[str, ...], ablation: bool)
     x = np.vstack([r.x for r in usable])
     y = np.array([r.correct_if_answered for r in usable], float)
     w, b, mean, scale = fit(x, y)
-    threshold = best_threshold(1 / (1 + np.exp(-(((x - mean) / scale) @ w + b))), usable)
+    threshold = best_threshold(sigmoid(((x - mean) / scale) @ w + b), usable)
     return figures, rules, curve, ablation_gain, (w, b, mean, scale, threshold)
 
 
@@ -183,7 +192,7 @@ def build_rows(bot, items: list[dict], names: tuple[str, ...]) -> list[QuestionR
         if not cands:
             continue
         y = np.array([any(quote_matches(q, c.passage.chunk.text) for q in item["quotes"]) for c in cands], float)
-        group = item.get("doc") or f"{item['_set']}:{item.get('category', '')}"
+        group = fold_group(item)
         rows.append(QuestionRows(item["id"], group, feature_matrix(query, cands, names), y,
                                  np.array([c.passage.score for c in cands])))
     return rows

@@ -25,6 +25,7 @@ from assistant.index.manifest import Manifest
 from assistant.index.paths import manifest_path
 from assistant.index.store import StoreViews, VectorStore
 from assistant.question.read import History, clean_question, previous_names, read
+from assistant.question.references import Reference
 from assistant.retrieve.candidates import candidates_of, question_reference
 from assistant.retrieve.condense import Condensed
 from assistant.retrieve.corpus import CorpusView, Filters
@@ -132,7 +133,8 @@ class Assistant:
         corpus = self.corpus()
         condensed = read(text, history)[0]
         q = self._question(corpus, condensed)
-        return self._query(corpus, condensed, text), self._candidates(corpus, condensed, q, _filters(filters), text)
+        query = self._query(corpus, condensed, text)
+        return query, self._candidates(corpus, condensed, q, _filters(filters), query.ref, text)
 
     def evidence(self, question: str, history: History | None = None) -> tuple[Question, Evidence]:
         """The analysed question and the evidence units the answerer scores (for fitting and diagnostics)."""
@@ -178,8 +180,9 @@ class Assistant:
         French question, from its own words, ordered by the fitted model. Without it: hybrid search alone."""
         if self._rerank_model is None:
             return self._search(corpus, condensed, q)(k=k or self.settings.top_k, filters=flt)
-        return rerank(self._query(corpus, condensed, asked), self._candidates(corpus, condensed, q, flt, asked),
-                      self._rerank_model, k or self.settings.top_k)
+        query = self._query(corpus, condensed, asked)
+        return rerank(query, self._candidates(corpus, condensed, q, flt, query.ref, asked), self._rerank_model,
+                      k or self.settings.top_k)
 
     def _search(self, corpus: CorpusView, condensed: Condensed, q: Question) -> Callable[..., list[Passage]]:
         """Hybrid search for this question (a follow-up with what it refers to), waiting for ``k`` and filters."""
@@ -190,7 +193,7 @@ class Assistant:
                        answer_type=NEED_PATTERNS.get(q.need or ""))
 
     def _candidates(self, corpus: CorpusView, condensed: Condensed, q: Question, flt: Filters | None,
-                    asked: str = "") -> list[Candidate]:
+                    ref: Reference, asked: str = "") -> list[Candidate]:
         """Every passage the reranker chooses from, with what it needs to know about each."""
         s = self.settings
         search = self._search(corpus, condensed, q)
@@ -200,7 +203,6 @@ class Assistant:
             found += [(p, False) for p in self.retriever.search(
                 corpus, asked, self._embed_question(asked), k=s.focus_k or s.top_k, filters=flt,
                 lexical_query=content_lemmas(asked, "fr"))]
-        ref = question_reference(corpus, f"{condensed.context} {asked}" if condensed.mode == "pronoun" else asked)
         named = corpus.referenced(ref) if s.focus_k and ref.names_document else frozenset()
         if named:
             focus = replace(flt or Filters(), doc_ids=named)
