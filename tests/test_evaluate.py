@@ -31,6 +31,12 @@ class Doc:
 
 
 @dataclass
+class UrlDoc:
+    source: str
+    meta: dict
+
+
+@dataclass
 class Corpus:
     documents: dict = field(default_factory=lambda: {"d-other": Doc("corpus/other.md"),
                                                      "d-right": Doc("/data/corpus-extra/right.md")})
@@ -137,6 +143,15 @@ def test_doc_field_counts_only_passages_of_that_document() -> None:
     overall = summarize(run.results)
     assert overall["hit_at_1"] == 0.5 and overall["hit_at_6"] == 0.5 and overall["hit_at_20"] == 1.0
     assert overall["mrr"] == pytest.approx((1 + 1 / 12) / 2)
+
+
+def test_doc_field_matches_the_file_a_document_was_read_from_not_its_url() -> None:
+    """Documents with a ``source_url`` in their front matter have that URL as ``source``; ``doc`` names the file."""
+    bot = DepthBot()
+    bot.corpus = lambda: Corpus({"d-other": Doc("https://example.org/other"),
+                                 "d-right": UrlDoc("https://example.org/right", {"path": "/d/corpus-extra/right.md"})})
+    run = score(bot, [GoldItem.from_dict({**PAID, "id": "paid-doc", "doc": "corpus-extra/right.md"})])
+    assert [r.retrieval_rank for r in run.results] == [12]
 
 
 def test_questions_without_quotes_have_no_citation_or_retrieval_metrics() -> None:

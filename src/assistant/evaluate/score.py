@@ -122,7 +122,9 @@ def passage_source(bot: object, passage: object) -> str:
         doc = bot.corpus().documents.get(doc_id)  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - a bot without a corpus view just has no sources
         return ""
-    return str(getattr(doc, "source", "") or "")
+    # The file it was read from (what a question's ``doc`` names); a document's ``source`` may be its URL.
+    meta = getattr(doc, "meta", None) or {}
+    return str(meta.get("path") or getattr(doc, "source", "") or "")
 
 
 def _fill_retrieval(res: QuestionResult, item: GoldItem, bot: object) -> None:
