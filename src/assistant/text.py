@@ -78,8 +78,13 @@ def lemma(word: str, lang: str = "en") -> str:
 
 
 def is_stop(word: str) -> bool:
+    """A word that carries no content: a stop word, a one-letter token, or a token that the word pattern cut out
+    of a stop word ('didn' of "didn't", split at the apostrophe; French inversions 'est-il', 'a-t-elle')."""
     low = word.lower()
-    return low in EN_STOP or low in FR_STOP or len(low) < 2
+    if low in EN_STOP or low in FR_STOP or len(low) < 2 or f"{low}'t" in EN_STOP:
+        return True
+    parts = low.split("-")
+    return len(parts) > 1 and all(p in EN_STOP or p in FR_STOP or len(p) < 2 for p in parts)
 
 
 def content_lemmas(text: str, lang: str = "en") -> list[str]:

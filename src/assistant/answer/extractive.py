@@ -45,7 +45,7 @@ class Evidence:
     units: list[Unit]
     vectors: np.ndarray  # one row per unit: "heading: sentence"
     question_vector: np.ndarray
-    titles: dict[str, str]
+    titles: dict[str, str]  # doc_id → how questions name it: dated title, body names, ordinal (never quoted)
     passage_rank: dict[tuple[str, int], int]  # (doc_id, unit index) → rank of the passage holding it
     siblings: dict[str, list[Unit]]  # doc_id → all units of that document (for whole lists and steps)
     acronyms: dict[str, str] = field(default_factory=dict)  # 'WHO' → 'World Health Organization'
@@ -143,6 +143,12 @@ class ExtractiveAnswerer:
         """Coverage by the unit, the sentence before it, its heading, its list's lead and its title."""
         context = _context(unit, ev)
         cover = self.matcher.coverage(q.terms, Profile(context))
+        lowered = context.lower()
+        for t in q.terms:
+            # 'BIPM' asked, 'International Bureau of Weights and Measures' written: the documents' own expansion.
+            long = ev.acronyms.get(t.word)
+            if long and cover.get(t.lemma, 1.0) < 0.5 and long.lower() in lowered:
+                cover[t.lemma] = 1.0
         for *short, head in q.names:
             # 'Physical Metrology Department' is covered by a page titled 'Physical Metrology: …'
             if cover.get(head, 1.0) < 0.5 and " ".join(short) in context:

@@ -105,6 +105,24 @@ def of_document(doc: Document) -> Reference:
     )
 
 
+def ordinal_forms(n: int) -> str:
+    """The ways English and French questions write meeting ``n`` ('26th 26e'; '1st 1er 1re')."""
+    english = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    french = "er 1re" if n == 1 else "e"
+    return f"{n}{english} {n}{french}"
+
+
+def named_as(doc: Document, ref: Reference, names: dict[str, str]) -> str:
+    """How questions name this document's meeting, from its metadata: its dated title, its body's short
+    names and its meeting ordinal in both languages ('26th meeting of the CGPM (2018) · general conference ·
+    conférence générale · 26th 26e'). Read beside a quote to check the reference a question makes; never quoted."""
+    parts = [doc.context_title]
+    parts += [alias for alias, body in names.items() if body in ref.bodies]
+    if ref.meeting is not None:
+        parts.append(ordinal_forms(ref.meeting))
+    return " · ".join(parts)
+
+
 def section_items(heading: str) -> frozenset[tuple[str, str]]:
     """Numbered items a section heading names ('Resolution 4: On the dotation …' → resolution 4)."""
     return frozenset(_item(kind, number) for kind, number in ITEM_RE.findall(heading))

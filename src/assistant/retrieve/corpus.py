@@ -147,6 +147,12 @@ class CorpusView:
         """Each document's own reference: body, meeting ordinal, year."""
         return {d: refs.of_document(doc) for d, doc in self.documents.items()}
 
+    @cached_property
+    def named_as(self) -> dict[str, str]:
+        """Each document's metadata in the words questions name it with (see `references.named_as`)."""
+        names = self.body_names
+        return {d: refs.named_as(doc, self.references[d], names) for d, doc in self.documents.items()}
+
     def referenced(self, asked: refs.Reference) -> frozenset[str]:
         """The documents whose meeting ``asked`` names."""
         return frozenset(d for d, r in self.references.items() if refs.document_match(asked, r))
