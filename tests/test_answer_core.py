@@ -102,7 +102,7 @@ def test_a_meeting_named_by_ordinal_or_year_is_checked_against_the_documents_met
 def test_named_as_gives_dated_title_body_names_and_both_ordinal_forms() -> None:
     doc = DOCS[0]
     text = refs.named_as(doc, refs.of_document(doc), {"assembly of": "ABC", "other name": "XYZ"})
-    assert text == "12th meeting of the ABC (1999) · assembly of · 12th 12e"
+    assert text == "12th meeting of the ABC (1999) · assembly of · 12th 12e · October octobre"
     assert refs.ordinal_forms(1) == "1st 1er 1re" and refs.ordinal_forms(22) == "22nd 22e"
     assert refs.ordinal_forms(113) == "113th 113e"
 
@@ -127,3 +127,30 @@ def test_pieces_of_stop_words_are_not_content_words(text: str, expected: list[st
     from assistant.text import content_lemmas
 
     assert content_lemmas(text, "fr" if "Pourquoi" in text else "en") == expected
+
+
+def test_a_french_question_is_checked_in_its_own_words_against_a_french_quote(answerer) -> None:
+    """The glossary's English ('retirement') is not in a French quote; the French word it came from is."""
+    from dataclasses import replace
+
+    from assistant.question.read import in_own_words, read
+
+    bot, emb = answerer
+    asked = "Que dit le comité sur la caisse de retraite ?"
+    doc = Document("fr", "https://example.org/fr", "Séance du comité", "Décision du comité : la caisse de "
+                   "retraite sera auditée chaque année.", language="fr", meta={"date": "2009-10-01"})
+    english = read(asked, None)[0].text
+    lexical = LexicalIndex([doc.text], ["fr"])
+    q = analyse(english, lexical.vocab, lexical.idf)
+    assert "retirement" in q.lemmas  # what the French question becomes for retrieval
+    units = units_of(doc)
+    ev = Evidence(units=units, vectors=emb.embed([u.text for u in units]), question_vector=emb.embed([asked])[0],
+                  titles={"fr": doc.title}, passage_rank={("fr", u.index): 1 for u in units},
+                  siblings={"fr": units}, languages={"fr": "fr"})
+    assert bot.draft(q, ev).abstained  # English words against a French quote
+    own = in_own_words(q, asked)
+    assert {"retraite", "caisse"} <= {t.lemma for t in own.own.terms}
+    draft = bot.draft(own, ev)
+    assert not draft.abstained and "auditée" in draft.blocks[0].units[0].text
+    # An English document is still checked in the English words.
+    assert bot.draft(own, replace(ev, languages={"fr": "en"})).abstained

@@ -24,7 +24,7 @@ from assistant.index.embedder import Embedder, make_embedder
 from assistant.index.manifest import Manifest
 from assistant.index.paths import manifest_path
 from assistant.index.store import StoreViews, VectorStore
-from assistant.question.read import History, clean_question, previous_names, read
+from assistant.question.read import History, clean_question, in_own_words, previous_names, read
 from assistant.question.references import Reference
 from assistant.retrieve.candidates import candidates_of, question_reference
 from assistant.retrieve.condense import Condensed
@@ -231,6 +231,8 @@ class Assistant:
         if not corpus.chunks:
             return Draft(abstained=True, reason="empty_index", lang=q.lang), []
         passages = self._passages(corpus, condensed, q, flt, asked=asked)
+        if asked and not condensed.is_followup and is_french(asked):
+            q = in_own_words(q, asked)  # French quotes are checked in the question's own words
         t1 = time.perf_counter()
         evidence = self._evidence(corpus, q, passages)
         context = self._context_terms(corpus, condensed)
@@ -267,6 +269,7 @@ class Assistant:
         return Evidence(
             units=units, vectors=vectors, question_vector=qv,
             titles={d: corpus.named_as[d] for d in {u.doc_id for u in units}},
+            languages={d: corpus.documents[d].language for d in {u.doc_id for u in units}},
             passage_rank=rank, passage_score=score, max_rank=len(passages) + 1, siblings={d: self._doc_units(corpus, d) for d in {u.doc_id for u in units}},
             acronyms=corpus.acronyms,
         )

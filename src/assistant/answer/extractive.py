@@ -51,6 +51,14 @@ class Evidence:
     acronyms: dict[str, str] = field(default_factory=dict)  # 'WHO' → 'World Health Organization'
     passage_score: dict[tuple[str, int], float] = field(default_factory=dict)  # the reranker's score of that passage
     max_rank: int = 10  # the rank given to a unit no passage holds (a sibling pulled in for context)
+    languages: dict[str, str] = field(default_factory=dict)  # doc_id → language of the document
+
+    def asked(self, q: Question, unit: Unit) -> Question:
+        """The question as a quote from ``unit``'s document must cover it (a French quote: its French words)."""
+        return q.for_language(self.languages.get(unit.doc_id, "en"))
+
+    def lang(self, unit: Unit) -> str:
+        return self.languages.get(unit.doc_id, "en")
 
 
 class ExtractiveAnswerer:
@@ -86,7 +94,7 @@ class ExtractiveAnswerer:
         if primary is None:
             return _abstain(base, "missing_need")
         draft = self._check(q, ev, scored, self._select(q, ev, scored, primary), base, context_terms)
-        alternative = self._alternative(q, scored, primary) if draft.abstained and not q.need else None
+        alternative = self._alternative(q, scored, primary, ev) if draft.abstained and not q.need else None
         if alternative is not None:
             base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
             draft = self._check(q, ev, scored, self._select(q, ev, scored, alternative), base, context_terms)
@@ -100,10 +108,13 @@ class ExtractiveAnswerer:
 
     def _primary(self, q: Question, scored: list[Scored], ev: Evidence) -> Scored | None:
         """Best unit to lead with: never a bare heading; with the asked-for e-mail/number/date if any."""
-        hard = q.hard_terms
+        def hard(s: Scored) -> tuple[Term, ...]:
+            # 'Who could I talk to later?': the answer type is the focus
+            return tuple(t for t in ev.asked(q, s.unit).hard_terms if t.key)
+
         if q.need:
-            hard = tuple(t for t in hard if t.key)  # 'Who could I talk to later?': the answer type is the focus
-            return next((s for s in scored if s.has_need and all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in hard)), None)
+            return next((s for s in scored if s.has_need and all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in hard(s))),
+                        None)
         if q.wants_list:
             return next((s for s in scored if s.unit.kind != "heading" or _has_items(s.unit, ev.siblings[s.unit.doc_id])),
                         scored[0])
@@ -121,28 +132,30 @@ class ExtractiveAnswerer:
         """What the evidence scorer's features read, one entry per unit (in ``ev.units`` order)."""
         dense = ev.vectors @ ev.question_vector
         # One embedding call for every word the coverage checks below may compare (then cached).
-        self.matcher.prefetch([_context(u, ev) for u in ev.units], [t for t in q.terms if not (t.known and t.key)])
+        terms = [*q.terms, *(q.own.terms if q.own else ())]
+        self.matcher.prefetch([_context(u, ev) for u in ev.units], [t for t in terms if not (t.known and t.key)])
         out = []
-        classes = [t for t in q.terms if t.lemma in q.soft]
         for unit, d in zip(ev.units, dense, strict=True):
-            cover = self._cover(q, unit, ev)
-            profile = Profile(unit.text)
-            text_cover = self.matcher.coverage(q.terms, profile)
+            uq = ev.asked(q, unit)  # in the words of the unit's language
+            classes = [t for t in uq.terms if t.lemma in uq.soft]
+            cover = self._cover(uq, unit, ev)
+            profile = Profile(unit.text, ev.lang(unit))
+            text_cover = self.matcher.coverage(uq.terms, profile)
             # A 'which X' answer names an X ('English' for 'languages'); saying 'X' itself is not naming one.
             text_cover |= {t.lemma: 0.0 for t in classes if profile.exact(t)}
             key = (unit.doc_id, unit.index)
             out.append(UnitFacts(
-                unit, weighted(text_cover, q.terms), weighted(cover, q.terms), float(d),
+                unit, weighted(text_cover, uq.terms), weighted(cover, uq.terms), float(d),
                 ev.passage_rank.get(key, ev.max_rank), ev.passage_score.get(key, 0.0),
-                answer_type.has_need(q, unit.text), _dated_bonus(q, unit), _phrase_bonus(q, unit),
-                _heading_bonus(q, unit), cover,
+                answer_type.has_need(q, unit.text), _dated_bonus(uq, unit), _phrase_bonus(uq, unit),
+                _heading_bonus(uq, unit), cover,
             ))
         return out
 
     def _cover(self, q: Question, unit: Unit, ev: Evidence) -> dict[str, float]:
         """Coverage by the unit, the sentence before it, its heading, its list's lead and its title."""
         context = _context(unit, ev)
-        cover = self.matcher.coverage(q.terms, Profile(context))
+        cover = self.matcher.coverage(q.terms, Profile(context, ev.lang(unit)))
         lowered = context.lower()
         for t in q.terms:
             # 'BIPM' asked, 'International Bureau of Weights and Measures' written: the documents' own expansion.
@@ -204,6 +217,7 @@ class ExtractiveAnswerer:
 
         Every check's outcome is also recorded in ``base.signals`` (named floats), which the fitted
         abstention model reads; the rules below give ``reason`` and ``missing`` for the wording."""
+        q = ev.asked(q, _main_units(blocks)[0])
         classes = q.soft
         if not any(b.style == "list" for b in blocks):
             q = q.strict()  # 'which airports…' with no list to show: 'airports' must be in the text
@@ -261,14 +275,13 @@ class ExtractiveAnswerer:
         covers = [by_unit.get((u.doc_id, u.index)) or self._cover(q, u, ev) for u in units]
         return _merge(covers)
 
-    def _alternative(self, q: Question, scored: list[Scored], tried: Scored) -> Scored | None:
+    def _alternative(self, q: Question, scored: list[Scored], tried: Scored, ev: Evidence) -> Scored | None:
         """Another strong unit whose own text covers every key term."""
-        hard = q.strict().hard_terms
         top = scored[0].score
         for s in scored[:12]:
             if s is tried or s.score < 0.5 * top or s.unit.kind == "heading":
                 continue
-            if all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in hard):
+            if all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in ev.asked(q, s.unit).strict().hard_terms):
                 return s
         return None
 

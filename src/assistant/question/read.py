@@ -10,7 +10,9 @@ import re
 
 from assistant.errors import BadQuestion
 from assistant.retrieve.condense import PRONOUN_RE, Condensed, condense
-from assistant.retrieve.translate import is_french, to_english
+from assistant.retrieve.query import Question, Term
+from assistant.retrieve.translate import aligned, is_french, to_english
+from assistant.text import content_lemmas, lemma, words
 
 History = list[dict[str, str]]
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -78,3 +80,23 @@ def clean_history(history: History | None) -> History:
     return [t for t in history if isinstance(t, dict) and isinstance(t.get("content"), str)]
 
 
+
+
+def in_own_words(q: Question, asked: str) -> Question:
+    """A translated question with the French words its terms came from, for checking French quotes.
+
+    Each English term keeps its weight and key-ness (read from the English, where nouns can be told from
+    verbs) and takes the lemma of the French word it translates ('retirement' ← 'retraite'); a term that
+    was not translated (a name, a number, an acronym) stays as it is.
+    """
+    source: dict[str, str] = {}
+    for french, english in aligned(asked):
+        for word in words(english):
+            source.setdefault(lemma(word), french)
+    terms: dict[str, Term] = {}
+    for t in q.terms:
+        french = source.get(t.lemma) or source.get(lemma(t.word))
+        lemmas = content_lemmas(french, "fr") if french and french != t.word else []
+        own = Term(french, max(lemmas, key=len), t.weight, t.key, t.known) if lemmas else t
+        terms.setdefault(own.lemma, own)
+    return q.with_own(tuple(terms.values()))

@@ -105,6 +105,19 @@ def of_document(doc: Document) -> Reference:
     )
 
 
+# How the two languages name a document's month ('October 2015', 'octobre 2015'); calendar data, not tuning.
+MONTHS = ("January February March April May June July August September October November December".split(),
+          "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split())
+
+
+def month_names(date: str) -> str:
+    """'2015-10-14' → 'October octobre' ('' when the date has no month)."""
+    month = date[5:7]
+    if not (month.isdigit() and 1 <= int(month) <= 12):
+        return ""
+    return " ".join(names[int(month) - 1] for names in MONTHS)
+
+
 def ordinal_forms(n: int) -> str:
     """The ways English and French questions write meeting ``n`` ('26th 26e'; '1st 1er 1re')."""
     english = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
@@ -115,11 +128,13 @@ def ordinal_forms(n: int) -> str:
 def named_as(doc: Document, ref: Reference, names: dict[str, str]) -> str:
     """How questions name this document's meeting, from its metadata: its dated title, its body's short
     names and its meeting ordinal in both languages ('26th meeting of the CGPM (2018) · general conference ·
-    conférence générale · 26th 26e'). Read beside a quote to check the reference a question makes; never quoted."""
+    conférence générale · 26th 26e · November novembre'). Read beside a quote to check the reference a question makes; never quoted."""
     parts = [doc.context_title]
     parts += [alias for alias, body in names.items() if body in ref.bodies]
     if ref.meeting is not None:
         parts.append(ordinal_forms(ref.meeting))
+    if month := month_names(str(doc.meta.get("date") or doc.date)):
+        parts.append(month)
     return " · ".join(parts)
 
 

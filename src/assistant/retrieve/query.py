@@ -119,6 +119,9 @@ class Question:
     either: tuple[frozenset[str], frozenset[str]] | None = None  # 'X or Y?': lemmas only one side names
     names: tuple[tuple[str, ...], ...] = ()  # proper names of 3+ words: their words, then the head's lemma
     soft: tuple[str, ...] = ()  # class nouns of a list question ('which organizations'): the answer's type
+    # A translated question's own words ('retraite', not the glossary's 'retirement'): what a quote in the
+    # question's language must cover. Same answer type; None for a question asked in English.
+    own: Question | None = None
 
     @property
     def lemmas(self) -> list[str]:
@@ -138,6 +141,17 @@ class Question:
     def strict(self) -> Question:
         """The same question with its list class nouns required too (when no list answers it)."""
         return replace(self, soft=())
+
+    def with_own(self, terms: tuple[Term, ...], lang: str = "fr") -> Question:
+        """This (translated) question, checked in its own words ``terms`` against documents in ``lang``."""
+        kept = {t.lemma for t in terms}
+        own = replace(self, lang=lang, terms=terms, names=(), either=None,
+                      soft=tuple(s for s in self.soft if s in kept), own=None)
+        return replace(self, own=own)
+
+    def for_language(self, lang: str) -> Question:
+        """The question whose words a quote in ``lang`` must cover."""
+        return self.own if self.own is not None and self.own.lang == lang else self
 
     def inherit(self, other: Question) -> Question:
         """An elliptical follow-up ('And OIML?') keeps the earlier question's answer type."""

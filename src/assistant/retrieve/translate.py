@@ -88,17 +88,28 @@ def to_english(text: str) -> str:
 
 def _sentence_to_english(text: str) -> str:
     """One sentence; unknown words are kept as they are."""
+    end = text.rstrip()[-1:]
+    return " ".join(english for _, english in _aligned(text)) + (end if end in ".!?" else "")
+
+
+def aligned(text: str) -> list[tuple[str, str]]:
+    """(French words, their English rendering) for each piece `to_english` translates, in order."""
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    return [pair for s in sentences if s for pair in _aligned(s)]
+
+
+def _aligned(text: str) -> list[tuple[str, str]]:
     single, phrases = glossary()
     cleaned = INVERSION_RE.sub("", text.replace("’", "'"))
     tokens = words(cleaned)
     lemmas = _lemmas(cleaned)
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     i = 0
     while i < len(tokens):
         for size in range(min(MAX_PHRASE, len(tokens) - i), 1, -1):
             english = phrases.get(tuple(lemmas[i : i + size]))
             if english:
-                out.append(english)
+                out.append((" ".join(tokens[i : i + size]), english))
                 i += size
                 break
         else:
@@ -109,11 +120,10 @@ def _sentence_to_english(text: str) -> str:
                 continue  # 'du', 'des': folded spellings would collide with other words ('dû' → 'due')
             english = english or single.get(fold(lemmas[i]))
             if token in acronyms():
-                out.append(acronyms()[token])  # 'UIT' → 'ITU': the documents use the English acronym
+                out.append((token, acronyms()[token]))  # 'UIT' → 'ITU': the documents use the English acronym
                 i += 1
                 continue
             keep = token.isupper() or any(ch.isdigit() for ch in token) or "@" in token
-            out.append(token if keep or not english else _inflect(english, token, lemmas[i]))
+            out.append((token, token if keep or not english else _inflect(english, token, lemmas[i])))
             i += 1
-    end = text.rstrip()[-1:]
-    return " ".join(out) + (end if end in ".!?" else "")
+    return out
