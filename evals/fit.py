@@ -25,7 +25,7 @@ import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EVALS = REPO_ROOT / "evals"
-FIT_SETS = ("gold", "holdout", "dev", "train-extra-a", "train-extra-b")
+FIT_SETS = ("gold", "holdout", "dev", "train-extra-a", "train-extra-b", "train-extra-c")
 DEFAULT_CORPORA = (REPO_ROOT / "corpus", REPO_ROOT.parent / "shared" / "corpus-extra")
 DATA = REPO_ROOT / "src" / "assistant" / "data"
 
@@ -139,13 +139,32 @@ def best_threshold(p: np.ndarray, rows: list[DraftRow]) -> float:
     return round(best, 2)
 
 
+def hybrid_answer(p: np.ndarray, rows: list[DraftRow], veto: float, rescue: float) -> list[bool]:
+    """The rules decide, unless the model is confident otherwise: below ``veto`` a rule answer is withheld,
+    from ``rescue`` on a rule abstention is answered."""
+    return [bool(pi >= rescue) if not r.rules_answer else bool(pi >= veto) for pi, r in zip(p, rows, strict=True)]
+
+
+def best_hybrid(p: np.ndarray, rows: list[DraftRow]) -> tuple[float, float]:
+    """(veto, rescue) with the best answer accuracy on ``rows`` (ties: the more cautious pair, rules kept)."""
+    grid = np.linspace(0.0, 1.0, 41)
+    best, best_acc = (0.0, 1.0), -1.0
+    for veto in grid:
+        for rescue in grid[grid >= veto]:
+            acc = decision_accuracy(rows, hybrid_answer(p, rows, float(veto), float(rescue)))["accuracy"]
+            # strictly better only: the rules' own decisions (veto 0, rescue 1) win a tie
+            if acc > best_acc + 1e-9:
+                best, best_acc = (round(float(veto), 3), round(float(rescue), 3)), acc
+    return best
+
+
 def fit_abstention(rows: list[DraftRow], names: tuple[str, ...], ablation: bool):
     """Cross-validated decisions (threshold chosen on the training folds), the curve, the final model."""
     from sklearn.model_selection import GroupKFold
 
     usable = [r for r in rows if r.x is not None]
 
-    def cv(cols: list[int]) -> tuple[dict[str, float], np.ndarray]:
+    def cv(cols: list[int], hybrid: bool = False) -> tuple[dict[str, float], np.ndarray]:
         prob = np.zeros(len(usable))
         answer = np.zeros(len(usable), dtype=bool)
         for train, test in GroupKFold(n_splits=FOLDS).split(usable, groups=[r.group for r in usable]):
@@ -153,15 +172,20 @@ def fit_abstention(rows: list[DraftRow], names: tuple[str, ...], ablation: bool)
             y = np.array([usable[i].correct_if_answered for i in train], float)
             w, b, mean, scale = fit(x, y)
             p_train = sigmoid(((x - mean) / scale) @ w + b)
-            t = best_threshold(p_train, [usable[i] for i in train])
-            for i in test:
-                prob[i] = sigmoid(((usable[i].x[cols] - mean) / scale) @ w + b)
-                answer[i] = prob[i] >= t
+            fold = [usable[i] for i in train]
+            p_test = np.array([sigmoid(((usable[i].x[cols] - mean) / scale) @ w + b) for i in test])
+            prob[test] = p_test
+            if hybrid:
+                veto, rescue = best_hybrid(p_train, fold)
+                answer[test] = hybrid_answer(p_test, [usable[i] for i in test], veto, rescue)
+            else:
+                answer[test] = p_test >= best_threshold(p_train, fold)
         decided = dict(zip((id(r) for r in usable), answer, strict=True))
         return decision_accuracy(rows, [bool(decided.get(id(r), False)) for r in rows]), prob
 
     cols = list(range(len(names)))
     figures, prob = cv(cols)
+    figures_hybrid, _ = cv(cols, hybrid=True)
     rules = decision_accuracy(rows, [r.rules_answer for r in rows])
     curve = []
     for t in np.linspace(0.1, 0.9, 9):
@@ -176,8 +200,10 @@ def fit_abstention(rows: list[DraftRow], names: tuple[str, ...], ablation: bool)
     x = np.vstack([r.x for r in usable])
     y = np.array([r.correct_if_answered for r in usable], float)
     w, b, mean, scale = fit(x, y)
-    threshold = best_threshold(sigmoid(((x - mean) / scale) @ w + b), usable)
-    return figures, rules, curve, ablation_gain, (w, b, mean, scale, threshold)
+    p_all = sigmoid(((x - mean) / scale) @ w + b)
+    threshold = best_threshold(p_all, usable)
+    veto, rescue = best_hybrid(p_all, usable)
+    return figures, figures_hybrid, rules, curve, ablation_gain, (w, b, mean, scale, threshold, veto, rescue)
 
 
 def build_rows(bot, items: list[dict], names: tuple[str, ...]) -> list[QuestionRows]:
@@ -237,7 +263,7 @@ def file_hashes(names: tuple[str, ...]) -> dict[str, str]:
     return {n: hashlib.sha256((EVALS / f"{n}.jsonl").read_bytes()).hexdigest()[:16] for n in names}
 
 
-def make_bot(index_dir: Path | None, corpora: list[Path]):
+def make_bot(index_dir: Path | None, corpora: list[Path], rerank: bool = True):
     from assistant import Assistant
     from assistant.settings import load_settings
 
@@ -246,9 +272,9 @@ def make_bot(index_dir: Path | None, corpora: list[Path]):
 
         index_dir = Path(tempfile.mkdtemp(prefix="bipm-fit-"))
         run_ingest(load_settings(index_dir=index_dir), corpora, progress=False)
-    # The reranker stays on for the later models (they are fitted on what it retrieves); when the reranker
-    # itself is fitted its features do not depend on it. Abstention is by the rules while fitting.
-    return Assistant.from_settings(load_settings(index_dir=index_dir, abstention="rules", rerank=True))
+    # The evidence and abstention models are fitted on what the retrieval they will serve with returns
+    # (--rerank/--no-rerank); the reranker's own features do not depend on it. Abstention is by the rules.
+    return Assistant.from_settings(load_settings(index_dir=index_dir, abstention="rules", rerank=rerank))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,11 +291,13 @@ def main(argv: list[str] | None = None) -> int:
                    help="rerank: passages (candidates of retrieval); evidence: answer units (sentences, items)")
     p.add_argument("--out", type=Path, default=None, help="default: src/assistant/data/<model>.json")
     p.add_argument("--no-ablation", action="store_true")
+    p.add_argument("--rerank", action=argparse.BooleanOptionalAction, default=True,
+                   help="retrieve with the reranker while building rows (match how the model will serve)")
     args = p.parse_args(argv)
     names = tuple({"rerank": FEATURES, "evidence": unit_names(), "abstain": ABSTAIN_FEATURES}[args.model])
     out = args.out or DATA / f"{args.model}.json"
     sets = tuple(args.sets)
-    bot = make_bot(args.index_dir, args.corpus or list(DEFAULT_CORPORA))
+    bot = make_bot(args.index_dir, args.corpus or list(DEFAULT_CORPORA), args.rerank)
     items = load_items(sets)
     if args.model == "abstain":
         return write_abstention(bot, items, names, sets, out, not args.no_ablation)
@@ -305,20 +333,23 @@ def write_abstention(bot, items, names, sets, out: Path, ablation: bool) -> int:
     from assistant.fitted import LinearModel
 
     rows = build_draft_rows(bot, items, names)
-    figures, rules, curve, gain, (w, b, mean, scale, threshold) = fit_abstention(rows, names, ablation)
-    print(f"{len(rows)} questions; rules alone {rules}\nfitted (CV)  {figures}")
+    figures, hybrid, rules, curve, gain, (w, b, mean, scale, threshold, veto, rescue) = fit_abstention(
+        rows, names, ablation)
+    print(f"{len(rows)} questions; rules alone {rules}\nfitted (CV)  {figures}\nhybrid (CV)  {hybrid}")
     print("curve (threshold: answer rate / accuracy):")
     for point in curve:
         print(f"  {point['threshold']:.1f}: {point['answer_rate']:.3f} / {point['accuracy']:.3f}")
     for name, g in gain.items():
         print(f"  without {name:16s} accuracy {figures['accuracy'] - g:.3f}")
     meta = {"fitted": datetime.now(UTC).replace(microsecond=0).isoformat(), "sets": file_hashes(sets),
-            "questions": len(rows), "folds": FOLDS, "threshold": threshold,
-            "target": "best answer accuracy on the training folds", "cv": figures, "rules_alone": rules,
+            "questions": len(rows), "folds": FOLDS, "threshold": threshold, "veto": veto, "rescue": rescue,
+            "rerank": bool(bot.settings.rerank),
+            "target": "best answer accuracy on the training folds", "cv": figures, "cv_hybrid": hybrid,
+            "rules_alone": rules,
             "curve": curve, "ablation_gain": gain}
     out.write_text(json.dumps(LinearModel(names, w, b, mean, scale, meta).to_dict(), indent=1) + "\n",
                    encoding="utf-8")
-    print(f"wrote {out} (threshold {threshold})")
+    print(f"wrote {out} (threshold {threshold}; hybrid veto {veto}, rescue {rescue})")
     return 0
 
 
