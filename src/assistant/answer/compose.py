@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import time
 
+from assistant.answer.abstain import support, support_score, support_weights
+from assistant.answer.base import Case
 from assistant.answer.draft import Draft
 from assistant.answer.evidence import Unit
 from assistant.retrieve.corpus import CorpusView
-from assistant.types import Citation, Passage
+from assistant.settings import Settings
+from assistant.types import Answer, Citation, Passage
 
 NEED_WORDS = {
     "en": {"email": "an e-mail address", "phone": "a phone number", "number": "a figure",
@@ -62,6 +66,19 @@ def _page(pages: object, offset: int) -> int | None:
         if start <= offset:
             page = number
     return page
+
+
+def written(case: Case, settings: Settings) -> Answer:
+    """The case's draft written out as the extractive `Answer` (what every other answerer falls back on)."""
+    t0 = time.perf_counter()
+    draft = case.draft
+    text, citations = compose(draft, case.corpus, case.passages, settings.who_to_ask)
+    timings = {**case.timings, "compose_ms": (time.perf_counter() - t0) * 1000}
+    return Answer(
+        text=text, abstained=draft.abstained, citations=tuple(citations),
+        support=support(draft, settings.partial_coverage), support_score=support_score(draft, support_weights()),
+        stamp=case.stamp, timings=timings, question=case.asked,
+    )
 
 
 def compose(draft: Draft, corpus: CorpusView, passages: list[Passage], who_to_ask: str) -> tuple[str, list[Citation]]:
