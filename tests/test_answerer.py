@@ -85,7 +85,8 @@ def test_extractive_answerer_abstains_through_the_same_iterator() -> None:
     assert case.draft.abstained and case.draft.missing
     text, answer = list(answerer.answer(case))
     assert isinstance(answer, Answer) and answer.abstained and answer.support == "abstained"
-    assert text == answer.text and "“parking”" in text and not answer.citations  # no closest passages given
+    assert text == answer.text and "“parking”" in text and "Closest passages: [1]" in text
+    assert [c.quote for c in answer.citations] == [TEXT]  # the one passage of the case, offered instead
 
 
 def test_final_is_the_answer_that_ends_the_iterator() -> None:

@@ -254,7 +254,6 @@ class Assistant:
         t1 = time.perf_counter()
         evidence = self._evidence(corpus, q, passages)
         draft = self.answerer.draft(q, evidence, referent_terms(condensed, partial(self._analyse, corpus)))
-        draft.closest = passages[:2]
         timings["retrieve_ms"] = timings.get("retrieve_ms", 0.0) + (t1 - t0) * 1000
         timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
         return draft, passages

@@ -23,6 +23,7 @@ NEED_WORDS = {
            "expansion": "le nom complet", "person": "de nom de personne",
            "eligibility": "les conditions pour postuler"},
 }
+CLOSEST_SHOWN = 2  # top passages an abstention offers to read instead
 FRENCH_LEAD = "D'après les documents (cités en anglais, langue de la source) :\n\n"
 YEAR_HEADING_RE = re.compile(r"\b(19|20)\d\d\b")
 
@@ -85,7 +86,7 @@ def compose(draft: Draft, corpus: CorpusView, passages: list[Passage], who_to_as
     """Answer text and its citations; abstentions name what is missing and offer the closest passages."""
     cites = Citations(corpus, passages)
     if draft.abstained:
-        return _abstention(draft, cites, who_to_ask), cites.items
+        return _abstention(draft, cites, passages[:CLOSEST_SHOWN], who_to_ask), cites.items
     parts = [_render_block(block.style, list(block.units), cites) for block in draft.blocks]
     text = "\n\n".join(p for p in parts if p)
     dated = _dated_note(draft, corpus)
@@ -135,7 +136,7 @@ def _partial_note(draft: Draft) -> str:
     return f"The documents do not answer this part: {asked}"
 
 
-def _abstention(draft: Draft, cites: Citations, who_to_ask: str) -> str:
+def _abstention(draft: Draft, cites: Citations, closest_passages: list[Passage], who_to_ask: str) -> str:
     fr = draft.lang == "fr"
     if draft.reason == "missing_need" and draft.need:
         what = NEED_WORDS["fr" if fr else "en"][draft.need]
@@ -152,7 +153,7 @@ def _abstention(draft: Draft, cites: Citations, who_to_ask: str) -> str:
         head = "The index holds no documents yet: run `assistant ingest`."
     else:
         head = "Les documents ne traitent pas de cette question." if fr else "The documents don't cover this question."
-    closest = [cites.cite([_passage_unit(p)], p.score) for p in draft.closest[:2]]
+    closest = [cites.cite([_passage_unit(p)], p.score) for p in closest_passages]
     lines = [head]
     if closest:
         refs = " ".join(f"[{n}]" for n in closest)

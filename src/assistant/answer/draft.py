@@ -25,7 +25,6 @@ class Draft:
     need: str | None = None
     coverage: float = 0.0
     relevance: float = 0.0
-    closest: list[Passage] = field(default_factory=list)
     lang: str = "en"
     partial: list[str] = field(default_factory=list)  # sub-questions left unanswered
     signals: dict[str, float] = field(default_factory=dict)  # named checks the abstention model reads
