@@ -1,8 +1,8 @@
 """Optional LLM answerer (Ollama or any OpenAI-compatible server), always grounding-checked.
 
-An `Answerer` (answer/base.py): the extractive answer is made first from the case's draft; the LLM then
+An `Answerer` (answer/base.py): the extractive answer is written first from the case's draft; the LLM then
 writes from the same numbered passages, and `grounding` keeps only the sentences the cited passages support
-(while streaming, each sentence is yielded once it is finished and grounded). The extractive answer comes back instead
+(when streaming, each is yielded once it is finished and grounded). The extractive answer comes back instead
 when the LLM is unavailable (down, slow, garbled: after ``llm_retries`` retries with backoff, with a one-line
 note), when none of its sentences holds up, or when what holds up does not cover the question's key terms.
 Token counts and latency are logged; the API key never is.
