@@ -1,4 +1,8 @@
-"""The `Assistant` facade: question (+ history) → retrieve → draft → compose → `Answer`."""
+"""The `Assistant` facade: question (+ history) → retrieve → draft → an `Answerer` writes the `Answer`.
+
+It only orchestrates: question reading lives in question/, retrieval in retrieve/, drafting, writing and
+scoring answers in answer/ (the `Answerer` seam: answer/base.py).
+"""
 
 from __future__ import annotations
 
@@ -12,25 +16,32 @@ from functools import partial
 import numpy as np
 
 from assistant.answer.answer_type import NEED_PATTERNS
-from assistant.answer.compose import compose
+from assistant.answer.base import Answerer, Case, final
 from assistant.answer.coverage import TermMatcher
-from assistant.answer.draft import Block, Draft
+from assistant.answer.draft import Draft, merged
 from assistant.answer.evidence import Unit
 from assistant.answer.extractive import Evidence, ExtractiveAnswerer
-from assistant.answer.llm import make_llm_answerer, stream_ask
+from assistant.answer.llm import make_llm_answerer
 from assistant.errors import IndexNotFound
 from assistant.fitted import LinearModel, packaged_model
 from assistant.index.embedder import Embedder, make_embedder
 from assistant.index.manifest import Manifest
 from assistant.index.paths import manifest_path
 from assistant.index.store import StoreViews, VectorStore
-from assistant.question.read import History, clean_question, in_own_words, previous_names, read
+from assistant.question.read import (
+    History,
+    analysed,
+    clean_question,
+    in_own_words,
+    read,
+    referent_terms,
+)
 from assistant.question.references import Reference
 from assistant.retrieve.candidates import candidates_of, question_reference
 from assistant.retrieve.condense import Condensed
 from assistant.retrieve.corpus import CorpusView, Filters
 from assistant.retrieve.hybrid import HybridRetriever
-from assistant.retrieve.query import Question, Term, analyse
+from assistant.retrieve.query import Question, analyse
 from assistant.retrieve.rerank import Candidate, rerank
 from assistant.retrieve.rerank import Query as RerankQuery
 from assistant.retrieve.translate import is_french
@@ -40,6 +51,8 @@ from assistant.text import content_lemmas
 from assistant.types import Answer, Passage, Stamp
 
 QUESTION_VECTORS_KEPT = 256  # recent question texts whose vectors are reused (a few KB each)
+
+
 class Assistant:
     """Answers questions from the index with cited passages. Thread-safe; build one per process."""
 
@@ -55,9 +68,10 @@ class Assistant:
         self.embedder = embedder or make_embedder(settings)
         self.store = VectorStore(settings, self.embedder)
         self.retriever = HybridRetriever(settings, self.embedder, self.store)
-        self.matcher = TermMatcher(self.embedder, low=settings.term_match - 0.17, high=settings.term_match + 0.13)
-        self.answerer = ExtractiveAnswerer(settings, self.matcher)
-        self.llm = make_llm_answerer(settings, self.embedder, self.matcher)  # None unless llm_provider is set
+        self.matcher = TermMatcher.from_settings(self.embedder, settings)
+        self.answerer = ExtractiveAnswerer(settings, self.matcher)  # drafts every answer; writes it without an LLM
+        # Writes in place of the extractive answerer: the LLM one when llm_provider is set (any `Answerer` fits).
+        self.llm: Answerer | None = make_llm_answerer(settings, self.embedder, self.matcher)
         # Embedded Chroma: each index version is read through a store view opened for it (see store.py).
         self._views = None if settings.chroma_url else StoreViews(settings, self.embedder)
         self._lock = threading.Lock()
@@ -73,21 +87,7 @@ class Assistant:
     # --- public --------------------------------------------------------------
     def ask(self, question: str, history: History | None = None, filters: Filters | dict | None = None) -> Answer:
         """Answer ``question`` from the documents, using ``history`` for follow-ups."""
-        started = time.perf_counter()
-        text = clean_question(question, self.settings.max_question_chars)
-        corpus = self.corpus()
-        timings: dict[str, float] = {}
-        condensed, draft, passages = self._drafted(corpus, text, history, _filters(filters), timings)
-        t0 = time.perf_counter()
-        answer_text, citations = compose(draft, corpus, passages, self.settings.who_to_ask)
-        timings["compose_ms"] = (time.perf_counter() - t0) * 1000
-        timings["total_ms"] = (time.perf_counter() - started) * 1000
-        answer = Answer(
-            text=answer_text, abstained=draft.abstained, citations=tuple(citations),
-            support=_support(draft), support_score=_support_score(draft), stamp=self.stamp(corpus),
-            timings=timings, question=text,
-        )
-        return self.llm.answer(condensed, passages, draft, answer, corpus) if self.llm else answer
+        return final(self._answers(question, history, filters, stream=False))
 
     def stream(self, question: str, history: History | None = None,
                filters: Filters | dict | None = None) -> Iterator[str | Answer]:
@@ -98,7 +98,15 @@ class Assistant:
         when the LLM fails and the extractive answer is used). Without an LLM there is one delta, the whole
         text. The `Answer` is always the last item; errors (e.g. `BadQuestion`) are raised by the generator.
         """
-        return stream_ask(self, question, history, filters)
+        streamed = False
+        for item in self._answers(question, history, filters, stream=True):
+            if isinstance(item, Answer):
+                if not streamed:  # the answerer showed nothing while writing: the whole text is the one delta
+                    yield item.text
+                yield item
+                return
+            streamed = True
+            yield item
 
     def retrieve(self, question: str, history: History | None = None, k: int | None = None,
                  filters: Filters | dict | None = None) -> list[Passage]:
@@ -115,15 +123,6 @@ class Assistant:
         corpus = self.corpus()
         _, draft, passages = self._drafted(corpus, text, history, None, {})
         return draft, passages, corpus
-
-    def _drafted(self, corpus: CorpusView, text: str, history: History | None, flt: Filters | None,
-                 timings: dict[str, float]) -> tuple[Condensed, Draft, list[Passage]]:
-        """Condense, split into parts, retrieve and draft each part; French questions get French framing."""
-        condensed, parts = read(text, history)
-        drafts = [self._draft(corpus, p, flt, timings) for p in parts] if len(parts) > 1 else []
-        draft, passages = self._merge(drafts, parts) if drafts else self._draft(corpus, condensed, flt, timings, text)
-        draft.lang = "fr" if is_french(text) else "en"
-        return condensed, draft, passages
 
     def candidates(self, question: str, history: History | None = None,
                    filters: Filters | dict | None = None) -> tuple[RerankQuery, list[Candidate]]:
@@ -163,16 +162,44 @@ class Assistant:
             answerer=self.answerer.name, time=datetime.now(UTC).replace(microsecond=0).isoformat(),
         )
 
+    @property
+    def writer(self) -> Answerer:
+        """The answerer that writes answers out: ``llm`` when set, else the extractive one."""
+        return self.llm or self.answerer
+
     # --- steps ---------------------------------------------------------------
+    def _answers(self, question: str, history: History | None, filters: Filters | dict | None,
+                 stream: bool) -> Iterator[str | Answer]:
+        """The writer's deltas, then its `Answer` with the total time (the iterator ends there)."""
+        started = time.perf_counter()
+        text = clean_question(question, self.settings.max_question_chars)
+        corpus = self.corpus()
+        timings: dict[str, float] = {}
+        condensed, draft, passages = self._drafted(corpus, text, history, _filters(filters), timings)
+        case = Case(asked=text, question=condensed, passages=passages, draft=draft, corpus=corpus,
+                    stamp=self.stamp(corpus), timings=timings)
+        for item in self.writer.answer(case, stream=stream):
+            if isinstance(item, Answer):
+                total = (time.perf_counter() - started) * 1000
+                yield replace(item, timings={**item.timings, "total_ms": total})
+                return
+            yield item
+
+    def _drafted(self, corpus: CorpusView, text: str, history: History | None, flt: Filters | None,
+                 timings: dict[str, float]) -> tuple[Condensed, Draft, list[Passage]]:
+        """Condense, split into parts, retrieve and draft each part; French questions get French framing."""
+        condensed, parts = read(text, history)
+        drafts = [self._draft(corpus, p, flt, timings) for p in parts] if len(parts) > 1 else []
+        draft, passages = merged(drafts, [p.text for p in parts]) if drafts else self._draft(
+            corpus, condensed, flt, timings, text)
+        draft.lang = "fr" if is_french(text) else "en"
+        return condensed, draft, passages
+
     def _analyse(self, corpus: CorpusView, text: str) -> Question:
         return analyse(text, corpus.lexical.vocab, corpus.lexical.idf)
 
     def _question(self, corpus: CorpusView, condensed: Condensed) -> Question:
-        """The analysed question; an elliptical follow-up keeps the earlier question's answer type."""
-        q = self._analyse(corpus, condensed.text)
-        if condensed.mode == "ellipsis":
-            q = q.inherit(self._analyse(corpus, condensed.context))
-        return q
+        return analysed(condensed, partial(self._analyse, corpus))
 
     def _passages(self, corpus: CorpusView, condensed: Condensed, q: Question, flt: Filters | None,
                   k: int | None = None, asked: str = "") -> list[Passage]:
@@ -235,21 +262,10 @@ class Assistant:
             q = in_own_words(q, asked)  # French quotes are checked in the question's own words
         t1 = time.perf_counter()
         evidence = self._evidence(corpus, q, passages)
-        context = self._context_terms(corpus, condensed)
-        draft = self.answerer.draft(q, evidence, context)
-        draft.closest = passages[:2]
+        draft = self.answerer.draft(q, evidence, referent_terms(condensed, partial(self._analyse, corpus)))
         timings["retrieve_ms"] = timings.get("retrieve_ms", 0.0) + (t1 - t0) * 1000
         timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
         return draft, passages
-
-    def _context_terms(self, corpus: CorpusView, condensed: Condensed) -> tuple[Term, ...]:
-        """What a pronoun points back to: the earlier question's nouns and the names in the earlier answer."""
-        if condensed.mode != "pronoun":
-            return ()
-        terms = self._analyse(corpus, condensed.context).hard_terms
-        names = previous_names(condensed.previous_answer)
-        extra = self._analyse(corpus, " ".join(names)).terms if names else ()
-        return tuple({t.lemma: t for t in (*terms, *extra)}.values())
 
     def _evidence(self, corpus: CorpusView, q: Question, passages: list[Passage]) -> Evidence:
         units: list[Unit] = []
@@ -292,38 +308,6 @@ class Assistant:
     def _vectors(self, corpus: CorpusView, units: list[Unit]) -> np.ndarray:
         """Unit vectors stored at ingest with this version (embedded now only for an older index)."""
         return corpus.unit_vectors(units, self.embedder.embed, self.embedder.dim)
-
-    def _merge(self, drafts: list[tuple[Draft, list[Passage]]], parts: list[Condensed]) -> tuple[Draft, list[Passage]]:
-        """Multi-part question: answer the parts the documents cover, say which they don't."""
-        answered = [(d, p) for d, p in drafts if not d.abstained]
-        if not answered:
-            return drafts[0]
-        merged = answered[0][0]
-        for d, _ in answered[1:]:
-            seen = {(u.doc_id, u.index) for u in merged.units}
-            for block in d.blocks:
-                fresh = tuple(u for u in block.units if (u.doc_id, u.index) not in seen)
-                if fresh and (block.style == "sentences" or len(fresh) == len(block.units)):
-                    merged.blocks.append(Block(block.style, fresh))
-            merged.coverage = min(merged.coverage, d.coverage)
-        merged.partial = [p.text.rstrip(" ?") for (d, _), p in zip(drafts, parts, strict=True) if d.abstained]
-        return merged, [p for _, ps in answered for p in ps]
-
-
-def _support(draft: Draft) -> str:
-    if draft.abstained:
-        return "abstained"
-    return "partial" if draft.partial or draft.coverage < 0.9 else "supported"
-
-
-def _support_score(draft: Draft) -> float:
-    """The abstention model's calibrated probability that the quotes answer (halved for a partial answer);
-    without one (rules mode), a blend of coverage and relevance."""
-    if draft.confidence is not None:
-        return round(draft.confidence * (0.5 if draft.partial else 1.0), 4)
-    relevance = float(np.clip(draft.relevance / 0.6, 0.0, 1.0))
-    score = 0.7 * draft.coverage + 0.3 * relevance
-    return round(score * (0.5 if draft.partial else 1.0) * (0.3 if draft.abstained else 1.0), 4)
 
 
 def _filters(filters: Filters | dict | None) -> Filters | None:

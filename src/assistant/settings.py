@@ -76,6 +76,17 @@ class Settings(BaseSettings):
     term_match: float = Field(
         0.62, ge=0, le=1, description="Word-embedding similarity at which a question term counts as covered."
     )
+    term_match_below: float = Field(
+        0.17, gt=0, le=1, description="A question term's coverage by a word rises from 0 at term_match minus this "
+        "similarity …",
+    )
+    term_match_above: float = Field(
+        0.13, gt=0, le=1, description="… to 1 at term_match plus this (linearly in between).",
+    )
+    partial_coverage: float = Field(
+        0.9, ge=0, le=1, description="An answer whose quotes cover less than this (IDF-weighted) share of the "
+        "question's key terms is reported as partial (support), not supported.",
+    )
     tolerate_missing: int = Field(
         0, ge=0, le=3, description="Key nouns (of 3 or more) a quote may leave uncovered; the answer names them."
     )

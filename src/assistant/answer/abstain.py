@@ -8,8 +8,15 @@ the threshold is the one chosen on the training folds (stored with the model), n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
 from assistant.answer.draft import Draft
-from assistant.fitted import LinearModel
+from assistant.errors import AssistantError
+from assistant.fitted import LinearModel, packaged_model
+from assistant.types import Support
 
 ABSTAIN_FEATURES = (
     "coverage", "missing_share", "missing_weight", "key_terms", "list_answer", "rule_coverage", "rule_missing",
@@ -23,8 +30,6 @@ def signal_row(draft: Draft, names: tuple[str, ...]) -> list[float]:
 
 
 def probability(draft: Draft, model: LinearModel) -> float:
-    import numpy as np
-
     return float(model.probability(np.array([signal_row(draft, model.features)]))[0])
 
 
@@ -47,3 +52,41 @@ def decide(draft: Draft, model: LinearModel) -> Draft:
     elif not answer and not draft.abstained:
         draft.abstained, draft.reason = True, "low_confidence"
     return draft
+
+
+@dataclass(frozen=True)
+class SupportWeights:
+    """How a draft's support score is made (``meta.support_score`` of assistant/data/evidence-prior.json)."""
+
+    coverage: float  # weight of the quotes' coverage of the question's terms (without an abstention model)
+    relevance: float  # weight of the best passage's cosine, counted as full from ``relevance_full`` up
+    relevance_full: float
+    partial: float  # factor on the score of a partial answer
+    abstained: float  # factor on the score of an abstention (without an abstention model)
+
+
+@cache
+def support_weights() -> SupportWeights:
+    model = packaged_model("evidence-prior")
+    if model is None or "support_score" not in model.meta:
+        raise AssistantError("The support-score weights (assistant/data/evidence-prior.json, meta.support_score) "
+                             "are missing: reinstall the package.")
+    values = model.meta["support_score"]
+    return SupportWeights(**{k: float(values[k]) for k in SupportWeights.__dataclass_fields__})
+
+
+def support(draft: Draft, partial_coverage: float) -> Support:
+    """'abstained', 'partial' (a part unanswered, or key terms covered below ``partial_coverage``) or 'supported'."""
+    if draft.abstained:
+        return "abstained"
+    return "partial" if draft.partial or draft.coverage < partial_coverage else "supported"
+
+
+def support_score(draft: Draft, w: SupportWeights) -> float:
+    """The abstention model's calibrated probability that the quotes answer (scaled down for a partial
+    answer); without one (before the first fit), a blend of coverage and relevance."""
+    if draft.confidence is not None:
+        return round(draft.confidence * (w.partial if draft.partial else 1.0), 4)
+    relevance = float(np.clip(draft.relevance / w.relevance_full, 0.0, 1.0))
+    score = w.coverage * draft.coverage + w.relevance * relevance
+    return round(score * (w.partial if draft.partial else 1.0) * (w.abstained if draft.abstained else 1.0), 4)

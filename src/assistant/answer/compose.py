@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import time
 
+from assistant.answer.abstain import support, support_score, support_weights
+from assistant.answer.base import Case
 from assistant.answer.draft import Draft
 from assistant.answer.evidence import Unit
 from assistant.retrieve.corpus import CorpusView
-from assistant.types import Citation, Passage
+from assistant.settings import Settings
+from assistant.types import Answer, Citation, Passage
 
 NEED_WORDS = {
     "en": {"email": "an e-mail address", "phone": "a phone number", "number": "a figure",
@@ -19,6 +23,7 @@ NEED_WORDS = {
            "expansion": "le nom complet", "person": "de nom de personne",
            "eligibility": "les conditions pour postuler"},
 }
+CLOSEST_SHOWN = 2  # top passages an abstention offers to read instead
 FRENCH_LEAD = "D'après les documents (cités en anglais, langue de la source) :\n\n"
 YEAR_HEADING_RE = re.compile(r"\b(19|20)\d\d\b")
 
@@ -64,11 +69,24 @@ def _page(pages: object, offset: int) -> int | None:
     return page
 
 
+def written(case: Case, settings: Settings) -> Answer:
+    """The case's draft written out as the extractive `Answer` (what every other answerer falls back on)."""
+    t0 = time.perf_counter()
+    draft = case.draft
+    text, citations = compose(draft, case.corpus, case.passages, settings.who_to_ask)
+    timings = {**case.timings, "compose_ms": (time.perf_counter() - t0) * 1000}
+    return Answer(
+        text=text, abstained=draft.abstained, citations=tuple(citations),
+        support=support(draft, settings.partial_coverage), support_score=support_score(draft, support_weights()),
+        stamp=case.stamp, timings=timings, question=case.asked,
+    )
+
+
 def compose(draft: Draft, corpus: CorpusView, passages: list[Passage], who_to_ask: str) -> tuple[str, list[Citation]]:
     """Answer text and its citations; abstentions name what is missing and offer the closest passages."""
     cites = Citations(corpus, passages)
     if draft.abstained:
-        return _abstention(draft, cites, who_to_ask), cites.items
+        return _abstention(draft, cites, passages[:CLOSEST_SHOWN], who_to_ask), cites.items
     parts = [_render_block(block.style, list(block.units), cites) for block in draft.blocks]
     text = "\n\n".join(p for p in parts if p)
     dated = _dated_note(draft, corpus)
@@ -118,7 +136,7 @@ def _partial_note(draft: Draft) -> str:
     return f"The documents do not answer this part: {asked}"
 
 
-def _abstention(draft: Draft, cites: Citations, who_to_ask: str) -> str:
+def _abstention(draft: Draft, cites: Citations, closest_passages: list[Passage], who_to_ask: str) -> str:
     fr = draft.lang == "fr"
     if draft.reason == "missing_need" and draft.need:
         what = NEED_WORDS["fr" if fr else "en"][draft.need]
@@ -135,7 +153,7 @@ def _abstention(draft: Draft, cites: Citations, who_to_ask: str) -> str:
         head = "The index holds no documents yet: run `assistant ingest`."
     else:
         head = "Les documents ne traitent pas de cette question." if fr else "The documents don't cover this question."
-    closest = [cites.cite([_passage_unit(p)], p.score) for p in draft.closest[:2]]
+    closest = [cites.cite([_passage_unit(p)], p.score) for p in closest_passages]
     lines = [head]
     if closest:
         refs = " ".join(f"[{n}]" for n in closest)

@@ -11,6 +11,7 @@ import numpy as np
 
 from assistant.index.embedder import Embedder
 from assistant.retrieve.query import Term
+from assistant.settings import Settings
 from assistant.text import (
     ACRONYM_RE,
     NAME_GLUE,
@@ -77,6 +78,13 @@ class TermMatcher:
         self.low, self.high = low, high
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, embedder: Embedder, settings: Settings) -> TermMatcher:
+        """The matcher of ``settings``: no coverage below ``term_match - term_match_below``, full from
+        ``term_match + term_match_above``."""
+        s = settings
+        return cls(embedder, low=s.term_match - s.term_match_below, high=s.term_match + s.term_match_above)
 
     def coverage(self, terms: Sequence[Term], profile: Profile) -> dict[str, float]:
         """term lemma → coverage; 1.0 for an exact match, else scaled best word similarity."""

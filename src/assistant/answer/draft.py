@@ -25,7 +25,6 @@ class Draft:
     need: str | None = None
     coverage: float = 0.0
     relevance: float = 0.0
-    closest: list[Passage] = field(default_factory=list)
     lang: str = "en"
     partial: list[str] = field(default_factory=list)  # sub-questions left unanswered
     signals: dict[str, float] = field(default_factory=dict)  # named checks the abstention model reads
@@ -34,3 +33,23 @@ class Draft:
     @property
     def units(self) -> list[Unit]:
         return [u for b in self.blocks for u in b.units]
+
+
+def merged(drafts: list[tuple[Draft, list[Passage]]], parts: list[str]) -> tuple[Draft, list[Passage]]:
+    """One draft for a question asked in ``parts`` (each drafted alone, with its passages, in order): the
+    quotes of the parts the documents answer, in order and without repeats, and the parts they do not
+    answer in ``partial``; the first part's draft when none is answered."""
+    answered = [(d, p) for d, p in drafts if not d.abstained]
+    if not answered:
+        return drafts[0]
+    out = answered[0][0]
+    for d, _ in answered[1:]:
+        seen = {(u.doc_id, u.index) for u in out.units}
+        for block in d.blocks:
+            fresh = tuple(u for u in block.units if (u.doc_id, u.index) not in seen)
+            # A list or steps block is shown whole or not at all; loose sentences may lose repeats.
+            if fresh and (block.style == "sentences" or len(fresh) == len(block.units)):
+                out.blocks.append(Block(block.style, fresh))
+        out.coverage = min(out.coverage, d.coverage)
+    out.partial = [text.rstrip(" ?") for (d, _), text in zip(drafts, parts, strict=True) if d.abstained]
+    return out, [p for _, ps in answered for p in ps]

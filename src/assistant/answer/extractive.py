@@ -8,12 +8,15 @@ for an e-mail, a number, a date or a duration needs one in the quote.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from assistant.answer import answer_type
 from assistant.answer.abstain import decide, with_confidence
+from assistant.answer.base import Case
+from assistant.answer.compose import written
 from assistant.answer.coverage import Profile, TermMatcher, weighted
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
@@ -24,6 +27,7 @@ from assistant.retrieve.acronyms import with_expansions
 from assistant.retrieve.query import Question, Term
 from assistant.settings import Settings
 from assistant.text import YEAR_RE, content_lemmas
+from assistant.types import Answer
 
 STEPS_HEADING_RE = re.compile(r"^(how to|how do|how can|application|apply|procedure|steps|comment|démarche)", re.I)
 PRESENT_RE = re.compile(r"\b(at present|currently|presently|at the moment|now)\b", re.I)
@@ -82,7 +86,16 @@ class ExtractiveAnswerer:
                                  "reinstall the package or run `python -m evals.fit --model evidence`.")
         return model
 
+    def answer(self, case: Case, *, stream: bool = False) -> Iterator[str | Answer]:
+        """The `Answerer` method: the case's draft written out with its citations, as one delta (the whole
+        text) then the `Answer`. The draft itself comes from `draft`, one per part of the question."""
+        answer = written(case, self.settings)
+        yield answer.text
+        yield answer
+
     def draft(self, q: Question, ev: Evidence, context_terms: tuple[Term, ...] = ()) -> Draft:
+        """Which units answer ``q`` and how to show them, or why the evidence does not answer it;
+        ``context_terms`` are what a pronoun follow-up points back to."""
         if not ev.units:
             return Draft(abstained=True, reason="off_topic", lang=q.lang)
         scored = sorted(self._score(q, ev), key=lambda s: s.score, reverse=True)

@@ -1,7 +1,8 @@
 """Optional LLM answerer (Ollama or any OpenAI-compatible server), always grounding-checked.
 
-The extractive answer is made first; the LLM then writes from the same numbered passages, and
-`grounding` keeps only the sentences the cited passages support. The extractive answer comes back instead
+An `Answerer` (answer/base.py): the extractive answer is written first from the case's draft; the LLM then
+writes from the same numbered passages, and `grounding` keeps only the sentences the cited passages support
+(when streaming, each is yielded once it is finished and grounded). The extractive answer comes back instead
 when the LLM is unavailable (down, slow, garbled: after ``llm_retries`` retries with backoff, with a one-line
 note), when none of its sentences holds up, or when what holds up does not cover the question's key terms.
 Token counts and latency are logged; the API key never is.
@@ -10,17 +11,15 @@ Token counts and latency are logged; the API key never is.
 from __future__ import annotations
 
 import logging
-import queue
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer.answer_type import NEED_PATTERNS
-from assistant.answer.compose import FRENCH_LEAD, Citations
+from assistant.answer.base import Case
+from assistant.answer.compose import FRENCH_LEAD, Citations, written
 from assistant.answer.coverage import Profile, TermMatcher
 from assistant.answer.draft import Draft
 from assistant.answer.grounding import (
@@ -33,7 +32,6 @@ from assistant.answer.grounding import (
 )
 from assistant.answer.prompt import build_messages, number_passages
 from assistant.errors import BackendUnavailable, LLMUnavailable, SettingsError
-from assistant.retrieve.condense import Condensed
 from assistant.retrieve.corpus import CorpusView
 from assistant.retrieve.query import analyse
 from assistant.settings import Settings
@@ -43,10 +41,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
 
-    from assistant.assistant import Assistant
     from assistant.index.embedder import Embedder
-    from assistant.question.read import History
-    from assistant.retrieve.corpus import Filters
 
 log = logging.getLogger(__name__)
 INSTALL_HINT = "pip install 'bipm-assistant[llm]'"
@@ -115,18 +110,6 @@ def _v1(url: str | None) -> str | None:
     return url
 
 
-# --- streaming plumbing --------------------------------------------------------------
-@dataclass
-class _Sink:
-    """Where `stream_ask` collects text deltas from the answerer running in its worker thread."""
-
-    put: Callable[[str], None]
-    cancelled: threading.Event = field(default_factory=threading.Event)
-
-
-_SINK: ContextVar[_Sink | None] = ContextVar("assistant_llm_sink", default=None)
-
-
 @dataclass
 class _Reply:
     text: str
@@ -162,38 +145,47 @@ class LLMAnswerer:
         self.name = name
         self.vectors = UnitVectors(embedder)
 
-    def answer(self, condensed: Condensed, passages: list[Passage], draft: Draft, fallback: Answer,
-               corpus: CorpusView) -> Answer:
-        """The grounded LLM answer, or ``fallback`` (the extractive answer, made from the same ``passages``
-        into ``draft``) when the LLM is unavailable or its answer does not hold up."""
-        if draft.reason in NO_LLM_REASONS or not passages:
-            return fallback
+    def answer(self, case: Case, *, stream: bool = False) -> Iterator[str | Answer]:
+        """The `Answerer` method: with ``stream``, each sentence of the reply once it is finished and grounded;
+        then the grounded LLM answer, or the extractive answer (written from the same passages and draft)
+        when the LLM is unavailable or its answer does not hold up."""
+        fallback = written(case, self.settings)
+        if case.draft.reason in NO_LLM_REASONS or not case.passages:
+            yield fallback
+            return
         started = time.perf_counter()
+        condensed, passages, corpus = case.question, case.passages, case.corpus
         asked = condensed.text
         if condensed.mode == "pronoun":  # "What is his e-mail?" needs the question it points back to
             asked += f"\n(This follows the earlier question: {condensed.context})"
         sources = number_passages(passages, corpus)
-        job = _Job(condensed.text, passages, corpus, draft, fallback, Grounder(corpus, sources, asked, self.vectors))
+        grounder = Grounder(corpus, sources, asked, self.vectors)
+        job = _Job(condensed.text, passages, corpus, case.draft, fallback, grounder)
         messages = build_messages(asked, sources, self.settings.max_answer_sentences)
         try:
-            reply = self._call(messages, _SINK.get(), job.writer())
+            reply = yield from self._call(messages, stream, job.writer())
         except LLMUnavailable as exc:
             log.warning("LLM %s unavailable: %s (%d attempts)", self.name, exc.what, exc.attempts)
             note = (f"Note: the language model ({self.name}) was unavailable: {exc.what} ({exc.attempts} "
                     f"attempt{'s' if exc.attempts > 1 else ''}); this is the extractive answer.")
-            return _timed(replace(fallback, text=f"{fallback.text}\n\n{note}", notes=(*fallback.notes, note)),
-                          started)
+            yield _timed(replace(fallback, text=f"{fallback.text}\n\n{note}", notes=(*fallback.notes, note)),
+                         started)
+            return
         _log_reply(self.name, reply)
-        return _timed(self._grounded(job, reply.text), started)
+        yield _timed(self._grounded(job, reply.text), started)
 
     # --- calling the model ---------------------------------------------------------
-    def _call(self, messages: list[BaseMessage], sink: _Sink | None, writer: _Writer) -> _Reply:
-        """One reply, retried with exponential backoff; streamed text is never retried (it was shown)."""
+    def _call(self, messages: list[BaseMessage], stream: bool, writer: _Writer) -> Generator[str, None, _Reply]:
+        """One reply (yielding its grounded sentences when ``stream``), retried with exponential backoff;
+        streamed text is never retried (it was shown)."""
         attempts = self.settings.llm_retries + 1
         for attempt in range(1, attempts + 1):
             t0 = time.perf_counter()
             try:
-                text, usage = self._stream(messages, sink, writer) if sink else self._invoke(messages)
+                if stream:
+                    text, usage = yield from self._stream(messages, writer)
+                else:
+                    text, usage = self._invoke(messages)
                 return _Reply(text, usage, attempt, time.perf_counter() - t0)
             except Exception as exc:  # noqa: BLE001 - any client failure means "unavailable"
                 what, retry = _describe(exc, self.settings)
@@ -211,21 +203,18 @@ class LLMAnswerer:
             raise TypeError(f"the reply content is {type(message.content).__name__}, not text")
         return message.content, _usage(message)
 
-    def _stream(self, messages: list[BaseMessage], sink: _Sink, writer: _Writer) -> tuple[str, dict | None]:
-        """Stream the reply; each sentence, once finished and grounded, goes to ``sink`` as a delta."""
+    def _stream(self, messages: list[BaseMessage], writer: _Writer) -> Generator[str, None, tuple[str, dict | None]]:
+        """Stream the reply, yielding each sentence as a delta once it is finished and grounded; returns the
+        whole reply. Closing the generator (the reader stopped) closes the model's stream."""
         total = None
         text = ""
         for chunk in self.chat.stream(messages):
-            if sink.cancelled.is_set():
-                break
             total = chunk if total is None else total + chunk
             if not isinstance(chunk.content, str):
                 raise TypeError(f"a streamed chunk is {type(chunk.content).__name__}, not text")
             text += chunk.content
-            for delta in writer.feed(finished_claims(_visible(text))):
-                sink.put(delta)
-        for delta in writer.feed(split_claims(_visible(text))):  # the last sentence is finished now
-            sink.put(delta)
+            yield from writer.feed(finished_claims(_visible(text)))
+        yield from writer.feed(split_claims(_visible(text)))  # the last sentence is finished now
         return text, _usage(total) if total is not None else None
 
     # --- grounding -------------------------------------------------------------------
@@ -327,9 +316,8 @@ def _describe(exc: Exception, settings: Settings) -> tuple[str, bool]:
 
 
 def _timed(answer: Answer, started: float) -> Answer:
-    ms = (time.perf_counter() - started) * 1000
-    timings = {**answer.timings, "llm_ms": ms, "total_ms": answer.timings.get("total_ms", 0.0) + ms}
-    return replace(answer, timings=timings)
+    """The answer with the time spent on the LLM (``total_ms`` is the `Assistant`'s to set)."""
+    return replace(answer, timings={**answer.timings, "llm_ms": (time.perf_counter() - started) * 1000})
 
 
 def _log_reply(name: str, reply: _Reply) -> None:
@@ -344,43 +332,3 @@ def _log_verdicts(name: str, verdicts: list[Verdict]) -> None:
     for v in verdicts:
         if v.dropped:
             log.debug("dropped (%s: %s): %s", v.status, v.reason, v.claim.text)
-
-
-# --- streaming entry point ----------------------------------------------------------------
-@dataclass
-class _Done:
-    answer: Answer | None = None
-    error: BaseException | None = None
-
-
-def stream_ask(assistant: Assistant, question: str, history: History | None = None,
-               filters: Filters | dict | None = None) -> Iterator[str | Answer]:
-    """What `Assistant.stream` yields: text deltas (str), then the final `Answer` (always last, once)."""
-    out: queue.Queue[str | _Done] = queue.Queue()
-    sink = _Sink(out.put)
-
-    def work() -> None:
-        _SINK.set(sink)  # a new thread starts with an empty context: only this run sees the sink
-        try:
-            out.put(_Done(answer=assistant.ask(question, history, filters)))
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
-            out.put(_Done(error=exc))
-
-    threading.Thread(target=work, name="assistant-stream", daemon=True).start()
-    streamed = False
-    try:
-        while True:
-            item = out.get()
-            if isinstance(item, str):
-                streamed = True
-                yield item
-                continue
-            if item.error is not None:
-                raise item.error
-            assert item.answer is not None
-            if not streamed:
-                yield item.answer.text
-            yield item.answer
-            return
-    finally:
-        sink.cancelled.set()

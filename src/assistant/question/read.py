@@ -7,6 +7,7 @@ turned into an English query) and its parts; the `Assistant` only orchestrates w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from assistant.errors import BadQuestion
 from assistant.retrieve.condense import PRONOUN_RE, Condensed, condense
@@ -49,6 +50,28 @@ def read(text: str, history: History | None) -> tuple[Condensed, list[Condensed]
     """The condensed question and its parts (one part unless it asks two things at once)."""
     condensed = condense(*in_english(text, clean_history(history)))
     return condensed, split_parts(condensed)
+
+
+Analyse = Callable[[str], Question]  # text → analysed question (with the index's vocabulary and IDF)
+
+
+def analysed(condensed: Condensed, analyse: Analyse) -> Question:
+    """The analysed question; an elliptical follow-up ('And OIML?') keeps the earlier question's answer type."""
+    q = analyse(condensed.text)
+    if condensed.mode == "ellipsis":
+        q = q.inherit(analyse(condensed.context))
+    return q
+
+
+def referent_terms(condensed: Condensed, analyse: Analyse) -> tuple[Term, ...]:
+    """What a pronoun follow-up points back to: the earlier question's nouns and the names in the earlier
+    answer (none for any other question)."""
+    if condensed.mode != "pronoun":
+        return ()
+    terms = analyse(condensed.context).hard_terms
+    names = previous_names(condensed.previous_answer)
+    extra = analyse(" ".join(names)).terms if names else ()
+    return tuple({t.lemma: t for t in (*terms, *extra)}.values())
 
 
 def previous_names(answer: str) -> list[str]:

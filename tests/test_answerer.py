@@ -1,0 +1,165 @@
+"""The answerer seam (answer/base.py): what an answerer is given, and that its iterator is what callers get.
+
+The extractive answerer is driven on hand-built evidence over a tiny inline document (a deterministic fake
+embedder: the wiring is under test, not the model); `Assistant.ask`/`stream` are driven with a fake answerer.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zlib
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+TEXT = "Opening hours\n\nThe museum opens at nine on weekdays.\n\nThe museum shop sells postcards and maps.\n"
+
+
+class HashEmbedder:
+    """Unit vectors from a hash of the text: the same text always gets the same vector, others are ~orthogonal."""
+
+    name = "hash"
+    dim = 64
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        rows = [np.random.default_rng(zlib.crc32(t.encode())).standard_normal(self.dim) for t in texts]
+        return np.array([r / np.linalg.norm(r) for r in rows])
+
+
+def hand_built_case(question: str):
+    """(case, answerer) for ``question`` over TEXT: every unit is evidence, the shop sentence is nearest."""
+    from assistant.answer.base import Case
+    from assistant.answer.coverage import TermMatcher
+    from assistant.answer.evidence import units_of
+    from assistant.answer.extractive import Evidence, ExtractiveAnswerer
+    from assistant.retrieve.condense import Condensed
+    from assistant.retrieve.query import analyse
+    from assistant.settings import Settings
+    from assistant.text import content_lemmas
+    from assistant.types import Chunk, Document, Passage, Section, Stamp
+
+    doc = Document("museum", "museum.txt", "The museum", TEXT, (Section("Opening hours", 0, len(TEXT)),))
+    units = units_of(doc)
+    assert [u.kind for u in units] == ["heading", "sent", "sent"]
+    vectors = np.eye(3)  # unit i is along axis i; the question points mostly at the shop sentence
+    question_vector = np.array([0.1, 0.2, 0.97])
+    evidence = Evidence(
+        units=units, vectors=vectors, question_vector=question_vector, titles={"museum": doc.title},
+        passage_rank={("museum", u.index): 1 for u in units}, siblings={"museum": units},
+        passage_score={("museum", u.index): 1.0 for u in units}, max_rank=2,
+    )
+    settings = Settings()
+    answerer = ExtractiveAnswerer(settings, TermMatcher.from_settings(HashEmbedder(), settings))
+    q = analyse(question, set(content_lemmas(TEXT)), lambda _: 1.0)
+    draft = answerer.draft(q, evidence)
+    passage = Passage(Chunk("c1", "museum", TEXT, 0, len(TEXT), "Opening hours"), 1.0, rank=1)
+    stamp = Stamp(index_version="v1", embedding_model="hash", answerer="extractive", time="2026-01-01T00:00:00+00:00")
+    case = Case(asked=question, question=Condensed(question), passages=[passage], draft=draft,
+                corpus=SimpleNamespace(documents={"museum": doc}), stamp=stamp, timings={"retrieve_ms": 1.0})
+    return case, answerer
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_extractive_answerer_yields_its_text_then_the_answer(stream: bool) -> None:
+    from assistant.types import Answer
+
+    case, answerer = hand_built_case("What does the museum shop sell?")
+    items = list(answerer.answer(case, stream=stream))
+    assert len(items) == 2 and isinstance(items[1], Answer) and items[0] == items[1].text
+    answer = items[1]
+    assert answer.text == "The museum shop sells postcards and maps. [1]"
+    assert not answer.abstained and answer.support == "supported" and 0 < answer.support_score <= 1
+    [citation] = answer.citations
+    assert TEXT[citation.start:citation.end] == citation.quote == "The museum shop sells postcards and maps."
+    assert answer.stamp == case.stamp and answer.question == case.asked
+    assert answer.timings["retrieve_ms"] == 1.0 and answer.timings["compose_ms"] >= 0
+
+
+def test_extractive_answerer_abstains_through_the_same_iterator() -> None:
+    from assistant.types import Answer
+
+    case, answerer = hand_built_case("What does the museum shop charge for parking?")
+    assert case.draft.abstained and case.draft.missing
+    text, answer = list(answerer.answer(case))
+    assert isinstance(answer, Answer) and answer.abstained and answer.support == "abstained"
+    assert text == answer.text and "“parking”" in text and "Closest passages: [1]" in text
+    assert [c.quote for c in answer.citations] == [TEXT]  # the one passage of the case, offered instead
+
+
+def test_final_is_the_answer_that_ends_the_iterator() -> None:
+    from assistant.answer.base import final
+    from assistant.types import Answer
+
+    answer = Answer(text="Done.", abstained=False)
+    assert final(iter(["Do", "ne.", answer])) is answer
+    with pytest.raises(TypeError, match="without an Answer"):
+        final(iter(["only text"]))
+
+
+def test_the_llm_answerer_does_not_import_the_assistant() -> None:
+    code = "import sys, assistant.answer.llm; assert 'assistant.assistant' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- Assistant.ask/stream hand the case to the answerer and pass its iterator through ----------------------
+class FakeAnswerer:
+    """Implements the `Answerer` protocol; records what it was given."""
+
+    name = "fake"
+
+    def __init__(self, deltas: list[str], error: Exception | None = None) -> None:
+        self.deltas, self.error = deltas, error
+        self.calls: list[tuple[object, bool]] = []
+
+    def answer(self, case, *, stream: bool = False) -> Iterator:
+        from assistant.types import Answer
+
+        self.calls.append((case, stream))
+        yield from self.deltas
+        if self.error is not None:
+            raise self.error
+        yield Answer(text="".join(self.deltas) or "Nothing streamed.", abstained=False, stamp=case.stamp,
+                     timings=dict(case.timings), question=case.asked)
+
+
+Q = "How many person days does the BIPM's liaison work require?"
+
+
+@pytest.mark.slow
+def test_stream_passes_the_answerers_deltas_through(bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.types import Answer
+
+    fake = FakeAnswerer(["It takes ", "355 person days [1]."])
+    monkeypatch.setattr(bot, "llm", fake)
+    *deltas, answer = bot.stream(Q)
+    assert deltas == ["It takes ", "355 person days [1]."]
+    assert isinstance(answer, Answer) and answer.text == "It takes 355 person days [1]."
+    assert answer.timings["total_ms"] >= answer.timings["retrieve_ms"] > 0
+    case, stream = fake.calls[-1]
+    assert stream and case.asked == Q and case.question.text == Q
+    # The case holds what `ask` retrieved and drafted: the passages `retrieve` ranks, the extractive decision.
+    assert [p.chunk.id for p in case.passages] == [p.chunk.id for p in bot.retrieve(Q)]
+    assert not case.draft.abstained and any("355 person days" in u.text for u in case.draft.units)
+    assert case.corpus is bot.corpus() and case.stamp.answerer == "extractive"
+
+
+@pytest.mark.slow
+def test_ask_drains_the_answerer_and_stream_shows_a_silent_one_whole(bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeAnswerer(["It takes ", "355 person days [1]."])
+    monkeypatch.setattr(bot, "llm", fake)
+    assert bot.ask(Q).text == "It takes 355 person days [1]." and fake.calls[-1][1] is False
+    monkeypatch.setattr(bot, "llm", FakeAnswerer([]))
+    items = list(bot.stream(Q))
+    assert len(items) == 2 and items[0] == items[1].text == "Nothing streamed."
+
+
+@pytest.mark.slow
+def test_an_answerers_error_is_raised_by_the_stream_after_its_deltas(bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bot, "llm", FakeAnswerer(["Partly "], error=RuntimeError("backend broke")))
+    stream = bot.stream(Q)
+    assert next(stream) == "Partly "
+    with pytest.raises(RuntimeError, match="backend broke"):
+        next(stream)
