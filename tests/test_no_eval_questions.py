@@ -34,8 +34,8 @@ SCANNED = [
 # Below this many words a question is ordinary phrasing ("shelf colour") unless quoted on its own.
 MIN_WORDS = 4
 # A run this long of a longer question's words is a copy of it, not a sentence that happens to share words.
-NEAR_SHARE = 0.75
-NEAR_MIN_WORDS = 6
+NEAR_SHARE = 0.7
+NEAR_MIN_WORDS = 7
 
 _WORD = re.compile(r"\w+")
 # A backslash escape inside a string literal ("\nWho ...") must not glue its letter onto the next word.
