@@ -93,7 +93,8 @@ def short_quotes(text: str, questions: dict[tuple[str, ...], str]) -> Iterator[t
     for key, origin in questions.items():
         if len(key) >= MIN_WORDS:
             continue
-        body = r"\W+".join(re.escape(w) for w in key)
+        # Words apart by a space (not only a hyphen): 'fellowship-eligibility' is an identifier, not a quote.
+        body = r"[^\w\s]*\s+[^\w\s]*".join(re.escape(w) for w in key)
         pattern = rf"[{_QUOTE}][^\w{_QUOTE}]*{body}[^\w{_QUOTE}]*[{_QUOTE}]"
         for m in re.finditer(pattern, text, flags=re.IGNORECASE):
             yield m.start(), origin
@@ -136,6 +137,7 @@ def test_normalisation_sees_through_case_punctuation_and_line_breaks(tmp_path: P
     assert [o for _, o in short_quotes("# e.g. \u201ccrate colour\u201d", questions)] == ["made-up:2"]
     assert not list(short_quotes('"What is the crate colour?"', questions))
     assert not list(short_quotes("# the crate colour is listed", questions))
+    assert not list(short_quotes('CATEGORIES = ("crate-colour", "shelf")', questions))
 
 
 def test_no_eval_question_in_src_or_tests() -> None:
