@@ -24,7 +24,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTION_SETS = sorted((ROOT / "evals").rglob("*.jsonl"))
+# The sets in evals/, and new sets being written beside the repo (../qsets) before they move into evals/.
+DRAFT_SETS = ROOT.parent / "qsets"
+QUESTION_SETS = sorted((ROOT / "evals").rglob("*.jsonl")) + sorted(DRAFT_SETS.glob("*.jsonl"))
 SCANNED = [
     *sorted((ROOT / "src").rglob("*.py")),
     *sorted((ROOT / "tests").rglob("*.py")),
@@ -61,7 +63,7 @@ def eval_questions() -> dict[tuple[str, ...], str]:
             for text in texts:
                 key = words(text)
                 if key:
-                    found.setdefault(key, f"{path.relative_to(ROOT)}:{n}")
+                    found.setdefault(key, f"{path.relative_to(ROOT.parent)}:{n}")
     return found
 
 
@@ -70,15 +72,24 @@ def run_needed(n_words: int) -> int:
     return min(n_words, max(NEAR_MIN_WORDS, math.ceil(NEAR_SHARE * n_words)))
 
 
-def long_quotes(text: str, questions: dict[tuple[str, ...], str]) -> Iterator[tuple[int, str]]:
-    """(offset, origin) of each (near-)verbatim copy of a question of ``MIN_WORDS``+ words in ``text``."""
-    by_head: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+Runs = dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]]
+
+
+def quotable_runs(questions: dict[tuple[str, ...], str]) -> Runs:
+    """Every word run that counts as a copy of a ``MIN_WORDS``+ question, keyed by its first words."""
+    by_head: Runs = defaultdict(list)
     for key, origin in questions.items():
         if len(key) >= MIN_WORDS:
             size = run_needed(len(key))
             for start in range(len(key) - size + 1):
                 run = key[start : start + size]
                 by_head[run[:MIN_WORDS]].append((run, origin))
+    return by_head
+
+
+def long_quotes(text: str, questions: dict[tuple[str, ...], str], runs: Runs | None = None) -> Iterator[tuple[int, str]]:
+    """(offset, origin) of each (near-)verbatim copy of a question of ``MIN_WORDS``+ words in ``text``."""
+    by_head = quotable_runs(questions) if runs is None else runs
     cleaned = _ESCAPE.sub("  ", text)  # same length, so offsets stay true
     matches = list(_WORD.finditer(cleaned))
     tokens = [m.group().casefold() for m in matches]
@@ -103,10 +114,11 @@ def short_quotes(text: str, questions: dict[tuple[str, ...], str]) -> Iterator[t
 def offending(paths: list[Path]) -> list[str]:
     """``file:line`` lines, one per quoted eval question, naming the set it comes from."""
     questions = eval_questions()
+    runs = quotable_runs(questions)
     report = []
     for path in paths:
         text = path.read_text(encoding="utf-8")
-        hits = {*long_quotes(text, questions), *short_quotes(text, questions)}
+        hits = {*long_quotes(text, questions, runs), *short_quotes(text, questions)}
         lines = sorted({(text.count("\n", 0, offset) + 1, origin) for offset, origin in hits})
         report += [f"{path.relative_to(ROOT)}:{line}: quotes {origin}" for line, origin in lines]
     return report
