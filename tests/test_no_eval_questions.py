@@ -50,6 +50,11 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(w.casefold() for w in _WORD.findall(_ESCAPE.sub(" ", text)))
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the repo, or to its parent for a draft set beside it."""
+    return str(path.relative_to(ROOT if path.is_relative_to(ROOT) else ROOT.parent))
+
+
 def eval_questions() -> dict[tuple[str, ...], str]:
     """Normalised question -> ``set:line`` of its first occurrence, over questions and user history turns."""
     found: dict[tuple[str, ...], str] = {}
@@ -63,7 +68,7 @@ def eval_questions() -> dict[tuple[str, ...], str]:
             for text in texts:
                 key = words(text)
                 if key:
-                    found.setdefault(key, f"{path.relative_to(ROOT.parent)}:{n}")
+                    found.setdefault(key, f"{_shown(path)}:{n}")
     return found
 
 
