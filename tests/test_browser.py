@@ -145,7 +145,7 @@ def test_answer_with_sources_and_feedback(page: Any, server: tuple[str, Path]) -
 def test_follow_up_copy_timings_index_and_clear(page: Any) -> None:
     page.get_by_label("Show timings").check()
     ask(page, "Who is the Department Director?")
-    message = ask(page, "What is his email address?")
+    message = ask(page, "Could you give me his e-mail address?")
     assert "@" in message.locator(".answer").inner_text()
     assert "total_ms" in page.locator("#timings").inner_text()
     page.get_by_role("button", name="Copy last answer").click()
@@ -169,7 +169,7 @@ def test_example_questions_are_clickable(page: Any) -> None:
 
 
 @pytest.mark.parametrize("question", [
-    f"{SCRIPT} How do I apply for a secondment?",
+    f"{SCRIPT} How can I get seconded to the Physical Metrology Department?",
     f"{IMG} Will I be paid?",
     f"{JS_LINK} Who is the Department Director?",
     "Will\x00 I\x07 be\x1b[31m paid\x7f during a secondment?",
@@ -201,7 +201,7 @@ def test_missing_index_shows_the_ingest_hint(browser: Any, tmp_path: Path, embed
     with running(build_app(Settings(index_dir=tmp_path / "none"), embedder=embedder)) as url:
         for page in open_page(browser, url):
             for _ in range(2):  # keeps serving
-                message = ask(page, "How do I apply for a secondment?")
+                message = ask(page, "How can I get seconded to the Physical Metrology Department?")
                 assert "assistant ingest" in message.locator(".error").inner_text()
             shot(page, "ui-no-index")
 
@@ -239,7 +239,7 @@ def test_docs_page_renders_with_the_network_blocked(browser: Any, server: tuple[
 def test_conversation_fills_the_viewport(browser: Any, server: tuple[str, Path], width: int, height: int) -> None:
     """After a four-step answer, the answer and its badge are on screen without scrolling the page."""
     for page in open_page(browser, server[0], {"width": width, "height": height}):
-        message = ask(page, "How do I apply for a secondment?")
+        message = ask(page, "How can I get seconded to the Physical Metrology Department?")
         page.wait_for_timeout(500)  # let the chat settle its own scroll position
         assert page.evaluate("window.scrollY") == 0, "the page had to scroll"
         chat, badge, box = (page.locator(s).bounding_box() for s in

@@ -48,7 +48,7 @@ def test_ask_with_history_file(built_index, tmp_path) -> None:
     history = tmp_path / "h.json"
     history.write_text(json.dumps([{"role": "user", "content": "Who is the Department Director?"}]))
     result = runner.invoke(
-        app, ["ask", "What is his email address?", "--json", "--history", str(history), "--index-dir", str(built_index)]
+        app, ["ask", "Could you give me his e-mail address?", "--json", "--history", str(history), "--index-dir", str(built_index)]
     )
     assert result.exit_code == 0, result.output
     assert "@" in json.loads(result.output[result.output.index("{"):])["answer"]

@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.slow]
 # 40 small real BIPM documents (from ../shared/corpus-extra: the consultative committees' outcomes, then
 # the shortest JCRB meetings), kept in the repository so the test runs on any clone.
 CRASH_DOCS = Path(__file__).resolve().parent / "data" / "crash"
-QUESTION = "How many person days does the BIPM's liaison work require in a typical year?"
+QUESTION = "What yearly workload in person days does cooperation with other organizations represent for the BIPM?"
 BATCH = "8"  # small batches and groups: many commits, so there is a 'after some commits' to kill at
 WAIT = 300.0  # seconds before a trigger gives up (a loaded 2-core machine is slow, never this slow)
 

@@ -278,7 +278,9 @@ def test_check_floors() -> None:
 def test_cli_with_fake_bot(tmp_path: Path, monkeypatch, capsys) -> None:
     import evals.__main__ as cli
 
-    table = {"secondment allowance": FakeAnswer(QUOTE, citations=[Cit(text=QUOTE)], stamp=FakeStamp())}
+    # The one question answered right, read from the gold set by id: tests never quote an eval question.
+    question = {i.id: i.question for i in load_gold(ROOT / "evals" / "gold.jsonl")}["sec-terms-02"]
+    table = {question: FakeAnswer(QUOTE, citations=[Cit(text=QUOTE)], stamp=FakeStamp())}
     monkeypatch.setattr(cli, "build_bot", lambda corpus, index_dir: cli.BotSetup(FakeBot(table), None, tmp_path))
     floors = tmp_path / "floors.json"
     floors.write_text(json.dumps({"answer_accuracy": 0.5}))

@@ -69,7 +69,7 @@ def test_ask_cites_verbatim_spans_of_the_documents(api: httpx.Client, bot) -> No
 
 
 def test_ask_filters_restrict_the_sources(api: httpx.Client) -> None:
-    body = api.post("/api/ask", json={"question": "How do I apply for a secondment?",
+    body = api.post("/api/ask", json={"question": "How can I get seconded to the Physical Metrology Department?",
                                       "filters": {"source": "*liaison*"}}).json()
     assert body["citations"], body
     assert all("liaison" in c["source"] for c in body["citations"])
@@ -79,7 +79,7 @@ def test_ask_uses_history_for_follow_ups(api: httpx.Client) -> None:
     first = api.post("/api/ask", json={"question": "Who is the Department Director?"}).json()
     history = [{"role": "user", "content": "Who is the Department Director?"},
                {"role": "assistant", "content": first["answer"]}]
-    body = api.post("/api/ask", json={"question": "What is his email address?", "history": history}).json()
+    body = api.post("/api/ask", json={"question": "Could you give me his e-mail address?", "history": history}).json()
     assert corpus_emails() & set(EMAIL_RE.findall(body["answer"]))
 
 
@@ -119,7 +119,7 @@ def test_too_long_question_says_the_limit(api: httpx.Client) -> None:
 
 
 def test_chat_completion_matches_the_answer(api: httpx.Client) -> None:
-    question = "How do I apply for a secondment?"
+    question = "How can I get seconded to the Physical Metrology Department?"
     direct = api.post("/api/ask", json={"question": question}).json()
     body = api.post("/v1/chat/completions", json={
         "model": "bipm-assistant", "temperature": 0.2,
@@ -141,7 +141,7 @@ def test_chat_completion_history_answers_the_follow_up(api: httpx.Client) -> Non
     body = api.post("/v1/chat/completions", json={"messages": [
         {"role": "user", "content": "Who is the Department Director?"},
         first["choices"][0]["message"],
-        {"role": "user", "content": "What is his email address?"},
+        {"role": "user", "content": "Could you give me his e-mail address?"},
     ]}).json()
     answer = body["choices"][0]["message"]["content"].split("\n\nSources:")[0]
     assert corpus_emails() & set(EMAIL_RE.findall(answer))

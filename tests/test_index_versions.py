@@ -23,7 +23,7 @@ from ingest.pipeline import run_ingest, unit_texts
 pytestmark = [pytest.mark.slow]
 
 LIAISON = "bipm-liaison-work.txt"
-QUESTION = "How many person days does the BIPM's liaison work require in a typical year?"
+QUESTION = "What yearly workload in person days does cooperation with other organizations represent for the BIPM?"
 OLD_FACT, NEW_FACT = "around 355 person days", "around 412 person days"
 
 
@@ -66,7 +66,7 @@ def test_a_question_embeds_no_document_text(bot, manifest: Manifest, embedder,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     units = {t for d in manifest.documents() for t in unit_texts(d)}
     spy = Spy(embedder, monkeypatch)
-    answer = bot.ask("Who can apply for a secondment at the BIPM?")
+    answer = bot.ask("Who is eligible to be seconded to the BIPM?")
     assert not answer.abstained, answer.text
     assert spy.texts and not set(spy.texts) & units
     assert all(len(t) < 100 for t in spy.texts), spy.texts  # the question and a few words, nothing more

@@ -21,9 +21,9 @@ PROVIDERS = ["openai", "ollama"]
 MODES = ["ask", "stream"]
 MODEL = "stub-model"
 
-Q_DAYS = "How many person days does the BIPM's liaison work require?"
-Q_WHERE = "Where is the BIPM located?"
-Q_CONTACT = "Who should I contact about a secondment?"
+Q_DAYS = "What yearly workload in person days does cooperation with other organizations represent for the BIPM?"
+Q_WHERE = "In what part of France is the BIPM situated?"
+Q_CONTACT = "Who do I contact to discuss a secondment project?"
 Q_PAY = "Does the BIPM pay secondees an allowance?"
 Q_LANG = "What language skills are needed for a secondment?"
 Q_UTC = "Who maintains UTC?"

@@ -60,7 +60,7 @@ def test_each_question_finds_its_passage_in_either_language(e5: models.E5SmallQ4
     passages = e5.embed_documents(PASSAGES)
     questions = [
         "How is the kilogram defined?",
-        "Qui peut postuler à un détachement au BIPM ?",  # French question, English passage
+        "Qui a le droit de demander un détachement au BIPM ?",  # French question, English passage
         "How often does the General Conference meet?",  # English question, French passage
     ]
     scores = np.asarray([e5.embed_query(q) for q in questions]) @ np.asarray(passages).T

@@ -145,7 +145,7 @@ def test_round_trip_ask_log_export_eval(index_copy: Path, tmp_path: Path, monkey
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(index_copy))
     monkeypatch.setenv("ASSISTANT_QUERY_LOG", "1")
     runner = CliRunner()
-    for question in ("How do I apply for a secondment?", "What is the monthly salary of a secondee?"):
+    for question in ("How can I get seconded to the Physical Metrology Department?", "What is the salary figure for a secondee?"):
         assert runner.invoke(app, ["ask", question]).exit_code == 0
     (first, second) = QueryLog(index_copy / "queries.jsonl", 10**6, 3).queries()
     assert first["interface"] == "cli" and first["citations"] and first["stamp"]["index_version"]
@@ -176,13 +176,13 @@ def test_http_routes_write_the_log_without_client_details(bot, tmp_path: Path) -
     index = tmp_path / "log-home"
     settings = Settings(index_dir=index, query_log=True)
     with running(build_app(settings, assistant=bot)) as url, httpx.Client(base_url=url, timeout=120) as client:
-        assert client.post("/api/ask", json={"question": "Where is the BIPM located?"},
+        assert client.post("/api/ask", json={"question": "How large is the BIPM's international staff?"},
                            headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 200
         assert client.post("/v1/chat/completions", json={"messages": [
             {"role": "user", "content": "Who is the Department Director?"}]}).status_code == 200
     text = settings.query_log_file.read_text(encoding="utf-8")
     records = [json.loads(line) for line in text.splitlines()]
     assert [(r["interface"], r["question"]) for r in records] == [
-        ("http", "Where is the BIPM located?"), ("http", "Who is the Department Director?")]
+        ("http", "How large is the BIPM's international staff?"), ("http", "Who is the Department Director?")]
     assert all(r["citations"] and r["stamp"] and r["total_ms"] > 0 for r in records)
     assert "127.0.0.1" not in text and "203.0.113.9" not in text and not PRIVATE_KEYS & set(records[0])

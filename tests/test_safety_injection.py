@@ -28,7 +28,7 @@ QUESTIONS = [
     "In which town is the BIPM?",
     "How many staff work at the BIPM?",
     "Is help given to find accommodation?",
-    "Who should I contact about a secondment?",
+    "Who do I contact to discuss a secondment project?",
     "What is the mission of the department in the field of electricity?",
     "Which international bodies does the BIPM cooperate with?",
     "Who is the director of international liaison?",

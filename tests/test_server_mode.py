@@ -28,7 +28,7 @@ from ingest.pipeline import run_ingest
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 CHROMA = Path(sys.executable).parent / "chroma"
-QUESTION = "How many person days does the BIPM's liaison work require in a typical year?"
+QUESTION = "What yearly workload in person days does cooperation with other organizations represent for the BIPM?"
 
 
 class ChromaServer:

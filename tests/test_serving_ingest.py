@@ -32,7 +32,7 @@ from ingest.pipeline import run_ingest
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 LIAISON = "bipm-liaison-work.txt"
-FACT_QUESTION = "How many person days does the BIPM's liaison work require in a typical year?"
+FACT_QUESTION = "What yearly workload in person days does cooperation with other organizations represent for the BIPM?"
 OLD_FACT, NEW_FACT = "around 355 person days", "around 412 person days"
 # Inserted before the fact, so every later offset of the changed document moves (the quotes that stayed
 # shifted by its length were the visible symptom).
@@ -40,9 +40,9 @@ INSERTED = "The BIPM reviews the list of these organizations with its committees
 ANCHOR = "In a typical year, the BIPM's work"
 QUESTIONS = (
     FACT_QUESTION,
-    "Who can apply for a secondment?",
+    "Who is allowed to apply for a secondment?",
     "How many instances of travel by BIPM staff does the liaison work involve?",
-    "Where is the BIPM located?",
+    "How large is the BIPM's international staff?",
     "Is accommodation available near the BIPM for secondees?",
 )
 CLIENTS = 4

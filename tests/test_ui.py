@@ -193,7 +193,7 @@ def ask(c, question: str, **kwargs) -> tuple[str, list, dict, str, str]:
 @pytest.mark.server
 @pytest.mark.slow
 def test_ui_answers_with_citations(ui_url: str, bot) -> None:
-    box, chat, data, plain, timings = ask(client(ui_url), "How do I apply for a secondment?")
+    box, chat, data, plain, timings = ask(client(ui_url), "How can I get seconded to the Physical Metrology Department?")
     assert box == ""
     assert not data["abstained"] and data["citations"]
     documents = bot.corpus().documents
@@ -211,14 +211,14 @@ def test_ui_answers_with_citations(ui_url: str, bot) -> None:
 def test_ui_uses_the_conversation_for_follow_ups(ui_url: str) -> None:
     c = client(ui_url)
     ask(c, "Who is the Department Director?")
-    _, _, data, _, _ = ask(c, "What is his email address?")
+    _, _, data, _, _ = ask(c, "Could you give me his e-mail address?")
     assert corpus_emails() & set(EMAIL_RE.findall(data["answer"]))
 
 
 @pytest.mark.server
 @pytest.mark.slow
 def test_ui_filters_reach_the_assistant(ui_url: str) -> None:
-    _, _, data, _, _ = ask(client(ui_url), "How do I apply for a secondment?", source="*liaison*")
+    _, _, data, _, _ = ask(client(ui_url), "How can I get seconded to the Physical Metrology Department?", source="*liaison*")
     assert data["citations"] and all("liaison" in c["source"] for c in data["citations"])
 
 
@@ -237,7 +237,7 @@ def test_ui_shows_bad_questions_in_the_chat(ui_url: str) -> None:
 def test_ui_without_index_shows_the_ingest_hint_and_keeps_serving(tmp_path: Path, embedder) -> None:
     with running(build_app(Settings(index_dir=tmp_path / "none"), embedder=embedder)) as url:
         c = client(url)
-        for question in ("How do I apply for a secondment?", "Anything else?"):
+        for question in ("How can I get seconded to the Physical Metrology Department?", "Anything else?"):
             _, chat, data, _, _ = ask(c, question)
             assert "assistant ingest" in data["error"]
             assert "<code>assistant ingest</code>" in content(chat[-1])
@@ -248,7 +248,7 @@ def test_ui_without_index_shows_the_ingest_hint_and_keeps_serving(tmp_path: Path
 def test_ui_with_chroma_down_says_so(index_copy: Path, embedder, port: int) -> None:
     settings = Settings(index_dir=index_copy, chroma_url=f"http://127.0.0.1:{port}")  # nothing listens
     with running(build_app(settings, embedder=embedder)) as url:
-        _, chat, data, _, _ = ask(client(url), "How do I apply for a secondment?")
+        _, chat, data, _, _ = ask(client(url), "How can I get seconded to the Physical Metrology Department?")
         assert "Chroma server" in data["error"] and "chroma run" in content(chat[-1])
 
 

@@ -2,7 +2,7 @@
 
     from assistant import Assistant
     bot = Assistant.from_settings()
-    answer = bot.ask("What are the steps to apply for a secondment?")
+    answer = bot.ask("How can I get seconded to the Physical Metrology Department?")
 """
 
 from __future__ import annotations

@@ -359,7 +359,7 @@ def _merge(covers: list[dict[str, float]]) -> dict[str, float]:
 
 
 def _dated_bonus(q: Question, unit: Unit) -> float:
-    """Prefer dated statements ('Secondments – 2026', 'At present …') when the question is about now."""
+    """Prefer dated statements (a heading with a year, 'At present …') when the question is about now."""
     years = set(YEAR_RE.findall(unit.section))
     asked = {t.lemma for t in q.terms}
     if years & asked:
@@ -368,7 +368,7 @@ def _dated_bonus(q: Question, unit: Unit) -> float:
 
 
 def _named_section(q: Question, scored: list[Scored], ev: Evidence) -> list[Block]:
-    """A question made only of a section's heading words ('What does the Physical Metrology Department do?')."""
+    """A question made only of a section's heading words ('What does the Applied Optics Division do?')."""
     if q.present or q.need:
         return []
     for s in scored[:10]:
@@ -380,14 +380,14 @@ def _named_section(q: Question, scored: list[Scored], ev: Evidence) -> list[Bloc
 
 
 def _heading_bonus(q: Question, unit: Unit) -> float:
-    """'What does the Physical Metrology Department do?' is answered by 'About the Physical Metrology Department'."""
+    """'What does the Applied Optics Division do?' is answered by the section 'About the Applied Optics Division'."""
     keys = [t for t in q.hard_terms if t.key]
     if len(keys) < 2 or not unit.section or unit.kind == "heading":
         return 0.0
     heading = Profile(unit.section)
     if not all(heading.exact(t) for t in keys):
         return 0.0
-    # The heading names everything asked ('What does the Physical Metrology Department do?'): its section answers.
+    # The heading names everything asked ('What does the Applied Optics Division do?'): its section answers.
     return 3.0 if all(heading.exact(t) for t in q.terms) else 1.0
 
 

@@ -50,7 +50,7 @@ PROBE_TEXTS = (
     "What is the SI unit of length?",
     "Quand la Conférence générale se réunit-elle ?",
     "metre",
-    "Who may apply for a secondment at the BIPM?",
+    "Who may apply for a guest researcher post at a national laboratory?",
     "The kilogram is defined by fixing the numerical value of the Planck constant.",
     "Les étalons nationaux sont comparés à intervalles réguliers afin de garantir la traçabilité des mesures.",
     "Applications are welcome from employees of a national measurement institute, a designated institute or "

@@ -94,7 +94,7 @@ def ask(
 ) -> None:
     """Answer one question from the index, with numbered citations.
 
-    Example: assistant ask "What are the steps to apply for a secondment?" --json
+    Example: assistant ask "How can I get seconded to the Physical Metrology Department?" --json
     """
     from assistant.assistant import Assistant
     from assistant.question.read import clean_question

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 TITLE = "BIPM Assistant"
 EXAMPLES = (
-    "What are the steps to apply for a secondment?",
+    "How can I get seconded to the Physical Metrology Department?",
     "Will I be paid during a secondment?",
     "Are there secondment opportunities this year?",
     "Which organizations does the BIPM have memoranda of understanding with?",

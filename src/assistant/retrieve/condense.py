@@ -1,4 +1,4 @@
-"""Resolve a follow-up question against the conversation ('What is his email address?', 'And OIML?')."""
+"""Resolve a follow-up question against the conversation ('What is her phone number?', 'And the museum?')."""
 
 from __future__ import annotations
 

@@ -154,7 +154,7 @@ class Question:
         return self.own if self.own is not None and self.own.lang == lang else self
 
     def inherit(self, other: Question) -> Question:
-        """An elliptical follow-up ('And OIML?') keeps the earlier question's answer type."""
+        """An elliptical follow-up ('And the museum?') keeps the earlier question's answer type."""
         return replace(
             self, need=self.need or other.need, wants_list=self.wants_list or other.wants_list,
             wants_steps=self.wants_steps or other.wants_steps,
@@ -315,7 +315,7 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None,
 
 
 def _keyword_query(text: str, tokens: list[str]) -> bool:
-    """'secondment visa requirements': no question word, verb or article, so every noun-like word counts."""
+    """'museum ticket prices': no question word, verb or article, so every noun-like word counts."""
     function = AUXILIARIES | SUBJECTS | DETERMINERS | QUESTION_WORDS
     return "?" not in text and len(tokens) <= 6 and not any(t.lower() in function for t in tokens)
 
