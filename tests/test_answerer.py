@@ -125,7 +125,7 @@ class FakeAnswerer:
                      timings=dict(case.timings), question=case.asked)
 
 
-Q = "How many person days does the BIPM's liaison work require?"
+Q = "What yearly workload in person days does cooperation with other organizations represent for the BIPM?"
 
 
 @pytest.mark.slow

@@ -24,9 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# The sets in evals/, and new sets being written beside the repo (../qsets) before they move into evals/.
-DRAFT_SETS = ROOT.parent / "qsets"
-QUESTION_SETS = sorted((ROOT / "evals").rglob("*.jsonl")) + sorted(DRAFT_SETS.glob("*.jsonl"))
+# Every question set lives in evals/ (a new set is moved there, and frozen, before it is scored).
+QUESTION_SETS = sorted((ROOT / "evals").rglob("*.jsonl"))
 SCANNED = [
     *sorted((ROOT / "src").rglob("*.py")),
     *sorted((ROOT / "tests").rglob("*.py")),
@@ -51,8 +50,8 @@ def words(text: str) -> tuple[str, ...]:
 
 
 def _shown(path: Path) -> str:
-    """``path`` relative to the repo, or to its parent for a draft set beside it."""
-    return str(path.relative_to(ROOT if path.is_relative_to(ROOT) else ROOT.parent))
+    """``path`` relative to the repo."""
+    return str(path.relative_to(ROOT))
 
 
 def eval_questions() -> dict[tuple[str, ...], str]:

@@ -56,7 +56,7 @@ Analyse = Callable[[str], Question]  # text → analysed question (with the inde
 
 
 def analysed(condensed: Condensed, analyse: Analyse) -> Question:
-    """The analysed question; an elliptical follow-up ('And OIML?') keeps the earlier question's answer type."""
+    """The analysed question; an elliptical follow-up ('And the other one?') keeps the earlier question's answer type."""
     q = analyse(condensed.text)
     if condensed.mode == "ellipsis":
         q = q.inherit(analyse(condensed.context))
