@@ -291,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="rerank: passages (candidates of retrieval); evidence: answer units (sentences, items)")
     p.add_argument("--out", type=Path, default=None, help="default: src/assistant/data/<model>.json")
     p.add_argument("--no-ablation", action="store_true")
+    p.add_argument("--also-index-dir", type=Path, action="append", default=[],
+                   help="abstain: also build rows on this index, for the sets whose documents it holds "
+                        "(the fold of a question is the same on every index)")
     p.add_argument("--rerank", action=argparse.BooleanOptionalAction, default=True,
                    help="retrieve with the reranker while building rows (match how the model will serve)")
     args = p.parse_args(argv)
@@ -300,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     bot = make_bot(args.index_dir, args.corpus or list(DEFAULT_CORPORA), args.rerank)
     items = load_items(sets)
     if args.model == "abstain":
-        return write_abstention(bot, items, names, sets, out, not args.no_ablation)
+        also = [make_bot(d, [], args.rerank) for d in args.also_index_dir]
+        return write_abstention(bot, items, names, sets, out, not args.no_ablation, also)
     rows = (build_rows if args.model == "rerank" else build_unit_rows)(bot, items, names)
     total = sum(1 for i in items if i.get("answerable") and i.get("quotes"))
     print(f"{total} answerable questions, {sum(len(r.y) for r in rows)} candidates, "
@@ -329,10 +333,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def write_abstention(bot, items, names, sets, out: Path, ablation: bool) -> int:
+def held_items(bot, items: list[dict]) -> list[dict]:
+    """The items of the sets whose every named ``doc`` this bot's index holds (sets with none: all held)."""
+    from assistant.evaluate.metrics import from_doc
+
+    paths = [str(d.meta.get("path") or d.source) for d in bot.corpus().documents.values()]
+    missing = {i["_set"] for i in items if i.get("doc") and not any(from_doc(p, i["doc"]) for p in paths)}
+    return [i for i in items if i["_set"] not in missing]
+
+
+def write_abstention(bot, items, names, sets, out: Path, ablation: bool, also: list = ()) -> int:
     from assistant.fitted import LinearModel
 
     rows = build_draft_rows(bot, items, names)
+    for other in also:  # the same questions where a smaller collection is served (seed sets on corpus/ alone)
+        rows += build_draft_rows(other, held_items(other, items), names)
     figures, hybrid, rules, curve, gain, (w, b, mean, scale, threshold, veto, rescue) = fit_abstention(
         rows, names, ablation)
     print(f"{len(rows)} questions; rules alone {rules}\nfitted (CV)  {figures}\nhybrid (CV)  {hybrid}")
@@ -342,7 +357,8 @@ def write_abstention(bot, items, names, sets, out: Path, ablation: bool) -> int:
     for name, g in gain.items():
         print(f"  without {name:16s} accuracy {figures['accuracy'] - g:.3f}")
     meta = {"fitted": datetime.now(UTC).replace(microsecond=0).isoformat(), "sets": file_hashes(sets),
-            "questions": len(rows), "folds": FOLDS, "threshold": threshold, "veto": veto, "rescue": rescue,
+            "questions": len(rows), "indexes": 1 + len(also), "folds": FOLDS, "threshold": threshold,
+            "veto": veto, "rescue": rescue,
             "rerank": bool(bot.settings.rerank),
             "target": "best answer accuracy on the training folds", "cv": figures, "cv_hybrid": hybrid,
             "rules_alone": rules,

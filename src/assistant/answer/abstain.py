@@ -40,13 +40,21 @@ def with_confidence(draft: Draft, model: LinearModel) -> Draft:
     return draft
 
 
-def decide(draft: Draft, model: LinearModel) -> Draft:
+def decide(draft: Draft, model: LinearModel, hybrid: bool = False) -> Draft:
     """Answer when the model's probability reaches its fitted threshold; a draft with nothing to quote
-    stays abstained. The rules' reason and missing words are kept for the wording of an abstention."""
+    stays abstained. The rules' reason and missing words are kept for the wording of an abstention.
+
+    ``hybrid``: the rules' decision stands unless the model is confident otherwise — a rule answer is
+    withheld below the fitted ``veto`` probability, a rule abstention answered from the fitted ``rescue`` on.
+    """
     if not draft.blocks:
         return draft
     draft.confidence = probability(draft, model)
-    answer = draft.confidence >= float(model.meta["threshold"])
+    if hybrid:
+        bar = float(model.meta["veto"] if not draft.abstained else model.meta["rescue"])
+    else:
+        bar = float(model.meta["threshold"])
+    answer = draft.confidence >= bar
     if answer and draft.abstained:
         draft.abstained, draft.reason, draft.missing = False, "", []
     elif not answer and not draft.abstained:

@@ -117,7 +117,9 @@ class ExtractiveAnswerer:
         if model is None:
             return draft
         # The calibrated probability is the answer's support score either way; it decides only when asked to.
-        return decide(draft, model) if not self.use_rules else with_confidence(draft, model)
+        if self.use_rules:
+            return with_confidence(draft, model)
+        return decide(draft, model, hybrid=self.settings.abstention == "hybrid")
 
     def _primary(self, q: Question, scored: list[Scored], ev: Evidence) -> Scored | None:
         """Best unit to lead with: never a bare heading; with the asked-for e-mail/number/date if any."""
