@@ -70,6 +70,17 @@ def test_decide_answers_above_the_threshold_and_abstains_below() -> None:
     assert low.abstained and low.reason == "low_confidence" and 0.0 < low.confidence < 0.5
 
 
+def test_hybrid_keeps_the_rules_unless_the_model_is_confident() -> None:
+    m = model(("coverage",), [4.0], threshold=0.5)
+    m.meta.update(veto=0.1, rescue=0.9)
+    p_mid = 0.0  # sigmoid(4 * 0) = 0.5: between veto and rescue, the rules' decision stands either way
+    assert decide(draft_with({"coverage": p_mid}, abstained=True), m, hybrid=True).abstained
+    assert not decide(draft_with({"coverage": p_mid}, abstained=False), m, hybrid=True).abstained
+    assert not decide(draft_with({"coverage": 1.0}, abstained=True), m, hybrid=True).abstained  # 0.98: rescued
+    vetoed = decide(draft_with({"coverage": -1.0}, abstained=False), m, hybrid=True)  # 0.02: withheld
+    assert vetoed.abstained and vetoed.reason == "low_confidence"
+
+
 def test_decide_never_answers_without_a_quote() -> None:
     empty = Draft(abstained=True, reason="off_topic")
     assert decide(empty, model(("coverage",), [4.0])).abstained
