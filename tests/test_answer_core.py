@@ -154,3 +154,18 @@ def test_a_french_question_is_checked_in_its_own_words_against_a_french_quote(an
     assert not draft.abstained and "auditée" in draft.blocks[0].units[0].text
     # An English document is still checked in the English words.
     assert bot.draft(own, replace(ev, languages={"fr": "en"})).abstained
+
+
+@pytest.mark.parametrize("language, lead", [("fr", "D'après les documents :"), ("en", "(cités en anglais")])
+def test_a_french_answer_says_the_quotes_are_english_only_when_they_are(language: str, lead: str) -> None:
+    from types import SimpleNamespace
+
+    from assistant.answer.compose import compose
+    from assistant.answer.draft import Block, Draft
+
+    doc = Document("d", "https://example.org/d", "Séance", "Le comité se réunit chaque année.", language=language)
+    units = units_of(doc)
+    draft = Draft(blocks=[Block("sentences", (units[0],))], lang="fr")
+    text, citations = compose(draft, SimpleNamespace(documents={"d": doc}), [], "")
+    assert text.startswith("D'après les documents") and lead in text.split("\n")[0]
+    assert citations[0].quote == "Le comité se réunit chaque année."

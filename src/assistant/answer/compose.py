@@ -25,6 +25,7 @@ NEED_WORDS = {
 }
 CLOSEST_SHOWN = 2  # top passages an abstention offers to read instead
 FRENCH_LEAD = "D'après les documents (cités en anglais, langue de la source) :\n\n"
+FRENCH_LEAD_FR = "D'après les documents :\n\n"  # every quote is from a French document
 YEAR_HEADING_RE = re.compile(r"\b(19|20)\d\d\b")
 
 
@@ -95,7 +96,9 @@ def compose(draft: Draft, corpus: CorpusView, passages: list[Passage], who_to_as
     if draft.partial:
         text += "\n\n" + _partial_note(draft)
     if draft.lang == "fr":
-        text = FRENCH_LEAD + text
+        quoted = {u.doc_id for u in draft.units}
+        french = all(corpus.documents[d].language == "fr" for d in quoted if d in corpus.documents)
+        text = (FRENCH_LEAD_FR if quoted and french else FRENCH_LEAD) + text
     return text, cites.items
 
 
