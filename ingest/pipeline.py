@@ -16,7 +16,8 @@ import hashlib
 import logging
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +73,16 @@ class IngestSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     index_version: str = ""
     instruction_like: dict[str, int] = field(default_factory=dict)  # document → chunks that read as instructions
+    stages: dict[str, float] = field(default_factory=dict)  # wall seconds per step (parse, embed chunks, ...)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the wall time of the block to ``stages[stage]`` (where an ingest's time goes)."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - t0
 
     def note_instructions(self, batch: list[tuple[Document, Chunk]], vectors: np.ndarray,
                           flag: float) -> list[float]:
@@ -209,7 +220,8 @@ class _Run:
         group: list[_Pending] = []
         for path in files:
             self.summary.files += 1
-            pending = self._prepare(path, known, urls.get(path))
+            with self.summary.timed("parse and chunk"):
+                pending = self._prepare(path, known, urls.get(path))
             if pending is None:
                 self.bar.update(1)
                 continue
@@ -241,7 +253,8 @@ class _Run:
         if not group:
             return
         wanted = {c.id: (p.doc, c) for p in group for c in p.chunks}
-        have = self.store.existing(wanted)
+        with self.summary.timed("store writes"):
+            have = self.store.existing(wanted)
         # Similar lengths in one batch waste less padding in the model.
         todo = sorted((wanted[i] for i in wanted if i not in have), key=lambda dc: len(dc[1].text))
         texts = [embedding_text(doc, c) for doc, c in todo]
@@ -251,8 +264,9 @@ class _Run:
             self._embed_and_write(todo[start:end], texts[start:end], seen)
         units = {p.doc.content_hash: units_of(p.doc) for p in group}
         docs = [p.doc for p in group]
-        freed = self.manifest.replace_documents([(p.doc, p.path, p.chunks) for p in group],
-                                                self._unit_vectors(docs, units), self._words(docs, units))
+        unit_vectors, words = self._unit_vectors(docs, units), self._words(docs, units)
+        with self.summary.timed("manifest writes"):
+            freed = self.manifest.replace_documents([(p.doc, p.path, p.chunks) for p in group], unit_vectors, words)
         self.summary.chunks_removed += len(freed)
         for p in group:
             self.summary.chunks_added += len(p.chunks)
@@ -266,13 +280,16 @@ class _Run:
         """Embed one batch (each distinct text once) and write its vectors in one store call."""
         new = [t for t in dict.fromkeys(texts) if t not in seen]
         if new:
-            seen.update(zip(new, self.embedder.embed(new), strict=True))
+            with self.summary.timed("embed chunks"):
+                seen.update(zip(new, self.embedder.embed(new), strict=True))
         vectors = np.stack([seen[t] for t in texts])
-        scores = self.summary.note_instructions(batch, vectors, self.settings.instruction_flag)
-        self.store.upsert(
-            [c.id for _, c in batch], vectors, [c.text for _, c in batch],
-            [_meta(d, c) | {"instruction": s} for (d, c), s in zip(batch, scores, strict=True)],
-        )
+        with self.summary.timed("instruction scores"):
+            scores = self.summary.note_instructions(batch, vectors, self.settings.instruction_flag)
+        with self.summary.timed("store writes"):
+            self.store.upsert(
+                [c.id for _, c in batch], vectors, [c.text for _, c in batch],
+                [_meta(d, c) | {"instruction": s} for (d, c), s in zip(batch, scores, strict=True)],
+            )
         self.summary.embedded += len(batch)
         if self.bar is not None:
             elapsed = max(time.perf_counter() - self.started, 1e-9)
@@ -284,15 +301,17 @@ class _Run:
         texts = {d.content_hash: [f"{u.section}: {u.text}" for u in units[d.content_hash]] for d in docs}
         flat = sorted({t for ts in texts.values() for t in ts}, key=len)  # similar lengths batch together
         vectors: dict[str, np.ndarray] = {}
-        for start in range(0, len(flat), self.batch):
-            part = flat[start : start + self.batch]
-            vectors.update(zip(part, self.embedder.embed(part), strict=True))
+        with self.summary.timed("embed units"):
+            for start in range(0, len(flat), self.batch):
+                part = flat[start : start + self.batch]
+                vectors.update(zip(part, self.embedder.embed(part), strict=True))
         self.summary.units_embedded += len(flat)
         dim = self.embedder.dim
         out = {}
-        for h, ts in texts.items():
-            matrix = np.stack([vectors[t] for t in ts]) if ts else np.zeros((0, dim), np.float32)
-            out[(h, self.embedder.name)] = _with_scores(texts_digest(ts), matrix, units[h])
+        with self.summary.timed("instruction scores"):
+            for h, ts in texts.items():
+                matrix = np.stack([vectors[t] for t in ts]) if ts else np.zeros((0, dim), np.float32)
+                out[(h, self.embedder.name)] = _with_scores(texts_digest(ts), matrix, units[h])
         return out
 
     def _words(self, docs: list[Document], units: dict[str, list[Unit]]) -> WordVectors:
@@ -303,9 +322,10 @@ class _Run:
         name = self.embedder.name
         new = sorted(vocab - self.manifest.stored_words(name, vocab))
         vectors: dict[str, np.ndarray] = {}
-        for start in range(0, len(new), WORDS_PER_CALL):
-            part = new[start : start + WORDS_PER_CALL]
-            vectors.update(zip(part, self.embedder.embed(part), strict=True))
+        with self.summary.timed("embed words"):
+            for start in range(0, len(new), WORDS_PER_CALL):
+                part = new[start : start + WORDS_PER_CALL]
+                vectors.update(zip(part, self.embedder.embed(part), strict=True))
         self.summary.words_embedded += len(new)
         return WordVectors(name, vectors, tuple(d.content_hash for d in docs))
 
