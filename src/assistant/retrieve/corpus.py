@@ -80,6 +80,7 @@ class CorpusView:
         self._stored_units: dict[str, UnitVectors] = stored
         self._stored_scores = scored
         self._scores: dict[str, np.ndarray | None] = {}
+        self._scored_now = False
         self._units: dict[str, list[Unit]] = {}
         self._checked: dict[str, np.ndarray | None] = {}
         self._lazy: dict[tuple[str, int], np.ndarray] = {}
@@ -142,8 +143,11 @@ class CorpusView:
             else:
                 scores[i] = stored[u.index]
         if todo:
-            log.info("scoring %d answer units for instructions at question time: the index has no stored "
-                     "scores for this embedder and scorer (run `assistant ingest` once to store them)", len(todo))
+            # Once per version at warning level, as for unit vectors: answers are right, only slower.
+            (log.info if self._scored_now else log.warning)(
+                "scoring %d answer units for instructions at question time: the index has no stored scores "
+                "for this embedder and scorer (run `assistant ingest` once to store them)", len(todo))
+            self._scored_now = True
             scores[todo] = instructions.scores([units[i].text for i in todo], vectors[todo])
         return instructions.flagged(scores)
 
