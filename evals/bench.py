@@ -89,6 +89,8 @@ def step_ingest(spec: dict) -> dict:
         "documents": summary.documents, "chunks": summary.chunks_added, "embedded": summary.embedded,
         "seconds": round(seconds, 3), "cpu_seconds": round(time.process_time() - cpu0, 3),
         "embed_seconds": round(type(embedder).seconds, 3), "model_load_s": round(model_load_s, 2),
+        "stages_s": {k: round(v, 2) for k, v in summary.stages.items()},
+        "units_embedded": summary.units_embedded, "words_embedded": summary.words_embedded,
         "chunks_per_s": round(summary.embedded / seconds, 2), "docs_per_s": round(summary.documents / seconds, 2),
         "cpu_pressure_avg60": cpu_pressure(),
     }

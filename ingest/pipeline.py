@@ -16,7 +16,8 @@ import hashlib
 import logging
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,12 +25,14 @@ import numpy as np
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from assistant.answer.evidence import units_of
+from assistant.answer.coverage import document_vocabulary
+from assistant.answer.evidence import Unit, units_of
 from assistant.errors import IndexBusy, IngestError
 from assistant.index.embedder import MODEL_NAME, Embedder, make_embedder
-from assistant.index.manifest import Manifest, UnitVectors, now_iso, texts_digest
+from assistant.index.manifest import Manifest, UnitVectors, WordVectors, now_iso, texts_digest
 from assistant.index.paths import lock_path, manifest_path
 from assistant.index.store import VectorStore, chroma_client
+from assistant.safety import instructions
 from assistant.safety.instructions import chunk_scores
 from assistant.settings import Settings
 from assistant.types import Chunk, Document
@@ -40,6 +43,7 @@ from ingest.web import Fetcher, WebOptions, WebResult, cache_dir_for
 
 log = logging.getLogger(__name__)
 GROUP_BATCHES = 4  # batches per manifest switch: one transaction per group of documents, not per document
+WORDS_PER_CALL = 2048  # words given to the embedder at once (it batches them by length itself)
 
 
 @dataclass
@@ -47,7 +51,8 @@ class IngestSummary:
     """What an ingest did; `skipped` lists (path or URL, reason).
 
     ``embedded`` counts chunk vectors computed and written by this run (0 when nothing changed);
-    ``units_embedded`` the answer units embedded for them (sentences, list items, headings).
+    ``units_embedded`` the answer units embedded for them (sentences, list items, headings);
+    ``words_embedded`` the words of their vocabulary not stored before (for the answerer's term matching).
     """
 
     documents: int = 0
@@ -61,12 +66,23 @@ class IngestSummary:
     chunks_removed: int = 0
     embedded: int = 0
     units_embedded: int = 0
+    words_embedded: int = 0
     fetched: int = 0
     not_modified: int = 0
     seconds: float = 0.0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     index_version: str = ""
     instruction_like: dict[str, int] = field(default_factory=dict)  # document → chunks that read as instructions
+    stages: dict[str, float] = field(default_factory=dict)  # wall seconds per step (parse, embed chunks, ...)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the wall time of the block to ``stages[stage]`` (where an ingest's time goes)."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - t0
 
     def note_instructions(self, batch: list[tuple[Document, Chunk]], vectors: np.ndarray,
                           flag: float) -> list[float]:
@@ -188,6 +204,8 @@ class _Run:
             self._ingest(files, known, pages.files)
             self._remove_missing([*sources.paths, *pages.gone], known, {doc_id_for(p) for p in files})
             self._backfill_units()
+            self._backfill_scores()
+            self._backfill_vocabulary()
             self._collect_orphans()
             self._finish()
         finally:
@@ -202,7 +220,8 @@ class _Run:
         group: list[_Pending] = []
         for path in files:
             self.summary.files += 1
-            pending = self._prepare(path, known, urls.get(path))
+            with self.summary.timed("parse and chunk"):
+                pending = self._prepare(path, known, urls.get(path))
             if pending is None:
                 self.bar.update(1)
                 continue
@@ -234,7 +253,8 @@ class _Run:
         if not group:
             return
         wanted = {c.id: (p.doc, c) for p in group for c in p.chunks}
-        have = self.store.existing(wanted)
+        with self.summary.timed("store writes"):
+            have = self.store.existing(wanted)
         # Similar lengths in one batch waste less padding in the model.
         todo = sorted((wanted[i] for i in wanted if i not in have), key=lambda dc: len(dc[1].text))
         texts = [embedding_text(doc, c) for doc, c in todo]
@@ -242,8 +262,11 @@ class _Run:
         for start in range(0, len(todo), self.batch):
             end = start + self.batch
             self._embed_and_write(todo[start:end], texts[start:end], seen)
-        units = self._unit_vectors([p.doc for p in group])
-        freed = self.manifest.replace_documents([(p.doc, p.path, p.chunks) for p in group], units)
+        units = {p.doc.content_hash: units_of(p.doc) for p in group}
+        docs = [p.doc for p in group]
+        unit_vectors, words = self._unit_vectors(docs, units), self._words(docs, units)
+        with self.summary.timed("manifest writes"):
+            freed = self.manifest.replace_documents([(p.doc, p.path, p.chunks) for p in group], unit_vectors, words)
         self.summary.chunks_removed += len(freed)
         for p in group:
             self.summary.chunks_added += len(p.chunks)
@@ -257,34 +280,54 @@ class _Run:
         """Embed one batch (each distinct text once) and write its vectors in one store call."""
         new = [t for t in dict.fromkeys(texts) if t not in seen]
         if new:
-            seen.update(zip(new, self.embedder.embed(new), strict=True))
+            with self.summary.timed("embed chunks"):
+                seen.update(zip(new, self.embedder.embed(new), strict=True))
         vectors = np.stack([seen[t] for t in texts])
-        scores = self.summary.note_instructions(batch, vectors, self.settings.instruction_flag)
-        self.store.upsert(
-            [c.id for _, c in batch], vectors, [c.text for _, c in batch],
-            [_meta(d, c) | {"instruction": s} for (d, c), s in zip(batch, scores, strict=True)],
-        )
+        with self.summary.timed("instruction scores"):
+            scores = self.summary.note_instructions(batch, vectors, self.settings.instruction_flag)
+        with self.summary.timed("store writes"):
+            self.store.upsert(
+                [c.id for _, c in batch], vectors, [c.text for _, c in batch],
+                [_meta(d, c) | {"instruction": s} for (d, c), s in zip(batch, scores, strict=True)],
+            )
         self.summary.embedded += len(batch)
         if self.bar is not None:
             elapsed = max(time.perf_counter() - self.started, 1e-9)
             self.bar.set_postfix_str(f"{self.summary.embedded} chunks, {self.summary.embedded / elapsed:.1f} chunks/s")
 
-    def _unit_vectors(self, docs: list[Document]) -> dict[tuple[str, str], UnitVectors]:
+    def _unit_vectors(self, docs: list[Document], units: dict[str, list[Unit]]) -> dict[tuple[str, str], UnitVectors]:
         """The vectors of each document's answer units, exactly as the answerer embeds them
-        ("section: text", this embedder), keyed by (content hash, embedder name)."""
-        texts = {d.content_hash: unit_texts(d) for d in docs}
+        ("section: text", this embedder), with their instruction scores, keyed by (content hash, embedder name)."""
+        texts = {d.content_hash: [f"{u.section}: {u.text}" for u in units[d.content_hash]] for d in docs}
         flat = sorted({t for ts in texts.values() for t in ts}, key=len)  # similar lengths batch together
         vectors: dict[str, np.ndarray] = {}
-        for start in range(0, len(flat), self.batch):
-            part = flat[start : start + self.batch]
-            vectors.update(zip(part, self.embedder.embed(part), strict=True))
+        with self.summary.timed("embed units"):
+            for start in range(0, len(flat), self.batch):
+                part = flat[start : start + self.batch]
+                vectors.update(zip(part, self.embedder.embed(part), strict=True))
         self.summary.units_embedded += len(flat)
         dim = self.embedder.dim
-        return {
-            (h, self.embedder.name): UnitVectors(
-                texts_digest(ts), np.stack([vectors[t] for t in ts]) if ts else np.zeros((0, dim), np.float32))
-            for h, ts in texts.items()
-        }
+        out = {}
+        with self.summary.timed("instruction scores"):
+            for h, ts in texts.items():
+                matrix = np.stack([vectors[t] for t in ts]) if ts else np.zeros((0, dim), np.float32)
+                out[(h, self.embedder.name)] = _with_scores(texts_digest(ts), matrix, units[h])
+        return out
+
+    def _words(self, docs: list[Document], units: dict[str, list[Unit]]) -> WordVectors:
+        """Vectors of the words of these documents' vocabulary that the index does not hold yet."""
+        vocab: set[str] = set()
+        for d in docs:
+            vocab |= document_vocabulary(d.title, units[d.content_hash])
+        name = self.embedder.name
+        new = sorted(vocab - self.manifest.stored_words(name, vocab))
+        vectors: dict[str, np.ndarray] = {}
+        with self.summary.timed("embed words"):
+            for start in range(0, len(new), WORDS_PER_CALL):
+                part = new[start : start + WORDS_PER_CALL]
+                vectors.update(zip(part, self.embedder.embed(part), strict=True))
+        self.summary.words_embedded += len(new)
+        return WordVectors(name, vectors, tuple(d.content_hash for d in docs))
 
     def _backfill_units(self) -> None:
         """Unit vectors for documents indexed before they were stored (or with another embedder)."""
@@ -297,7 +340,40 @@ class _Run:
         docs = [d for d in self.manifest.documents() if d.doc_id in missing]
         log.info("computing answer-unit vectors of %d documents indexed without them", len(docs))
         for start in range(0, len(docs), GROUP_BATCHES):
-            self.manifest.put_unit_vectors(self._unit_vectors(docs[start : start + GROUP_BATCHES]))
+            part = docs[start : start + GROUP_BATCHES]
+            units = {d.content_hash: units_of(d) for d in part}
+            self.manifest.put_unit_vectors(self._unit_vectors(part, units), self._words(part, units))
+
+    def _backfill_scores(self) -> None:
+        """Instruction scores of answer units whose vectors were stored before the scores were (or by another
+        scorer): computed from the stored vectors, so the model is not loaded for them."""
+        missing = self.manifest.missing_unit_scores(instructions.scorer_id())
+        if not missing:
+            return
+        log.info("scoring the answer units of %d documents for instructions", len(missing))
+        docs = {d.doc_id: d for d in self.manifest.documents()}
+        for model in sorted({m for _, m in missing}):
+            stored = self.manifest.unit_vectors(model)
+            found = {}
+            for doc_id in (d for d, m in missing if m == model):
+                doc = docs[doc_id]
+                uv, units = stored[doc.content_hash], units_of(doc)
+                if uv.texts_hash == texts_digest(f"{u.section}: {u.text}" for u in units):
+                    found[(doc.content_hash, model)] = _with_scores(uv.texts_hash, uv.matrix, units)
+            self.manifest.put_unit_vectors(found)
+
+    def _backfill_vocabulary(self) -> None:
+        """Word vectors of the vocabulary of documents indexed before they were stored (or with another
+        embedder; without the model loaded, only documents with none at all count, as for unit vectors)."""
+        name = self._embedder.name if self._embedder is not None else None
+        missing = set(self.manifest.missing_vocabulary(name))
+        if not missing:
+            return
+        docs = [d for d in self.manifest.documents() if d.doc_id in missing]
+        log.info("computing the word vectors of the vocabulary of %d documents indexed without them", len(docs))
+        for start in range(0, len(docs), GROUP_BATCHES * 8):
+            part = docs[start : start + GROUP_BATCHES * 8]
+            self.manifest.put_unit_vectors({}, self._words(part, {d.content_hash: units_of(d) for d in part}))
 
     def _remove_missing(self, roots: list[Path], known: dict[str, tuple[str, str]], seen: set[str]) -> None:
         """Documents indexed from under these roots whose files are gone."""
@@ -334,6 +410,12 @@ class _Run:
 def unit_texts(doc: Document) -> list[str]:
     """What the answerer embeds for each answer unit of ``doc``, in unit order."""
     return [f"{u.section}: {u.text}" for u in units_of(doc)]
+
+
+def _with_scores(texts_hash: str, matrix: np.ndarray, units: list[Unit]) -> UnitVectors:
+    """Unit vectors with each unit's instruction score (what the answerer filters evidence by)."""
+    scores = instructions.scores([u.text for u in units], matrix)
+    return UnitVectors(texts_hash, matrix, scores, instructions.scorer_id())
 
 
 def _sha256(data: bytes) -> str:

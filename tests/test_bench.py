@@ -79,6 +79,9 @@ def test_onnx_backends_agree_with_torch_and_reuse_their_export(embedder, tmp_pat
         assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
         assert (vectors * reference).sum(axis=1).min() > floor
     assert int8.embed([]).shape == (0, 384)
+    # int8 quantizes activations per run: one text per run gives each text one vector, whatever its batch.
+    alone = np.stack([int8.embed([t])[0] for t in texts])
+    assert np.array_equal(int8.embed(texts), alone) and np.array_equal(int8.embed(texts[::-1])[::-1], alone)
 
 
 @pytest.mark.slow

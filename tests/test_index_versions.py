@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 from conftest import CORPUS
 
+from assistant.answer.coverage import document_vocabulary
 from assistant.answer.evidence import units_of
 from assistant.assistant import Assistant
 from assistant.index.manifest import Manifest, texts_digest
 from assistant.index.paths import manifest_path
 from assistant.index.store import VectorStore
+from assistant.safety import instructions
 from assistant.settings import Settings
 from ingest.pipeline import run_ingest, unit_texts
 
@@ -28,14 +30,16 @@ OLD_FACT, NEW_FACT = "around 355 person days", "around 412 person days"
 
 
 class Spy:
-    """Records every text given to the embedder."""
+    """Records every text given to the embedder, and each call."""
 
     def __init__(self, embedder, monkeypatch: pytest.MonkeyPatch) -> None:
         self.texts: list[str] = []
+        self.calls: list[list[str]] = []
         real = embedder.embed
 
         def embed(texts: list[str]) -> np.ndarray:
             self.texts += texts
+            self.calls.append(list(texts))
             return real(texts)
 
         monkeypatch.setattr(embedder, "embed", embed)
@@ -88,6 +92,53 @@ def test_an_index_without_stored_unit_vectors_answers_the_same_and_the_next_inge
     assert (summary.unchanged, summary.embedded) == (2, 0) and summary.units_embedded > 0
     m = Manifest(manifest_path(settings))
     assert m.missing_unit_vectors(embedder.name) == []
+    m.close()
+
+
+def test_the_vocabulary_and_the_instruction_scores_are_stored_at_ingest(manifest: Manifest, embedder) -> None:
+    assert manifest.missing_vocabulary(embedder.name) == []
+    assert manifest.missing_unit_scores(instructions.scorer_id()) == []
+    stored = manifest.unit_vectors(embedder.name)
+    scores = manifest.unit_scores(embedder.name, instructions.scorer_id())
+    for doc in manifest.documents():
+        units = units_of(doc)
+        vocab = document_vocabulary(doc.title, units)
+        assert vocab and set(manifest.word_vectors(embedder.name, vocab)) == vocab
+        texts_hash, stored_scores = scores[doc.content_hash]
+        uv = stored[doc.content_hash]
+        assert texts_hash == uv.texts_hash and stored_scores.shape == (len(units),)
+        assert np.array_equal(stored_scores, instructions.scores([u.text for u in units], uv.matrix))
+
+
+def test_a_question_whose_words_the_documents_use_costs_one_embedding_call(
+    built_index: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = Assistant(Settings(index_dir=built_index), embedder=embedder)  # nothing cached from other tests
+    spy = Spy(embedder, monkeypatch)
+    answer = bot.ask("Who can apply for a secondment at the BIPM?")
+    assert not answer.abstained, answer.text
+    assert spy.calls == [["Who can apply for a secondment at the BIPM?"]]
+
+
+def test_an_index_without_stored_words_or_scores_answers_the_same_and_the_next_ingest_stores_them(
+    index_copy: Path, embedder, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(index_dir=index_copy)
+    before = Assistant(settings, embedder=embedder).ask(QUESTION)
+    with sqlite3.connect(manifest_path(settings)) as db:  # an index built before they were stored
+        for table in ("word_vectors", "vocab_stored", "unit_scores"):
+            db.execute(f"DELETE FROM {table}")
+    spy = Spy(embedder, monkeypatch)
+    with caplog.at_level("INFO"):
+        old_index = Assistant(settings, embedder=embedder).ask(QUESTION)
+    assert (old_index.text, old_index.citations) == (before.text, before.citations)
+    assert len(spy.texts) > 20  # the documents' words, embedded at question time
+    assert "document words at question time" in caplog.text and "for instructions at question time" in caplog.text
+
+    summary = run_ingest(settings, [CORPUS], progress=False, embedder=embedder)
+    assert (summary.unchanged, summary.embedded, summary.units_embedded) == (2, 0, 0) and summary.words_embedded > 0
+    m = Manifest(manifest_path(settings))
+    assert m.missing_vocabulary(embedder.name) == [] and m.missing_unit_scores(instructions.scorer_id()) == []
     m.close()
 
 

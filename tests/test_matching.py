@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from assistant.answer.coverage import Profile, synonyms
+from assistant.answer.coverage import Profile, TermMatcher, synonyms, vocabulary
+from assistant.index.embedder import Embedder
 from assistant.retrieve.acronyms import find_expansions, with_expansions
 from assistant.retrieve.query import Term
 
@@ -61,3 +63,40 @@ def test_an_acronym_is_covered_by_the_words_it_abbreviates() -> None:
 
 def test_a_plural_acronym_is_covered_by_the_words_it_abbreviates() -> None:
     assert Profile("It helps national metrology institutes.").exact(Term("NMIs", "nmis", 1.0))
+
+
+class CountingEmbedder(Embedder):
+    """A deterministic stand-in that records each call: only the plumbing is under test here."""
+
+    dim, name = 8, "counting"
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        rows = np.array([[(hash(t) >> k) % 7 + 1.0 for k in range(self.dim)] for t in texts], dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_stored_word_vectors_are_used_and_only_unstored_words_are_embedded() -> None:
+    text = "The secondment allowance is paid monthly by the BIPM."
+    source = CountingEmbedder()
+    stored = dict(zip(sorted(vocabulary(text)), source.embed(sorted(vocabulary(text))), strict=True))
+    looked_up: list[list[str]] = []
+
+    def lookup(words: list[str]) -> dict[str, np.ndarray]:
+        looked_up.append(words)
+        return {w: stored[w] for w in words if w in stored}
+
+    embedder = CountingEmbedder()
+    matcher = TermMatcher(embedder, low=0.3, high=0.6, stored=lookup)
+    matcher.prefetch([text], [Term("allowance", "allowance", 1.0)])
+    assert embedder.calls == []  # every word, the question's too, is in the store
+    matcher.prefetch([text], [Term("salary", "salary", 1.0)])
+    assert embedder.calls == [["salary"]]  # the question's own word, alone, in one call
+    matcher.prefetch([text], [Term("salary", "salary", 1.0)])
+    assert embedder.calls == [["salary"]] and len(looked_up) == 2  # then cached: neither embedded nor looked up
+    cover = matcher.coverage([Term("salary", "salary", 1.0)], Profile(text))
+    plain = TermMatcher(CountingEmbedder(), low=0.3, high=0.6).coverage([Term("salary", "salary", 1.0)], Profile(text))
+    assert cover == plain  # the stored vectors give what embedding them now gives

@@ -186,3 +186,23 @@ def test_statements_after_the_question_are_background_too() -> None:
 
 def test_meta_words_are_recognised_in_any_form() -> None:
     assert "kind" not in _q("What different kinds of grants does the foundation offer?").lemmas
+
+
+def test_typo_repair_keeps_every_word_difflib_could_choose() -> None:
+    import difflib
+    import random
+
+    from assistant.retrieve.query import TYPO_CUTOFF, _spelling, correct
+
+    vocab = {"secondment", "measurement", "thermometry", "kilogram", "committee", "metrology", "définition",
+             "allowance", "radiometric", "consultative", "uncertainty", "dissemination", "photometry"}
+    rng = random.Random(7)
+    for _ in range(300):
+        word = list(rng.choice(sorted(vocab)))
+        i = rng.randrange(len(word))
+        word[i : i + rng.randrange(2)] = rng.choice(["", "e", "é", "mm", "x"])
+        token = "".join(word)
+        near = [v for v in vocab if abs(len(v) - len(token)) <= 2]
+        everything = difflib.get_close_matches(token, near, n=len(near), cutoff=TYPO_CUTOFF)
+        assert set(everything) <= set(_spelling(vocab).candidates(token, TYPO_CUTOFF)), token
+    assert correct("secondmnet", vocab) == "secondment" and correct("weather", vocab) == "weather"

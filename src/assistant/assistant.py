@@ -45,7 +45,6 @@ from assistant.retrieve.query import Question, analyse
 from assistant.retrieve.rerank import Candidate, rerank
 from assistant.retrieve.rerank import Query as RerankQuery
 from assistant.retrieve.translate import is_french
-from assistant.safety.instructions import flags as instruction_flags
 from assistant.settings import Settings, load_settings
 from assistant.text import content_lemmas
 from assistant.types import Answer, Passage, Stamp
@@ -68,7 +67,9 @@ class Assistant:
         self.embedder = embedder or make_embedder(settings)
         self.store = VectorStore(settings, self.embedder)
         self.retriever = HybridRetriever(settings, self.embedder, self.store)
-        self.matcher = TermMatcher.from_settings(self.embedder, settings)
+        # Word vectors stored at ingest, read through a connection of their own (not the snapshot's).
+        words = partial(Manifest(path).word_vectors, self.embedder.name)
+        self.matcher = TermMatcher.from_settings(self.embedder, settings, stored=words)
         self.answerer = ExtractiveAnswerer(settings, self.matcher)  # drafts every answer; writes it without an LLM
         # Writes in place of the extractive answerer: the LLM one when llm_provider is set (any `Answerer` fits).
         self.llm: Answerer | None = make_llm_answerer(settings, self.embedder, self.matcher)
@@ -279,7 +280,7 @@ class Assistant:
                     units.append(u)
         vectors = self._vectors(corpus, units)
         # A document sentence that talks to the assistant is data, never an answer.
-        keep = [i for i, f in enumerate(instruction_flags([u.text for u in units], vectors)) if not f]
+        keep = [i for i, f in enumerate(corpus.instruction_flags(units, vectors)) if not f]
         units, vectors = [units[i] for i in keep], vectors[keep]
         qv = self._embed_question(q.text)
         return Evidence(

@@ -53,6 +53,7 @@ def normalize(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u2009", " ").replace("\u202f", " ").replace("\ufeff", "")
 
 
+@lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower-case and strip accents: 'Sèvres' -> 'sevres'."""
     decomposed = unicodedata.normalize("NFKD", word.lower())

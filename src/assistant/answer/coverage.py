@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from importlib.resources import files
 
 import numpy as np
 
+from assistant.answer.evidence import Unit
 from assistant.index.embedder import Embedder
 from assistant.retrieve.query import Term
 from assistant.settings import Settings
@@ -24,6 +26,9 @@ from assistant.text import (
     words,
 )
 
+log = logging.getLogger(__name__)
+StoredWords = Callable[[list[str]], dict[str, np.ndarray]]
+
 
 class Profile:
     """The comparable forms of one text: lemmas, stems, acronyms and surface words."""
@@ -33,7 +38,7 @@ class Profile:
         self.lemmas |= {part for t in self.lemmas if "-" in t for part in t.split("-") if len(part) > 2}
         self.stems = {stem(t) for t in self.lemmas}
         self.roots = [(s, stem_root(s)) for s in self.stems]
-        self.words = sorted({fold(w) for w in words(text) if not is_stop(w) and not w.isdigit()})
+        self.words = sorted(vocabulary(text))
         self.acronyms = {a.lower() for a in ACRONYM_RE.findall(text)}
         # Initials of the content words, for acronyms the text spells out without using them.
         self.initials = " " + " ".join(w[0].lower() for w in words(text) if w.lower() not in NAME_GLUE) + " "
@@ -71,20 +76,28 @@ def synonyms() -> dict[str, frozenset[str]]:
 
 
 class TermMatcher:
-    """Graded coverage in [0, 1] of question terms by a text, with cached word vectors."""
+    """Graded coverage in [0, 1] of question terms by a text, with cached word vectors.
 
-    def __init__(self, embedder: Embedder, low: float, high: float) -> None:
+    Word vectors come from ``stored`` (the vectors the ingest stored for the documents' vocabulary, looked up
+    once per word) when given; only words it lacks (the question's own, or every word of an index built
+    before they were stored) are embedded, in one call per question.
+    """
+
+    def __init__(self, embedder: Embedder, low: float, high: float, stored: StoredWords | None = None) -> None:
         self.embedder = embedder
         self.low, self.high = low, high
+        self.stored = stored
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+        self._warned = False
 
     @classmethod
-    def from_settings(cls, embedder: Embedder, settings: Settings) -> TermMatcher:
+    def from_settings(cls, embedder: Embedder, settings: Settings, stored: StoredWords | None = None) -> TermMatcher:
         """The matcher of ``settings``: no coverage below ``term_match - term_match_below``, full from
-        ``term_match + term_match_above``."""
+        ``term_match + term_match_above``; word vectors from ``stored`` (the index's) where it has them."""
         s = settings
-        return cls(embedder, low=s.term_match - s.term_match_below, high=s.term_match + s.term_match_above)
+        return cls(embedder, low=s.term_match - s.term_match_below, high=s.term_match + s.term_match_above,
+                   stored=stored)
 
     def coverage(self, terms: Sequence[Term], profile: Profile) -> dict[str, float]:
         """term lemma → coverage; 1.0 for an exact match, else scaled best word similarity."""
@@ -101,10 +114,17 @@ class TermMatcher:
         """Embed, in one call, the words of ``texts`` that semantic matching of ``terms`` would need."""
         if not terms:
             return
-        wanted = {fold(t.word) for t in terms}
+        asked = {fold(t.word) for t in terms}
+        wanted = set(asked)
         for text in texts:
-            wanted.update(fold(w) for w in words(text) if not is_stop(w) and not w.isdigit())
-        self._embed(sorted(wanted))
+            wanted.update(vocabulary(text))
+        unstored = [w for w in self._fill(sorted(wanted)) if w not in asked]
+        if unstored and self.stored is not None:
+            # Once at warning level: answers are right, only slower, until the next ingest stores them.
+            (log.info if self._warned else log.warning)(
+                "embedding %d document words at question time: the index has no stored vectors for them "
+                "(run `assistant ingest` once to store them)", len(unstored))
+            self._warned = True
 
     def similarity(self, left: list[str], right: list[str]) -> np.ndarray:
         a = self._embed(left)
@@ -113,13 +133,37 @@ class TermMatcher:
 
     def _embed(self, tokens: Iterable[str]) -> np.ndarray:
         tokens = list(tokens)
+        self._fill(tokens)
+        return np.stack([self._vectors[t] for t in tokens])
+
+    def _fill(self, tokens: list[str]) -> list[str]:
+        """Cache a vector for each of ``tokens``: stored ones first, the rest embedded; return those embedded."""
         with self._lock:
             missing = [t for t in dict.fromkeys(tokens) if t not in self._vectors]
+        if missing and self.stored is not None:
+            found = self.stored(missing)
+            with self._lock:
+                self._vectors.update(found)
+            missing = [t for t in missing if t not in found]
         if missing:
             vectors = self.embedder.embed(missing)
             with self._lock:
                 self._vectors.update(zip(missing, vectors, strict=True))
-        return np.stack([self._vectors[t] for t in tokens])
+        return missing
+
+
+def vocabulary(text: str) -> set[str]:
+    """The words of ``text`` that semantic term matching compares (folded, no stop words or bare numbers)."""
+    return {fold(w) for w in words(text) if not is_stop(w) and not w.isdigit()}
+
+
+def document_vocabulary(title: str, units: Iterable[Unit]) -> set[str]:
+    """Every word term matching can compare in a document's evidence: its units, their headings, its title
+    (what the answerer's coverage texts are made of; acronym expansions are spelled out in the documents)."""
+    out = vocabulary(title)
+    for u in units:
+        out |= vocabulary(u.text) | vocabulary(u.section)
+    return out
 
 
 def weighted(coverage: dict[str, float], terms: Sequence[Term]) -> float:

@@ -6,8 +6,10 @@ one transaction, after its vectors are written, so a crash at any moment leaves 
 
 A server may still be answering from the version before a switch, so the chunk ids a switch frees are
 not deleted at once: they are recorded in ``garbage`` with the ingest run that freed them and deleted by
-the next run (`Manifest.garbage_due`). The answer units' vectors (``unit_vectors``) are keyed by the
-document's content hash and the embedder, so an unchanged document costs nothing.
+the next run (`Manifest.garbage_due`). The answer units' vectors (``unit_vectors``) and their instruction
+scores (``unit_scores``) are keyed by the document's content hash and the embedder, so an unchanged document
+costs nothing. The word vectors of the documents' vocabulary (``word_vectors``, for the answerer's term
+matching) depend only on the word and the embedder; ``vocab_stored`` lists the documents whose words are in.
 """
 
 from __future__ import annotations
@@ -39,7 +41,15 @@ CREATE TABLE IF NOT EXISTS garbage (id TEXT PRIMARY KEY, freed_in INTEGER NOT NU
 CREATE TABLE IF NOT EXISTS unit_vectors (
     content_hash TEXT NOT NULL, model TEXT NOT NULL, texts_hash TEXT NOT NULL, rows INTEGER NOT NULL,
     dim INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (content_hash, model));
+CREATE TABLE IF NOT EXISTS unit_scores (
+    content_hash TEXT NOT NULL, model TEXT NOT NULL, scorer TEXT NOT NULL, texts_hash TEXT NOT NULL,
+    data BLOB NOT NULL, PRIMARY KEY (content_hash, model, scorer));
+CREATE TABLE IF NOT EXISTS word_vectors (
+    model TEXT NOT NULL, word TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (model, word));
+CREATE TABLE IF NOT EXISTS vocab_stored (
+    content_hash TEXT NOT NULL, model TEXT NOT NULL, PRIMARY KEY (content_hash, model));
 """
+WORDS_PER_QUERY = 900  # bound variables per SQL statement (SQLite's oldest limit is 999)
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,18 @@ class UnitVectors:
 
     texts_hash: str
     matrix: np.ndarray  # (rows, dim) float32, read-only
+    scores: np.ndarray | None = None  # (rows,) instruction score of each unit, when computed with ``scorer``
+    scorer: str = ""
+
+
+@dataclass(frozen=True)
+class WordVectors:
+    """Vectors of words of the documents' vocabulary for embedder ``model`` (only the words not stored yet),
+    and the content hashes of the documents whose vocabulary is then complete."""
+
+    model: str
+    vectors: dict[str, np.ndarray]
+    content_hashes: tuple[str, ...]
 
 
 def texts_digest(texts: Iterable[str]) -> str:
@@ -102,15 +124,19 @@ class Manifest:
         return self.replace_documents([(doc, path, chunks)])
 
     def replace_documents(self, items: Iterable[tuple[Document, str, list[Chunk]]],
-                          unit_vectors: dict[tuple[str, str], UnitVectors] | None = None) -> list[str]:
+                          unit_vectors: dict[tuple[str, str], UnitVectors] | None = None,
+                          words: WordVectors | None = None) -> list[str]:
         """Switch each (document, path, chunks) in one transaction, with the unit vectors keyed by
-        (content hash, embedder name); return the chunk ids freed (recorded as garbage of this run)."""
+        (content hash, embedder name) and the new words of their vocabulary; return the chunk ids freed
+        (recorded as garbage of this run)."""
         freed: set[str] = set()
         with self.transaction() as db:
             for doc, path, chunks in items:
                 freed |= self._replace(db, doc, path, chunks)
             for (content_hash, model), uv in (unit_vectors or {}).items():
                 _put_unit_vectors(db, content_hash, model, uv)
+            if words is not None:
+                _put_words(db, words)
             self._free(db, freed)
             self._touch(db)
         return sorted(freed)
@@ -185,16 +211,68 @@ class Manifest:
             " WHERE u.content_hash = d.content_hash AND (?1 IS NULL OR u.model=?1)) ORDER BY path", (model,))
         return [r[0] for r in rows]
 
-    def put_unit_vectors(self, vectors: dict[tuple[str, str], UnitVectors]) -> None:
+    def put_unit_vectors(self, vectors: dict[tuple[str, str], UnitVectors], words: WordVectors | None = None) -> None:
         with self.transaction() as db:
             for (content_hash, model), uv in vectors.items():
                 _put_unit_vectors(db, content_hash, model, uv)
+            if words is not None:
+                _put_words(db, words)
             self._touch(db)
 
+    def unit_scores(self, model: str, scorer: str) -> dict[str, tuple[str, np.ndarray]]:
+        """content hash → (texts hash, instruction score per unit) of the live documents, for this embedder
+        and instruction scorer."""
+        rows = self._db.execute(
+            "SELECT s.content_hash, s.texts_hash, s.data FROM unit_scores s JOIN documents d"
+            " ON d.content_hash = s.content_hash WHERE s.model=? AND s.scorer=?", (model, scorer))
+        return {h: (t, np.frombuffer(data, dtype=np.float32)) for h, t, data in rows}
+
+    def missing_unit_scores(self, scorer: str) -> list[tuple[str, str]]:
+        """(doc id, embedder) of live documents with stored unit vectors but no instruction scores by
+        ``scorer`` for them (they are computed from the stored vectors: no embedding needed)."""
+        rows = self._db.execute(
+            "SELECT d.doc_id, u.model FROM documents d JOIN unit_vectors u ON u.content_hash = d.content_hash"
+            " WHERE NOT EXISTS (SELECT 1 FROM unit_scores s WHERE s.content_hash = d.content_hash"
+            " AND s.model = u.model AND s.scorer=?) ORDER BY d.path", (scorer,))
+        return [(d, m) for d, m in rows]
+
+    # --- word vectors of the vocabulary -------------------------------------------
+    def word_vectors(self, model: str, words: Iterable[str]) -> dict[str, np.ndarray]:
+        """word → stored vector for embedder ``model``, for those of ``words`` the ingest stored."""
+        wanted = list(dict.fromkeys(words))
+        out: dict[str, np.ndarray] = {}
+        for start in range(0, len(wanted), WORDS_PER_QUERY):
+            part = wanted[start : start + WORDS_PER_QUERY]
+            rows = self._db.execute(
+                f"SELECT word, data FROM word_vectors WHERE model=? AND word IN ({','.join('?' * len(part))})",
+                (model, *part)).fetchall()
+            out.update((w, np.frombuffer(data, dtype=np.float32)) for w, data in rows)
+        return out
+
+    def stored_words(self, model: str, words: Iterable[str]) -> set[str]:
+        """Those of ``words`` whose vector for ``model`` is stored."""
+        wanted = list(dict.fromkeys(words))
+        found: set[str] = set()
+        for start in range(0, len(wanted), WORDS_PER_QUERY):
+            part = wanted[start : start + WORDS_PER_QUERY]
+            found.update(r[0] for r in self._db.execute(
+                f"SELECT word FROM word_vectors WHERE model=? AND word IN ({','.join('?' * len(part))})",
+                (model, *part)))
+        return found
+
+    def missing_vocabulary(self, model: str | None) -> list[str]:
+        """doc ids of live documents whose vocabulary has no stored vectors for ``model`` (None: any model)."""
+        rows = self._db.execute(
+            "SELECT doc_id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM vocab_stored v"
+            " WHERE v.content_hash = d.content_hash AND (?1 IS NULL OR v.model=?1)) ORDER BY path", (model,))
+        return [r[0] for r in rows]
+
     def drop_unused_unit_vectors(self) -> None:
-        """Vectors of content no live document has (old versions of changed documents)."""
+        """Vectors and scores of content no live document has (old versions of changed documents).
+        Word vectors stay: they depend on the word alone, and a later document may use the word again."""
         with self.transaction() as db:
-            db.execute("DELETE FROM unit_vectors WHERE content_hash NOT IN (SELECT content_hash FROM documents)")
+            for table in ("unit_vectors", "unit_scores", "vocab_stored"):
+                db.execute(f"DELETE FROM {table} WHERE content_hash NOT IN (SELECT content_hash FROM documents)")
 
     def documents(self) -> list[Document]:
         rows = self._db.execute(
@@ -248,6 +326,18 @@ def _put_unit_vectors(db: sqlite3.Connection, content_hash: str, model: str, uv:
     matrix = np.ascontiguousarray(uv.matrix, dtype=np.float32)
     db.execute("INSERT OR REPLACE INTO unit_vectors VALUES (?,?,?,?,?,?)",
                (content_hash, model, uv.texts_hash, matrix.shape[0], matrix.shape[1], matrix.tobytes()))
+    if uv.scores is not None:
+        db.execute("INSERT OR REPLACE INTO unit_scores VALUES (?,?,?,?,?)",
+                   (content_hash, model, uv.scorer, uv.texts_hash,
+                    np.ascontiguousarray(uv.scores, dtype=np.float32).tobytes()))
+
+
+def _put_words(db: sqlite3.Connection, words: WordVectors) -> None:
+    db.executemany("INSERT OR REPLACE INTO word_vectors VALUES (?,?,?)",
+                   [(words.model, w, np.ascontiguousarray(v, dtype=np.float32).tobytes())
+                    for w, v in words.vectors.items()])
+    db.executemany("INSERT OR REPLACE INTO vocab_stored VALUES (?,?)",
+                   [(h, words.model) for h in words.content_hashes])
 
 
 def _matrix(data: bytes, rows: int, dim: int) -> np.ndarray:

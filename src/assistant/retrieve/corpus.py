@@ -18,6 +18,7 @@ from assistant.index.manifest import Manifest, UnitVectors, texts_digest
 from assistant.question import references as refs
 from assistant.retrieve.acronyms import find_expansions
 from assistant.retrieve.lexical import LexicalIndex
+from assistant.safety import instructions
 from assistant.types import Chunk, Document
 
 if TYPE_CHECKING:
@@ -72,10 +73,14 @@ class CorpusView:
             self.chunks: list[Chunk] = manifest.chunks()
             self.last_ingest = manifest.get("last_ingest")
             stored = manifest.unit_vectors(unit_model) if unit_model else {}
+            scored = manifest.unit_scores(unit_model, instructions.scorer_id()) if unit_model else {}
         self.row_of = {c.id: i for i, c in enumerate(self.chunks)}
         # Opened after the read: every vector this version lists was written before its manifest commit.
         self.store = open_store(self) if open_store else None
         self._stored_units: dict[str, UnitVectors] = stored
+        self._stored_scores = scored
+        self._scores: dict[str, np.ndarray | None] = {}
+        self._scored_now = False
         self._units: dict[str, list[Unit]] = {}
         self._checked: dict[str, np.ndarray | None] = {}
         self._lazy: dict[tuple[str, int], np.ndarray] = {}
@@ -120,6 +125,42 @@ class CorpusView:
             ok = uv is not None and uv.matrix.shape[0] == len(texts) and uv.texts_hash == texts_digest(texts)
             self._checked[doc_id] = uv.matrix if ok and uv is not None else None
         return self._checked[doc_id]
+
+    def instruction_flags(self, units: list[Unit], vectors: np.ndarray) -> list[bool]:
+        """Which ``units`` (with their ``vectors`` from `unit_vectors`) speak to the assistant.
+
+        The scores come from the ingest when it stored them for these exact units, this embedder and this
+        scorer; otherwise they are computed now (an index built before they were stored), with a log line.
+        """
+        if not units:
+            return []
+        scores = np.empty(len(units), dtype=np.float32)
+        todo = []
+        for i, u in enumerate(units):
+            stored = self._stored_score(u.doc_id)
+            if stored is None:
+                todo.append(i)
+            else:
+                scores[i] = stored[u.index]
+        if todo:
+            # Once per version at warning level, as for unit vectors: answers are right, only slower.
+            (log.info if self._scored_now else log.warning)(
+                "scoring %d answer units for instructions at question time: the index has no stored scores "
+                "for this embedder and scorer (run `assistant ingest` once to store them)", len(todo))
+            self._scored_now = True
+            scores[todo] = instructions.scores([units[i].text for i in todo], vectors[todo])
+        return instructions.flagged(scores)
+
+    def _stored_score(self, doc_id: str) -> np.ndarray | None:
+        """The ingest's instruction scores of ``doc_id``'s units when they belong to exactly its current units."""
+        if doc_id not in self._scores:
+            content_hash = self.documents[doc_id].content_hash
+            stored = self._stored_scores.get(content_hash)
+            uv = self._stored_units.get(content_hash)
+            ok = (stored is not None and uv is not None and self._stored(doc_id) is not None
+                  and stored[0] == uv.texts_hash and stored[1].shape[0] == uv.matrix.shape[0])
+            self._scores[doc_id] = stored[1] if ok and stored is not None else None
+        return self._scores[doc_id]
 
     @cached_property
     def lexical(self) -> LexicalIndex:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
+import numpy as np
 import simplemma
 from lemminflect import getAllLemmas
 
@@ -375,5 +376,48 @@ def correct(token: str, vocab: set[str], lang: str = "en") -> str:
         return token
     if simplemma.is_known(token, lang=lang) or simplemma.is_known(token, lang="en"):
         return token
-    close = difflib.get_close_matches(token, [v for v in vocab if abs(len(v) - len(token)) <= 2], n=1, cutoff=0.8)
+    close = difflib.get_close_matches(token, _spelling(vocab).candidates(token, TYPO_CUTOFF), n=1, cutoff=TYPO_CUTOFF)
     return close[0] if close else token
+
+
+TYPO_CUTOFF = 0.8  # difflib similarity a correction needs
+TYPO_LENGTH = 2  # a correction differs in length by at most this many characters
+CHAR_SLOTS = 64  # characters are counted in this many buckets (collisions only loosen the bound below)
+SPELLING_KEPT = 2  # vocabularies (index versions) whose character counts are kept
+
+
+class _Spelling:
+    """The words of a vocabulary with their character counts, to skip in one array operation the words that
+    cannot reach difflib's cutoff: its ratio 2·M/(len a + len b) has M at most the characters the two share."""
+
+    def __init__(self, vocab: set[str]) -> None:
+        self.words = sorted(vocab)
+        self.lengths = np.array([len(w) for w in self.words], dtype=np.int32)
+        self.counts = np.zeros((len(self.words), CHAR_SLOTS), dtype=np.int32)
+        for row, word in enumerate(self.words):
+            for ch in word:
+                self.counts[row, ord(ch) % CHAR_SLOTS] += 1
+
+    def candidates(self, token: str, cutoff: float) -> list[str]:
+        """The words that difflib could match to ``token`` at ``cutoff`` (a superset of its matches)."""
+        counts = np.zeros(CHAR_SLOTS, dtype=np.int32)
+        for ch in token:
+            counts[ord(ch) % CHAR_SLOTS] += 1
+        near = np.abs(self.lengths - len(token)) <= TYPO_LENGTH
+        shared = np.minimum(self.counts[near], counts).sum(axis=1)
+        rows = np.flatnonzero(near)[2.0 * shared >= cutoff * (self.lengths[near] + len(token))]
+        return [self.words[i] for i in rows]
+
+
+_SPELLINGS: list[tuple[set[str], _Spelling]] = []
+
+
+def _spelling(vocab: set[str]) -> _Spelling:
+    """Character counts of ``vocab``, built once per vocabulary object (one per index version)."""
+    for known, spelling in _SPELLINGS:
+        if known is vocab:
+            return spelling
+    spelling = _Spelling(vocab)
+    _SPELLINGS.insert(0, (vocab, spelling))
+    del _SPELLINGS[SPELLING_KEPT:]
+    return spelling

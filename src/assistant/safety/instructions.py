@@ -16,6 +16,7 @@ Two detectors, either one suffices:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import zlib
@@ -88,15 +89,21 @@ def char_ngrams(texts: list[str]) -> np.ndarray:
     """L2-normalised counts of the lower-cased character n-grams of each word, hashed (CRC32) into slots."""
     out = np.zeros((len(texts), HASH_SLOTS), dtype=np.float32)
     for row, text in enumerate(texts):
-        for word in text.lower().split():
-            padded = f" {word} "
-            for n in range(NGRAMS[0], NGRAMS[1] + 1):
-                for i in range(len(padded) - n + 1):
-                    out[row, zlib.crc32(padded[i : i + n].encode()) % HASH_SLOTS] += 1.0
+        slots = [s for word in text.lower().split() for s in _word_slots(word)]
+        if slots:
+            out[row] = np.bincount(slots, minlength=HASH_SLOTS)
         norm = float(np.linalg.norm(out[row]))
         if norm:
             out[row] /= norm
     return out
+
+
+@lru_cache(maxsize=100_000)
+def _word_slots(word: str) -> tuple[int, ...]:
+    """The hash slots of one word's n-grams (words recur, so each is hashed once)."""
+    padded = f" {word} "
+    return tuple(zlib.crc32(padded[i : i + n].encode()) % HASH_SLOTS
+                 for n in range(NGRAMS[0], NGRAMS[1] + 1) for i in range(len(padded) - n + 1))
 
 
 def probabilities(texts: list[str], vectors: np.ndarray) -> np.ndarray:
@@ -117,9 +124,29 @@ def is_instruction(text: str, vector: np.ndarray | None = None) -> bool:
 
 def flags(texts: list[str], vectors: np.ndarray) -> list[bool]:
     """`is_instruction` for many texts with their vectors (one matrix product)."""
-    probs = probabilities(texts, vectors)
+    return flagged(scores(texts, vectors))
+
+
+def scores(texts: list[str], vectors: np.ndarray) -> np.ndarray:
+    """Each text's instruction score: 1.0 with a surface form, else the classifier's probability.
+    `flagged` turns them into `flags`; the ingest stores them per answer unit."""
+    probs = probabilities(texts, vectors).astype(np.float32)
+    return np.array([1.0 if has_surface_form(t) else p for t, p in zip(texts, probs, strict=True)], dtype=np.float32)
+
+
+def flagged(unit_scores: np.ndarray) -> list[bool]:
+    """Which scores (from `scores`) mark an instruction, at the fitted threshold."""
     threshold = model()["threshold"]
-    return [has_surface_form(t) or bool(p >= threshold) for t, p in zip(texts, probs, strict=True)]
+    return [bool(s >= threshold) for s in unit_scores]
+
+
+@lru_cache(maxsize=1)
+def scorer_id() -> str:
+    """Names what `scores` computes (fitted model, patterns, n-gram hashing): stored scores carry it, and a
+    reader whose scorer differs recomputes instead of trusting them."""
+    parts = [json.dumps(model(), sort_keys=True), str(NGRAMS), str(HASH_SLOTS),
+             *(rx.pattern for rx in (ROLE_RE, INSTRUCTION_RE, FRENCH_RE, DICTATE_RE))]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
 
 
 def chunk_scores(texts: list[str], vectors: np.ndarray) -> list[float]:
