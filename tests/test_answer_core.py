@@ -65,11 +65,12 @@ def answerer() -> tuple[ExtractiveAnswerer, HashEmbedder]:
     return ExtractiveAnswerer(settings, matcher), emb
 
 
-def evidence(question: str, emb: HashEmbedder, titles: dict[str, str]) -> Evidence:
+def evidence(question: str, emb: HashEmbedder, named: dict[str, str]) -> Evidence:
     units = [u for d in DOCS for u in units_of(d)]
     vectors = emb.embed([f"{u.section}: {u.text}" for u in units])
     return Evidence(
-        units=units, vectors=vectors, question_vector=emb.embed([question])[0], titles=titles,
+        units=units, vectors=vectors, question_vector=emb.embed([question])[0],
+        titles={d.doc_id: d.title for d in DOCS}, named=named,
         passage_rank={(u.doc_id, u.index): 1 for u in units},
         siblings={d.doc_id: units_of(d) for d in DOCS},
         acronyms=find_expansions(d.text for d in DOCS),
@@ -94,9 +95,10 @@ def test_a_meeting_named_by_ordinal_or_year_is_checked_against_the_documents_met
     draft = bot.draft(question(asked), evidence(asked, emb, named_as()))
     assert not draft.abstained
     assert "painted blue" in draft.blocks[0].units[0].text
-    # The same quote, read beside the bare title (no year, no ordinal): the reference is not covered.
-    bare = bot.draft(question(asked), evidence(asked, emb, {d.doc_id: "Widgets and gadgets" for d in DOCS}))
-    assert bare.abstained and bare.reason == "missing_terms"
+    # The same quote without its document's metadata: the year (in no word of the record) is not covered.
+    bare = bot.draft(question(asked), evidence(asked, emb, {}))
+    if "1999" in asked:
+        assert bare.abstained and bare.reason == "missing_terms"
 
 
 def test_named_as_gives_dated_title_body_names_and_both_ordinal_forms() -> None:

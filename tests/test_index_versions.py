@@ -115,9 +115,9 @@ def test_a_question_whose_words_the_documents_use_costs_one_embedding_call(
 ) -> None:
     bot = Assistant(Settings(index_dir=built_index), embedder=embedder)  # nothing cached from other tests
     spy = Spy(embedder, monkeypatch)
-    answer = bot.ask("Who can apply for a secondment at the BIPM?")
+    answer = bot.ask("Who is eligible for a secondment at the BIPM?")
     assert not answer.abstained, answer.text
-    assert spy.calls == [["Who can apply for a secondment at the BIPM?"]]
+    assert spy.calls == [["Who is eligible for a secondment at the BIPM?"]]
 
 
 def test_an_index_without_stored_words_or_scores_answers_the_same_and_the_next_ingest_stores_them(

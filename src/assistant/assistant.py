@@ -285,7 +285,8 @@ class Assistant:
         qv = self._embed_question(q.text)
         return Evidence(
             units=units, vectors=vectors, question_vector=qv,
-            titles={d: corpus.named_as[d] for d in {u.doc_id for u in units}},
+            titles={d: corpus.documents[d].title for d in {u.doc_id for u in units}},
+            named={d: corpus.named_as[d] for d in {u.doc_id for u in units}},
             languages={d: corpus.documents[d].language for d in {u.doc_id for u in units}},
             passage_rank=rank, passage_score=score, max_rank=len(passages) + 1, siblings={d: self._doc_units(corpus, d) for d in {u.doc_id for u in units}},
             acronyms=corpus.acronyms,

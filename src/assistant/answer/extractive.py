@@ -49,13 +49,15 @@ class Evidence:
     units: list[Unit]
     vectors: np.ndarray  # one row per unit: "heading: sentence"
     question_vector: np.ndarray
-    titles: dict[str, str]  # doc_id → how questions name it: dated title, body names, ordinal (never quoted)
+    titles: dict[str, str]
     passage_rank: dict[tuple[str, int], int]  # (doc_id, unit index) → rank of the passage holding it
     siblings: dict[str, list[Unit]]  # doc_id → all units of that document (for whole lists and steps)
     acronyms: dict[str, str] = field(default_factory=dict)  # 'WHO' → 'World Health Organization'
     passage_score: dict[tuple[str, int], float] = field(default_factory=dict)  # the reranker's score of that passage
     max_rank: int = 10  # the rank given to a unit no passage holds (a sibling pulled in for context)
     languages: dict[str, str] = field(default_factory=dict)  # doc_id → language of the document
+    # doc_id → how questions name it: dated title, body names, meeting ordinal, month (matched word for word)
+    named: dict[str, str] = field(default_factory=dict)
 
     def asked(self, q: Question, unit: Unit) -> Question:
         """The question as a quote from ``unit``'s document must cover it (a French quote: its French words)."""
@@ -171,6 +173,9 @@ class ExtractiveAnswerer:
         """Coverage by the unit, the sentence before it, its heading, its list's lead and its title."""
         context = _context(unit, ev)
         cover = self.matcher.coverage(q.terms, Profile(context, ev.lang(unit)))
+        # The meeting, year, body or month a question names is checked against the document's metadata.
+        named = Profile(ev.named.get(unit.doc_id, ""), ev.lang(unit))
+        cover |= {t.lemma: 1.0 for t in q.terms if cover.get(t.lemma, 0.0) < 1.0 and named.exact(t)}
         lowered = context.lower()
         for t in q.terms:
             # 'BIPM' asked, 'International Bureau of Weights and Measures' written: the documents' own expansion.
