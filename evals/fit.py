@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None, help="default: src/assistant/data/<model>.json")
     p.add_argument("--no-ablation", action="store_true")
     p.add_argument("--also-index-dir", type=Path, action="append", default=[],
-                   help="abstain: also build rows on this index, for the sets whose documents it holds "
+                   help="also build rows on this index, for the sets whose documents it holds "
                         "(the fold of a question is the same on every index)")
     p.add_argument("--rerank", action=argparse.BooleanOptionalAction, default=True,
                    help="retrieve with the reranker while building rows (match how the model will serve)")
@@ -302,11 +302,16 @@ def main(argv: list[str] | None = None) -> int:
     sets = tuple(args.sets)
     bot = make_bot(args.index_dir, args.corpus or list(DEFAULT_CORPORA), args.rerank)
     items = load_items(sets)
+    also = [make_bot(d, [], args.rerank) for d in args.also_index_dir]
     if args.model == "abstain":
-        also = [make_bot(d, [], args.rerank) for d in args.also_index_dir]
         return write_abstention(bot, items, names, sets, out, not args.no_ablation, also)
-    rows = (build_rows if args.model == "rerank" else build_unit_rows)(bot, items, names)
+    build = build_rows if args.model == "rerank" else build_unit_rows
+    rows = build(bot, items, names)
     total = sum(1 for i in items if i.get("answerable") and i.get("quotes"))
+    for other in also:  # the same questions where a smaller collection is served (seed sets on corpus/ alone)
+        held = held_items(other, items)
+        rows += build(other, held, names)
+        total += sum(1 for i in held if i.get("answerable") and i.get("quotes"))
     print(f"{total} answerable questions, {sum(len(r.y) for r in rows)} candidates, "
           f"{sum(int(r.y.any()) for r in rows)} with a positive candidate")
     baseline = ranking_metrics([(r.fused, r.y) for r in rows], total)
@@ -322,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"mrr {dropped['mrr']:.3f}")
     w, b, mean, scale = fit(np.vstack([r.x for r in rows]), np.concatenate([r.y for r in rows]))
     meta = {"fitted": datetime.now(UTC).replace(microsecond=0).isoformat(), "sets": file_hashes(sets),
-            "questions": total, "candidates": int(sum(len(r.y) for r in rows)), "folds": FOLDS,
+            "questions": total, "indexes": 1 + len(also), "candidates": int(sum(len(r.y) for r in rows)),
+            "folds": FOLDS,
             "fold_groups": "document answering the question (seed sets: set and category)",
             "cv": cv, "fused_baseline": baseline, "ablation_gain": ablation}
     model = LinearModel(names, w, b, mean, scale, meta)
