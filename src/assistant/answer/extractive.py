@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class Evidence:
 
     def asked(self, q: Question, unit: Unit) -> Question:
         """The question as a quote from ``unit``'s document must cover it (a French quote: its French words)."""
-        return q.for_language(self.languages.get(unit.doc_id, "en"))
+        return q.for_language(self.lang(unit))
 
     def lang(self, unit: Unit) -> str:
         return self.languages.get(unit.doc_id, "en")
@@ -174,7 +175,7 @@ class ExtractiveAnswerer:
         context = _context(unit, ev)
         cover = self.matcher.coverage(q.terms, Profile(context, ev.lang(unit)))
         # The meeting, year, body or month a question names is checked against the document's metadata.
-        named = Profile(ev.named.get(unit.doc_id, ""), ev.lang(unit))
+        named = _profile(ev.named.get(unit.doc_id, ""), ev.lang(unit))
         cover |= {t.lemma: 1.0 for t in q.terms if cover.get(t.lemma, 0.0) < 1.0 and named.exact(t)}
         lowered = context.lower()
         for t in q.terms:
@@ -311,6 +312,12 @@ class ExtractiveAnswerer:
         cover = self.matcher.coverage(terms, Profile(text))
         # By weight or by count: 'who can tell me more about that' → the contact named in the earlier answer's topic.
         return weighted(cover, terms) >= 0.5 or sum(v >= 0.5 for v in cover.values()) * 4 >= len(terms) * 3
+
+
+@lru_cache(maxsize=4096)
+def _profile(text: str, lang: str) -> Profile:
+    """A document's metadata line is read for every unit of it: read once."""
+    return Profile(text, lang)
 
 
 def _context(unit: Unit, ev: Evidence) -> str:
