@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,10 +66,19 @@ def eval_questions() -> dict[tuple[str, ...], str]:
             texts = [row["question"]]
             texts += [t["content"] for t in row.get("history") or [] if t.get("role") == "user"]
             for text in texts:
-                key = words(text)
-                if key:
-                    found.setdefault(key, f"{_shown(path)}:{n}")
+                for key in (words(text), without_opening(words(text))):
+                    if key:
+                        found.setdefault(key, f"{_shown(path)}:{n}")
     return found
+
+
+# A follow-up's opening conjunction ('And which …?', 'Et quelle …?') is not part of what a copy keeps.
+OPENINGS = frozenset({"and", "et", "but", "mais", "so", "also", "then"})
+
+
+def without_opening(key: tuple[str, ...]) -> tuple[str, ...]:
+    """``key`` without a leading conjunction (unchanged when it has none)."""
+    return key[1:] if key[:1] and key[0] in OPENINGS else key
 
 
 def run_needed(n_words: int) -> int:
@@ -133,6 +143,16 @@ def test_the_gate_reads_the_question_sets() -> None:
     assert len(QUESTION_SETS) >= 3
     assert len(questions) >= 300
     assert sum(len(k) >= MIN_WORDS for k in questions) >= 250
+
+
+def test_a_follow_up_quoted_without_its_opening_and_is_caught(tmp_path: Path, monkeypatch) -> None:
+    made_up = tmp_path / "evals" / "made-up.jsonl"
+    made_up.parent.mkdir()
+    made_up.write_text(json.dumps({"question": "And how many crates fit there?"}) + "\n", encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "QUESTION_SETS", [made_up])
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    text = 'ask("How many crates fit there?")'
+    assert [origin for _, origin in long_quotes(text, eval_questions())] == ["evals/made-up.jsonl:1"]
 
 
 def test_normalisation_sees_through_case_punctuation_and_line_breaks(tmp_path: Path) -> None:
