@@ -16,7 +16,7 @@ import hashlib
 import logging
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +44,7 @@ from ingest.web import Fetcher, WebOptions, WebResult, cache_dir_for
 log = logging.getLogger(__name__)
 GROUP_BATCHES = 4  # batches per manifest switch: one transaction per group of documents, not per document
 WORDS_PER_CALL = 2048  # words given to the embedder at once (it batches them by length itself)
+VOCABULARY_GROUP = 8 * GROUP_BATCHES  # documents per backfill transaction of word vectors (words are small)
 
 
 @dataclass
@@ -331,13 +332,9 @@ class _Run:
 
     def _backfill_units(self) -> None:
         """Unit vectors for documents indexed before they were stored (or with another embedder)."""
-        # Without the model loaded (nothing changed), only documents with no unit vectors at all count:
-        # a run where nothing changed still never loads the model for an index that has them.
-        name = self._embedder.name if self._embedder is not None else None
-        missing = set(self.manifest.missing_unit_vectors(name))
-        if not missing:
+        docs = self._documents_missing(self.manifest.missing_unit_vectors)
+        if not docs:
             return
-        docs = [d for d in self.manifest.documents() if d.doc_id in missing]
         log.info("computing answer-unit vectors of %d documents indexed without them", len(docs))
         for start in range(0, len(docs), GROUP_BATCHES):
             part = docs[start : start + GROUP_BATCHES]
@@ -365,15 +362,20 @@ class _Run:
     def _backfill_vocabulary(self) -> None:
         """Word vectors of the vocabulary of documents indexed before they were stored (or with another
         embedder; without the model loaded, only documents with none at all count, as for unit vectors)."""
-        name = self._embedder.name if self._embedder is not None else None
-        missing = set(self.manifest.missing_vocabulary(name))
-        if not missing:
+        docs = self._documents_missing(self.manifest.missing_vocabulary)
+        if not docs:
             return
-        docs = [d for d in self.manifest.documents() if d.doc_id in missing]
         log.info("computing the word vectors of the vocabulary of %d documents indexed without them", len(docs))
-        for start in range(0, len(docs), GROUP_BATCHES * 8):
-            part = docs[start : start + GROUP_BATCHES * 8]
+        for start in range(0, len(docs), VOCABULARY_GROUP):
+            part = docs[start : start + VOCABULARY_GROUP]
             self.manifest.put_unit_vectors({}, self._words(part, {d.content_hash: units_of(d) for d in part}))
+
+    def _documents_missing(self, missing: Callable[[str | None], list[str]]) -> list[Document]:
+        """The indexed documents ``missing(embedder name)`` lists. Without the model loaded (nothing changed)
+        the name is None and only documents with nothing stored count: such a run never loads the model."""
+        name = self._embedder.name if self._embedder is not None else None
+        ids = set(missing(name))
+        return [d for d in self.manifest.documents() if d.doc_id in ids] if ids else []
 
     def _remove_missing(self, roots: list[Path], known: dict[str, tuple[str, str]], seen: set[str]) -> None:
         """Documents indexed from under these roots whose files are gone."""
