@@ -32,7 +32,7 @@ from assistant.question.read import (
     History,
     analysed,
     clean_question,
-    in_own_words,
+    for_quotes,
     read,
     referent_terms,
 )
@@ -259,8 +259,7 @@ class Assistant:
         if not corpus.chunks:
             return Draft(abstained=True, reason="empty_index", lang=q.lang), []
         passages = self._passages(corpus, condensed, q, flt, asked=asked)
-        if asked and not condensed.is_followup and is_french(asked):
-            q = in_own_words(q, asked)  # French quotes are checked in the question's own words
+        q = for_quotes(q, condensed, asked)
         t1 = time.perf_counter()
         evidence = self._evidence(corpus, q, passages)
         draft = self.answerer.draft(q, evidence, referent_terms(condensed, partial(self._analyse, corpus)))

@@ -105,6 +105,14 @@ def clean_history(history: History | None) -> History:
 
 
 
+def for_quotes(q: Question, condensed: Condensed, asked: str) -> Question:
+    """The analysed question as quotes are checked against it: a French question (not a follow-up, whose
+    condensed text mixes in earlier turns) also in its own words, for quotes from French documents."""
+    if asked and not condensed.is_followup and is_french(asked):
+        return in_own_words(q, asked)
+    return q
+
+
 def in_own_words(q: Question, asked: str) -> Question:
     """A translated question with the French words its terms came from, for checking French quotes.
 
