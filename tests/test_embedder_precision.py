@@ -182,3 +182,17 @@ def test_another_probe_batch_is_measured_again(monkeypatch: pytest.MonkeyPatch) 
     base = P.cache_key(P.machine(2), 0.98)
     monkeypatch.setattr(P, "PROBE_TEXTS", (*P.PROBE_TEXTS, "one more text"))
     assert P.cache_key(P.machine(2), 0.98) != base
+
+
+@pytest.mark.slow
+def test_int8_gives_each_text_one_vector_alone_in_a_list_or_on_parallel_workers() -> None:
+    """A long list runs on one worker per core (one text per run each); the vectors are those of the
+    texts embedded one at a time on the latency session, bit for bit."""
+    from assistant.index.embedder import PARALLEL_MIN_TEXTS, OnnxEmbedder
+
+    embedder = OnnxEmbedder("onnx-int8", threads=2)
+    texts = [f"{text} ({n})" for n in range(PARALLEL_MIN_TEXTS // len(P.PROBE_TEXTS) + 1) for text in P.PROBE_TEXTS]
+    together = embedder.embed(texts)
+    assert embedder.runner._workers_session is not None  # the parallel path ran
+    alone = np.vstack([embedder.embed([t]) for t in texts])
+    assert together.shape == (len(texts), 384) and np.array_equal(together, alone)
