@@ -3,6 +3,9 @@ and the packaged model files' own cross-validated figures (a fit that does not b
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -10,7 +13,7 @@ from assistant.answer.abstain import ABSTAIN_FEATURES, decide
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
 from assistant.answer.features import unit_names
-from assistant.fitted import LinearModel, packaged_model
+from assistant.fitted import LinearModel, TreeModel, model_from_dict, packaged_model
 from assistant.question import references as refs
 from assistant.retrieve.rerank import FEATURES, Candidate, Query, feature_matrix, rerank
 from assistant.types import Chunk, Document, Passage
@@ -50,11 +53,45 @@ def test_rerank_orders_by_the_model_and_renumbers() -> None:
     assert [p.chunk.id for p in by_lexical] == ["a"]
 
 
+def test_rerank_applies_each_candidate_factor_to_the_model_probability() -> None:
+    q = query("anything")
+    first, second = candidate("a", "", "text a", lexical=2.0), candidate("b", "", "text b", lexical=1.9)
+    by_lexical = model(("lexical",), [3.0])
+    assert [p.chunk.id for p in rerank(q, [first, second], by_lexical, k=2)] == ["a", "b"]
+    penalised = rerank(q, [first, second], by_lexical, k=2, factors=[0.25, 1.0])
+    assert [p.chunk.id for p in penalised] == ["b", "a"]
+    assert penalised[1].score == pytest.approx(0.25 / (1 + np.exp(-3.0)))  # lexical 2.0 of max 2.0, weight 3
+
+
+def test_tree_model_walks_each_tree_to_a_leaf_and_round_trips() -> None:
+    # One stump on feature 0 (x <= 0.5: -1, else +2) and one leaf-only tree (+0.5), prior 0.1.
+    left, right = np.array([[1, -1, -1], [-1, -1, -1]]), np.array([[2, -1, -1], [-1, -1, -1]])
+    trees = TreeModel(("a", "b"), left, right, np.zeros((2, 3), int), np.array([[0.5, 0, 0], [0, 0, 0]]),
+                      np.array([[0.0, -1.0, 2.0], [0.5, 0, 0]]), 0.1, {})
+    x = np.array([[0.2, 9.0], [0.5, 0.0], [0.9, 0.0]])
+    assert trees.decision(x).tolist() == pytest.approx([-0.4, -0.4, 2.6])
+    again = model_from_dict(json.loads(json.dumps(trees.to_dict())))
+    assert isinstance(again, TreeModel) and np.allclose(again.decision(x), trees.decision(x))
+
+
 def test_reference_features_read_the_document_metadata() -> None:
     q = query("12th ABC 1999")
     same, other = candidate("a", "", "x", 1.0), candidate("b", "", "x", 1.0, body="XYZ", title="12th meeting of the XYZ")
     x = feature_matrix(q, [same, other], ("doc_reference", "body", "year"))
     assert x.tolist() == [[1.0, 1.0, 1.0], [0.0, 0.0, 1.0]]
+
+
+def test_unit_features_read_the_closest_unit_of_the_chunk() -> None:
+    q = Query(frozenset({"budget", "approve"}), frozenset({"budget", "approve"}), "en",
+              refs.parse("", frozenset()), frozenset(), vector=np.array([1.0, 0.0]))
+    spread = replace(candidate("a", "", "x", 1.0), unit_lemmas=(frozenset({"budget"}), frozenset({"approve"})),
+                     unit_vectors=np.array([[0.6, 0.8], [0.0, 1.0]]))
+    one = replace(candidate("b", "", "x", 1.0), unit_lemmas=(frozenset({"budget", "approve", "year"}),),
+                  unit_vectors=np.array([[0.9, 0.436]]))
+    x = feature_matrix(q, [spread, one], ("unit_dense", "unit_cover"))
+    assert x.round(3).tolist() == [[0.6, 0.5], [0.9, 1.0]]
+    # Without the question's vector (or units), the chunk's own dense score stands in.
+    assert feature_matrix(replace(q, vector=None), [one], ("unit_dense",)).tolist() == [[0.3]]
 
 
 def draft_with(signals: dict[str, float], abstained: bool) -> Draft:

@@ -170,7 +170,8 @@ def test_a_snapshot_finishes_on_its_version_across_ingests(tmp_path: Path, embed
     bot = Assistant(settings, embedder=embedder)
     old = bot.corpus()
     old_text = {d: doc.text for d, doc in old.documents.items()}
-    old_passages = bot.retrieve(QUESTION)
+    vector = embedder.embed([QUESTION])[0]
+    old_passages = bot.retriever.search(old, QUESTION, vector)  # hybrid search on the old snapshot, before
 
     change(docs)
     run_ingest(settings, [docs], progress=False, embedder=embedder)
@@ -182,7 +183,6 @@ def test_a_snapshot_finishes_on_its_version_across_ingests(tmp_path: Path, embed
     assert any(NEW_FACT in c.quote for c in answer.citations), answer.text
 
     # A question that took the old snapshot still reads the old version: its vectors, units and text.
-    vector = embedder.embed([QUESTION])[0]
     passages = bot.retriever.search(old, QUESTION, vector)
     assert [p.chunk.id for p in passages] == [p.chunk.id for p in old_passages]
     units = [u for p in passages for u in old.units(p.doc_id)]
@@ -232,3 +232,10 @@ def all_ids(settings: Settings) -> set[str]:
         return store.all_ids()
     finally:
         store.close()
+
+
+def test_chunk_units_are_the_units_overlapping_each_chunk(bot) -> None:
+    corpus = bot.corpus()
+    for chunk in corpus.chunks:
+        every = [u for u in corpus.units(chunk.doc_id) if u.start < chunk.end and chunk.start < u.end]
+        assert corpus.chunk_units(chunk) == every and every, chunk.id

@@ -23,7 +23,7 @@ from assistant.answer.evidence import Unit
 from assistant.answer.extractive import Evidence, ExtractiveAnswerer
 from assistant.answer.llm import make_llm_answerer
 from assistant.errors import IndexNotFound
-from assistant.fitted import LinearModel, packaged_model
+from assistant.fitted import Model, packaged_model
 from assistant.index.embedder import Embedder, make_embedder
 from assistant.index.manifest import Manifest
 from assistant.index.paths import manifest_path
@@ -133,7 +133,7 @@ class Assistant:
         corpus = self.corpus()
         condensed = read(text, history)[0]
         q = self._question(corpus, condensed)
-        query = self._query(corpus, condensed, text)
+        query = self._query(corpus, condensed, q, text)
         return query, self._candidates(corpus, condensed, q, _filters(filters), query.ref, text)
 
     def evidence(self, question: str, history: History | None = None) -> tuple[Question, Evidence]:
@@ -208,14 +208,15 @@ class Assistant:
         French question, from its own words, ordered by the fitted model. Without it: hybrid search alone."""
         if self._rerank_model is None:
             return self._search(corpus, condensed, q)(k=k or self.settings.top_k, filters=flt)
-        query = self._query(corpus, condensed, asked)
-        return rerank(query, self._candidates(corpus, condensed, q, flt, query.ref, asked), self._rerank_model,
-                      k or self.settings.top_k)
+        query = self._query(corpus, condensed, q, asked)
+        candidates = self._candidates(corpus, condensed, q, flt, query.ref, asked)
+        factors = self.retriever.penalty.factors(corpus, [c.passage.chunk.id for c in candidates])
+        return rerank(query, candidates, self._rerank_model, k or self.settings.top_k, factors)
 
     def _search(self, corpus: CorpusView, condensed: Condensed, q: Question) -> Callable[..., list[Passage]]:
         """Hybrid search for this question (a follow-up with what it refers to), waiting for ``k`` and filters."""
         pronoun = condensed.mode == "pronoun"
-        query = f"{condensed.context} {condensed.text}".strip() if pronoun else condensed.text
+        query = _searched(condensed)
         lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
         return partial(self.retriever.search, corpus, query, self._embed_question(query), lexical_query=lemmas,
                        answer_type=NEED_PATTERNS.get(q.need or ""))
@@ -235,9 +236,9 @@ class Assistant:
         if named:
             focus = replace(flt or Filters(), doc_ids=named)
             found += [(p, True) for p in search(k=s.focus_k, filters=focus)]
-        return candidates_of(corpus, found)
+        return candidates_of(corpus, found, self.embedder.embed, self.embedder.dim)
 
-    def _query(self, corpus: CorpusView, condensed: Condensed, asked: str) -> RerankQuery:
+    def _query(self, corpus: CorpusView, condensed: Condensed, q: Question, asked: str) -> RerankQuery:
         asked = asked or condensed.text
         text = f"{condensed.context} {asked}" if condensed.mode == "pronoun" else asked
         lang = "fr" if is_french(asked) else "en"
@@ -246,10 +247,12 @@ class Assistant:
         # A French question is also matched in its own words against French documents; an English one (and
         # an English follow-up, which condensing has made whole) only through its condensed text.
         original = frozenset(content_lemmas(asked, "fr")) if lang == "fr" else lemmas
-        return RerankQuery(lemmas=lemmas, original_lemmas=original, lang=lang, ref=ref, years=ref.years)
+        return RerankQuery(lemmas=lemmas, original_lemmas=original, lang=lang, ref=ref, years=ref.years,
+                           vector=self._embed_question(_searched(condensed)), need=NEED_PATTERNS.get(q.need or ""),
+                           wants_steps=q.wants_steps, wants_list=q.wants_list)
 
     @property
-    def _rerank_model(self) -> LinearModel | None:
+    def _rerank_model(self) -> Model | None:
         return packaged_model("rerank") if self.settings.rerank else None
 
     def _draft(self, corpus: CorpusView, condensed: Condensed, flt: Filters | None,
@@ -315,3 +318,10 @@ def _filters(filters: Filters | dict | None) -> Filters | None:
     if filters is None or isinstance(filters, Filters):
         return filters
     return Filters(**{k: v for k, v in filters.items() if v})
+
+
+def _searched(condensed: Condensed) -> str:
+    """The text hybrid search embeds: a pronoun follow-up carries what it refers to."""
+    if condensed.mode == "pronoun":
+        return f"{condensed.context} {condensed.text}".strip()
+    return condensed.text

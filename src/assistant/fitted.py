@@ -53,12 +53,78 @@ class LinearModel:
         return out
 
 
+@dataclass(frozen=True)
+class TreeModel:
+    """Fitted gradient-boosted regression trees over named features (log-loss), evaluated with numpy.
+
+    Every tree is stored as flat node arrays padded to one width (``left``/``right`` child of each node,
+    -1 at a leaf; the ``feature`` and ``threshold`` it splits on; ``value``, the leaf's contribution with
+    the learning rate already applied). A row goes left when its feature is ``<= threshold``, as in
+    scikit-learn, whose ``GradientBoostingClassifier`` `evals.fit` exports into this form.
+    """
+
+    features: tuple[str, ...]
+    left: np.ndarray  # (trees, nodes) int
+    right: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray  # (trees, nodes) float
+    value: np.ndarray
+    bias: float  # the log-odds before any tree (the training prior)
+    meta: dict
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TreeModel:
+        trees = data["trees"]
+        width = max(len(t["left"]) for t in trees)
+
+        def pad(key: str, fill: float, dtype: type) -> np.ndarray:
+            return np.array([t[key] + [fill] * (width - len(t[key])) for t in trees], dtype=dtype)
+
+        return cls(features=tuple(data["features"]), left=pad("left", -1, np.int64), right=pad("right", -1, np.int64),
+                   feature=pad("feature", 0, np.int64), threshold=pad("threshold", 0.0, np.float64),
+                   value=pad("value", 0.0, np.float64), bias=float(data["bias"]), meta=data.get("meta", {}))
+
+    def to_dict(self) -> dict:
+        trees = []
+        for t in range(self.left.shape[0]):
+            n = int(np.count_nonzero(self.left[t] != -1) * 2 + 1)  # a binary tree: leaves = splits + 1
+            trees.append({"left": self.left[t, :n].tolist(), "right": self.right[t, :n].tolist(),
+                          "feature": self.feature[t, :n].tolist(), "threshold": self.threshold[t, :n].round(7).tolist(),
+                          "value": self.value[t, :n].round(7).tolist()})
+        return {"kind": "trees", "features": list(self.features), "bias": round(self.bias, 7), "trees": trees,
+                "meta": self.meta}
+
+    def decision(self, x: np.ndarray) -> np.ndarray:
+        """Log-odds for each row of ``x``: all trees walked at once, one level per step."""
+        trees = np.arange(self.left.shape[0])[:, None]
+        rows = np.arange(x.shape[0])[None, :]
+        node = np.zeros((len(trees), x.shape[0]), dtype=np.int64)
+        while True:
+            inner = self.left[trees, node] != -1
+            if not inner.any():
+                break
+            goes_left = x[rows, self.feature[trees, node]] <= self.threshold[trees, node]
+            node = np.where(inner, np.where(goes_left, self.left[trees, node], self.right[trees, node]), node)
+        return self.bias + self.value[trees, node].sum(axis=0)
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.decision(x)))
+
+
+Model = LinearModel | TreeModel
+
+
 @cache
-def packaged_model(name: str) -> LinearModel | None:
+def packaged_model(name: str) -> Model | None:
     """The fitted model ``assistant/data/<name>.json``, or None before the first fit."""
     path = resources.files("assistant.data") / f"{name}.json"
     if not path.is_file():
         return None
-    return LinearModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    return model_from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def model_from_dict(data: dict) -> Model:
+    """A linear model, or boosted trees when the file says ``"kind": "trees"``."""
+    return TreeModel.from_dict(data) if data.get("kind") == "trees" else LinearModel.from_dict(data)
 
 

@@ -65,9 +65,9 @@ class Settings(BaseSettings):
         12, ge=0, le=200, description="Extra candidates from the documents a question names (meeting, year); 0 = off."
     )
     rerank: bool = Field(
-        False, description="Collection-scale retrieval: candidates also from the documents a question names and, "
-        "for French, from its own words, ordered by the fitted reranker (assistant/data/rerank.json). Recommended "
-        "for large collections (README, Quality); off by default: it costs two seed-page questions (holdout).",
+        True, description="Collection-scale retrieval: candidates also from the documents a question names and, "
+        "for French, from its own words, ordered by the fitted reranker (assistant/data/rerank.json); false = "
+        "hybrid search (dense + BM25 fused) alone.",
     )
     # --- answering ---------------------------------------------------------
     min_relevance: float = Field(

@@ -25,12 +25,11 @@ from assistant.answer.features import UnitFacts, unit_matrix
 from assistant.errors import AssistantError
 from assistant.fitted import LinearModel, packaged_model
 from assistant.retrieve.acronyms import with_expansions
-from assistant.retrieve.query import Question, Term
+from assistant.retrieve.query import STEPS_HEADING_RE, Question, Term
 from assistant.settings import Settings
 from assistant.text import YEAR_RE, content_lemmas
 from assistant.types import Answer
 
-STEPS_HEADING_RE = re.compile(r"^(how to|how do|how can|application|apply|procedure|steps|comment|démarche)", re.I)
 PRESENT_RE = re.compile(r"\b(at present|currently|presently|at the moment|now)\b", re.I)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.question import references as refs
-from assistant.retrieve.corpus import CorpusView
+from assistant.retrieve.corpus import CorpusView, Embed
 from assistant.retrieve.rerank import Candidate
 from assistant.types import Passage
 
@@ -13,8 +13,10 @@ def question_reference(corpus: CorpusView, text: str) -> refs.Reference:
     return refs.parse(text, corpus.bodies, corpus.body_names)
 
 
-def candidates_of(corpus: CorpusView, found: list[tuple[Passage, bool]]) -> list[Candidate]:
-    """One candidate per chunk (a chunk found by the focused search keeps that mark), ranked per retriever."""
+def candidates_of(corpus: CorpusView, found: list[tuple[Passage, bool]], embed: Embed | None = None,
+                  dim: int = 0) -> list[Candidate]:
+    """One candidate per chunk (a chunk found by the focused search keeps that mark), ranked per retriever,
+    with its answer units' lemmas and (given the embedder) their vectors."""
     best: dict[str, tuple[Passage, bool]] = {}
     for passage, focused in found:
         seen = best.get(passage.chunk.id)
@@ -29,11 +31,14 @@ def candidates_of(corpus: CorpusView, found: list[tuple[Passage, bool]]) -> list
     lexical_rank = _ranks([p.lexical for p, _ in items])
     lexical_max = max((p.lexical or 0.0 for p, _ in items), default=0.0)
     fused_max = max((p.score for p, _ in items), default=0.0)
-    return [
-        Candidate(p, corpus.documents[p.chunk.doc_id], corpus.references[p.chunk.doc_id], dense_rank[i],
-                  lexical_rank[i], lexical_max, fused_max, focused)
-        for i, (p, focused) in enumerate(items)
-    ]
+    out = []
+    for i, (p, focused) in enumerate(items):
+        units = corpus.chunk_units(p.chunk)
+        vectors = corpus.unit_vectors(units, embed, dim) if embed is not None else None
+        out.append(Candidate(p, corpus.documents[p.chunk.doc_id], corpus.references[p.chunk.doc_id], dense_rank[i],
+                             lexical_rank[i], lexical_max, fused_max, focused,
+                             tuple(corpus.unit_lemmas(u) for u in units), vectors, tuple(u.kind for u in units)))
+    return out
 
 
 def _max(a: float | None, b: float | None) -> float | None:

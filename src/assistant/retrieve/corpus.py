@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import threading
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,6 +20,7 @@ from assistant.question import references as refs
 from assistant.retrieve.acronyms import find_expansions
 from assistant.retrieve.lexical import LexicalIndex
 from assistant.safety import instructions
+from assistant.text import content_lemmas
 from assistant.types import Chunk, Document
 
 if TYPE_CHECKING:
@@ -82,6 +84,8 @@ class CorpusView:
         self._scores: dict[str, np.ndarray | None] = {}
         self._scored_now = False
         self._units: dict[str, list[Unit]] = {}
+        self._unit_starts: dict[str, list[int]] = {}
+        self._unit_lemmas: dict[tuple[str, int], frozenset[str]] = {}
         self._checked: dict[str, np.ndarray | None] = {}
         self._lazy: dict[tuple[str, int], np.ndarray] = {}
         self._lock = threading.Lock()
@@ -92,6 +96,27 @@ class CorpusView:
         if units is None:
             units = self._units.setdefault(doc_id, units_of(self.documents[doc_id]))
         return units
+
+    def chunk_units(self, chunk: Chunk) -> list[Unit]:
+        """The answer units of ``chunk``'s document that overlap the chunk, in document order."""
+        units = self.units(chunk.doc_id)
+        starts = self._unit_starts.get(chunk.doc_id)
+        if starts is None:
+            starts = self._unit_starts.setdefault(chunk.doc_id, [u.start for u in units])
+        # Units are in document order and do not overlap: the first one that can reach into the chunk is
+        # the one starting just before it.
+        first = max(bisect_right(starts, chunk.start) - 1, 0)
+        last = bisect_left(starts, chunk.end)
+        return [u for u in units[first:last] if u.end > chunk.start]
+
+    def unit_lemmas(self, unit: Unit) -> frozenset[str]:
+        """Content lemmas of ``unit``'s text, in its document's language (kept for this version)."""
+        key = (unit.doc_id, unit.index)
+        lemmas = self._unit_lemmas.get(key)
+        if lemmas is None:
+            lang = self.documents[unit.doc_id].language
+            lemmas = self._unit_lemmas.setdefault(key, frozenset(content_lemmas(unit.text, lang)))
+        return lemmas
 
     def unit_vectors(self, units: list[Unit], embed: Embed, dim: int) -> np.ndarray:
         """(len(units), dim) vectors of "section: text" of each unit, as the answerer compares them.

@@ -93,6 +93,8 @@ CONTRAST_RE = re.compile(r"\b(rather than|instead of|other than|as opposed to|pl
 STEPS_RE = re.compile(r"\b(steps?|procedure|process|étapes?|démarches?|procédure)\b|\bwalk me through\b|"
                       r"\bwhat (do|should|must) (i|we) (need to |have to )?do\b|\bwhat i (need|have) to do\b", re.I)
 HOW_I_RE = re.compile(r"^\s*(how (do|can|should|would|could|might) (i|we|one|you)|how to|comment)\b", re.I)
+# A document heading that introduces a procedure ('How to apply'): where a how-to question's steps are.
+STEPS_HEADING_RE = re.compile(r"^(how to|how do|how can|application|apply|procedure|steps|comment|démarche)", re.I)
 LIST_RE = re.compile(r"\b(list|all|every|each|tous|toutes|liste)\b", re.I)
 WH_RE = re.compile(r"\b(what|which|who|name|quels?|quelles?)\b", re.I)
 

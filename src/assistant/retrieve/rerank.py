@@ -10,13 +10,15 @@ feature means adding a function to `FEATURES` and refitting; the fit's ablation 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.fitted import LinearModel
+from assistant.fitted import Model
 from assistant.question import references as refs
+from assistant.retrieve.query import STEPS_HEADING_RE
 from assistant.text import YEAR_RE, content_lemmas
 from assistant.types import Document, Passage
 
@@ -30,6 +32,10 @@ class Query:
     lang: str  # language the question was asked in
     ref: refs.Reference
     years: frozenset[str]
+    vector: np.ndarray | None = None  # the searched text's vector (None: unit features fall back)
+    need: re.Pattern[str] | None = None  # detector of the kind of answer asked for (an e-mail, a date, …)
+    wants_steps: bool = False  # a how-to question
+    wants_list: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,9 @@ class Candidate:
     lexical_max: float  # best BM25 score among the candidates (to scale this one's)
     fused_max: float  # best first-stage fused score among the candidates
     focused: bool  # found by the search restricted to the documents the question names
+    unit_lemmas: tuple[frozenset[str], ...] = ()  # content lemmas of each answer unit in the chunk
+    unit_vectors: np.ndarray | None = None  # (units, dim) stored vectors of those units
+    unit_kinds: tuple[str, ...] = ()  # "sent" | "item" | "heading" of each of those units
 
 
 Feature = Callable[[Query, Candidate], float]
@@ -112,6 +121,37 @@ def _text_cover(q: Query, c: Candidate) -> float:
     return len(lemmas & set(content_lemmas(c.passage.chunk.text, c.doc.language))) / len(lemmas)
 
 
+def _unit_dense(q: Query, c: Candidate) -> float:
+    """Cosine of the question and the chunk's closest answer unit (a sentence, item or heading): a chunk
+    whose one sentence says what is asked outranks one that is only about the topic."""
+    if q.vector is None or c.unit_vectors is None or not len(c.unit_vectors):
+        return _dense(q, c)
+    return float((c.unit_vectors @ q.vector).max())
+
+
+def _unit_cover(q: Query, c: Candidate) -> float:
+    """Largest share of the question's content words that one answer unit of the chunk holds."""
+    lemmas = q.original_lemmas if c.doc.language == q.lang else q.lemmas
+    if not lemmas or not c.unit_lemmas:
+        return 0.0
+    return max(len(lemmas & u) for u in c.unit_lemmas) / len(lemmas)
+
+
+def _need(q: Query, c: Candidate) -> float:
+    """The question asks for a kind of answer (an e-mail, a figure, a date, …) and the chunk holds one."""
+    return 1.0 if q.need is not None and q.need.search(c.passage.chunk.text) else 0.0
+
+
+def _steps(q: Query, c: Candidate) -> float:
+    """A how-to question, and the chunk is under a heading that introduces a procedure ('How to apply')."""
+    return 1.0 if q.wants_steps and STEPS_HEADING_RE.match(c.passage.chunk.section) else 0.0
+
+
+def _list(q: Query, c: Candidate) -> float:
+    """A question asking for a list, and the chunk holds list items."""
+    return 1.0 if q.wants_list and "item" in c.unit_kinds else 0.0
+
+
 def _focused(q: Query, c: Candidate) -> float:
     return 1.0 if c.focused else 0.0
 
@@ -125,8 +165,15 @@ FEATURES: dict[str, Feature] = {
     "dense": _dense, "lexical": _lexical, "fused": _fused, "dense_rr": _dense_rr, "lexical_rr": _lexical_rr,
     "doc_reference": _doc_reference, "body": _body, "item": _item, "year": _year,
     "same_language": _same_language, "title_cover": _title_cover, "text_cover": _text_cover,
-    "focused": _focused, "short": _short,
+    "focused": _focused, "short": _short, "unit_dense": _unit_dense, "unit_cover": _unit_cover,
+    "need": _need, "steps": _steps, "list": _list,
 }
+
+
+# Features that are evidence for a passage: a boosted-tree model is fitted monotone in them (evals.fit), so
+# more of one never ranks a passage lower. "body" (a body named, but maybe not this meeting) and "short" are
+# left free.
+INCREASING = frozenset(FEATURES) - {"body", "short"}
 
 
 def feature_matrix(q: Query, candidates: list[Candidate], names: tuple[str, ...]) -> np.ndarray:
@@ -135,14 +182,20 @@ def feature_matrix(q: Query, candidates: list[Candidate], names: tuple[str, ...]
         len(candidates), len(names))
 
 
-def rerank(q: Query, candidates: list[Candidate], model: LinearModel | None, k: int) -> list[Passage]:
-    """The ``k`` best candidates by the model (by fused score without one), re-numbered from rank 1."""
-    """With a model, each passage's ``score`` becomes the model's probability that it holds the answer."""
+def rerank(q: Query, candidates: list[Candidate], model: Model | None, k: int,
+           factors: list[float] | None = None) -> list[Passage]:
+    """The ``k`` best candidates by the model (by fused score without one), re-numbered from rank 1.
+
+    With a model, each passage's ``score`` becomes the model's probability that it holds the answer, times
+    its factor in ``factors`` (the instruction penalty of a chunk that reads as instructions: the model's
+    features do not see it, so it is applied here as the first stage applies it to the fused score)."""
     if model is None or not candidates:
         ordered = sorted(candidates, key=lambda c: c.passage.score, reverse=True)
         scores = [c.passage.score for c in ordered]
     else:
         probability = model.probability(feature_matrix(q, candidates, model.features))
+        if factors is not None:
+            probability = probability * np.asarray(factors, dtype=np.float64)
         order = np.argsort(-probability, kind="stable")
         ordered, scores = [candidates[i] for i in order], [float(probability[i]) for i in order]
     return [Passage(c.passage.chunk, score, c.passage.dense, c.passage.lexical, rank)

@@ -32,6 +32,12 @@ class InstructionPenalty:
             ids = self._flagged[1]
         return {corpus.row_of[i] for i in ids if i in corpus.row_of}
 
+    def factors(self, corpus: CorpusView, chunk_ids: list[str]) -> list[float]:
+        """The factor on each chunk's score in a later ranking stage (the reranker): the penalty or 1."""
+        flagged = self.rows(corpus)
+        penalty = self.settings.instruction_penalty
+        return [penalty if corpus.row_of.get(i) in flagged else 1.0 for i in chunk_ids]
+
     def apply(self, corpus: CorpusView, fused: dict[int, float], *leaders: list[int]) -> tuple[dict[int, float],
                                                                                                list[list[int]]]:
         """``fused`` with flagged rows down-weighted, and each leader list without them (they lead nothing)."""
