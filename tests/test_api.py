@@ -183,7 +183,7 @@ def test_two_questions_in_one_message_are_both_answered(bot) -> None:
 
 
 def test_a_specific_follow_up_needs_no_referent_check(bot) -> None:
-    history = [{"role": "user", "content": "Which part of the BIPM looks after Coordinated Universal Time?"},
+    history = [{"role": "user", "content": "Which BIPM department is in charge of UTC?"},
                {"role": "assistant", "content": "The BIPM Time Department has full responsibility for UTC."}]
     answer = bot.ask("With which international organization does it work on the regulation of time and frequency signals?", history)
     assert not answer.abstained, answer.text

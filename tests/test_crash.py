@@ -32,6 +32,7 @@ pytestmark = [pytest.mark.slow]
 CRASH_DOCS = Path(__file__).resolve().parent / "data" / "crash"
 QUESTION = "What yearly workload in person days does cooperation with other organizations represent for the BIPM?"
 BATCH = "8"  # small batches and groups: many commits, so there is a 'after some commits' to kill at
+EARLY = 0.2  # seconds after the start: still importing (the ingest modules alone take ~0.5 s to import, warm)
 WAIT = 300.0  # seconds before a trigger gives up (a loaded 2-core machine is slow, never this slow)
 
 
@@ -148,10 +149,14 @@ def test_killed_ingests_leave_a_usable_index_and_the_next_run_finishes(
     settings = Settings(index_dir=index_copy, batch_size=int(BATCH))
     base_docs = documents(index_copy)
 
-    # 1. Early: while the process is still starting (imports, lock, model).
+    # 1. Early: while the process is still starting (imports, lock, model), before it writes anything. (A
+    # fixed second was too long on a warm machine: the run had written a group's vectors, so run 2 found
+    # them and switched its first group before writing any new vector, and never passed its kill point.)
+    before_vectors = vectors(index_copy)
     proc = start_ingest(index_copy, docs)
-    time.sleep(1.0)
+    time.sleep(EARLY)
     kill_when(proc, lambda: True)
+    assert (vectors(index_copy), documents(index_copy)) == (before_vectors, base_docs), "not killed early"
     assert_usable(settings, embedder)
 
     # 2. Mid-embedding: new vectors are being written, no document has switched in this run yet. (Compared
