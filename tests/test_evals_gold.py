@@ -334,3 +334,13 @@ def test_dev_set_is_valid() -> None:
     earlier = {i.question.casefold() for p in ("gold", "holdout", "blind")
                for i in load_gold(ROOT / "evals" / f"{p}.jsonl")}
     assert not [i.id for i in items if i.question.casefold() in earlier]
+
+
+def test_only_the_seed_sets_are_held_to_the_project_categories(tmp_path: Path) -> None:
+    rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows[0]["category"] = "cgpm-decision"  # a topic name a corpus-extra question file may use
+    for name, allowed in (("train-extra-x.jsonl", True), ("holdout.jsonl", False)):
+        path = tmp_path / name
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        problems = validate(path, CORPUS)
+        assert (problems == []) is allowed, problems
