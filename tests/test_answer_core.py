@@ -7,6 +7,7 @@ mechanism (coverage of the question's terms, references checked against document
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -118,6 +119,17 @@ def test_an_acronym_asked_is_covered_by_the_expansion_the_documents_give(answere
     draft = bot.draft(question(asked), ev)
     assert not draft.abstained
     assert "every two years" in draft.blocks[0].units[0].text
+
+
+def test_the_off_topic_gate_reads_the_first_stage_relevance_when_given(answerer) -> None:
+    bot, emb = answerer
+    asked = "What did the 12th ABC decide about widgets?"
+    ev = evidence(asked, emb, named_as())
+    assert not bot.draft(question(asked), ev).abstained  # its units are close enough to the question
+    # The same units after a second stage, when hybrid search alone found nothing near the question.
+    gated = bot.draft(question(asked), replace(ev, relevance=bot.settings.min_relevance - 0.01))
+    assert gated.abstained and gated.reason == "off_topic"
+    assert not bot.draft(question(asked), replace(ev, relevance=bot.settings.min_relevance)).abstained
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -262,9 +262,14 @@ class Assistant:
         if not corpus.chunks:
             return Draft(abstained=True, reason="empty_index", lang=q.lang), []
         passages = self._passages(corpus, condensed, q, flt, asked=asked)
+        # The off-topic gate reads what hybrid search alone finds, as it was measured: a reranker orders
+        # passages by their closest unit, which would lift a stray sentence over the gate.
+        first = self._search(corpus, condensed, q)(k=self.settings.top_k, filters=flt) if self._rerank_model else None
         q = for_quotes(q, condensed, asked)
         t1 = time.perf_counter()
         evidence = self._evidence(corpus, q, passages)
+        if first is not None:
+            evidence = replace(evidence, relevance=self._relevance(corpus, first, evidence.question_vector))
         draft = self.answerer.draft(q, evidence, referent_terms(condensed, partial(self._analyse, corpus)))
         timings["retrieve_ms"] = timings.get("retrieve_ms", 0.0) + (t1 - t0) * 1000
         timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
@@ -293,6 +298,15 @@ class Assistant:
             passage_rank=rank, passage_score=score, max_rank=len(passages) + 1, siblings={d: self._doc_units(corpus, d) for d in {u.doc_id for u in units}},
             acronyms=corpus.acronyms,
         )
+
+    def _relevance(self, corpus: CorpusView, passages: list[Passage], vector: np.ndarray) -> float:
+        """The best cosine of ``vector`` and a unit of ``passages`` that is not an instruction (-1 for none)."""
+        units = list({(u.doc_id, u.index): u for p in passages for u in corpus.chunk_units(p.chunk)}.values())
+        if not units:
+            return -1.0
+        vectors = self._vectors(corpus, units)
+        keep = [i for i, f in enumerate(corpus.instruction_flags(units, vectors)) if not f]
+        return float((vectors[keep] @ vector).max()) if keep else -1.0
 
     def _embed_question(self, text: str) -> np.ndarray:
         """The vector of a question text; retrieval and the answerer usually ask for the same text, and

@@ -58,6 +58,9 @@ class Evidence:
     languages: dict[str, str] = field(default_factory=dict)  # doc_id → language of the document
     # doc_id → how questions name it: dated title, body names, meeting ordinal, month (matched word for word)
     named: dict[str, str] = field(default_factory=dict)
+    # The best cosine of the question and a unit of the first stage's top passages (hybrid search), which the
+    # off-topic gate reads; None: the units above (no second stage reordered them).
+    relevance: float | None = None
 
     def asked(self, q: Question, unit: Unit) -> Question:
         """The question as a quote from ``unit``'s document must cover it (a French quote: its French words)."""
@@ -103,7 +106,7 @@ class ExtractiveAnswerer:
         scored = sorted(self._score(q, ev), key=lambda s: s.score, reverse=True)
         best_dense = max(s.dense for s in scored)
         base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
-        if best_dense < self.settings.min_relevance:
+        if (ev.relevance if ev.relevance is not None else best_dense) < self.settings.min_relevance:
             return _abstain(base, "off_topic")
         primary = self._primary(q, scored, ev)
         if primary is None:
