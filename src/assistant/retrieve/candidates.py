@@ -31,13 +31,18 @@ def candidates_of(corpus: CorpusView, found: list[tuple[Passage, bool]], embed: 
     lexical_rank = _ranks([p.lexical for p, _ in items])
     lexical_max = max((p.lexical or 0.0 for p, _ in items), default=0.0)
     fused_max = max((p.score for p, _ in items), default=0.0)
+    per_doc: dict[str, list[float]] = {}
+    for p, _ in items:
+        per_doc.setdefault(p.chunk.doc_id, []).append(p.dense if p.dense is not None else 0.0)
     out = []
     for i, (p, focused) in enumerate(items):
+        same_doc = per_doc[p.chunk.doc_id]
         units = corpus.chunk_units(p.chunk)
         vectors = corpus.unit_vectors(units, embed, dim) if embed is not None else None
         out.append(Candidate(p, corpus.documents[p.chunk.doc_id], corpus.references[p.chunk.doc_id], dense_rank[i],
                              lexical_rank[i], lexical_max, fused_max, focused,
-                             tuple(corpus.unit_lemmas(u) for u in units), vectors, tuple(u.kind for u in units)))
+                             tuple(corpus.unit_lemmas(u) for u in units), vectors, tuple(u.kind for u in units),
+                             len(same_doc) / len(items), max(same_doc)))
     return out
 
 

@@ -51,6 +51,8 @@ class Candidate:
     unit_lemmas: tuple[frozenset[str], ...] = ()  # content lemmas of each answer unit in the chunk
     unit_vectors: np.ndarray | None = None  # (units, dim) stored vectors of those units
     unit_kinds: tuple[str, ...] = ()  # "sent" | "item" | "heading" of each of those units
+    doc_share: float = 0.0  # share of all candidates that come from this chunk's document
+    doc_dense: float = 0.0  # best dense score among the candidates from this chunk's document
 
 
 Feature = Callable[[Query, Candidate], float]
@@ -152,6 +154,16 @@ def _list(q: Query, c: Candidate) -> float:
     return 1.0 if q.wants_list and "item" in c.unit_kinds else 0.0
 
 
+def _doc_share(q: Query, c: Candidate) -> float:
+    """How much of what the searches found comes from this chunk's document (a document-level vote)."""
+    return c.doc_share
+
+
+def _doc_dense(q: Query, c: Candidate) -> float:
+    """The best dense score of a candidate from the same document: the document, not only the chunk, fits."""
+    return c.doc_dense
+
+
 def _focused(q: Query, c: Candidate) -> float:
     return 1.0 if c.focused else 0.0
 
@@ -166,7 +178,7 @@ FEATURES: dict[str, Feature] = {
     "doc_reference": _doc_reference, "body": _body, "item": _item, "year": _year,
     "same_language": _same_language, "title_cover": _title_cover, "text_cover": _text_cover,
     "focused": _focused, "short": _short, "unit_dense": _unit_dense, "unit_cover": _unit_cover,
-    "need": _need, "steps": _steps, "list": _list,
+    "need": _need, "steps": _steps, "list": _list, "doc_share": _doc_share, "doc_dense": _doc_dense,
 }
 
 
