@@ -276,37 +276,35 @@ class Assistant:
         return draft, passages
 
     def _evidence(self, corpus: CorpusView, q: Question, passages: list[Passage]) -> Evidence:
-        units: list[Unit] = []
-        rank: dict[tuple[str, int], int] = {}
-        score: dict[tuple[str, int], float] = {}
-        for p in passages:
-            for u in self._doc_units(corpus, p.doc_id):
-                if u.start < p.chunk.end and p.chunk.start < u.end and (u.doc_id, u.index) not in rank:
-                    rank[(u.doc_id, u.index)] = p.rank
-                    score[(u.doc_id, u.index)] = p.score
-                    units.append(u)
-        vectors = self._vectors(corpus, units)
-        # A document sentence that talks to the assistant is data, never an answer.
-        keep = [i for i, f in enumerate(corpus.instruction_flags(units, vectors)) if not f]
-        units, vectors = [units[i] for i in keep], vectors[keep]
-        qv = self._embed_question(q.text)
+        held, vectors = self._quotable(corpus, passages)
+        units = [u for u, _ in held]
+        rank = {(u.doc_id, u.index): p.rank for u, p in held}
+        score = {(u.doc_id, u.index): p.score for u, p in held}
+        docs = {u.doc_id for u in units}
         return Evidence(
-            units=units, vectors=vectors, question_vector=qv,
-            titles={d: corpus.documents[d].title for d in {u.doc_id for u in units}},
-            named={d: corpus.named_as[d] for d in {u.doc_id for u in units}},
-            languages={d: corpus.documents[d].language for d in {u.doc_id for u in units}},
-            passage_rank=rank, passage_score=score, max_rank=len(passages) + 1, siblings={d: self._doc_units(corpus, d) for d in {u.doc_id for u in units}},
-            acronyms=corpus.acronyms,
+            units=units, vectors=vectors, question_vector=self._embed_question(q.text),
+            titles={d: corpus.documents[d].title for d in docs}, named={d: corpus.named_as[d] for d in docs},
+            languages={d: corpus.documents[d].language for d in docs},
+            passage_rank=rank, passage_score=score, max_rank=len(passages) + 1,
+            siblings={d: corpus.units(d) for d in docs}, acronyms=corpus.acronyms,
         )
 
     def _relevance(self, corpus: CorpusView, passages: list[Passage], vector: np.ndarray) -> float:
-        """The best cosine of ``vector`` and a unit of ``passages`` that is not an instruction (-1 for none)."""
-        units = list({(u.doc_id, u.index): u for p in passages for u in corpus.chunk_units(p.chunk)}.values())
-        if not units:
-            return -1.0
-        vectors = self._vectors(corpus, units)
-        keep = [i for i, f in enumerate(corpus.instruction_flags(units, vectors)) if not f]
-        return float((vectors[keep] @ vector).max()) if keep else -1.0
+        """The best cosine of ``vector`` and a quotable unit of ``passages`` (-1 for none)."""
+        _, vectors = self._quotable(corpus, passages)
+        return float((vectors @ vector).max()) if len(vectors) else -1.0
+
+    def _quotable(self, corpus: CorpusView, passages: list[Passage]) -> tuple[list[tuple[Unit, Passage]], np.ndarray]:
+        """Each unit of ``passages`` once, with the first (best-ranked) passage holding it, and its vector;
+        a document sentence that talks to the assistant is data, never an answer, so it is left out."""
+        held: dict[tuple[str, int], tuple[Unit, Passage]] = {}
+        for p in passages:
+            for u in corpus.chunk_units(p.chunk):
+                held.setdefault((u.doc_id, u.index), (u, p))
+        pairs = list(held.values())
+        vectors = self._vectors(corpus, [u for u, _ in pairs])
+        keep = [i for i, f in enumerate(corpus.instruction_flags([u for u, _ in pairs], vectors)) if not f]
+        return [pairs[i] for i in keep], vectors[keep]
 
     def _embed_question(self, text: str) -> np.ndarray:
         """The vector of a question text; retrieval and the answerer usually ask for the same text, and
@@ -319,9 +317,6 @@ class Assistant:
                     self._question_vectors.pop(next(iter(self._question_vectors)))  # oldest first
                 self._question_vectors[text] = vector
         return vector
-
-    def _doc_units(self, corpus: CorpusView, doc_id: str) -> list[Unit]:
-        return corpus.units(doc_id)
 
     def _vectors(self, corpus: CorpusView, units: list[Unit]) -> np.ndarray:
         """Unit vectors stored at ingest with this version (embedded now only for an older index)."""
