@@ -154,16 +154,18 @@ def hybrid_answer(p: np.ndarray, rows: list[DraftRow], veto: float, rescue: floa
 
 
 def best_hybrid(p: np.ndarray, rows: list[DraftRow]) -> tuple[float, float]:
-    """(veto, rescue) with the best answer accuracy on ``rows`` (ties: the more cautious pair, rules kept)."""
-    grid = np.linspace(0.0, 1.0, 41)
-    best, best_acc = (0.0, 1.0), -1.0
-    for veto in grid:
-        for rescue in grid[grid >= veto]:
-            acc = decision_accuracy(rows, hybrid_answer(p, rows, float(veto), float(rescue)))["accuracy"]
-            # strictly better only: the rules' own decisions (veto 0, rescue 1) win a tie
-            if acc > best_acc + 1e-9:
-                best, best_acc = (round(float(veto), 3), round(float(rescue), 3)), acc
-    return best
+    """(veto, rescue) for the hybrid decision, chosen for its stated target: the best answer accuracy on
+    ``rows`` that answers no more unanswerable questions than the rules do there (their abstention accuracy
+    is kept). So a rule answer is never withheld (veto 0) and a rule abstention is answered from the lowest
+    ``rescue`` probability that keeps that accuracy; none keeps it: rescue 1.0 (the rules' decisions)."""
+    keep = decision_accuracy(rows, [r.rules_answer for r in rows])["abstention_accuracy"]
+    best, best_acc = 1.0, decision_accuracy(rows, [r.rules_answer for r in rows])["accuracy"]
+    for rescue in np.round(np.linspace(0.0, 1.0, 41), 3):  # rounded as stored, so serving decides alike
+        figures = decision_accuracy(rows, hybrid_answer(p, rows, 0.0, float(rescue)))
+        # strictly better only: the rules' own decisions win a tie
+        if figures["abstention_accuracy"] >= keep and figures["accuracy"] > best_acc + 1e-9:
+            best, best_acc = float(rescue), figures["accuracy"]
+    return 0.0, best
 
 
 def fit_abstention(rows: list[DraftRow], names: tuple[str, ...], ablation: bool):

@@ -17,6 +17,7 @@ from assistant.fitted import LinearModel, TreeModel, model_from_dict, packaged_m
 from assistant.question import references as refs
 from assistant.retrieve.rerank import FEATURES, Candidate, Query, feature_matrix, rerank
 from assistant.types import Chunk, Document, Passage
+from evals.fit import DraftRow, best_hybrid, decision_accuracy, hybrid_answer
 
 
 def model(features: tuple[str, ...], weights: list[float], threshold: float = 0.5) -> LinearModel:
@@ -72,6 +73,8 @@ def test_tree_model_walks_each_tree_to_a_leaf_and_round_trips() -> None:
     assert trees.decision(x).tolist() == pytest.approx([-0.4, -0.4, 2.6])
     again = model_from_dict(json.loads(json.dumps(trees.to_dict())))
     assert isinstance(again, TreeModel) and np.allclose(again.decision(x), trees.decision(x))
+    # A tree evidence scorer scores like a logistic one: by probability (the answerer calls ``score``).
+    assert trees.score(x) == pytest.approx(1 / (1 + np.exp(-np.array([-0.4, -0.4, 2.6]))))
 
 
 def test_reference_features_read_the_document_metadata() -> None:
@@ -139,3 +142,33 @@ def test_packaged_abstention_model_is_calibrated_on_held_out_folds() -> None:
     assert m is not None and set(m.features) <= set(ABSTAIN_FEATURES)
     assert 0.0 < m.meta["threshold"] < 1.0
     assert m.meta["cv"]["accuracy"] >= m.meta["rules_alone"]["accuracy"]
+    # The default decision (hybrid) answers more questions right than the rules on held-out folds, without
+    # answering more unanswerable ones; it never withholds a rule answer.
+    hybrid, rules = m.meta["cv_hybrid"], m.meta["rules_alone"]
+    assert hybrid["accuracy"] > rules["accuracy"]
+    assert hybrid["abstention_accuracy"] >= rules["abstention_accuracy"]
+    assert m.meta["veto"] == 0.0 and 0.0 < m.meta["rescue"] <= 1.0
+
+
+def _row(answerable: bool, correct: bool, rules_answer: bool) -> DraftRow:
+    return DraftRow("q", "g", answerable, np.zeros(1), correct, rules_answer)
+
+
+def test_hybrid_rescue_keeps_the_rules_abstention_accuracy() -> None:
+    rows = [
+        _row(True, True, False),   # p 0.9: a false abstention of the rules, right if answered
+        _row(False, False, False),  # p 0.7: unanswerable, the rules abstain
+        _row(True, True, False),   # p 0.6: also right if answered, but rescuing it would answer the row above
+        _row(True, True, True),    # p 0.1: a rule answer, never withheld
+    ]
+    p = np.array([0.9, 0.7, 0.6, 0.1])
+    veto, rescue = best_hybrid(p, rows)
+    assert veto == 0.0 and 0.7 < rescue <= 0.9
+    answer = hybrid_answer(p, rows, veto, rescue)
+    assert answer == [True, False, False, True]
+    assert decision_accuracy(rows, answer)["abstention_accuracy"] == 1.0
+
+
+def test_hybrid_rescue_is_off_when_nothing_keeps_the_rules_abstention_accuracy() -> None:
+    rows = [_row(False, False, False), _row(True, True, False)]
+    assert best_hybrid(np.array([0.9, 0.8]), rows) == (0.0, 1.0)

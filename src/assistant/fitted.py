@@ -110,6 +110,10 @@ class TreeModel:
     def probability(self, x: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.decision(x)))
 
+    def score(self, x: np.ndarray) -> np.ndarray:
+        """The probability: what the answerer ranks units by, as for a logistic model."""
+        return self.probability(x)
+
 
 Model = LinearModel | TreeModel
 

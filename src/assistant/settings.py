@@ -95,10 +95,11 @@ class Settings(BaseSettings):
         "fitted core; better answers on every set measured, see README); fitted = assistant/data/evidence.json.",
     )
     abstention: Literal["rules", "fitted", "hybrid"] = Field(
-        "rules", description="rules = the coverage checks decide (the model's probability is the support score); "
-        "fitted = the calibrated model of assistant/data/abstain.json decides at its fitted threshold "
-        "(fewer false abstentions, more answers to unanswerable questions: see README); hybrid = the rules "
-        "decide unless the model is confident otherwise (its fitted veto and rescue probabilities).",
+        "hybrid", description="hybrid = the coverage checks decide, and an abstention of theirs is answered when "
+        "the calibrated model of assistant/data/abstain.json is confident (its fitted rescue probability, chosen "
+        "to answer no more unanswerable questions than the rules on the training questions); rules = the checks "
+        "alone (the model's probability is then only the support score); fitted = the model decides at its "
+        "fitted threshold (fewer false abstentions, more answers to unanswerable questions: see README).",
     )
     max_answer_sentences: int = Field(4, ge=1, le=20, description="Sentences in an extractive answer.")
     max_question_chars: int = Field(2000, ge=10, le=100_000, description="Longer questions are refused.")
