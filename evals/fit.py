@@ -25,7 +25,8 @@ import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EVALS = REPO_ROOT / "evals"
-FIT_SETS = ("gold", "holdout", "dev", "train-extra-a", "train-extra-b", "train-extra-c", "train-extra-d")
+FIT_SETS = ("gold", "holdout", "dev", "train-extra-a", "train-extra-b", "train-extra-c", "train-extra-d",
+            "train-extra-e")
 DEFAULT_CORPORA = (REPO_ROOT / "corpus", REPO_ROOT.parent / "shared" / "corpus-extra")
 DATA = REPO_ROOT / "src" / "assistant" / "data"
 

@@ -163,3 +163,39 @@ def test_an_answerers_error_is_raised_by_the_stream_after_its_deltas(bot, monkey
     assert next(stream) == "Partly "
     with pytest.raises(RuntimeError, match="backend broke"):
         next(stream)
+
+
+RESOLUTION = ("Resolution 2: Museum hours\n\nThe board,\n\n- considering that visitors come late,\n"
+              "- noting the staff's agreement,\n\ndecides that the museum opens until nine.\n\n"
+              "Visitors\n\nThe museum shop sells postcards and maps.\n")
+
+
+def _resolution_units():
+    from assistant.answer.evidence import units_of
+    from assistant.types import Document, Section
+
+    cut = RESOLUTION.index("Visitors")
+    doc = Document("res", "res.md", "Minutes", RESOLUTION,
+                   (Section("Resolution 2: Museum hours", 0, cut), Section("Visitors", cut, len(RESOLUTION))))
+    return units_of(doc)
+
+
+def test_a_short_structured_section_is_shown_whole() -> None:
+    from assistant.answer.draft import Block
+    from assistant.answer.extractive import Evidence, _short_section
+
+    units = _resolution_units()
+    by_text = {u.text: u for u in units}
+    premise, shop = by_text["considering that visitors come late,"], by_text["The museum shop sells postcards and maps."]
+    ev = Evidence(units=units, vectors=np.eye(len(units)), question_vector=np.ones(len(units)), titles={},
+                  passage_rank={}, siblings={"res": units})
+    blocks = [Block("sentences", (premise, shop))]
+    body = tuple(u for u in units if u.section == premise.section and u.kind != "heading")
+    assert [u.text for u in body] == ["The board,", "considering that visitors come late,",
+                                      "noting the staff's agreement,", "decides that the museum opens until nine."]
+    # The premise's whole resolution (with its operative clause), then the other sentence, each once.
+    assert _short_section(blocks, premise, ev, limit=4) == [Block("section", body), Block("sentences", (shop,))]
+    assert _short_section(blocks, premise, ev, limit=3) == blocks  # longer than the limit: as selected
+    assert _short_section(blocks, premise, ev, limit=0) == blocks  # off
+    # A section of plain sentences (no listed clauses) is not a resolution: as selected.
+    assert _short_section([Block("sentences", (shop,))], shop, ev, limit=4) == [Block("sentences", (shop,))]

@@ -118,6 +118,8 @@ class ExtractiveAnswerer:
             draft = self._check(q, ev, scored, self._select(q, ev, scored, alternative), base, context_terms)
             primary = alternative
         draft.signals.update(_draft_signals(q, ev, scored, primary))
+        if not draft.abstained:
+            draft.blocks = _short_section(draft.blocks, primary.unit, ev, self.settings.short_section_units)
         model = packaged_model("abstain")
         if model is None:
             return draft
@@ -474,6 +476,20 @@ def _with_leads(units: list[Unit], ev: Evidence) -> list[Block]:
         else:
             blocks.append(Block("sentences", (unit,)))
     return blocks
+
+
+def _short_section(blocks: list[Block], unit: Unit, ev: Evidence, limit: int) -> list[Block]:
+    """Loose sentences from a short structured section (a resolution or decision: an opening, then listed
+    premises and operative clauses) are shown with that whole section, as its premises and its operative
+    part answer together ('considering …' then 'decides …'); the other sentences follow."""
+    if not limit or any(b.style != "sentences" for b in blocks) or not unit.section:
+        return blocks
+    body = tuple(u for u in ev.siblings[unit.doc_id] if u.section == unit.section and u.kind != "heading")
+    if len(body) > limit or not any(u.kind == "item" for u in body):
+        return blocks
+    inside = set(body)
+    rest = tuple(u for b in blocks for u in b.units if u not in inside)
+    return [Block("section", body), *([Block("sentences", rest)] if rest else [])]
 
 
 def _whole_when_several(blocks: list[Block], ev: Evidence) -> list[Block]:
