@@ -118,8 +118,6 @@ class ExtractiveAnswerer:
             draft = self._check(q, ev, scored, self._select(q, ev, scored, alternative), base, context_terms)
             primary = alternative
         draft.signals.update(_draft_signals(q, ev, scored, primary))
-        if not draft.abstained:
-            draft.blocks = _short_section(draft.blocks, primary.unit, ev, self.settings.short_section_units)
         model = packaged_model("abstain")
         if model is None:
             return draft
@@ -209,7 +207,8 @@ class ExtractiveAnswerer:
             section = self._whole_section(q, ev, primary.unit)
             if section:
                 return section
-        return _whole_when_several(_with_leads(self._sentences(q, scored, primary), ev), ev)
+        return _short_section(_whole_when_several(_with_leads(self._sentences(q, scored, primary), ev), ev),
+                              primary.unit, ev, self.settings.short_section_units)
 
     def _whole_section(self, q: Question, ev: Evidence, unit: Unit) -> list[Block]:
         """'What are the terms and conditions?' names a section: answer with all of it."""
