@@ -199,3 +199,20 @@ def test_a_short_structured_section_is_shown_whole() -> None:
     assert _short_section(blocks, premise, ev, limit=0) == blocks  # off
     # A section of plain sentences (no listed clauses) is not a resolution: as selected.
     assert _short_section([Block("sentences", (shop,))], shop, ev, limit=4) == [Block("sentences", (shop,))]
+
+
+def test_a_record_field_list_is_not_a_structured_section() -> None:
+    from assistant.answer.draft import Block
+    from assistant.answer.evidence import units_of
+    from assistant.answer.extractive import Evidence, _short_section
+    from assistant.types import Document, Section
+
+    text = ("Action 7 (2020)\n\n- Date: 2020-09-10\n- Categories: Meetings\n- URL: https://example.org/a7\n\n"
+            "The group will meet online. Its chair reports in March.\n")
+    doc = Document("rec", "rec.md", "Minutes", text, (Section("Action 7 (2020)", 0, len(text)),))
+    units = units_of(doc)
+    ev = Evidence(units=units, vectors=np.eye(len(units)), question_vector=np.ones(len(units)), titles={},
+                  passage_rank={}, siblings={"rec": units})
+    chair = next(u for u in units if u.text.startswith("Its chair"))
+    # Only the record's fields are listed: no clauses, so the quote stays as selected (no 'Date: …', 'URL: …').
+    assert _short_section([Block("sentences", (chair,))], chair, ev, limit=10) == [Block("sentences", (chair,))]

@@ -103,8 +103,8 @@ class Settings(BaseSettings):
     )
     max_answer_sentences: int = Field(4, ge=1, le=20, description="Sentences in an extractive answer.")
     # 10, measured on the training sets (README, fourth session): the section is also what the coverage check
-    # reads, train-extra b/c/d/e +1.3/+1.4/+0.9/+2.0 points, a and the seed sets unchanged. 12 gained more on
-    # b/c but cut the gold set's citation precision to 0.877-0.887, at or under its floor (0.88); 16 more so.
+    # reads; train-extra a/c/d/e +1.1/+0.7/+0.5/+0.5 points, b and the seed sets unchanged. 12 and 16 cut the
+    # gold set's citation precision to its floor (0.88) or under it (0.872 at 16).
     short_section_units: int = Field(10, ge=0, le=50, description="An answer that quotes a short structured "
                                      "section (a resolution or decision: an opening, then listed premises and "
                                      "operative clauses) of at most this many sentences and items shows all of it "

@@ -477,13 +477,19 @@ def _with_leads(units: list[Unit], ev: Evidence) -> list[Block]:
     return blocks
 
 
+# A record's field ('Date: 2020-09-10', 'Categories: Meetings', 'URL: https://…'), listed under a decision's
+# heading: metadata, not one of its clauses. A surface form: a capitalised label of up to three words, a colon.
+FIELD_ITEM_RE = re.compile(r"^[A-Z][\w-]*(?: [\w-]+){0,2}: \S")
+
+
 def _short_section(blocks: list[Block], unit: Unit, ev: Evidence, limit: int) -> list[Block]:
     """Loose sentences from a short structured section (a resolution or decision: an opening, then listed
-    premises and operative clauses) are shown with that whole section, as its premises and its operative
+    premises and operative clauses; a record's field list is not one) are shown with that whole section, as its premises and its operative
     part answer together ('considering …' then 'decides …'); the other sentences follow."""
     if not limit or any(b.style != "sentences" for b in blocks) or not unit.section:
         return blocks
-    body = tuple(u for u in ev.siblings[unit.doc_id] if u.section == unit.section and u.kind != "heading")
+    body = tuple(u for u in ev.siblings[unit.doc_id] if u.section == unit.section and u.kind != "heading"
+                 and not (u.kind == "item" and FIELD_ITEM_RE.match(u.text)))
     if len(body) > limit or not any(u.kind == "item" for u in body):
         return blocks
     inside = set(body)
