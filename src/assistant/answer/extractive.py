@@ -484,8 +484,9 @@ FIELD_ITEM_RE = re.compile(r"^[A-Z][\w-]*(?: [\w-]+){0,2}: \S")
 
 def _short_section(blocks: list[Block], unit: Unit, ev: Evidence, limit: int) -> list[Block]:
     """Loose sentences from a short structured section (a resolution or decision: an opening, then listed
-    premises and operative clauses; a record's field list is not one) are shown with that whole section, as its premises and its operative
-    part answer together ('considering …' then 'decides …'); the other sentences follow."""
+    premises and operative clauses; a record's field list is not one) become that whole section, as its
+    premises and its operative part answer together ('considering …' then 'decides …'); the other sentences
+    follow. The coverage check then reads the section as the leading quote."""
     if not limit or any(b.style != "sentences" for b in blocks) or not unit.section:
         return blocks
     body = tuple(u for u in ev.siblings[unit.doc_id] if u.section == unit.section and u.kind != "heading"
