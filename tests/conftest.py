@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 from collections.abc import Iterator
@@ -12,6 +13,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
+LIAISON = "bipm-liaison-work.txt"
+
+
+def liaison_workload() -> tuple[str, str]:
+    """The liaison page's yearly workload figure as the page writes it ("<n> person days"), and the figure the
+    corpus-change tests put in its place. Read from the document, not quoted here: the tests change a fact of
+    the corpus and need only some figure of it."""
+    text = (CORPUS / LIAISON).read_text(encoding="utf-8")
+    match = re.search(r"\b(\d+) person days\b", text)
+    assert match, f"{LIAISON} no longer gives its workload in person days"
+    return match.group(0), f"{int(match.group(1)) + 57} person days"
 SHARED = ROOT.parent / "shared"
 
 

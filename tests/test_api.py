@@ -170,7 +170,7 @@ def test_filters_restrict_the_documents(bot) -> None:
 
 def test_a_follow_up_about_that_finds_who_to_ask(bot) -> None:
     history = [{"role": "user", "content": "What is the yearly effort of the BIPM liaison work?"},
-               {"role": "assistant", "content": "In a typical year it requires around 355 person days."}]
+               {"role": "assistant", "content": "It takes 355 person days in a typical year."}]
     answer = bot.ask("Who can I contact for more information on that?", history)
     assert not answer.abstained, answer.text
     assert "Andy Henson" in answer.text and "Michael Stock" not in answer.text

@@ -31,7 +31,7 @@ Q_VISIT = "Can groups visit the BIPM laboratories?"
 Q_NOW = "Are there any secondment opportunities at present?"
 # (phrase locating the passage to cite, a faithful sentence answering the question)
 GOOD = {
-    Q_DAYS: ("355 person days", "In a typical year, the BIPM's liaison work requires around 355 person days."),
+    Q_DAYS: ("355 person days", "In a typical year, the BIPM's work with these organizations requires 355 person days."),
     Q_WHERE: ("outskirts of Paris", "The BIPM is located in Sèvres, on the outskirts of Paris."),
     Q_CONTACT: ("Michael Stock", "You should contact the Department Director, Dr Michael Stock (mstock@bipm.org)."),
     Q_PAY: ("pay an allowance", "The BIPM will normally pay an allowance to cover additional living expenses."),
@@ -235,7 +235,7 @@ def test_settings_wire_the_llm_into_the_assistant(servers, built_index, embedder
     wired = Assistant(llm_settings(built_index, "ollama", servers["ollama"].url), embedder=embedder)
     answer = wired.ask(Q_DAYS)
     assert wired.llm is not None and answer.stamp.answerer == f"ollama:{MODEL}"
-    assert answer.text == "In a typical year, the BIPM's liaison work requires around 355 person days. [1]"
+    assert answer.text == f"{GOOD[Q_DAYS][1]} [1]"
 
 
 @pytest.mark.server
@@ -247,7 +247,7 @@ def test_correct_cited_answer_is_kept(provider, mode, servers, attach, bot) -> N
     answer, deltas = run(attach(bot, provider), Q_DAYS, mode)
     assert not answer.abstained and answer.support == "supported" and not answer.notes
     assert answer.stamp.answerer == f"{provider}:{MODEL}"
-    assert "around 355 person days. [1]" in answer.text and "35 instances of travel by BIPM staff. [1]" in answer.text
+    assert "355 person days. [1]" in answer.text and "35 instances of travel by BIPM staff. [1]" in answer.text
     assert "355 person days" in answer.citations[0].quote
     assert_verifiable(answer, bot.corpus())
     request = servers[provider].requests[-1]
@@ -275,7 +275,7 @@ def test_hallucinated_sentence_is_dropped(provider, mode, servers, attach, bot) 
 @pytest.mark.parametrize("mode", MODES)
 def test_wrong_citation_number_is_rejected(provider, mode, servers, attach, bot) -> None:
     extractive = bot.ask(Q_DAYS)
-    sentence = "In a typical year, the BIPM's liaison work requires around 355 person days"
+    sentence = GOOD[Q_DAYS][1].rstrip(".")
     servers[provider].script = script(lambda r: f"{sentence} [{len(passages_of(r)) + 3}].")
     answer, deltas = run(attach(bot, provider), Q_DAYS, mode)
     # Its only sentence cited a passage it was never given: the extractive answer stands instead.

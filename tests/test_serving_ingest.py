@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import CORPUS, free_port
+from conftest import CORPUS, LIAISON, free_port, liaison_workload
 from test_server_mode import CHROMA, ChromaServer
 
 from assistant.index.manifest import Manifest
@@ -31,9 +31,8 @@ from ingest.pipeline import run_ingest
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
-LIAISON = "bipm-liaison-work.txt"
 FACT_QUESTION = "What yearly workload in person days does cooperation with other organizations represent for the BIPM?"
-OLD_FACT, NEW_FACT = "around 355 person days", "around 412 person days"
+OLD_FACT, NEW_FACT = liaison_workload()
 # Inserted before the fact, so every later offset of the changed document moves (the quotes that stayed
 # shifted by its length were the visible symptom).
 INSERTED = "The BIPM reviews the list of these organizations with its committees every year. "
