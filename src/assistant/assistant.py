@@ -40,7 +40,7 @@ from assistant.question.references import Reference
 from assistant.retrieve.candidates import candidates_of, question_reference
 from assistant.retrieve.condense import Condensed
 from assistant.retrieve.corpus import CorpusView, Filters
-from assistant.retrieve.hybrid import HybridRetriever
+from assistant.retrieve.hybrid import HybridRetriever, Ranking
 from assistant.retrieve.query import Question, analyse
 from assistant.retrieve.rerank import Candidate, rerank
 from assistant.retrieve.rerank import Query as RerankQuery
@@ -203,29 +203,42 @@ class Assistant:
         return analysed(condensed, partial(self._analyse, corpus))
 
     def _passages(self, corpus: CorpusView, condensed: Condensed, q: Question, flt: Filters | None,
-                  k: int | None = None, asked: str = "") -> list[Passage]:
+                  k: int | None = None, asked: str = "", search: Callable[..., list[Passage]] | None = None,
+                  ) -> list[Passage]:
         """With the reranker: candidates from hybrid search, from the documents the question names and, for a
         French question, from its own words, ordered by the fitted model. Without it: hybrid search alone."""
+        search = search or self._search(corpus, condensed, q)
         if self._rerank_model is None:
-            return self._search(corpus, condensed, q)(k=k or self.settings.top_k, filters=flt)
+            return search(k=k or self.settings.top_k, filters=flt)
         query = self._query(corpus, condensed, q, asked)
-        candidates = self._candidates(corpus, condensed, q, flt, query.ref, asked)
+        candidates = self._candidates(corpus, condensed, q, flt, query.ref, asked, search)
         factors = self.retriever.penalty.factors(corpus, [c.passage.chunk.id for c in candidates])
         return rerank(query, candidates, self._rerank_model, k or self.settings.top_k, factors)
 
     def _search(self, corpus: CorpusView, condensed: Condensed, q: Question) -> Callable[..., list[Passage]]:
-        """Hybrid search for this question (a follow-up with what it refers to), waiting for ``k`` and filters."""
+        """Hybrid search for this question (a follow-up with what it refers to), waiting for ``k`` and filters.
+        Its first stage runs once per filters: the reranker's candidates and the off-topic gate's top passages
+        are two cuts of one ranking."""
         pronoun = condensed.mode == "pronoun"
         query = _searched(condensed)
         lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
-        return partial(self.retriever.search, corpus, query, self._embed_question(query), lexical_query=lemmas,
-                       answer_type=NEED_PATTERNS.get(q.need or ""))
+        vector, answer_type = self._embed_question(query), NEED_PATTERNS.get(q.need or "")
+        rankings: dict[Filters | None, Ranking | None] = {}
+
+        def search(k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+            if filters not in rankings:
+                rankings[filters] = self.retriever.rank(corpus, query, vector, filters, lemmas)
+            ranking = rankings[filters]
+            return ranking.top(k or self.settings.top_k, answer_type) if ranking is not None else []
+
+        return search
 
     def _candidates(self, corpus: CorpusView, condensed: Condensed, q: Question, flt: Filters | None,
-                    ref: Reference, asked: str = "") -> list[Candidate]:
+                    ref: Reference, asked: str = "", search: Callable[..., list[Passage]] | None = None,
+                    ) -> list[Candidate]:
         """Every passage the reranker chooses from, with what it needs to know about each."""
         s = self.settings
-        search = self._search(corpus, condensed, q)
+        search = search or self._search(corpus, condensed, q)
         found = [(p, False) for p in search(k=s.rerank_candidates, filters=flt)]
         asked = asked or condensed.text
         if is_french(asked):  # French passages for a French question: its own words, not the translation's
@@ -261,10 +274,11 @@ class Assistant:
         q = self._question(corpus, condensed)
         if not corpus.chunks:
             return Draft(abstained=True, reason="empty_index", lang=q.lang), []
-        passages = self._passages(corpus, condensed, q, flt, asked=asked)
+        search = self._search(corpus, condensed, q)
+        passages = self._passages(corpus, condensed, q, flt, asked=asked, search=search)
         # The off-topic gate reads what hybrid search alone finds, as it was measured: a reranker orders
         # passages by their closest unit, which would lift a stray sentence over the gate.
-        first = self._search(corpus, condensed, q)(k=self.settings.top_k, filters=flt) if self._rerank_model else None
+        first = search(k=self.settings.top_k, filters=flt) if self._rerank_model else None
         q = for_quotes(q, condensed, asked)
         t1 = time.perf_counter()
         evidence = self._evidence(corpus, q, passages)

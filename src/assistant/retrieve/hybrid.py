@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,10 +37,16 @@ class HybridRetriever:
     ) -> list[Passage]:
         """The top ``k`` chunks by fused rank. With ``answer_type`` (an e-mail, a date, …), when none of them
         holds such an answer, the best fused candidates that do are added after them (up to 2)."""
-        k = k or self.settings.top_k
+        ranking = self.rank(corpus, query, query_vector, filters, lexical_query)
+        return ranking.top(k or self.settings.top_k, answer_type) if ranking is not None else []
+
+    def rank(self, corpus: CorpusView, query: str, query_vector: np.ndarray, filters: Filters | None = None,
+             lexical_query: list[str] | None = None) -> Ranking | None:
+        """The first stage for one query (dense and BM25 hits, fused): `Ranking.top` cuts it at any ``k``.
+        None when the filters allow no document."""
         doc_ids, mask = corpus.allowed(filters)
         if doc_ids == []:
-            return []
+            return None
         store = corpus.store or self.store  # the vector store view opened for this version, if any
         # A hit the version does not list (written for a newer version, or garbage) is ignored.
         dense = [(i, s) for i, s in self._dense(store, query_vector, doc_ids) if i in corpus.row_of]
@@ -49,18 +56,8 @@ class HybridRetriever:
         lexical_rows = [r for r, _ in lexical]
         fused, (dense_rows, lexical_rows) = self.penalty.apply(corpus, self._fuse(dense_rows, lexical_rows),
                                                                dense_rows, lexical_rows)
-        dense_by_row = {corpus.row_of[i]: s for i, s in dense}
-        lexical_by_row = dict(lexical)
-        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
-        rows = _with_leaders(ranked, dense_rows, lexical_rows, k)
-        if answer_type is not None and not any(answer_type.search(corpus.chunks[r].text) for r in rows):
-            rows += [r for r in ranked if r not in rows and answer_type.search(corpus.chunks[r].text)][:2]
-        missing = [corpus.chunks[r].id for r in rows if r not in dense_by_row]
-        dense_by_row |= {corpus.row_of[i]: s for i, s in _cosines(store, missing, query_vector).items()}
-        return [
-            Passage(corpus.chunks[r], fused[r], dense_by_row.get(r), lexical_by_row.get(r), rank)
-            for rank, r in enumerate(rows, start=1)
-        ]
+        return Ranking(corpus, store, query_vector, fused, sorted(fused, key=fused.__getitem__, reverse=True),
+                       dense_rows, lexical_rows, {corpus.row_of[i]: s for i, s in dense}, dict(lexical))
 
     def _dense(self, store: VectorStore, vector: np.ndarray, doc_ids: list[str] | None) -> list[tuple[str, float]]:
         return store.search(vector.tolist(), self.settings.fetch_k, doc_ids)
@@ -74,6 +71,33 @@ class HybridRetriever:
                 fused[row] = fused.get(row, 0.0) + weight / (s.rrf_k + rank)
         return fused
 
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One query's fused first stage, best first, with each row's dense and BM25 scores."""
+
+    corpus: CorpusView
+    store: VectorStore
+    query_vector: np.ndarray
+    fused: dict[int, float]
+    ranked: list[int]
+    dense_rows: list[int]
+    lexical_rows: list[int]
+    dense_by_row: dict[int, float]
+    lexical_by_row: dict[int, float]
+
+    def top(self, k: int, answer_type: re.Pattern[str] | None = None) -> list[Passage]:
+        """The top ``k`` rows with each retriever's leaders (and answer-type rows, see `search`), as passages."""
+        chunks = self.corpus.chunks
+        rows = _with_leaders(self.ranked, self.dense_rows, self.lexical_rows, k)
+        if answer_type is not None and not any(answer_type.search(chunks[r].text) for r in rows):
+            rows += [r for r in self.ranked if r not in rows and answer_type.search(chunks[r].text)][:2]
+        missing = [chunks[r].id for r in rows if r not in self.dense_by_row]
+        row_of = self.corpus.row_of
+        dense = self.dense_by_row | {row_of[i]: s for i, s in _cosines(self.store, missing, self.query_vector).items()}
+        return [Passage(chunks[r], self.fused[r], dense.get(r), self.lexical_by_row.get(r), rank)
+                for rank, r in enumerate(rows, start=1)]
 
 
 def _cosines(store: VectorStore, ids: list[str], vector: np.ndarray) -> dict[str, float]:
