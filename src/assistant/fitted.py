@@ -60,7 +60,7 @@ class TreeModel:
     Every tree is stored as flat node arrays padded to one width (``left``/``right`` child of each node,
     -1 at a leaf; the ``feature`` and ``threshold`` it splits on; ``value``, the leaf's contribution with
     the learning rate already applied). A row goes left when its feature is ``<= threshold``, as in
-    scikit-learn, whose ``GradientBoostingClassifier`` `evals.fit` exports into this form.
+    scikit-learn, whose ``HistGradientBoostingClassifier`` `evals.fit` exports into this form.
     """
 
     features: tuple[str, ...]
