@@ -11,10 +11,8 @@ from assistant.types import Document, Section
 from ingest.clean import clean_text
 from ingest.load import Loaded
 
-# Bump when loading, cleaning, chunking or the stored unit vectors change, so every document is rebuilt on the
-# next ingest (chunk vectors are reused by chunk id).
-PIPELINE_VERSION = "7"  # 5: marked-heading documents keep short paragraphs, dated context titles; 6: inline emphasis;
-# 7: answer-unit vectors composed from text and heading (assistant.index.compose)
+# Bump when loading, cleaning or chunking changes, so every document is rebuilt on the next ingest.
+PIPELINE_VERSION = "6"  # 5: marked-heading documents keep short paragraphs, dated context titles; 6: inline emphasis
 
 
 def doc_id_for(path: Path) -> str:

@@ -29,8 +29,7 @@ from assistant.answer.coverage import document_vocabulary
 from assistant.answer.evidence import Unit, units_of
 from assistant.errors import IndexBusy, IngestError
 from assistant.index.embedder import MODEL_NAME, Embedder, make_embedder
-from assistant.index.compose import compose, texts_to_embed, units_digest
-from assistant.index.manifest import Manifest, UnitVectors, WordVectors, now_iso
+from assistant.index.manifest import Manifest, UnitVectors, WordVectors, now_iso, texts_digest
 from assistant.index.paths import lock_path, manifest_path
 from assistant.index.store import VectorStore, chroma_client
 from assistant.safety import instructions
@@ -298,22 +297,22 @@ class _Run:
             self.bar.set_postfix_str(f"{self.summary.embedded} chunks, {self.summary.embedded / elapsed:.1f} chunks/s")
 
     def _unit_vectors(self, docs: list[Document], units: dict[str, list[Unit]]) -> dict[tuple[str, str], UnitVectors]:
-        """The vectors of each document's answer units, exactly as the answerer composes them (`compose`: each
-        distinct unit text and heading of the group embedded once), with their instruction scores, keyed by
-        (content hash, embedder name)."""
-        flat = sorted(set(texts_to_embed([u for d in docs for u in units[d.content_hash]])), key=len)
+        """The vectors of each document's answer units, exactly as the answerer embeds them
+        ("section: text", this embedder), with their instruction scores, keyed by (content hash, embedder name)."""
+        texts = {d.content_hash: [f"{u.section}: {u.text}" for u in units[d.content_hash]] for d in docs}
+        flat = sorted({t for ts in texts.values() for t in ts}, key=len)  # similar lengths batch together
         vectors: dict[str, np.ndarray] = {}
         with self.summary.timed("embed units"):
-            for start in range(0, len(flat), self.batch):  # similar lengths batch together
+            for start in range(0, len(flat), self.batch):
                 part = flat[start : start + self.batch]
                 vectors.update(zip(part, self.embedder.embed(part), strict=True))
         self.summary.units_embedded += len(flat)
+        dim = self.embedder.dim
         out = {}
         with self.summary.timed("instruction scores"):
-            for d in docs:
-                us = units[d.content_hash]
-                matrix = compose(us, vectors, self.embedder.dim)
-                out[(d.content_hash, self.embedder.name)] = _with_scores(units_digest(us), matrix, us)
+            for h, ts in texts.items():
+                matrix = np.stack([vectors[t] for t in ts]) if ts else np.zeros((0, dim), np.float32)
+                out[(h, self.embedder.name)] = _with_scores(texts_digest(ts), matrix, units[h])
         return out
 
     def _words(self, docs: list[Document], units: dict[str, list[Unit]]) -> WordVectors:
@@ -356,7 +355,7 @@ class _Run:
             for doc_id in (d for d, m in missing if m == model):
                 doc = docs[doc_id]
                 uv, units = stored[doc.content_hash], units_of(doc)
-                if uv.texts_hash == units_digest(units):
+                if uv.texts_hash == texts_digest(f"{u.section}: {u.text}" for u in units):
                     found[(doc.content_hash, model)] = _with_scores(uv.texts_hash, uv.matrix, units)
             self.manifest.put_unit_vectors(found)
 
@@ -408,6 +407,11 @@ class _Run:
         self.summary.documents = len(self.manifest.hashes())
         self.summary.index_version = self.manifest.version()
         self.summary.seconds = time.perf_counter() - self.started
+
+
+def unit_texts(doc: Document) -> list[str]:
+    """What the answerer embeds for each answer unit of ``doc``, in unit order."""
+    return [f"{u.section}: {u.text}" for u in units_of(doc)]
 
 
 def _with_scores(texts_hash: str, matrix: np.ndarray, units: list[Unit]) -> UnitVectors:

@@ -15,7 +15,6 @@ import pytest
 from assistant.answer.coverage import TermMatcher
 from assistant.answer.evidence import units_of
 from assistant.answer.extractive import Evidence, ExtractiveAnswerer
-from assistant.index.compose import unit_matrix
 from assistant.question import references as refs
 from assistant.retrieve.acronyms import find_expansions
 from assistant.retrieve.lexical import LexicalIndex
@@ -69,7 +68,7 @@ def answerer() -> tuple[ExtractiveAnswerer, HashEmbedder]:
 
 def evidence(question: str, emb: HashEmbedder, named: dict[str, str]) -> Evidence:
     units = [u for d in DOCS for u in units_of(d)]
-    vectors = unit_matrix(units, emb.embed, emb.dim)
+    vectors = emb.embed([f"{u.section}: {u.text}" for u in units])
     return Evidence(
         units=units, vectors=vectors, question_vector=emb.embed([question])[0],
         titles={d.doc_id: d.title for d in DOCS}, named=named,

@@ -15,13 +15,12 @@ from conftest import CORPUS, LIAISON, liaison_workload
 from assistant.answer.coverage import document_vocabulary
 from assistant.answer.evidence import units_of
 from assistant.assistant import Assistant
-from assistant.index.compose import texts_to_embed, unit_matrix, units_digest
-from assistant.index.manifest import Manifest
+from assistant.index.manifest import Manifest, texts_digest
 from assistant.index.paths import manifest_path
 from assistant.index.store import VectorStore
 from assistant.safety import instructions
 from assistant.settings import Settings
-from ingest.pipeline import run_ingest
+from ingest.pipeline import run_ingest, unit_texts
 
 pytestmark = [pytest.mark.slow]
 
@@ -57,17 +56,18 @@ def test_unit_vectors_are_stored_at_ingest_as_the_answerer_embeds_them(manifest:
     docs = manifest.documents()
     assert {d.content_hash for d in docs} == set(stored)
     for doc in docs:
-        units = units_of(doc)
+        texts = [f"{u.section}: {u.text}" for u in units_of(doc)]
+        assert texts == unit_texts(doc)
         uv = stored[doc.content_hash]
-        assert uv.texts_hash == units_digest(units) and uv.matrix.shape == (len(units), embedder.dim)
+        assert uv.texts_hash == texts_digest(texts) and uv.matrix.shape == (len(texts), embedder.dim)
         # The same vectors up to the rounding that batch composition already caused at question time
         # (bf16 and int8 kernels pad and accumulate per batch): cosine 0.99998 and up, measured.
-        assert (uv.matrix * unit_matrix(units, embedder.embed, embedder.dim)).sum(axis=1).min() > 0.9999
+        assert (uv.matrix * embedder.embed(texts)).sum(axis=1).min() > 0.9999
 
 
 def test_a_question_embeds_no_document_text(bot, manifest: Manifest, embedder,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    units = {t for d in manifest.documents() for t in texts_to_embed(units_of(d))}
+    units = {t for d in manifest.documents() for t in unit_texts(d)}
     spy = Spy(embedder, monkeypatch)
     answer = bot.ask("Who is eligible to be seconded to the BIPM?")
     assert not answer.abstained, answer.text

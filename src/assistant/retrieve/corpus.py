@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.answer.evidence import Unit, units_of
-from assistant.index.compose import unit_matrix, units_digest
-from assistant.index.manifest import Manifest, UnitVectors
+from assistant.index.manifest import Manifest, UnitVectors, texts_digest
 from assistant.question import references as refs
 from assistant.retrieve.acronyms import find_expansions
 from assistant.retrieve.lexical import LexicalIndex
@@ -120,8 +119,7 @@ class CorpusView:
         return lemmas
 
     def unit_vectors(self, units: list[Unit], embed: Embed, dim: int) -> np.ndarray:
-        """(len(units), dim) vectors of each unit (`compose`: its text and its section heading), as the answerer
-        compares them.
+        """(len(units), dim) vectors of "section: text" of each unit, as the answerer compares them.
 
         They come from the ingest when it stored them for this document's exact units and this embedder;
         otherwise (an index built before they were stored) the units are embedded now with ``embed``,
@@ -135,7 +133,7 @@ class CorpusView:
             (log.info if self._lazy else log.warning)(
                 "embedding %d answer units at question time: the index has no stored unit vectors for "
                 "this embedder (run `assistant ingest` once to store them)", len(todo))
-            vectors = unit_matrix(todo, embed, dim)
+            vectors = embed([f"{u.section}: {u.text}" for u in todo])
             with self._lock:
                 self._lazy.update({(u.doc_id, u.index): v for u, v in zip(todo, vectors, strict=True)})
         return np.stack([self._vector(u) for u in units])
@@ -148,8 +146,8 @@ class CorpusView:
         """The ingest's unit vectors of ``doc_id`` when they belong to exactly its current units."""
         if doc_id not in self._checked:
             uv = self._stored_units.get(self.documents[doc_id].content_hash)
-            units = self.units(doc_id)
-            ok = uv is not None and uv.matrix.shape[0] == len(units) and uv.texts_hash == units_digest(units)
+            texts = [f"{u.section}: {u.text}" for u in self.units(doc_id)]
+            ok = uv is not None and uv.matrix.shape[0] == len(texts) and uv.texts_hash == texts_digest(texts)
             self._checked[doc_id] = uv.matrix if ok and uv is not None else None
         return self._checked[doc_id]
 

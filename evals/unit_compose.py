@@ -1,13 +1,16 @@
-"""Fit the section heading's weight in the composed answer-unit vectors (assistant.index.compose).
+"""Could answer units be embedded for less? (a measurement for issue 16, not a product path)
+
+Ingest embeds every answer unit as the string "section: text", so a heading is re-read in every unit under it
+(30 % of the unit tokens on corpus/ + corpus-extra). Composing instead embeds each distinct unit text and each
+distinct heading once and takes ``normalize(v(text) + w · v(heading))``: about 40 % fewer unit tokens.
 
 For every answerable question with quotes, the answerer's evidence units are ranked by cosine to the question
-with vectors composed at each weight of `GRID`; a question scores when a unit holding a supporting quote ranks
-first (hit@1) or in the top 3. The weight with the best mean of hit@1 and hit@3 over the fit sets is written to
-``src/assistant/data/compose.json``, with grouped cross-validated figures (the weight chosen on the other
-folds), the check sets' figures (never used to choose) and, as the baseline, the vectors of ``"section: text"``
-embedded whole (what ingest stored before).
+with vectors composed at each weight of `GRID`, and with the stored "section: text" vectors as the baseline; a
+question scores when a unit holding a supporting quote ranks first (hit@1) or in the top 3. It reports the best
+weight on the fit sets, grouped cross-validated figures (weight chosen on the other folds) and the check sets
+at that weight (never used to choose). Results and why it was not built: docs/benchmark.md (fifth session).
 
-    python -m evals.fit_compose --index-dir LARGE --also-index-dir SEED [--check blind blind6 blind7]
+    python -m evals.unit_compose --index-dir LARGE --also-index-dir SEED [--check blind blind6 blind7] [--out F]
 """
 
 from __future__ import annotations
@@ -20,16 +23,28 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.fit import DATA, FIT_SETS, FOLDS, file_hashes, fold_group, held_items, load_items, make_bot
+from evals.fit import FIT_SETS, FOLDS, file_hashes, fold_group, held_items, load_items, make_bot
 
 GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.2)
 TOP = (1, 3)
 BASELINE = "section: text"
 
 
+def texts_to_embed(units) -> list[str]:
+    """Each distinct unit text and section heading of ``units``, once, in first-seen order."""
+    return list(dict.fromkeys([u.text for u in units] + [u.section for u in units if u.section]))
+
+
+def compose(units, vectors: dict[str, np.ndarray], dim: int, weight: float) -> np.ndarray:
+    """(len(units), dim): each unit's text vector plus ``weight`` × its heading's, at unit length."""
+    if not units:
+        return np.zeros((0, dim), dtype=np.float32)
+    out = np.stack([vectors[u.text] + (weight * vectors[u.section] if u.section else 0.0) for u in units])
+    return (out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
 def question_hits(bot, items: list[dict], cache: dict[str, np.ndarray]) -> list[tuple[dict, dict]]:
     """(item, {weight or BASELINE: (hit@1, hit@3)}) for each question whose evidence holds a supporting unit."""
-    from assistant.index.compose import compose, texts_to_embed
     from evals.textmatch import quote_matches
 
     out = []
@@ -81,14 +96,14 @@ def cross_validated(rows: list[tuple[dict, dict]]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m evals.fit_compose", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m evals.unit_compose", description=__doc__.splitlines()[0])
     p.add_argument("--index-dir", type=Path, required=True, help="the index the training sets are about")
     p.add_argument("--also-index-dir", type=Path, action="append", default=[],
                    help="also score the sets whose documents this index holds (seed sets on corpus/)")
     p.add_argument("--sets", nargs="+", default=list(FIT_SETS))
     p.add_argument("--check", nargs="*", default=["blind", "blind6", "blind7"],
                    help="sets reported at the chosen weight, never used to choose it")
-    p.add_argument("--out", type=Path, default=DATA / "compose.json")
+    p.add_argument("--out", type=Path, default=None, help="also write the figures here (JSON)")
     args = p.parse_args(argv)
     bots = [make_bot(args.index_dir, [])] + [make_bot(d, []) for d in args.also_index_dir]
     cache: dict[str, np.ndarray] = {}
@@ -116,13 +131,13 @@ def main(argv: list[str] | None = None) -> int:
         "check": {"sets": file_hashes(tuple(args.check)), "questions": len(check),
                   "chosen": summary(check, weight), "baseline": summary(check, BASELINE)},
     }
-    data = {"section_weight": weight, "meta": {
-        "fitted": datetime.now(UTC).replace(microsecond=0).isoformat(), "sets": file_hashes(tuple(args.sets)),
-        "objective": "mean of unit hit@1 and hit@3 of a supporting unit among the answerer's evidence units",
-        "grid": list(GRID), **figures}}
-    args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps(figures, indent=1))
-    print(f"section_weight {weight} → {args.out}")
+    data = {"best_weight": weight, "measured": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "sets": file_hashes(tuple(args.sets)), "grid": list(GRID),
+            "objective": "mean of unit hit@1 and hit@3 of a supporting unit among the answerer's evidence units",
+            **figures}
+    if args.out:
+        args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(data, indent=1))
     return 0
 
 
