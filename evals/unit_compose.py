@@ -39,8 +39,9 @@ def compose(units, vectors: dict[str, np.ndarray], dim: int, weight: float) -> n
     """(len(units), dim): each unit's text vector plus ``weight`` × its heading's, at unit length."""
     if not units:
         return np.zeros((0, dim), dtype=np.float32)
-    out = np.stack([vectors[u.text] + (weight * vectors[u.section] if u.section else 0.0) for u in units])
-    return (out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    from assistant.index.embedder import _normalize
+
+    return _normalize(np.stack([vectors[u.text] + (weight * vectors[u.section] if u.section else 0.0) for u in units]))
 
 
 def question_hits(bot, items: list[dict], cache: dict[str, np.ndarray]) -> list[tuple[dict, dict]]:
