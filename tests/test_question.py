@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from assistant.answer.answer_type import role_fits, unnamed
-from assistant.retrieve.query import analyse
+from assistant.retrieve.query import analyse, french_verb_form, is_key
 
 VOCAB = {"fellowship", "apply", "application", "organization", "international", "department", "applied",
          "optics", "institute", "survey"}
@@ -206,3 +206,20 @@ def test_typo_repair_keeps_every_word_difflib_could_choose() -> None:
         everything = difflib.get_close_matches(token, near, n=len(near), cutoff=TYPO_CUTOFF)
         assert set(everything) <= set(_spelling(vocab).candidates(token, TYPO_CUTOFF)), token
     assert correct("secondmnet", vocab) == "secondment" and correct("weather", vocab) == "weather"
+
+
+@pytest.mark.parametrize("word, verb", [
+    ("envoyé", True), ("acceptée", True), ("décidés", True), ("transmis", True), ("remise", True),
+    ("unité", False), ("comité", False), ("membres", False), ("secondes", False), ("mesures", False),
+    ("lumière", False),
+])
+def test_french_verb_forms_are_told_from_nouns(word: str, verb: bool) -> None:
+    assert french_verb_form(word) is verb
+
+
+def test_an_untranslated_french_participle_is_not_a_key_term() -> None:
+    # A French question rendered word by word keeps the participles the glossary lacks: verbs, not nouns,
+    # even where the corpus (with its French documents) uses them.
+    assert is_key("envoyé", "was", known=True) is False
+    assert is_key("catalogue", "the", known=True) is True
+    assert is_key("unité", "the", known=True) is True

@@ -339,6 +339,8 @@ def is_key(word: str, previous: str, first: bool = False, lang: str = "en", foll
         return False
     tags = getAllLemmas(low)
     if not tags:
+        if french_verb_form(low):
+            return False  # a French verb the glossary left untranslated ('repoussé', 'admis'): not a noun
         return known or simplemma.is_known(low, lang="en")  # 'bipm', 'secondmnets' → a corpus word
     if low.endswith("ing") and previous.lower() in DETERMINERS:
         return True  # a gerund used as a noun: 'is there parking'
@@ -347,6 +349,26 @@ def is_key(word: str, previous: str, first: bool = False, lang: str = "en", foll
     if set(tags) == {"NOUN"}:
         return True
     return _noun_in_context(tags, low, previous.lower(), following.lower())
+
+
+FRENCH_INFINITIVE_ENDINGS = ("er", "ir", "re", "oir")
+FRENCH_PARTICIPLE_ENDINGS = ("ée", "é")  # of the -er verbs, the largest class (plurals: by their singular)
+
+
+def french_verb_form(word: str) -> bool:
+    """Is ``word`` (lower case) an inflected French verb: a form whose dictionary lemma (or that lemma's)
+    is an infinitive ('admis' → 'admettre', 'admise' → 'admis' → 'admettre'), or an -er verb's participle
+    the dictionary lists by its infinitive only ('repoussé' → 'repousser')? A plural is judged by its
+    singular ('secondes' by 'seconde', not by the verb 'seconder'); a noun in -é is not a participle unless
+    an -er verb is spelled like it ('unité': there is no 'uniter')."""
+    if word.endswith(("s", "x")) and simplemma.is_known(word[:-1], lang="fr"):
+        word = word[:-1]
+    base = simplemma.lemmatize(simplemma.lemmatize(word, lang="fr"), lang="fr")
+    if base != word and base.endswith(FRENCH_INFINITIVE_ENDINGS):
+        return True
+    ending = next((e for e in FRENCH_PARTICIPLE_ENDINGS if word.endswith(e)), None)
+    return ending is not None and len(word) > len(ending) + 2 and simplemma.is_known(
+        word[: -len(ending)] + "er", lang="fr")
 
 
 def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
