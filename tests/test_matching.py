@@ -100,3 +100,12 @@ def test_stored_word_vectors_are_used_and_only_unstored_words_are_embedded() -> 
     cover = matcher.coverage([Term("salary", "salary", 1.0)], Profile(text))
     plain = TermMatcher(CountingEmbedder(), low=0.3, high=0.6).coverage([Term("salary", "salary", 1.0)], Profile(text))
     assert cover == plain  # the stored vectors give what embedding them now gives
+
+
+def test_superscript_ordinals_read_as_typed() -> None:
+    # Documents mark an ordinal's suffix as superscript ('5^e séance', '2^eRapport'); questions type '5e'.
+    from assistant.text import words
+
+    assert words("à sa 5^e séance, le 2^eRapport, le 1^er^ mars") == [
+        "à", "sa", "5e", "séance", "le", "2e", "Rapport", "le", "1er", "mars"]
+    assert words("10^3 m^2") == ["10", "3", "m", "2"]  # powers are not ordinals

@@ -60,8 +60,15 @@ def fold(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# An ordinal with its suffix in superscript markup, as the documents write it ('11^e réunion',
+# '21^eConférence', '1^er^'): read as the plain ordinal a question types ('11e').
+SUPERSCRIPT_ORDINAL_RE = re.compile(r"(\d)\^(ème|ère|er|re|e|st|nd|rd|th)\^?")
+
+
 def words(text: str) -> list[str]:
-    """Word tokens in order (keeps e-mail addresses and numbers whole)."""
+    """Word tokens in order (keeps e-mail addresses and numbers whole; '11^e' is the ordinal '11e')."""
+    if "^" in text:
+        text = SUPERSCRIPT_ORDINAL_RE.sub(r"\1\2 ", text)
     return [w.strip(".-") for w in WORD_RE.findall(text) if w.strip(".-")]
 
 
