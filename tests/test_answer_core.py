@@ -183,3 +183,16 @@ def test_a_french_answer_says_the_quotes_are_english_only_when_they_are(language
     text, citations = compose(draft, SimpleNamespace(documents={"d": doc}), [], "")
     assert text.startswith("D'après les documents") and lead in text.split("\n")[0]
     assert citations[0].quote == "Le comité se réunit chaque année."
+
+
+@pytest.mark.parametrize("text, need, found", [
+    ("Le groupe compte douze experts.", "number", True),
+    ("The panel has twelve experts.", "number", True),
+    ("Le rapport est attendu dans trois semaines.", "duration", True),
+    ("A report is due within five years.", "duration", True),
+    ("Le rapport sera publié plus tard.", "number", False),
+])
+def test_numbers_and_durations_in_words_are_detected_in_both_languages(text: str, need: str, found: bool) -> None:
+    from assistant.answer.answer_type import NEED_PATTERNS
+
+    assert bool(NEED_PATTERNS[need].search(text)) is found

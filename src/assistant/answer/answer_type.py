@@ -13,15 +13,19 @@ from assistant.answer.evidence import Unit
 from assistant.retrieve.query import DETERMINERS, Question
 from assistant.text import ACRONYM_RE, EMAIL_RE, content_lemmas
 
+# Numbers as English and French write them in words ('ten members', 'dix membres'); 'un'/'une' are articles.
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|thousand|dozen|"
+                 r"deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|"
+                 r"cinquante|soixante|cents?|mille|douzaine")
+_TIME_UNITS = r"day|week|month|year|jours?|semaines?|mois|ans|années?"
+
 NEED_PATTERNS = {
     "email": EMAIL_RE,
     "phone": re.compile(r"\+?\d[\d ().-]{7,}\d"),
-    "number": re.compile(r"(?<![\w.-])\d[\d,.]*(?![\w-])|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
-                         r"twelve|twenty|hundred|thousand|dozen)\b", re.I),
+    "number": re.compile(rf"(?<![\w.-])\d[\d,.]*(?![\w-])|\b({_NUMBER_WORDS})\b", re.I),
     "date": re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b\d{1,2} (January|February|March|April|May|June|July|"
                        r"August|September|October|November|December)\b", re.I),
-    "duration": re.compile(r"\b\d+\s*(day|week|month|year)s?\b|\b(one|two|three|four|six|twelve) "
-                           r"(day|week|month|year)s?\b", re.I),
+    "duration": re.compile(rf"\b\d+\s*({_TIME_UNITS})s?\b|\b({_NUMBER_WORDS}) ({_TIME_UNITS})s?\b", re.I),
     "expansion": re.compile(r"\b[A-Z][A-Za-z-]{1,9}\s*\([A-Z][^)]{3,}\)|\([A-Z]{2,}[a-z]?\)"),
     "eligibility": re.compile(
         r"\bapplications? (are|is) (welcome|invited|open|accepted|encouraged)\b|\b(applicants|candidates) (must|should|need)"
