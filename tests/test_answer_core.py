@@ -196,3 +196,20 @@ def test_numbers_and_durations_in_words_are_detected_in_both_languages(text: str
     from assistant.answer.answer_type import NEED_PATTERNS
 
     assert bool(NEED_PATTERNS[need].search(text)) is found
+
+
+def test_a_body_asked_by_acronym_is_covered_by_its_short_name_in_the_documents(answerer) -> None:
+    bot, emb = answerer
+    asked = "What did the ABC decide about calibrating gadgets at the WXQ?"
+    ev = evidence(asked, emb, named_as())
+    assert bot.draft(question(asked), ev).abstained  # nothing says 'WXQ'
+    # The collection's metadata names the body WXQ, and its documents call it 'the Gadget Laboratory'.
+    draft = bot.draft(question(asked), replace(ev, body_names={"WXQ": ("gadget laboratory",)}))
+    assert not draft.abstained
+    assert "every two years" in draft.blocks[0].units[0].text
+
+
+def test_named_as_includes_the_publication_a_file_belongs_to() -> None:
+    part = Document("h2", "https://example.org/h2", "Widget Handbook — Painting", "Paint widgets blue.",
+                    date="2020-01-01", meta={"document": "Widget Handbook 3rd edition"})
+    assert "Widget Handbook 3rd edition" in refs.named_as(part, refs.of_document(part), {})

@@ -301,6 +301,7 @@ class Assistant:
             languages={d: corpus.documents[d].language for d in docs},
             passage_rank=rank, passage_score=score, max_rank=len(passages) + 1,
             siblings={d: corpus.units(d) for d in docs}, acronyms=corpus.acronyms,
+            body_names=corpus.names_of_bodies,
         )
 
     def _relevance(self, corpus: CorpusView, passages: list[Passage], vector: np.ndarray) -> float:

@@ -53,6 +53,8 @@ class Evidence:
     passage_rank: dict[tuple[str, int], int]  # (doc_id, unit index) → rank of the passage holding it
     siblings: dict[str, list[Unit]]  # doc_id → all units of that document (for whole lists and steps)
     acronyms: dict[str, str] = field(default_factory=dict)  # 'WHO' → 'World Health Organization'
+    # body → the short names the documents give it ('CIPM' → 'international committee', 'comité international')
+    body_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     passage_score: dict[tuple[str, int], float] = field(default_factory=dict)  # the reranker's score of that passage
     max_rank: int = 10  # the rank given to a unit no passage holds (a sibling pulled in for context)
     languages: dict[str, str] = field(default_factory=dict)  # doc_id → language of the document
@@ -184,6 +186,9 @@ class ExtractiveAnswerer:
             # 'BIPM' asked, 'International Bureau of Weights and Measures' written: the documents' own expansion.
             long = ev.acronyms.get(t.word)
             if long and cover.get(t.lemma, 1.0) < 0.5 and long.lower() in lowered:
+                cover[t.lemma] = 1.0
+            # 'CIPM' asked, 'the International Committee' written: a body's short name in the documents.
+            if cover.get(t.lemma, 1.0) < 0.5 and any(name in lowered for name in ev.body_names.get(t.word, ())):
                 cover[t.lemma] = 1.0
         for *short, head in q.names:
             # 'Physical Metrology Department' is covered by a page titled 'Physical Metrology: …'

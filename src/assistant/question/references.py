@@ -127,9 +127,12 @@ def ordinal_forms(n: int) -> str:
 
 def named_as(doc: Document, ref: Reference, names: dict[str, str]) -> str:
     """How questions name this document's meeting, from its metadata: its dated title, its body's short
-    names and its meeting ordinal in both languages ('26th meeting of the CGPM (2018) · general conference ·
+    names, the publication it belongs to (its ``document`` field) and its meeting ordinal in both languages
+    ('26th meeting of the CGPM (2018) · general conference ·
     conférence générale · 26th 26e · November novembre'). Read beside a quote to check the reference a question makes; never quoted."""
     parts = [doc.context_title]
+    if publication := doc.meta.get("document"):
+        parts.append(str(publication))  # the publication the file is part of: 'SI Brochure 9th edition'
     parts += [alias for alias, body in names.items() if body in ref.bodies]
     if ref.meeting is not None:
         parts.append(ordinal_forms(ref.meeting))

@@ -209,6 +209,14 @@ class CorpusView:
         return refs.aliases((d.text for d in self.documents.values()), self.bodies) if self.bodies else {}
 
     @cached_property
+    def names_of_bodies(self) -> dict[str, tuple[str, ...]]:
+        """Each body with its short names (`body_names` turned round: 'CIPM' → ('international committee', …))."""
+        out: dict[str, tuple[str, ...]] = {}
+        for alias, body in self.body_names.items():
+            out[body] = (*out.get(body, ()), alias)
+        return out
+
+    @cached_property
     def references(self) -> dict[str, refs.Reference]:
         """Each document's own reference: body, meeting ordinal, year."""
         return {d: refs.of_document(doc) for d, doc in self.documents.items()}
