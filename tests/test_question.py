@@ -223,3 +223,13 @@ def test_an_untranslated_french_participle_is_not_a_key_term() -> None:
     assert is_key("envoyé", "was", known=True) is False
     assert is_key("catalogue", "the", known=True) is True
     assert is_key("unité", "the", known=True) is True
+
+
+@pytest.mark.parametrize("text, need", [
+    ("When the museum reopened in 2010, what exhibition did it show first?", None),
+    ("If the fellowship is extended, how long does it last?", "duration"),
+    ("When did the museum reopen?", "date"),
+    ("When did the museum reopen, and what did it show?", "date"),
+])
+def test_an_opening_clause_does_not_set_the_answer_type(text: str, need: str | None) -> None:
+    assert _q(text).need == need

@@ -167,11 +167,20 @@ class Question:
 Idf = Callable[[str], float]
 
 
+# An opening subordinate clause ('When …,', 'If …,') before the question proper (a question word or an
+# auxiliary after its comma).
+SUBORDINATE_RE = re.compile(
+    r"^\s*(when|whenever|if|once|after|before|while|lorsque|quand|si)\b[^,?]*,\s*(?=(what|which|who|whom|"
+    r"whose|how|where|why|when|did|does|do|is|are|was|were|can|could|should|will|would|has|have|had|quel|"
+    r"quelle|quels|quelles|qui|que|comment|combien|où|pourquoi|est-ce)\b)", re.I)
+
+
 def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> Question:
     """Read a (condensed) question: its language, answer type and weighted focus terms."""
     lang = "fr" if detect_language(text) == "fr" and _has_french_cue(text) else "en"
     resolved = _resolve_relative_years(text, today or date.today())
-    need = next((name for name, rx in NEEDS if rx.search(resolved)), None)
+    # 'When the unit was redefined, what …?': the answer type is the main clause's, not the opening clause's.
+    need = next((name for name, rx in NEEDS if rx.search(SUBORDINATE_RE.sub("", resolved))), None)
     claimed = _claimed_numbers(resolved)
     need = "number" if claimed and need is None else need
     if need == "eligibility" and (PRESENT_RE.search(text) or resolved != text):
