@@ -190,6 +190,9 @@ def test_a_french_answer_says_the_quotes_are_english_only_when_they_are(language
     ("The panel has twelve experts.", "number", True),
     ("Le rapport est attendu dans trois semaines.", "duration", True),
     ("A report is due within five years.", "duration", True),
+    ("The scale must stay continuous for at least a century.", "duration", True),
+    ("Le mandat dure seize mois.", "duration", True),
+    ("The archive holds seventeen volumes.", "number", True),
     ("Le rapport sera publié plus tard.", "number", False),
 ])
 def test_numbers_and_durations_in_words_are_detected_in_both_languages(text: str, need: str, found: bool) -> None:

@@ -14,10 +14,13 @@ from assistant.retrieve.query import DETERMINERS, Question
 from assistant.text import ACRONYM_RE, EMAIL_RE, content_lemmas
 
 # Numbers as English and French write them in words ('ten members', 'dix membres'); 'un'/'une' are articles.
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|thousand|dozen|"
-                 r"deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|"
-                 r"cinquante|soixante|cents?|mille|douzaine")
-_TIME_UNITS = r"day|week|month|year|jours?|semaines?|mois|ans|années?"
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                 r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+                 r"hundred|thousand|million|billion|dozen|"
+                 r"deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingt|"
+                 r"trente|quarante|cinquante|soixante|cents?|mille|millions?|milliards?|douzaine")
+_TIME_UNITS = (r"hour|day|week|month|year|decade|century|centurie|heures?|jours?|semaines?|mois|ans|années?|"
+               r"siècles?")
 
 NEED_PATTERNS = {
     "email": EMAIL_RE,
@@ -25,7 +28,7 @@ NEED_PATTERNS = {
     "number": re.compile(rf"(?<![\w.-])\d[\d,.]*(?![\w-])|\b({_NUMBER_WORDS})\b", re.I),
     "date": re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b\d{1,2} (January|February|March|April|May|June|July|"
                        r"August|September|October|November|December)\b", re.I),
-    "duration": re.compile(rf"\b\d+\s*({_TIME_UNITS})s?\b|\b({_NUMBER_WORDS}) ({_TIME_UNITS})s?\b", re.I),
+    "duration": re.compile(rf"\b\d+\s*({_TIME_UNITS})s?\b|\b({_NUMBER_WORDS}|an?|une?) ({_TIME_UNITS})s?\b", re.I),
     "expansion": re.compile(r"\b[A-Z][A-Za-z-]{1,9}\s*\([A-Z][^)]{3,}\)|\([A-Z]{2,}[a-z]?\)"),
     "eligibility": re.compile(
         r"\bapplications? (are|is) (welcome|invited|open|accepted|encouraged)\b|\b(applicants|candidates) (must|should|need)"
