@@ -109,3 +109,13 @@ def test_superscript_ordinals_read_as_typed() -> None:
     assert words("à sa 5^e séance, le 2^eRapport, le 1^er^ mars") == [
         "à", "sa", "5e", "séance", "le", "2e", "Rapport", "le", "1er", "mars"]
     assert words("10^3 m^2") == ["10", "3", "m", "2"]  # powers are not ordinals
+
+
+def test_a_nuclide_written_by_symbol_covers_its_name() -> None:
+    from assistant.answer.coverage import Profile
+    from assistant.retrieve.query import Term
+
+    text = Profile("The transition of the ^133^Cs atom and of ^199Hg^+ ions.")
+    for asked in ("caesium-133", "cesium-133", "mercury-199", "caesium"):
+        assert text.exact(Term(asked, asked, 1.0)), asked
+    assert not text.exact(Term("strontium-87", "strontium-87", 1.0))

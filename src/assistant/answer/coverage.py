@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
@@ -36,6 +37,7 @@ class Profile:
     def __init__(self, text: str, lang: str = "en") -> None:
         self.lemmas = set(content_lemmas(text, lang))
         self.lemmas |= {part for t in self.lemmas if "-" in t for part in t.split("-") if len(part) > 2}
+        self.lemmas |= nuclide_lemmas(text)
         self.stems = {stem(t) for t in self.lemmas}
         self.roots = [(s, stem_root(s)) for s in self.stems]
         self.words = sorted(vocabulary(text))
@@ -59,6 +61,31 @@ class Profile:
         root = derivational_root(token)
         return len(root) >= 4 and any(s.startswith(root) or (len(r) >= 4 and root.startswith(r))
                                       for s, r in self.roots)
+
+
+# A nuclide as the documents write it: mass number, then element symbol ('^87Rb', '^87^Sr', '^171^Yb^+').
+NUCLIDE_RE = re.compile(r"(?<![\w.])\^?(\d{1,3})\^?([A-Z][a-z]?)(?![a-z])")
+
+
+@lru_cache(maxsize=1)
+def elements() -> dict[str, tuple[str, ...]]:
+    """Element symbol → its names (data/elements.tsv: English first, then other spellings and French)."""
+    text = (files("assistant.data") / "elements.tsv").read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return {row[0]: tuple(fold(n.lower()) for n in row[1:]) for row in rows}
+
+
+def nuclide_lemmas(text: str) -> set[str]:
+    """The names a question may give the nuclides ``text`` writes by symbol: '^87Rb' → 'rubidium-87',
+    'rubidium', '87rb'."""
+    out: set[str] = set()
+    if not any(ch.isdigit() for ch in text):
+        return out
+    table = elements()
+    for mass, symbol in NUCLIDE_RE.findall(text):
+        for name in table.get(symbol, ()):
+            out |= {f"{name}-{mass}", name, f"{mass}{symbol.lower()}"}
+    return out
 
 
 @lru_cache(maxsize=1)
