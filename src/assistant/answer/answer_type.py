@@ -19,8 +19,8 @@ _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
                  r"hundred|thousand|million|billion|dozen|"
                  r"deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingt|"
                  r"trente|quarante|cinquante|soixante|cents?|mille|millions?|milliards?|douzaine")
-_TIME_UNITS = (r"hour|day|week|month|year|decade|century|centurie|heures?|jours?|semaines?|mois|ans|années?|"
-               r"siècles?")
+# Singular forms: the patterns below allow a plural 's' ('centurie' is there for 'centuries').
+_TIME_UNITS = r"hour|day|week|month|year|decade|century|centurie|heure|jour|semaine|mois|ans|année|siècle"
 
 NEED_PATTERNS = {
     "email": EMAIL_RE,

@@ -180,7 +180,8 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
     lang = "fr" if detect_language(text) == "fr" and _has_french_cue(text) else "en"
     resolved = _resolve_relative_years(text, today or date.today())
     # 'When the unit was redefined, what …?': the answer type is the main clause's, not the opening clause's.
-    need = next((name for name, rx in NEEDS if rx.search(SUBORDINATE_RE.sub("", resolved))), None)
+    main = SUBORDINATE_RE.sub("", resolved)
+    need = next((name for name, rx in NEEDS if rx.search(main)), None)
     claimed = _claimed_numbers(resolved)
     need = "number" if claimed and need is None else need
     if need == "eligibility" and (PRESENT_RE.search(text) or resolved != text):
