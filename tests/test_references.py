@@ -48,3 +48,20 @@ def test_section_items_read_headings() -> None:
     assert r.section_items("Resolution 4: On the dotation of the budget") == {("resolution", "4")}
     assert r.section_items("Decision ABC/105-13") == {("decision", "105-13")}
     assert r.section_items("Terms and conditions") == frozenset()
+
+
+def test_full_names_are_the_longest_frequent_runs_before_a_bodys_acronym() -> None:
+    texts = [
+        *["The Advisory Board for Colour (ABC) met. "] * 3,
+        *["- Advisory Board for Colour (ABC)\n"] * 2,
+        *["President of the Advisory Board for Colour (ABC). "] * 2,  # too rare to be a name of its own
+        *["Le Conseil consultatif de la couleur (ABC) a siégé. "] * 5,
+        *["Resolution 2 of the 7th Widget Assembly (XYZC) says. "] * 6,  # the citation is not a name; its end is
+        *["The Unknown Body (UB) met. "] * 6,  # not a body of the collection
+    ]
+    names = r.full_names(texts, BODIES)
+    assert names == {"ABC": ("Conseil consultatif de la couleur", "Advisory Board for Colour"),
+                     "XYZC": ("Widget Assembly",)}
+    text = r.named_as(doc("12th meeting of the ABC", "1999-10-15"), r.of_document(doc("12th meeting of the ABC",
+                      "1999-10-15")), {}, names)
+    assert "Advisory Board for Colour" in text and "Conseil consultatif de la couleur" in text

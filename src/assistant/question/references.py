@@ -77,6 +77,40 @@ def aliases(texts: Iterable[str], bodies: frozenset[str]) -> dict[str, str]:
             if n >= MIN_ALIAS_COUNT and n >= MIN_ALIAS_SHARE * totals[alias]}
 
 
+# A body's full name is a run of words, starting with a capitalised one, that the documents write before
+# '(BODY)' this often; a run that occurs almost only inside a longer such run (MIN_ALIAS_SHARE) is that run.
+FULL_NAME_WORDS = 14  # the longest full name looked for, in words
+_ACRONYM_RE = re.compile(r"\(([A-Z]{2,6})\)")
+_SENTENCE_END_RE = re.compile(r"[.;!?]\s|\n")
+
+
+def full_names(texts: Iterable[str], bodies: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Each body's full names as the documents spell them out before its acronym, longest first:
+    'Consultative Committee for Thermometry (CCT)' and 'Comité consultatif de thermométrie (CCT)' give CCT
+    both names. What a question means by 'the thermometry committee' is then in a CCT document's metadata."""
+    seen: Counter[tuple[str, str]] = Counter()
+    for text in texts:
+        for match in _ACRONYM_RE.finditer(text):
+            body = match.group(1)
+            if body not in bodies:
+                continue
+            before = _SENTENCE_END_RE.split(text[max(0, match.start() - 300):match.start()])[-1]
+            tokens = before.split()[-FULL_NAME_WORDS:]
+            for start in range(len(tokens) - 1):
+                first = tokens[start]
+                if first[:1].isupper() and first.lower() not in _ARTICLES:
+                    seen[(body, " ".join(tokens[start:]).rstrip(",:–- "))] += 1
+    # A run with a figure cites something ('Resolution 12 of the 11th Conférence …'): it names no body.
+    frequent = {key: n for key, n in seen.items() if n >= MIN_ALIAS_COUNT and not any(ch.isdigit() for ch in key[1])}
+    out: dict[str, tuple[str, ...]] = {}
+    for (body, name), n in sorted(frequent.items(), key=lambda item: -len(item[0][1])):
+        inside = any(other.endswith(" " + name) and count >= MIN_ALIAS_SHARE * n
+                     for (b, other), count in frequent.items() if b == body)
+        if not inside:
+            out[body] = (*out.get(body, ()), name)
+    return out
+
+
 def parse(text: str, bodies: frozenset[str], names: dict[str, str] | None = None) -> Reference:
     """The references in ``text``; a body counts only when it is one the collection knows (by its acronym or,
     with ``names`` from `aliases`, by the short name the documents give it)."""
@@ -125,15 +159,18 @@ def ordinal_forms(n: int) -> str:
     return f"{n}{english} {n}{french}"
 
 
-def named_as(doc: Document, ref: Reference, names: dict[str, str]) -> str:
+def named_as(doc: Document, ref: Reference, names: dict[str, str],
+             full: dict[str, tuple[str, ...]] | None = None) -> str:
     """How questions name this document's meeting, from its metadata: its dated title, its body's short
-    names, the publication it belongs to (its ``document`` field) and its meeting ordinal in both languages
-    ('26th meeting of the CGPM (2018) · general conference ·
-    conférence générale · 26th 26e · November novembre'). Read beside a quote to check the reference a question makes; never quoted."""
+    names and full names (``full``, from `full_names`), the publication it belongs to (its ``document``
+    field) and its meeting ordinal in both languages ('26th meeting of the CGPM (2018) · general conference ·
+    conférence générale · 26th 26e · November novembre'). Read beside a quote to check the reference a
+    question makes; never quoted."""
     parts = [doc.context_title]
     if publication := doc.meta.get("document"):
         parts.append(str(publication))  # the publication the file is part of: 'SI Brochure 9th edition'
     parts += [alias for alias, body in names.items() if body in ref.bodies]
+    parts += [name for body in sorted(ref.bodies) for name in (full or {}).get(body, ())]
     if ref.meeting is not None:
         parts.append(ordinal_forms(ref.meeting))
     if month := month_names(str(doc.meta.get("date") or doc.date)):

@@ -217,6 +217,11 @@ class CorpusView:
         return out
 
     @cached_property
+    def full_names(self) -> dict[str, tuple[str, ...]]:
+        """Each body's full names as the documents spell them out (see `references.full_names`)."""
+        return refs.full_names((d.text for d in self.documents.values()), self.bodies) if self.bodies else {}
+
+    @cached_property
     def references(self) -> dict[str, refs.Reference]:
         """Each document's own reference: body, meeting ordinal, year."""
         return {d: refs.of_document(doc) for d, doc in self.documents.items()}
@@ -224,8 +229,8 @@ class CorpusView:
     @cached_property
     def named_as(self) -> dict[str, str]:
         """Each document's metadata in the words questions name it with (see `references.named_as`)."""
-        names = self.body_names
-        return {d: refs.named_as(doc, self.references[d], names) for d, doc in self.documents.items()}
+        names, full = self.body_names, self.full_names
+        return {d: refs.named_as(doc, self.references[d], names, full) for d, doc in self.documents.items()}
 
     def referenced(self, asked: refs.Reference) -> frozenset[str]:
         """The documents whose meeting ``asked`` names."""
