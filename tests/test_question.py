@@ -11,7 +11,8 @@ from datetime import date
 import pytest
 
 from assistant.answer.answer_type import role_fits, unnamed
-from assistant.retrieve.query import analyse, french_verb_form, is_key
+from assistant.retrieve.query import Term, _demote_do_support_verb, analyse, french_verb_form, is_key
+from assistant.text import words
 
 VOCAB = {"fellowship", "apply", "application", "organization", "international", "department", "applied",
          "optics", "institute", "survey"}
@@ -233,3 +234,27 @@ def test_an_untranslated_french_participle_is_not_a_key_term() -> None:
 ])
 def test_an_opening_clause_does_not_set_the_answer_type(text: str, need: str | None) -> None:
     assert _q(text).need == need
+
+
+@pytest.mark.parametrize(("text", "verb", "nouns"), [
+    ("Did the museum board regard the parking as a service?", "regard", {"museum", "board", "service"}),
+    ("What did the annual survey concern?", "concern", {"survey"}),
+    ("How does the ticket office work?", "work", {"ticket", "office"}),
+    ("Which group did the 1993 report on clock comparison address?", "address", {"group", "clock", "comparison"}),
+    ("Does the isotope mix change the colour?", "change", {"isotope", "mix", "colour"}),
+])
+def test_the_verb_after_do_and_its_subject_is_not_a_key_noun(text: str, verb: str, nouns: set[str]) -> None:
+    vocab = {w.lower() for w in text.rstrip("?").split()}  # every word a corpus word: read by its grammar
+    with_do = {t.lemma for t in analyse(text, vocab, lambda _t: 1.0).terms if t.key}
+    assert verb not in with_do and nouns <= with_do
+    # The rule alone, on terms that all start as key: it demotes the verb and nothing else.
+    tokens = words(text)
+    terms = tuple(Term(w, w.lower(), 1.0) for w in tokens)
+    demoted = {t.word for t in _demote_do_support_verb(tokens, terms) if not t.key}
+    assert demoted == {verb}
+
+
+def test_a_verb_that_is_never_a_noun_ends_the_do_support_search() -> None:
+    tokens = words("Does the museum reimburse travel costs?")
+    terms = tuple(Term(w, w.lower(), 1.0) for w in tokens)
+    assert _demote_do_support_verb(tokens, terms) == terms  # not 'travel': 'reimburse' is the verb

@@ -192,6 +192,8 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
         terms = _terms(plain, lang, vocab, idf, need, claimed)
     classes = _class_noun(text, terms)
     terms = _demote_verb_after(text, classes, terms)
+    if lang == "en":
+        terms = _demote_do_support_verb(words(plain), terms)
     plural = [t for t in terms if _is_plural(t)]
     wants_list = bool(LIST_RE.search(text)) or bool(re.match(r"^\s*(who|what) (are|were)\b", text, re.I)) or (
         bool(WH_RE.search(text)) and any(_is_plural(t) for t in classes))
@@ -255,6 +257,39 @@ def _demote_verb_after(text: str, classes: list[Term], terms: tuple[Term, ...]) 
     if "VERB" not in getAllLemmas(verb.lower()):
         return terms
     return tuple(replace(t, key=False) if t.word == verb else t for t in terms)
+
+
+DO_AUXILIARIES = frozenset({"do", "does", "did"})
+
+
+def _bare_verb(word: str) -> bool:
+    """Can ``word`` be a verb's base form ('regard', 'work'; not 'regarded', not 'calibration')?"""
+    return word.lower() in getAllLemmas(word.lower()).get("VERB", ())
+
+
+def _demote_do_support_verb(tokens: list[str], terms: tuple[Term, ...]) -> tuple[Term, ...]:
+    """'Did the Conference regard calibration as …?', 'What did the recommendation concern?': after 'do' and
+    its subject comes the main verb in its base form, not a noun. The subject is read as a noun phrase (a
+    word after a determiner, preposition, adjective, figure, name or possessive is part of it); of two
+    noun-or-verb words in a row the second is the verb ('does the isotope mix matter')."""
+    start = next((i for i, w in enumerate(tokens) if w.lower() in DO_AUXILIARIES), None)
+    if start is None:
+        return terms
+    rest = tokens[start + 1:]
+    for i, word in enumerate(rest):
+        if i == 0 or word[:1].isupper() or any(ch.isdigit() for ch in word) or not _bare_verb(word):
+            continue
+        prev = rest[i - 1]
+        if (prev.lower() in DETERMINERS or prev.lower() in PREPOSITIONS or prev.endswith(("'s", "’s"))
+                or prev[:1].isupper() and prev.lower() in DETERMINERS or any(ch.isdigit() for ch in prev)
+                or set(getAllLemmas(prev.lower())) == {"ADJ"}):
+            continue  # inside the subject: 'the primary field', 'on clock comparison'
+        if "NOUN" not in getAllLemmas(word.lower()):
+            return terms  # 'reimburse': the verb, which the other rules already read as one
+        if i + 1 < len(rest) and _bare_verb(rest[i + 1]) and not rest[i + 1][:1].isupper():
+            continue  # 'mix matter': of two noun-or-verb words, the second is the verb
+        return tuple(replace(t, key=False) if t.word == word else t for t in terms)
+    return terms
 
 
 def _is_plural(term: Term) -> bool:
