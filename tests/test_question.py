@@ -11,7 +11,13 @@ from datetime import date
 import pytest
 
 from assistant.answer.answer_type import role_fits, unnamed
-from assistant.retrieve.query import Term, _demote_do_support_verb, analyse, french_verb_form, is_key
+from assistant.retrieve.query import (
+    Term,
+    _demote_do_support_verb,
+    analyse,
+    french_verb_form,
+    is_key,
+)
 from assistant.text import words
 
 VOCAB = {"fellowship", "apply", "application", "organization", "international", "department", "applied",
