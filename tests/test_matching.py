@@ -119,3 +119,15 @@ def test_a_nuclide_written_by_symbol_covers_its_name() -> None:
     for asked in ("caesium-133", "cesium-133", "mercury-199", "caesium"):
         assert text.exact(Term(asked, asked, 1.0)), asked
     assert not text.exact(Term("strontium-87", "strontium-87", 1.0))
+
+
+@pytest.mark.parametrize(("question_word", "text", "covered"), [
+    ("submit", "The deadline for submission of the forms is May.", True),
+    ("decide", "The decision of the board was final.", True),
+    ("extend", "An extension of the opening hours was granted.", True),
+    ("admit", "Admission of new members is yearly.", True),
+    ("access", "Members accept the rules.", False),  # 'access' is not 'accept' spelled before -ion
+    ("process", "The procedure is short.", False),
+])
+def test_a_verb_is_covered_by_its_noun_in_ion(question_word: str, text: str, covered: bool) -> None:
+    assert Profile(text).exact(Term(question_word, question_word, 1.0)) is covered

@@ -174,9 +174,20 @@ def stem(token: str) -> str:
     return _STEMMER.stemWord(token)
 
 
+# English spells a verb's final 't' or 'd' as 's' before -ion and -ive ('submit' → 'submission', 'decide' →
+# 'decision', 'extend' → 'extension'): Snowball leaves 'submiss' and 'decis', so roots undo that spelling.
+ALTERNATION_MIN = 5  # shorter stems ('mass', 'pass', 'gas') are left alone
+
+
 def stem_root(stemmed: str) -> str:
-    """The root of a stem, shared by a word's derivations: 'appli' (apply) and 'applic' → 'appl'."""
-    return stemmed.rstrip("yie")
+    """The root of a stem, shared by a word's derivations: 'appli' (apply) and 'applic' → 'appl';
+    'submiss' → 'submit', 'decis' → 'decid' (the verb's spelling)."""
+    root = stemmed.rstrip("yie")
+    if len(root) >= ALTERNATION_MIN + 1 and root.endswith("ss"):
+        return root[:-2] + "t"
+    if len(root) >= ALTERNATION_MIN and root.endswith("s") and not root.endswith("ss"):
+        return root[:-1] + "d"
+    return root
 
 
 def derivational_root(token: str) -> str:
