@@ -264,3 +264,12 @@ def test_a_verb_that_is_never_a_noun_ends_the_do_support_search() -> None:
     tokens = words("Does the museum reimburse travel costs?")
     terms = tuple(Term(w, w.lower(), 1.0) for w in tokens)
     assert _demote_do_support_verb(tokens, terms) == terms  # not 'travel': 'reimburse' is the verb
+
+
+def test_a_word_after_a_plural_subject_is_its_verb() -> None:
+    text = "How many museums and laboratories feed into the national survey?"
+    vocab = {w.lower() for w in words(text)} | {"museum", "laboratory"}
+    key = {t.lemma for t in analyse(text, vocab, lambda _t: 1.0).terms if t.key}
+    assert "feed" not in key and {"museum", "laboratory", "survey"} <= key
+    # After a singular noun the same word may head a compound: 'the cattle feed supplier'.
+    assert is_key("feed", "cattle", following="supplier", known=True) is True

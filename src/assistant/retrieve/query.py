@@ -434,6 +434,9 @@ def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
         return True  # the head of a compound: 'travel costs for …' (but 'the organization covers Africa')
     if "VERB" in tags and following in ARTICLES:
         return False  # 'bodies takes the BIPM …': a verb before its object
+    if "VERB" in tags and not word.endswith("s") and prev.endswith("s") and set(prev_tags) == {"NOUN"} \
+            and fold(prev) not in getAllLemmas(prev).get("NOUN", ()):
+        return False  # 'laboratories feed into …': a plural noun is the subject, seldom a modifier
     if set(prev_tags) == {"VERB"} and prev not in AUXILIARIES:
         return True  # the object of a verb: 'reimburse travel', 'compare clocks'
     return bool(prev_tags) and "VERB" not in prev_tags and ("ADJ" in prev_tags or "NOUN" in prev_tags)
