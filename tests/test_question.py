@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from assistant.answer.answer_type import role_fits, unnamed
+from assistant.answer.answer_type import has_need, role_fits, unnamed
 from assistant.retrieve.query import (
     Term,
     _demote_do_support_verb,
@@ -273,3 +273,15 @@ def test_a_word_after_a_plural_subject_is_its_verb() -> None:
     assert "feed" not in key and {"museum", "laboratory", "survey"} <= key
     # After a singular noun the same word may head a compound: 'the cattle feed supplier'.
     assert is_key("feed", "cattle", following="supplier", known=True) is True
+
+
+@pytest.mark.parametrize(("text", "holds"), [
+    ("The survey of 2019 counted 41 museums.", True),
+    ("The survey was published on 14 October 2019.", False),  # a date is not the figure asked for
+    ("The 2019 survey covered museums in twelve regions.", True),
+    ("The 2019 survey covered museums.", False),  # the question's own year
+])
+def test_a_figure_asked_for_is_new_and_not_a_date(text: str, holds: bool) -> None:
+    q = _q("How many museums did the 2019 survey count?")
+    assert q.need == "number"
+    assert has_need(q, text) is holds

@@ -71,13 +71,24 @@ def _names_one(text: str, start: int, end: int) -> bool:
 
 
 def has_need(q: Question, text: str) -> bool:
-    """Does ``text`` hold the kind of answer asked for: an e-mail, a date, the expansion of *this* acronym …"""
+    """Does ``text`` hold the kind of answer asked for: an e-mail, a date, the expansion of *this* acronym …
+    A figure asked for is one the question does not already give, and not part of a date."""
     if not q.need or not NEED_PATTERNS[q.need].search(text):
+        return False
+    if q.need == "number" and not _new_figure(q.text, text):
         return False
     if q.need == "expansion":
         asked = ACRONYM_RE.findall(q.text)
         return not asked or any(re.search(rf"\b{re.escape(a)}s?\s*\(|\({re.escape(a)}s?\)", text) for a in asked)
     return role_fits(q.text, text)
+
+
+def _new_figure(question: str, text: str) -> bool:
+    """Does ``text`` give a figure other than a date ('14 October 2015', '2019') or a figure the question
+    itself gives ('How many members did the 2011 meeting elect?' is not answered by '2011')?"""
+    given = {m.group() for m in NEED_PATTERNS["number"].finditer(question)}
+    undated = NEED_PATTERNS["date"].sub(" ", text)
+    return any(m.group() not in given for m in NEED_PATTERNS["number"].finditer(undated))
 
 
 def role_fits(question: str, text: str) -> bool:
