@@ -216,3 +216,31 @@ def test_named_as_includes_the_publication_a_file_belongs_to() -> None:
     part = Document("h2", "https://example.org/h2", "Widget Handbook — Painting", "Paint widgets blue.",
                     date="2020-01-01", meta={"document": "Widget Handbook 3rd edition"})
     assert "Widget Handbook 3rd edition" in refs.named_as(part, refs.of_document(part), {})
+
+
+def test_quoted_premises_go_on_with_the_operative_clauses_that_follow() -> None:
+    from types import SimpleNamespace
+
+    from assistant.answer.draft import Block
+    from assistant.answer.extractive import _with_operative
+
+    heading = "Resolution 5: On gizmos"
+    text = (f"{heading}\n\nThe ABC,\n\n- considering that gizmos vary in size,\n- recalling its earlier advice,\n\n"
+            "decides that gizmos shall be measured in widgets.\n\nrequests the Laboratory to keep a gizmo.\n\n"
+            "invites members to report.\n")
+    doc = Document("m14", "https://example.org/m14", "14th meeting of the ABC", text,
+                   sections=(Section(heading, 0, len(text)),), date="2005-10-01", meta={"body": "ABC"})
+    units = units_of(doc)
+    ev = SimpleNamespace(siblings={"m14": units})
+    lead = next(u for u in units if u.text.startswith("The ABC"))
+    premise = next(u for u in units if u.text.startswith("considering"))
+    blocks = _with_operative([Block("list", (lead, premise))], ev, 2)
+    assert [b.style for b in blocks] == ["list", "sentences"]
+    assert [u.text.split()[0] for u in blocks[1].units] == ["decides", "requests"]  # in order, up to the limit
+    # A block that already says what was decided is left as it is; 0 turns the extension off.
+    decides = next(u for u in units if u.text.startswith("decides"))
+    assert _with_operative([Block("sentences", (decides,))], ev, 2) == [Block("sentences", (decides,))]
+    assert _with_operative([Block("list", (lead, premise))], ev, 0) == [Block("list", (lead, premise))]
+    # A unit is quoted once: an operative clause already picked later moves up, it is not repeated.
+    again = _with_operative([Block("list", (lead, premise)), Block("sentences", (decides,))], ev, 2)
+    assert sum(u is decides for b in again for u in b.units) == 1

@@ -109,6 +109,9 @@ class Settings(BaseSettings):
                                      "section (a resolution or decision: an opening, then listed premises and "
                                      "operative clauses) of at most this many sentences and items shows all of it "
                                      "(0: never).")
+    operative_units: int = Field(3, ge=0, le=20, description="An answer that quotes only premises of a structured "
+                                 "section ('considering …', 'recalling …') goes on with up to this many of the "
+                                 "section's operative clauses that follow them ('decides …'; 0: never).")
     max_question_chars: int = Field(2000, ge=10, le=100_000, description="Longer questions are refused.")
     who_to_ask: str = Field(
         "For anything the documents do not cover, please contact the BIPM through the contact page of its website.",

@@ -21,7 +21,7 @@ from assistant.answer.compose import written
 from assistant.answer.coverage import Profile, TermMatcher, weighted
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
-from assistant.answer.features import UnitFacts, unit_matrix
+from assistant.answer.features import UnitFacts, opens_with_participle, unit_matrix
 from assistant.errors import AssistantError
 from assistant.fitted import LinearModel, packaged_model
 from assistant.retrieve.acronyms import with_expansions
@@ -212,8 +212,9 @@ class ExtractiveAnswerer:
             section = self._whole_section(q, ev, primary.unit)
             if section:
                 return section
-        return _short_section(_whole_when_several(_with_leads(self._sentences(q, scored, primary), ev), ev),
-                              primary.unit, ev, self.settings.short_section_units)
+        blocks = _short_section(_whole_when_several(_with_leads(self._sentences(q, scored, primary), ev), ev),
+                                primary.unit, ev, self.settings.short_section_units)
+        return _with_operative(blocks, ev, self.settings.operative_units)
 
     def _whole_section(self, q: Question, ev: Evidence, unit: Unit) -> list[Block]:
         """'What are the terms and conditions?' names a section: answer with all of it."""
@@ -501,6 +502,38 @@ def _short_section(blocks: list[Block], unit: Unit, ev: Evidence, limit: int) ->
     inside = set(body)
     rest = tuple(u for b in blocks for u in b.units if u not in inside)
     return [Block("section", body), *([Block("sentences", rest)] if rest else [])]
+
+
+def _is_premise(unit: Unit) -> bool:
+    """A premise of a resolution opens with a participle ('considering …', 'recalling …')."""
+    return opens_with_participle(unit.text)
+
+
+def _with_operative(blocks: list[Block], ev: Evidence, limit: int) -> list[Block]:
+    """A quoted block whose clauses are all premises of a structured section ('considering …') is followed by
+    the operative clauses of that section that come after them ('decides …'): a premise says why, and what
+    was decided is what a reader asked about, or needs beside the why. A unit is quoted once."""
+    if not limit:
+        return blocks
+    out: list[Block] = []
+    shown: set[Unit] = set()
+    for block in blocks:
+        units = tuple(u for u in block.units if u not in shown)
+        if not units:
+            continue
+        out.append(Block(block.style, units))
+        shown |= set(units)
+        clauses = [u for u in units if u.kind == "item"] or list(units)
+        last = units[-1]
+        if not last.section or not all(_is_premise(u) for u in clauses):
+            continue
+        after = [u for u in ev.siblings[last.doc_id] if u.section == last.section and u.index > last.index
+                 and u.kind != "heading" and not (u.kind == "item" and FIELD_ITEM_RE.match(u.text))]
+        operative = tuple(u for u in after if not _is_premise(u) and u not in shown)[:limit]
+        if operative:
+            out.append(Block("sentences", operative))
+            shown |= set(operative)
+    return out
 
 
 def _whole_when_several(blocks: list[Block], ev: Evidence) -> list[Block]:

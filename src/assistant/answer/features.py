@@ -39,9 +39,14 @@ class UnitFacts:
 UnitFeature = Callable[[Question, UnitFacts], float]
 
 
+def opens_with_participle(text: str) -> bool:
+    """Does ``text`` open with a participle ('considering …', 'recalling …', 'considérant …')?"""
+    first = text.split(maxsplit=1)[0].lower() if text.strip() else ""
+    return len(first) > 5 and first.endswith(PARTICIPLE_ENDINGS)
+
+
 def _opens_with_participle(q: Question, f: UnitFacts) -> float:
-    first = f.unit.text.split(maxsplit=1)[0].lower() if f.unit.text.strip() else ""
-    return 1.0 if len(first) > 5 and first.endswith(PARTICIPLE_ENDINGS) else 0.0
+    return 1.0 if opens_with_participle(f.unit.text) else 0.0
 
 
 def _is_heading(q: Question, f: UnitFacts) -> float:
