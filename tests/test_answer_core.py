@@ -180,7 +180,7 @@ def test_a_french_answer_says_the_quotes_are_english_only_when_they_are(language
     doc = Document("d", "https://example.org/d", "Séance", "Le comité se réunit chaque année.", language=language)
     units = units_of(doc)
     draft = Draft(blocks=[Block("sentences", (units[0],))], lang="fr")
-    text, citations = compose(draft, SimpleNamespace(documents={"d": doc}), [], "")
+    text, citations = compose(draft, SimpleNamespace(documents={"d": doc}, references={}), [], "")
     assert text.startswith("D'après les documents") and lead in text.split("\n")[0]
     assert citations[0].quote == "Le comité se réunit chaque année."
 
@@ -244,3 +244,21 @@ def test_quoted_premises_go_on_with_the_operative_clauses_that_follow() -> None:
     # A unit is quoted once: an operative clause already picked later moves up, it is not repeated.
     again = _with_operative([Block("list", (lead, premise)), Block("sentences", (decides,))], ev, 2)
     assert sum(u is decides for b in again for u in b.units) == 1
+
+
+def test_a_quote_from_a_meeting_record_says_which_meeting_each_quote_comes_from() -> None:
+    from types import SimpleNamespace
+
+    from assistant.answer.compose import compose
+    from assistant.answer.draft import Block, Draft
+
+    plain = Document("p", "https://example.org/p", "Widget handbook", "Widgets are blue.")
+    docs = {d.doc_id: d for d in (*DOCS, plain)}
+    corpus = SimpleNamespace(documents=docs, references={d: refs.of_document(doc) for d, doc in docs.items()})
+    m12, m13, handbook = (units_of(docs[d]) for d in ("m12", "m13", "p"))
+    draft = Draft(blocks=[Block("sentences", (m12[-1], m13[-1], handbook[0]))], lang="en")
+    text, _ = compose(draft, corpus, [], "")
+    assert ("(This is a dated statement: it appears under “Resolution 3: On widgets” in “12th meeting of the ABC”; "
+            "under “Resolution 1: On gadgets” in “13th meeting of the ABC”.)") in text
+    alone, _ = compose(Draft(blocks=[Block("sentences", (handbook[0],))], lang="en"), corpus, [], "")
+    assert "dated statement" not in alone  # a handbook is no meeting's record

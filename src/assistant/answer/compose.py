@@ -118,18 +118,31 @@ def _groups(units: list[Unit]) -> list[tuple[Unit, list[Unit]]]:
 
 
 def _dated_note(draft: Draft, corpus: CorpusView) -> str:
-    """Time-bound statements say which period they come from."""
-    notes = []
+    """Time-bound statements say where they come from: a section whose heading names a year, or any part of a
+    meeting's record (its title names the meeting), each under its own document's title."""
+    places: dict[str, list[str]] = {}
     for unit in draft.units:
-        if YEAR_HEADING_RE.search(unit.section) and unit.section not in notes:
-            notes.append(unit.section)
-    if not notes:
+        doc = corpus.documents.get(unit.doc_id)
+        if doc is None:
+            continue
+        reference = corpus.references.get(unit.doc_id)
+        if YEAR_HEADING_RE.search(unit.section) or (reference is not None and reference.meeting is not None):
+            sections = places.setdefault(unit.doc_id, [])
+            if unit.section and unit.section not in sections:
+                sections.append(unit.section)
+    if not places:
         return ""
-    title = corpus.documents[draft.units[0].doc_id].title
-    where = ", ".join(f"“{n}”" for n in notes)
-    if draft.lang == "fr":
-        return f"(Information datée : elle figure sous {where} dans « {title} ».)"
-    return f"(This is a dated statement: it appears under {where} in “{title}”.)"
+    french = draft.lang == "fr"
+    parts = []
+    for doc_id, sections in places.items():
+        title = corpus.documents[doc_id].title
+        where = ", ".join(f"« {n} »" if french else f"“{n}”" for n in sections)
+        into = f"« {title} »" if french else f"“{title}”"
+        parts.append((f"sous {where} dans {into}" if french else f"under {where} in {into}") if sections
+                     else (f"dans {into}" if french else f"in {into}"))
+    if french:
+        return f"(Information datée : elle figure {' ; '.join(parts)}.)"
+    return f"(This is a dated statement: it appears {'; '.join(parts)}.)"
 
 
 def _partial_note(draft: Draft) -> str:
