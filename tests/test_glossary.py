@@ -189,3 +189,14 @@ def test_sentences_keep_their_end_marks() -> None:
 def test_french_acronyms_of_international_bodies_become_english() -> None:
     assert "ITU" in words(to_english("Le BIPM est-il membre de l'UIT ?"))
     assert "WHO" in words(to_english("Un protocole d'accord avec l'OMS ?"))
+
+
+@pytest.mark.parametrize(("french", "english", "absent"), [
+    ("Quel outil le musée a-t-il décidé d'utiliser ?", "to use", "of use"),  # an infinitive after 'de'
+    ("Le musée juge-t-il utile de continuer ?", "consider", "juge"),  # the verb before '-t-il'
+    ("Que dit le guide au sujet des billets ?", "about the", "subject"),  # a prepositional idiom
+    ("Que paie-t-on au titre de l'année ?", "for", "title"),
+])
+def test_verbs_and_idioms_are_rendered_as_such(french: str, english: str, absent: str) -> None:
+    rendered = to_english(french)
+    assert english in rendered and absent not in rendered, rendered

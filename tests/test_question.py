@@ -218,7 +218,8 @@ def test_typo_repair_keeps_every_word_difflib_could_choose() -> None:
 @pytest.mark.parametrize("word, verb", [
     ("envoyé", True), ("acceptée", True), ("décidés", True), ("transmis", True), ("remise", True),
     ("unité", False), ("comité", False), ("membres", False), ("secondes", False), ("mesures", False),
-    ("lumière", False),
+    ("lumière", False), ("utiliser", True), ("fournir", True), ("laser", False), ("papier", False),
+    ("désir", False), ("premier", False),
 ])
 def test_french_verb_forms_are_told_from_nouns(word: str, verb: bool) -> None:
     assert french_verb_form(word) is verb

@@ -169,6 +169,17 @@ _STEMMER = Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=100_000)
+def french_infinitive(word: str) -> bool:
+    """Is ``word`` a French -er/-ir infinitive: its own lemma, and the lemma of a present-tense form
+    ('utiliser' ← 'utilise', 'continuer' ← 'continuons', 'finir' ← 'finissons'; not 'laser' or 'désir')?"""
+    low = word.lower()
+    if len(low) <= 4 or not low.endswith(("er", "ir")) or simplemma.lemmatize(low, lang="fr") != low:
+        return False
+    stem = low[:-2]
+    forms = (low[:-1], stem + "ons", stem + "issons") if low.endswith("ir") else (low[:-1], stem + "ons")
+    return any(simplemma.lemmatize(form, lang="fr") == low for form in forms)
+
+
 def stem(token: str) -> str:
     """Snowball (Porter 2) stem of an English token."""
     return _STEMMER.stemWord(token)

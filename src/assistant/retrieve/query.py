@@ -17,7 +17,15 @@ import numpy as np
 import simplemma
 from lemminflect import getAllLemmas
 
-from assistant.text import QUESTION_WORDS, detect_language, fold, is_stop, lemma, words
+from assistant.text import (
+    QUESTION_WORDS,
+    detect_language,
+    fold,
+    french_infinitive,
+    is_stop,
+    lemma,
+    words,
+)
 
 # Words that describe the asking, not the thing asked about.
 META_WORDS = frozenset(
@@ -406,6 +414,8 @@ def french_verb_form(word: str) -> bool:
     the dictionary lists by its infinitive only ('repoussé' → 'repousser')? A plural is judged by its
     singular ('secondes' by 'seconde', not by the verb 'seconder'); a noun in -é is not a participle unless
     an -er verb is spelled like it ('unité': there is no 'uniter')."""
+    if french_infinitive(word):
+        return True
     if word.endswith(("s", "x")) and simplemma.is_known(word[:-1], lang="fr"):
         word = word[:-1]
     base = simplemma.lemmatize(simplemma.lemmatize(word, lang="fr"), lang="fr")

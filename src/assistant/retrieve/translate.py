@@ -13,7 +13,7 @@ from importlib.resources import files
 import simplemma
 from lemminflect import getAllLemmas, getInflection
 
-from assistant.text import FR_STOP, QUESTION_WORDS, fold, is_stop, words
+from assistant.text import FR_STOP, QUESTION_WORDS, fold, french_infinitive, is_stop, words
 
 FRENCH_CUES = re.compile(
     r"\b(est-ce|qu'|quel|quelle|quels|quelles|comment|combien|où|pourquoi|quand|qui|que|les|des|une|"
@@ -22,6 +22,7 @@ FRENCH_CUES = re.compile(
 ENGLISH_CUES = re.compile(r"\b(the|is|are|what|which|who|how|does|do|of|and|for|with|can|will)\b", re.I)
 # '-t-il', '-ils', '-elle', '-on', '-je' glued to verbs ('verse-t-il') carry no meaning here.
 INVERSION_RE = re.compile(r"(?<!\by a)-(t-)?(il|ils|elle|elles|on|je|tu|nous|vous)\b", re.I)
+VERB_BEFORE_INVERSION_RE = re.compile(r"(\w+)-(?:t-)?(?:il|ils|elle|elles|on)\b", re.I)
 MAX_PHRASE = 5
 
 
@@ -100,6 +101,8 @@ def aligned(text: str) -> list[tuple[str, str]]:
 
 def _aligned(text: str) -> list[tuple[str, str]]:
     single, phrases = glossary()
+    # The word before '-t-il' is a verb: 'juge-t-il' is 'juger', not the noun 'juge'.
+    verbs = {m.group(1).lower() for m in VERB_BEFORE_INVERSION_RE.finditer(text.replace("’", "'"))}
     cleaned = INVERSION_RE.sub("", text.replace("’", "'"))
     tokens = words(cleaned)
     lemmas = _lemmas(cleaned)
@@ -114,6 +117,8 @@ def _aligned(text: str) -> list[tuple[str, str]]:
                 break
         else:
             token = tokens[i]
+            if token.lower() in verbs and lemmas[i] not in single and lemmas[i] + "r" in single:
+                lemmas[i] += "r"  # 'juge' → 'juger'
             english = single.get(lemmas[i]) or single.get(token.lower())
             if english is None and token.lower() in FR_STOP:
                 i += 1
@@ -126,4 +131,18 @@ def _aligned(text: str) -> list[tuple[str, str]]:
             keep = token.isupper() or any(ch.isdigit() for ch in token) or "@" in token
             out.append((token, token if keep or not english else _inflect(english, token, lemmas[i])))
             i += 1
+    return _infinitives(out)
+
+
+INFINITIVE_MARKERS = frozenset({"de", "d", "d'", "à", "pour"})  # 'recommandé d'utiliser', 'continuer à utiliser'
+
+
+def _infinitives(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """'d'utiliser' is 'to use', not 'of use': before an infinitive the preposition is English 'to' (so the
+    verb is read as one, not as the noun after 'of')."""
+    out = list(pairs)
+    for i in range(len(out) - 1):
+        french, _ = out[i]
+        if french.lower() in INFINITIVE_MARKERS and french_infinitive(out[i + 1][0]):
+            out[i] = (french, "to")
     return out
