@@ -195,8 +195,10 @@ class CorpusView:
 
     @cached_property
     def acronyms(self) -> dict[str, str]:
-        """Acronym → expansion, as the documents spell them out ('WHO (World Health Organization)')."""
-        return find_expansions(c.text for c in self.chunks)
+        """Acronym → expansion, as the documents spell them out ('WHO (World Health Organization)'); a body
+        whose name does not spell its acronym ('CCQM', 'CIPM') has its full names (`full_names`) instead."""
+        found = find_expansions(c.text for c in self.chunks)
+        return {**{body: "; ".join(names) for body, names in self.full_names.items()}, **found}
 
     @cached_property
     def bodies(self) -> frozenset[str]:
