@@ -71,10 +71,10 @@ def test_a_body_whose_name_does_not_spell_its_acronym_expands_to_its_full_names(
     from assistant.retrieve.corpus import CorpusView
     from assistant.types import Chunk
 
-    texts = ["The Advisory Board for Colour (ABC) met. The World Weather Watch (WWW) reported."] * 5
-    docs = [Document(f"d{i}", "s", "12th meeting of the ABC", t, meta={"body": "ABC"}) for i, t in enumerate(texts)]
+    texts = ["The Comité pour la Couleur (CCQC) met. The World Weather Watch (WWW) reported."] * 5
+    docs = [Document(f"d{i}", "s", "12th meeting of the CCQC", t, meta={"body": "CCQC"}) for i, t in enumerate(texts)]
     view = CorpusView.__new__(CorpusView)  # only what the acronym table reads: documents and chunks
     view.documents = {d.doc_id: d for d in docs}
     view.chunks = [Chunk(f"c{i}", d.doc_id, d.text, 0, len(d.text)) for i, d in enumerate(docs)]
-    assert view.acronyms["ABC"] == "Advisory Board for Colour"  # 'ABC' is not 'A B f C': not found by spelling
+    assert view.acronyms["CCQC"] == "Comité pour la Couleur"  # its letters do not spell it: a body's full name
     assert view.acronyms["WWW"] == "World Weather Watch"  # spelled out: as before
