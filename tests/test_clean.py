@@ -109,3 +109,11 @@ def test_inline_emphasis_is_removed_but_symbols_keep_their_underscores() -> None
     assert "The Committee prend acte of two things and K_cd (XYZ)." in cleaned.text
     assert "decides that 2 * 3 = 6" in cleaned.text
     assert "*" not in cleaned.text.replace("2 * 3", "")
+
+
+def test_sentences_split_at_their_ends_not_at_a_numbered_title_in_quotes() -> None:
+    from assistant.text import split_sentences
+
+    text = 'The board adds the new Section "12. Late fees" to its rules. It met in 2012. Dr. Roe chaired.'
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        'The board adds the new Section "12. Late fees" to its rules.', "It met in 2012.", "Dr. Roe chaired."]

@@ -116,6 +116,7 @@ _ABBREV = frozenset(
     "dr mr mrs ms prof st no nos vol fig figs eq eqs e.g i.e etc cf approx dept ref refs resp al vs p pp art "
     "mm mme mlle m".split()
 )
+_OPENERS = "\"'“‘«(["  # quotation marks and brackets that may open a numbered title
 _SENT_END = re.compile(r"[.!?…]+[\"')\]]*(?=\s+|$)")
 
 
@@ -129,6 +130,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         last = before[-1].lower().rstrip(".") if before else ""
         if last in _ABBREV or (len(last) == 1 and last.isalpha()):
             continue
+        if len(last) > 1 and last[0] in _OPENERS and last[1:].isdigit():
+            continue  # 'the new Section "12. Greying-out …"': a number opening a quotation numbers it
+
         nxt = text[end:].lstrip()
         if nxt and not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "\"'(«[–-•"):
             continue
