@@ -58,7 +58,7 @@ def hand_built_case(question: str):
     passage = Passage(Chunk("c1", "museum", TEXT, 0, len(TEXT), "Opening hours"), 1.0, rank=1)
     stamp = Stamp(index_version="v1", embedding_model="hash", answerer="extractive", time="2026-01-01T00:00:00+00:00")
     case = Case(asked=question, question=Condensed(question), passages=[passage], draft=draft,
-                corpus=SimpleNamespace(documents={"museum": doc}), stamp=stamp, timings={"retrieve_ms": 1.0})
+                corpus=SimpleNamespace(documents={"museum": doc}, references={}), stamp=stamp, timings={"retrieve_ms": 1.0})
     return case, answerer
 
 
