@@ -262,3 +262,24 @@ def test_a_quote_from_a_meeting_record_says_which_meeting_each_quote_comes_from(
             "under “Resolution 1: On gadgets” in “13th meeting of the ABC”.)") in text
     alone, _ = compose(Draft(blocks=[Block("sentences", (handbook[0],))], lang="en"), corpus, [], "")
     assert "dated statement" not in alone  # a handbook is no meeting's record
+
+
+def test_a_short_line_introducing_a_paragraph_or_list_is_part_of_its_context() -> None:
+    from types import SimpleNamespace
+
+    from assistant.answer.extractive import _context
+
+    heading = "Resolution 7: On fees"
+    text = (f"{heading}\n\nThe ABC,\n\nconsidering that costs rise every year in all the member states.\n\n"
+            "decides\n\n2001: 10 francs for each member.\n\nsanctions\n\nAs regards the old fees:\n\n"
+            "- the fee of 1999 stays.\n")
+    doc = Document("m15", "https://example.org/m15", "15th meeting of the ABC", text,
+                   sections=(Section(heading, 0, len(text)),), meta={"body": "ABC"})
+    units = units_of(doc)
+    ev = SimpleNamespace(siblings={"m15": units}, acronyms={}, titles={})
+    figure = next(u for u in units if u.text.startswith("2001"))
+    assert "decides" in _context(figure, ev).split("\n")
+    item = next(u for u in units if u.text.startswith("the fee of 1999"))
+    assert "sanctions" in _context(item, ev).split("\n")  # the line before its list's lead
+    # A long paragraph in another block is not the introduction of the next one.
+    assert "costs rise" not in _context(next(u for u in units if u.text == "decides"), ev)

@@ -329,12 +329,29 @@ def _profile(text: str, lang: str) -> Profile:
     return Profile(text, lang)
 
 
+# A paragraph of at most this many words, with no end mark, introduces what follows it: the operative verb of a
+# resolution set on its own line ('**decides**', 'sanctions', 'est d'avis'), read with the clauses under it.
+INTRO_WORDS = 3
+
+
+def _introduction(units: list[Unit], index: int) -> str:
+    """The short introducing paragraph just before unit ``index``, if there is one."""
+    if index <= 0:
+        return ""
+    before = units[index - 1]
+    text = before.text.strip()
+    return text if before.kind != "heading" and len(text.split()) <= INTRO_WORDS and text[-1:] not in ".?!" else ""
+
+
 def _context(unit: Unit, ev: Evidence) -> str:
-    """The unit with what it leans on: the sentence before it, its heading, its list's lead, its title."""
+    """The unit with what it leans on: the sentence before it (or the line introducing its paragraph or its
+    list), its heading, its list's lead, its title."""
     siblings = ev.siblings[unit.doc_id]
     lead = siblings[unit.lead].text if unit.lead is not None else ""
+    if unit.lead is not None:
+        lead = f"{_introduction(siblings, unit.lead)}\n{lead}"
     before = siblings[unit.index - 1] if unit.index > 0 else None
-    previous = before.text if before is not None and before.block == unit.block else ""
+    previous = before.text if before is not None and before.block == unit.block else _introduction(siblings, unit.index)
     text = with_expansions(unit.text, ev.acronyms)
     return f"{text}\n{previous}\n{unit.section}\n{lead}\n{ev.titles.get(unit.doc_id, '')}"
 
