@@ -283,3 +283,12 @@ def test_a_short_line_introducing_a_paragraph_or_list_is_part_of_its_context() -
     assert "sanctions" in _context(item, ev).split("\n")  # the line before its list's lead
     # A long paragraph in another block is not the introduction of the next one.
     assert "costs rise" not in _context(next(u for u in units if u.text == "decides"), ev)
+
+
+def test_an_acronym_asked_is_covered_by_any_of_the_names_the_documents_give_it(answerer) -> None:
+    bot, emb = answerer
+    asked = "What did the ABC decide about calibrating gadgets at the GL?"
+    ev = evidence(asked, emb, named_as())
+    covered = bot.draft(question(asked), replace(ev, acronyms={"GL": "Laboratoire des gadgets; Gadget Laboratory"}))
+    assert not covered.abstained and "every two years" in covered.blocks[0].units[0].text
+    assert bot.draft(question(asked), replace(ev, acronyms={"GL": "Laboratoire des gadgets"})).abstained

@@ -78,3 +78,10 @@ def test_a_body_whose_name_does_not_spell_its_acronym_expands_to_its_full_names(
     view.chunks = [Chunk(f"c{i}", d.doc_id, d.text, 0, len(d.text)) for i, d in enumerate(docs)]
     assert view.acronyms["CCQC"] == "Comité pour la Couleur"  # its letters do not spell it: a body's full name
     assert view.acronyms["WWW"] == "World Weather Watch"  # spelled out: as before
+    # An acronym spelled out in two languages keeps both names.
+    both = [*texts, *["La Veille météorologique mondiale (WWW) publie."] * 5]
+    docs = [Document(f"e{i}", "s", "Weather notes", t) for i, t in enumerate(both)]
+    view = CorpusView.__new__(CorpusView)
+    view.documents = {d.doc_id: d for d in docs}
+    view.chunks = [Chunk(f"c{i}", d.doc_id, d.text, 0, len(d.text)) for i, d in enumerate(docs)]
+    assert view.acronyms["WWW"].split("; ") == ["World Weather Watch", "Veille météorologique mondiale"]

@@ -84,15 +84,16 @@ _ACRONYM_RE = re.compile(r"\(([A-Z]{2,6})\)")
 _SENTENCE_END_RE = re.compile(r"[.;!?]\s|\n")
 
 
-def full_names(texts: Iterable[str], bodies: frozenset[str]) -> dict[str, tuple[str, ...]]:
+def full_names(texts: Iterable[str], bodies: frozenset[str] | None) -> dict[str, tuple[str, ...]]:
     """Each body's full names as the documents spell them out before its acronym, longest first:
     'Consultative Committee for Thermometry (CCT)' and 'Comité consultatif de thermométrie (CCT)' give CCT
-    both names. What a question means by 'the thermometry committee' is then in a CCT document's metadata."""
+    both names. What a question means by 'the thermometry committee' is then in a CCT document's metadata.
+    ``bodies`` None: every acronym written in parentheses."""
     seen: Counter[tuple[str, str]] = Counter()
     for text in texts:
         for match in _ACRONYM_RE.finditer(text):
             body = match.group(1)
-            if body not in bodies:
+            if bodies is not None and body not in bodies:
                 continue
             before = _SENTENCE_END_RE.split(text[max(0, match.start() - 300):match.start()])[-1]
             tokens = before.split()[-FULL_NAME_WORDS:]

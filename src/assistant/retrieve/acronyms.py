@@ -48,6 +48,9 @@ def _spells(short: str, words: list[str]) -> bool:
     return len(initials) - len(letters) <= 1 and all(ch in it for ch in letters) and initials[0] == letters[0]
 
 
+EXPANSION_SEPARATOR = "; "  # between the names of an acronym spelled out in several ways (English, French)
+
+
 def with_expansions(text: str, expansions: dict[str, str]) -> str:
     """``text`` followed by the expansions of the acronyms it uses, so 'WHO' also covers 'World Health'."""
     extra = [expansions[a] for a in dict.fromkeys(re.findall(r"\b[A-Z][A-Za-z0-9-]{1,9}\b", text)) if a in expansions]

@@ -17,7 +17,7 @@ import numpy as np
 from assistant.answer.evidence import Unit, units_of
 from assistant.index.manifest import Manifest, UnitVectors, texts_digest
 from assistant.question import references as refs
-from assistant.retrieve.acronyms import find_expansions
+from assistant.retrieve.acronyms import EXPANSION_SEPARATOR, find_expansions
 from assistant.retrieve.lexical import LexicalIndex
 from assistant.safety import instructions
 from assistant.text import content_lemmas
@@ -195,10 +195,16 @@ class CorpusView:
 
     @cached_property
     def acronyms(self) -> dict[str, str]:
-        """Acronym → expansion, as the documents spell them out ('WHO (World Health Organization)'); a body
-        whose name does not spell its acronym ('CCQM', 'CIPM') has its full names (`full_names`) instead."""
+        """Acronym → its names as the documents spell them out before it, separated by EXPANSION_SEPARATOR:
+        the one its letters spell ('WHO (World Health Organization)') and its frequent full names in either
+        language (`references.full_names`: 'International Bureau of Weights and Measures (BIPM)', 'CCQM')."""
         found = find_expansions(c.text for c in self.chunks)
-        return {**{body: "; ".join(names) for body, names in self.full_names.items()}, **found}
+        named = refs.full_names((d.text for d in self.documents.values()), None)
+        out = {}
+        for acronym in {*found, *named}:
+            spelled = [found[acronym]] if acronym in found else []
+            out[acronym] = EXPANSION_SEPARATOR.join(dict.fromkeys([*spelled, *named.get(acronym, ())]))
+        return out
 
     @cached_property
     def bodies(self) -> frozenset[str]:
