@@ -252,7 +252,7 @@ def test_a_quote_from_a_meeting_record_says_which_meeting_each_quote_comes_from(
     from assistant.answer.compose import compose
     from assistant.answer.draft import Block, Draft
 
-    plain = Document("p", "https://example.org/p", "Widget handbook", "Widgets are blue.")
+    plain = Document("p", "https://example.org/p", "Widget handbook, 3rd edition", "Widgets are blue.")
     docs = {d.doc_id: d for d in (*DOCS, plain)}
     corpus = SimpleNamespace(documents=docs, references={d: refs.of_document(doc) for d, doc in docs.items()})
     m12, m13, handbook = (units_of(docs[d]) for d in ("m12", "m13", "p"))
@@ -261,7 +261,7 @@ def test_a_quote_from_a_meeting_record_says_which_meeting_each_quote_comes_from(
     assert ("(This is a dated statement: it appears under “Resolution 3: On widgets” in “12th meeting of the ABC”; "
             "under “Resolution 1: On gadgets” in “13th meeting of the ABC”.)") in text
     alone, _ = compose(Draft(blocks=[Block("sentences", (handbook[0],))], lang="en"), corpus, [], "")
-    assert "dated statement" not in alone  # a handbook is no meeting's record
+    assert "dated statement" not in alone  # an edition of a handbook is no meeting's record
 
 
 def test_a_short_line_introducing_a_paragraph_or_list_is_part_of_its_context() -> None:

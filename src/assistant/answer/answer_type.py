@@ -83,11 +83,14 @@ def has_need(q: Question, text: str) -> bool:
     return role_fits(q.text, text)
 
 
+EXPONENT_RE = re.compile(r"\^[−-]?\d+")  # a power as the documents write it: 'm^2', 's^−1'
+
+
 def _new_figure(question: str, text: str) -> bool:
-    """Does ``text`` give a figure other than a date ('14 October 2015', '2019') or a figure the question
-    itself gives ('How many members did the 2011 meeting elect?' is not answered by '2011')?"""
+    """Does ``text`` give a figure other than a date ('14 October 2015', '2019'), a power ('m^2') or a figure
+    the question itself gives ('How many members did the 2011 meeting elect?' is not answered by '2011')?"""
     given = {m.group() for m in NEED_PATTERNS["number"].finditer(question)}
-    undated = NEED_PATTERNS["date"].sub(" ", text)
+    undated = EXPONENT_RE.sub(" ", NEED_PATTERNS["date"].sub(" ", text))  # 'kg·m^2·s^−1' gives no figure
     return any(m.group() not in given for m in NEED_PATTERNS["number"].finditer(undated))
 
 

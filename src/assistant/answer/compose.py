@@ -126,7 +126,8 @@ def _dated_note(draft: Draft, corpus: CorpusView) -> str:
         if doc is None:
             continue
         reference = corpus.references.get(unit.doc_id)
-        if YEAR_HEADING_RE.search(unit.section) or (reference is not None and reference.meeting is not None):
+        meeting = reference is not None and reference.meeting is not None and bool(reference.bodies)
+        if YEAR_HEADING_RE.search(unit.section) or meeting:  # a body's meeting, not a '9th edition'
             sections = places.setdefault(unit.doc_id, [])
             if unit.section and unit.section not in sections:
                 sections.append(unit.section)
