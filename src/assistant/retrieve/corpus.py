@@ -199,12 +199,17 @@ class CorpusView:
         the one its letters spell ('WHO (World Health Organization)') and its frequent full names in either
         language (`references.full_names`: 'International Bureau of Weights and Measures (BIPM)', 'CCQM')."""
         found = find_expansions(c.text for c in self.chunks)
-        named = refs.full_names((d.text for d in self.documents.values()), None)
+        named = self.spelled_out
         out = {}
         for acronym in {*found, *named}:
             spelled = [found[acronym]] if acronym in found else []
             out[acronym] = EXPANSION_SEPARATOR.join(dict.fromkeys([*spelled, *named.get(acronym, ())]))
         return out
+
+    @cached_property
+    def spelled_out(self) -> dict[str, tuple[str, ...]]:
+        """Every acronym's frequent full names, as the documents write them before it (`references.full_names`)."""
+        return refs.full_names((d.text for d in self.documents.values()), None)
 
     @cached_property
     def bodies(self) -> frozenset[str]:
@@ -227,7 +232,7 @@ class CorpusView:
     @cached_property
     def full_names(self) -> dict[str, tuple[str, ...]]:
         """Each body's full names as the documents spell them out (see `references.full_names`)."""
-        return refs.full_names((d.text for d in self.documents.values()), self.bodies) if self.bodies else {}
+        return {body: names for body, names in self.spelled_out.items() if body in self.bodies}
 
     @cached_property
     def references(self) -> dict[str, refs.Reference]:
