@@ -292,3 +292,12 @@ def test_an_acronym_asked_is_covered_by_any_of_the_names_the_documents_give_it(a
     covered = bot.draft(question(asked), replace(ev, acronyms={"GL": "Laboratoire des gadgets; Gadget Laboratory"}))
     assert not covered.abstained and "every two years" in covered.blocks[0].units[0].text
     assert bot.draft(question(asked), replace(ev, acronyms={"GL": "Laboratoire des gadgets"})).abstained
+
+
+def test_a_meeting_the_collection_has_no_record_of_is_not_answered(answerer) -> None:
+    bot, emb = answerer
+    asked = "What did the 12th ABC decide about widgets?"
+    ev = evidence(asked, emb, named_as())
+    assert not bot.draft(question(asked), ev).abstained
+    missing = bot.draft(question(asked), replace(ev, unrecorded=("14th ABC",)))
+    assert missing.abstained and missing.reason == "missing_terms" and missing.missing == ["14th ABC"]

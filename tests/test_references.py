@@ -85,3 +85,16 @@ def test_a_body_whose_name_does_not_spell_its_acronym_expands_to_its_full_names(
     view.documents = {d.doc_id: d for d in docs}
     view.chunks = [Chunk(f"c{i}", d.doc_id, d.text, 0, len(d.text)) for i, d in enumerate(docs)]
     assert view.acronyms["WWW"].split("; ") == ["World Weather Watch", "Veille météorologique mondiale"]
+
+
+def test_a_record_is_held_when_a_document_matches_or_its_body_has_the_year_named() -> None:
+    docs = [r.of_document(doc("12th meeting of the ABC", "1999-10-15")),
+            r.of_document(doc("103rd meeting of the XYZC", "2024-03-10", body="XYZC"))]
+    assert r.recorded(r.parse("What did the 12th ABC decide?", BODIES), docs)
+    assert r.recorded(r.parse("How many staff does the ABC have?", BODIES), docs)  # names no record
+    assert not r.recorded(r.parse("What did the 13th ABC decide?", BODIES), docs)
+    assert not r.recorded(r.parse("What did the ABC decide in 2005?", BODIES), docs)
+    # A later meeting planned in a record of the year the question names: that record holds it.
+    assert r.recorded(r.parse("When will the 30th ABC meet, per the XYZC in 2024?", BODIES), docs)
+    assert r.unrecorded_words("Quand aura lieu la 13e réunion de la ABC ?",
+                              r.parse("Quand aura lieu la 13e réunion de la ABC ?", BODIES)) == ["13e ABC"]

@@ -28,6 +28,7 @@ from assistant.index.embedder import Embedder, make_embedder
 from assistant.index.manifest import Manifest
 from assistant.index.paths import manifest_path
 from assistant.index.store import StoreViews, VectorStore
+from assistant.question import references as refs
 from assistant.question.read import (
     History,
     analysed,
@@ -301,8 +302,14 @@ class Assistant:
             languages={d: corpus.documents[d].language for d in docs},
             passage_rank=rank, passage_score=score, max_rank=len(passages) + 1,
             siblings={d: corpus.units(d) for d in docs}, acronyms=corpus.acronyms,
-            body_names=corpus.names_of_bodies,
+            body_names=corpus.names_of_bodies, unrecorded=self._unrecorded(corpus, q.text),
         )
+
+    @staticmethod
+    def _unrecorded(corpus: CorpusView, text: str) -> tuple[str, ...]:
+        """The words of ``text`` naming a meeting or year of which the collection holds no record."""
+        asked = question_reference(corpus, text)
+        return () if corpus.holds_record(asked) else tuple(refs.unrecorded_words(text, asked))
 
     def _relevance(self, corpus: CorpusView, passages: list[Passage], vector: np.ndarray) -> float:
         """The best cosine of ``vector`` and a quotable unit of ``passages`` (-1 for none)."""

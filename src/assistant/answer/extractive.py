@@ -63,6 +63,9 @@ class Evidence:
     # The best cosine of the question and a unit of the first stage's top passages (hybrid search), which the
     # off-topic gate reads; None: the units above (no second stage reordered them).
     relevance: float | None = None
+    # The question's words naming a meeting or year the collection has no record of ('28e', 'CGPM'): the
+    # documents cannot say what happened there, whatever else they say about it.
+    unrecorded: tuple[str, ...] = ()
 
     def asked(self, q: Question, unit: Unit) -> Question:
         """The question as a quote from ``unit``'s document must cover it (a French quote: its French words)."""
@@ -110,6 +113,9 @@ class ExtractiveAnswerer:
         base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
         if (ev.relevance if ev.relevance is not None else best_dense) < self.settings.min_relevance:
             return _abstain(base, "off_topic")
+        if ev.unrecorded:
+            base.missing = list(ev.unrecorded)
+            return _abstain(base, "missing_terms")
         primary = self._primary(q, scored, ev)
         if primary is None:
             return _abstain(base, "missing_need")

@@ -201,6 +201,29 @@ def document_match(asked: Reference, doc: Reference) -> float:
     return 1.0
 
 
+def recorded(asked: Reference, docs: Iterable[Reference]) -> bool:
+    """Does the collection hold the record a question names ('the 28th CGPM', 'the CCT in 2008')? True when
+    the question names none, when a document matches it, or, for a meeting named with a year, when a document
+    of one of its bodies is from that year (a later meeting is planned in the records of the year named:
+    'the 28th CGPM, per the CIPM in March 2024')."""
+    if not asked.names_document:
+        return True
+    docs = list(docs)
+    if any(document_match(asked, d) for d in docs):
+        return True
+    return asked.meeting is not None and bool(asked.years) and any(
+        asked.bodies & d.bodies and asked.years & d.years for d in docs)
+
+
+def unrecorded_words(text: str, asked: Reference) -> list[str]:
+    """How ``text`` names a record the collection lacks, as one phrase: meeting ordinal, bodies, years
+    ('30e CGPM', 'CCT 2008')."""
+    ordinal = ORDINAL_RE.search(text)
+    words = [*([ordinal.group(0)] if ordinal and asked.meeting is not None else []), *sorted(asked.bodies),
+             *sorted(asked.years)]
+    return [" ".join(words)]
+
+
 def _item(kind: str, number: str) -> tuple[str, str]:
     key = kind.lower()[:3]
     return (_KIND_KEY.get(key, key), number.split("/")[-1].lower())

@@ -245,6 +245,10 @@ class CorpusView:
         names, full = self.body_names, self.full_names
         return {d: refs.named_as(doc, self.references[d], names, full) for d, doc in self.documents.items()}
 
+    def holds_record(self, asked: refs.Reference) -> bool:
+        """Is the meeting or year ``asked`` names one the collection has a record of (see `references.recorded`)?"""
+        return refs.recorded(asked, self.references.values())
+
     def referenced(self, asked: refs.Reference) -> frozenset[str]:
         """The documents whose meeting ``asked`` names."""
         return frozenset(d for d, r in self.references.items() if refs.document_match(asked, r))
