@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from assistant.answer.compose import compose
 from assistant.answer.coverage import TermMatcher
+from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import units_of
-from assistant.answer.extractive import Evidence, ExtractiveAnswerer
+from assistant.answer.extractive import Evidence, ExtractiveAnswerer, _context, _with_operative
 from assistant.question import references as refs
 from assistant.retrieve.acronyms import find_expansions
 from assistant.retrieve.lexical import LexicalIndex
@@ -172,11 +175,6 @@ def test_a_french_question_is_checked_in_its_own_words_against_a_french_quote(an
 
 @pytest.mark.parametrize("language, lead", [("fr", "D'après les documents :"), ("en", "(cités en anglais")])
 def test_a_french_answer_says_the_quotes_are_english_only_when_they_are(language: str, lead: str) -> None:
-    from types import SimpleNamespace
-
-    from assistant.answer.compose import compose
-    from assistant.answer.draft import Block, Draft
-
     doc = Document("d", "https://example.org/d", "Séance", "Le comité se réunit chaque année.", language=language)
     units = units_of(doc)
     draft = Draft(blocks=[Block("sentences", (units[0],))], lang="fr")
@@ -219,18 +217,10 @@ def test_named_as_includes_the_publication_a_file_belongs_to() -> None:
 
 
 def test_quoted_premises_go_on_with_the_operative_clauses_that_follow() -> None:
-    from types import SimpleNamespace
-
-    from assistant.answer.draft import Block
-    from assistant.answer.extractive import _with_operative
-
-    heading = "Resolution 5: On gizmos"
-    text = (f"{heading}\n\nThe ABC,\n\n- considering that gizmos vary in size,\n- recalling its earlier advice,\n\n"
-            "decides that gizmos shall be measured in widgets.\n\nrequests the Laboratory to keep a gizmo.\n\n"
-            "invites members to report.\n")
-    doc = Document("m14", "https://example.org/m14", "14th meeting of the ABC", text,
-                   sections=(Section(heading, 0, len(text)),), date="2005-10-01", meta={"body": "ABC"})
-    units = units_of(doc)
+    units = units_of(meeting("m14", "14th", "2005", "Resolution 5: On gizmos",
+                             "The ABC,\n\n- considering that gizmos vary in size,\n- recalling its earlier advice,\n\n"
+                             "decides that gizmos shall be measured in widgets.\n\nrequests the Laboratory to keep a "
+                             "gizmo.\n\ninvites members to report.\n"))
     ev = SimpleNamespace(siblings={"m14": units})
     lead = next(u for u in units if u.text.startswith("The ABC"))
     premise = next(u for u in units if u.text.startswith("considering"))
@@ -247,11 +237,6 @@ def test_quoted_premises_go_on_with_the_operative_clauses_that_follow() -> None:
 
 
 def test_a_quote_from_a_meeting_record_says_which_meeting_each_quote_comes_from() -> None:
-    from types import SimpleNamespace
-
-    from assistant.answer.compose import compose
-    from assistant.answer.draft import Block, Draft
-
     plain = Document("p", "https://example.org/p", "Widget handbook, 3rd edition", "Widgets are blue.")
     docs = {d.doc_id: d for d in (*DOCS, plain)}
     corpus = SimpleNamespace(documents=docs, references={d: refs.of_document(doc) for d, doc in docs.items()})
@@ -265,17 +250,10 @@ def test_a_quote_from_a_meeting_record_says_which_meeting_each_quote_comes_from(
 
 
 def test_a_short_line_introducing_a_paragraph_or_list_is_part_of_its_context() -> None:
-    from types import SimpleNamespace
-
-    from assistant.answer.extractive import _context
-
-    heading = "Resolution 7: On fees"
-    text = (f"{heading}\n\nThe ABC,\n\nconsidering that costs rise every year in all the member states.\n\n"
-            "decides\n\n2001: 10 francs for each member.\n\nsanctions\n\nAs regards the old fees:\n\n"
-            "- the fee of 1999 stays.\n")
-    doc = Document("m15", "https://example.org/m15", "15th meeting of the ABC", text,
-                   sections=(Section(heading, 0, len(text)),), meta={"body": "ABC"})
-    units = units_of(doc)
+    units = units_of(meeting("m15", "15th", "2006", "Resolution 7: On fees",
+                             "The ABC,\n\nconsidering that costs rise every year in all the member states.\n\n"
+                             "decides\n\n2001: 10 francs for each member.\n\nsanctions\n\nAs regards the old "
+                             "fees:\n\n- the fee of 1999 stays.\n"))
     ev = SimpleNamespace(siblings={"m15": units}, acronyms={}, titles={})
     figure = next(u for u in units if u.text.startswith("2001"))
     assert "decides" in _context(figure, ev).split("\n")
