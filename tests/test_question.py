@@ -286,3 +286,14 @@ def test_a_figure_asked_for_is_new_and_not_a_date(text: str, holds: bool) -> Non
     q = _q("How many museums did the 2019 survey count?")
     assert q.need == "number"
     assert has_need(q, text) is holds
+
+
+def test_an_ellipsis_naming_another_meeting_replaces_the_ordinal_too() -> None:
+    from assistant.retrieve.condense import condense
+
+    history = [{"role": "user", "content": "What did the 12th Assembly decide about widgets?"},
+               {"role": "assistant", "content": "They are painted blue."}]
+    assert condense("And for the 13th Assembly?", history).text == "What did the 13th Assembly decide about widgets?"
+    # Without an ordinal of its own the phrase swaps the name only.
+    assert condense("And the General Assembly?", history).text == (
+        "What did the 12th General Assembly decide about widgets?")

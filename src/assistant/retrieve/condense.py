@@ -12,6 +12,7 @@ PRONOUN_RE = re.compile(
 ELLIPSIS_RE = re.compile(
     r"^\s*(and what about|what about|how about|and for|and|what of|also|et pour|et)\b[\s,]*", re.I
 )
+ORDINAL_START_RE = re.compile(r"\d{1,3}\s?(?:st|nd|rd|th|e|er|re|ème)\s+", re.I)  # '27th ', '30e '
 PROPER_PHRASE_RE = re.compile(r"\b((?:[A-Z][\w'-]*\s+){0,4}[A-Z][\w'-]*)")
 
 
@@ -69,6 +70,10 @@ def _substitute(previous: str, phrase: str) -> str:
     names = [m.group(1) for m in PROPER_PHRASE_RE.finditer(previous) if m.start() > 0]
     for candidate in names:
         if candidate.split()[-1].lower() == head and candidate.lower() != phrase.lower():
+            if ORDINAL_START_RE.match(phrase):  # 'And the 27th CGPM?' after '… the 26th CGPM …': both words go
+                numbered = re.search(ORDINAL_START_RE.pattern + re.escape(candidate) + r"\b", previous)
+                if numbered:
+                    return previous.replace(numbered.group(0), phrase)
             return previous.replace(candidate, phrase)
     if len(tokens) == 1 and phrase.isupper():
         acronyms = [n for n in names if n.isupper() and len(n.split()) == 1]
