@@ -132,7 +132,6 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             continue
         if len(last) > 1 and last[0] in _OPENERS and last[1:].isdigit():
             continue  # 'the new Section "12. Greying-out …"': a number opening a quotation numbers it
-
         nxt = text[end:].lstrip()
         if nxt and not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "\"'(«[–-•"):
             continue
@@ -184,6 +183,7 @@ def french_infinitive(word: str) -> bool:
     return any(simplemma.lemmatize(form, lang="fr") == low for form in forms)
 
 
+@lru_cache(maxsize=100_000)
 def stem(token: str) -> str:
     """Snowball (Porter 2) stem of an English token."""
     return _STEMMER.stemWord(token)

@@ -63,8 +63,8 @@ class Evidence:
     # The best cosine of the question and a unit of the first stage's top passages (hybrid search), which the
     # off-topic gate reads; None: the units above (no second stage reordered them).
     relevance: float | None = None
-    # The question's words naming a meeting or year the collection has no record of ('28e', 'CGPM'): the
-    # documents cannot say what happened there, whatever else they say about it.
+    # How the question names a meeting or year the collection has no record of ('30e CGPM'): the documents
+    # cannot say what happened there, whatever else they say about it.
     unrecorded: tuple[str, ...] = ()
 
     def asked(self, q: Question, unit: Unit) -> Question:
@@ -518,8 +518,7 @@ def _short_section(blocks: list[Block], unit: Unit, ev: Evidence, limit: int) ->
     follow. The coverage check then reads the section as the leading quote."""
     if not limit or any(b.style != "sentences" for b in blocks) or not unit.section:
         return blocks
-    body = tuple(u for u in ev.siblings[unit.doc_id] if u.section == unit.section and u.kind != "heading"
-                 and not (u.kind == "item" and FIELD_ITEM_RE.match(u.text)))
+    body = _clauses(ev, unit)
     if len(body) > limit or not any(u.kind == "item" for u in body):
         return blocks
     inside = set(body)
@@ -527,9 +526,10 @@ def _short_section(blocks: list[Block], unit: Unit, ev: Evidence, limit: int) ->
     return [Block("section", body), *([Block("sentences", rest)] if rest else [])]
 
 
-def _is_premise(unit: Unit) -> bool:
-    """A premise of a resolution opens with a participle ('considering …', 'recalling …')."""
-    return opens_with_participle(unit.text)
+def _clauses(ev: Evidence, unit: Unit) -> tuple[Unit, ...]:
+    """The sentences and items of ``unit``'s section, without its headings and its record's fields."""
+    return tuple(u for u in ev.siblings[unit.doc_id] if u.section == unit.section and u.kind != "heading"
+                 and not (u.kind == "item" and FIELD_ITEM_RE.match(u.text)))
 
 
 def _with_operative(blocks: list[Block], ev: Evidence, limit: int) -> list[Block]:
@@ -548,11 +548,10 @@ def _with_operative(blocks: list[Block], ev: Evidence, limit: int) -> list[Block
         shown |= set(units)
         clauses = [u for u in units if u.kind == "item"] or list(units)
         last = units[-1]
-        if not last.section or not all(_is_premise(u) for u in clauses):
-            continue
-        after = [u for u in ev.siblings[last.doc_id] if u.section == last.section and u.index > last.index
-                 and u.kind != "heading" and not (u.kind == "item" and FIELD_ITEM_RE.match(u.text))]
-        operative = tuple(u for u in after if not _is_premise(u) and u not in shown)[:limit]
+        if not last.section or not all(opens_with_participle(u.text) for u in clauses):
+            continue  # a premise opens with a participle ('considering …', 'recalling …')
+        operative = tuple(u for u in _clauses(ev, last)
+                          if u.index > last.index and not opens_with_participle(u.text) and u not in shown)[:limit]
         if operative:
             out.append(Block("sentences", operative))
             shown |= set(operative)

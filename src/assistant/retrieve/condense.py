@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.question.references import ORDINAL_RE
+
 PRONOUN_RE = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|ones|"
     r"il|elle|ils|elles|lui|leur|leurs)\b", re.I
@@ -12,7 +14,6 @@ PRONOUN_RE = re.compile(
 ELLIPSIS_RE = re.compile(
     r"^\s*(and what about|what about|how about|and for|and|what of|also|et pour|et)\b[\s,]*", re.I
 )
-ORDINAL_START_RE = re.compile(r"\d{1,3}\s?(?:st|nd|rd|th|e|er|re|ème)\s+", re.I)  # '27th ', '30e '
 PROPER_PHRASE_RE = re.compile(r"\b((?:[A-Z][\w'-]*\s+){0,4}[A-Z][\w'-]*)")
 
 
@@ -70,8 +71,8 @@ def _substitute(previous: str, phrase: str) -> str:
     names = [m.group(1) for m in PROPER_PHRASE_RE.finditer(previous) if m.start() > 0]
     for candidate in names:
         if candidate.split()[-1].lower() == head and candidate.lower() != phrase.lower():
-            if ORDINAL_START_RE.match(phrase):  # 'And the 27th CGPM?' after '… the 26th CGPM …': both words go
-                numbered = re.search(ORDINAL_START_RE.pattern + re.escape(candidate) + r"\b", previous)
+            if ORDINAL_RE.match(phrase):  # 'And the 27th CGPM?' after '… the 26th CGPM …': both words go
+                numbered = re.search(rf"{ORDINAL_RE.pattern}\s+{re.escape(candidate)}\b", previous, re.I)
                 if numbered:
                     return previous.replace(numbered.group(0), phrase)
             return previous.replace(candidate, phrase)

@@ -289,8 +289,7 @@ def _demote_do_support_verb(tokens: list[str], terms: tuple[Term, ...]) -> tuple
             continue
         prev = rest[i - 1]
         if (prev.lower() in DETERMINERS or prev.lower() in PREPOSITIONS or prev.endswith(("'s", "’s"))
-                or prev[:1].isupper() and prev.lower() in DETERMINERS or any(ch.isdigit() for ch in prev)
-                or set(getAllLemmas(prev.lower())) == {"ADJ"}):
+                or any(ch.isdigit() for ch in prev) or set(getAllLemmas(prev.lower())) == {"ADJ"}):
             continue  # inside the subject: 'the primary field', 'on clock comparison'
         if "NOUN" not in getAllLemmas(word.lower()):
             return terms  # 'reimburse': the verb, which the other rules already read as one

@@ -22,7 +22,6 @@ FRENCH_CUES = re.compile(
 ENGLISH_CUES = re.compile(r"\b(the|is|are|what|which|who|how|does|do|of|and|for|with|can|will)\b", re.I)
 # '-t-il', '-ils', '-elle', '-on', '-je' glued to verbs ('verse-t-il') carry no meaning here.
 INVERSION_RE = re.compile(r"(?<!\by a)-(t-)?(il|ils|elle|elles|on|je|tu|nous|vous)\b", re.I)
-VERB_BEFORE_INVERSION_RE = re.compile(r"(\w+)-(?:t-)?(?:il|ils|elle|elles|on)\b", re.I)
 MAX_PHRASE = 5
 
 
@@ -102,8 +101,9 @@ def aligned(text: str) -> list[tuple[str, str]]:
 def _aligned(text: str) -> list[tuple[str, str]]:
     single, phrases = glossary()
     # The word before '-t-il' is a verb: 'juge-t-il' is 'juger', not the noun 'juge'.
-    verbs = {m.group(1).lower() for m in VERB_BEFORE_INVERSION_RE.finditer(text.replace("’", "'"))}
-    cleaned = INVERSION_RE.sub("", text.replace("’", "'"))
+    text = text.replace("’", "'")
+    verbs = {w.lower() for m in INVERSION_RE.finditer(text) for w in re.findall(r"(\w+)$", text[:m.start()])}
+    cleaned = INVERSION_RE.sub("", text)
     tokens = words(cleaned)
     lemmas = _lemmas(cleaned)
     out: list[tuple[str, str]] = []
