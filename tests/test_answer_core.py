@@ -17,7 +17,13 @@ from assistant.answer.compose import compose
 from assistant.answer.coverage import TermMatcher
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import units_of
-from assistant.answer.extractive import Evidence, ExtractiveAnswerer, _context, _with_operative
+from assistant.answer.extractive import (
+    Evidence,
+    ExtractiveAnswerer,
+    _context,
+    _with_continuation,
+    _with_operative,
+)
 from assistant.question import references as refs
 from assistant.retrieve.acronyms import find_expansions
 from assistant.retrieve.lexical import LexicalIndex
@@ -234,6 +240,37 @@ def test_quoted_premises_go_on_with_the_operative_clauses_that_follow() -> None:
     # A unit is quoted once: an operative clause already picked later moves up, it is not repeated.
     again = _with_operative([Block("list", (lead, premise)), Block("sentences", (decides,))], ev, 2)
     assert sum(u is decides for b in again for u in b.units) == 1
+
+
+def test_a_quoted_line_that_announces_what_follows_goes_on_with_it() -> None:
+    units = units_of(meeting("m15", "15th", "2007", "Decision 15-2: On gizmos",
+                             "- Date: 2007-10-01\n- URL: https://example.org/m15\n\n"
+                             "noted the subjects of the three draft resolutions:\n\nA On gizmos B On widgets\n\n"
+                             "appointed the following members:\n\n- Gizmo board: Dr Blue (Chair)\n"
+                             "- Widget board: Dr Green\n\nrecommends that\n\nmembers paint their gizmos.\n"))
+    ev = SimpleNamespace(siblings={"m15": units})
+    unit = {u.text.split()[0]: u for u in units}
+    # A line ending with a colon goes on with its next paragraph; a list's lead with its items.
+    blocks = _with_continuation([Block("sentences", (unit["noted"],))], ev, 10, 3)
+    assert [u.text.split()[0] for b in blocks for u in b.units] == ["noted", "A"]
+    blocks = _with_continuation([Block("sentences", (unit["appointed"],))], ev, 10, 3)
+    assert [b.style for b in blocks] == ["list"]
+    assert [u.text.split()[0] for u in blocks[0].units] == ["appointed", "Gizmo", "Widget"]
+    # A short introducing line ('recommends that') with what it introduces.
+    blocks = _with_continuation([Block("sentences", (unit["recommends"],))], ev, 10, 3)
+    assert [u.text.split()[0] for b in blocks for u in b.units] == ["recommends", "members"]
+    # A record's heading with its fields only goes on with the clauses of its section.
+    heading = next(u for u in units if u.kind == "heading")
+    blocks = _with_continuation([Block("list", (heading, unit["Date:"], unit["URL:"]))], ev, 10, 3)
+    assert blocks[1].units[0] is unit["noted"] and blocks[1].units[-1] is unit["members"]
+    # ... but a list whose items look like fields ('Gizmo board: Dr Blue') under a sentence is a list.
+    listed = [Block("list", (unit["appointed"], unit["Gizmo"], unit["Widget"]))]
+    assert _with_continuation(listed, ev, 10, 3) == listed
+    # A complete sentence is left alone, and a unit is quoted once.
+    done = [Block("sentences", (unit["members"],))]
+    assert _with_continuation(done, ev, 10, 3) == done
+    both = _with_continuation([Block("sentences", (unit["recommends"], unit["members"]))], ev, 10, 3)
+    assert both == [Block("sentences", (unit["recommends"], unit["members"]))]
 
 
 def test_a_quote_from_a_meeting_record_says_which_meeting_each_quote_comes_from() -> None:

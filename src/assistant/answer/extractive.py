@@ -220,6 +220,7 @@ class ExtractiveAnswerer:
                 return section
         blocks = _short_section(_whole_when_several(_with_leads(self._sentences(q, scored, primary), ev), ev),
                                 primary.unit, ev, self.settings.short_section_units)
+        blocks = _with_continuation(blocks, ev, self.settings.short_section_units, self.settings.operative_units)
         return _with_operative(blocks, ev, self.settings.operative_units)
 
     def _whole_section(self, q: Question, ev: Evidence, unit: Unit) -> list[Block]:
@@ -530,6 +531,50 @@ def _clauses(ev: Evidence, unit: Unit) -> tuple[Unit, ...]:
     """The sentences and items of ``unit``'s section, without its headings and its record's fields."""
     return tuple(u for u in ev.siblings[unit.doc_id] if u.section == unit.section and u.kind != "heading"
                  and not (u.kind == "item" and FIELD_ITEM_RE.match(u.text)))
+
+
+def _introduces(unit: Unit, siblings: list[Unit]) -> bool:
+    """The unit announces what comes next: it ends with a colon ('… on the following subjects:') or is a
+    short introducing line ('recommends that')."""
+    text = unit.text.rstrip()
+    return unit.kind != "heading" and (text.endswith(":") or _introduction(siblings, unit.index + 1) == text)
+
+
+def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative: int) -> list[Block]:
+    """A quoted block that ends with a unit announcing what follows, without it, goes on with it: the list
+    that unit leads, or else the next paragraph of its section. 'recommends that' or 'appointed the following:'
+    quoted alone says nothing, nor does a record's heading with its fields ('Date: …'): that one goes on with
+    the clauses of its section, all of them when there are at most ``short``, else its opening and operative
+    clauses (at most ``operative``), not its premises. A unit is quoted once."""
+    out: list[Block] = []
+    shown = {u for b in blocks for u in b.units}
+    for block in blocks:
+        out.append(block)
+        last = block.units[-1]
+        siblings = ev.siblings[last.doc_id]
+        if block.style == "list" and block.units[0].kind == "heading" and all(
+                FIELD_ITEM_RE.match(u.text) for u in block.units[1:]):
+            body = tuple(u for u in _clauses(ev, last) if u not in shown)
+            if len(body) > short:
+                body = tuple(u for u in body if not opens_with_participle(u.text))[:operative + 1]
+            if body:
+                out.append(Block("sentences", body))
+                shown |= set(body)
+            continue
+        if not _introduces(last, siblings):
+            continue
+        if _has_items(last, siblings):
+            items = tuple(u for u in siblings if u.kind == "item" and u.lead == last.index and u not in shown)
+            if items:
+                rest = block.units[:-1]
+                out[-1:] = [*([Block(block.style, rest)] if rest else []), Block("list", (last, *items))]
+                shown |= set(items)
+            continue
+        after = siblings[last.index + 1] if last.index + 1 < len(siblings) else None
+        if after is not None and after.kind != "heading" and after.section == last.section and after not in shown:
+            out.append(Block("sentences", (after,)))
+            shown.add(after)
+    return out
 
 
 def _with_operative(blocks: list[Block], ev: Evidence, limit: int) -> list[Block]:
