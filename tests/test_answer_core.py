@@ -75,24 +75,24 @@ def answerer() -> tuple[ExtractiveAnswerer, HashEmbedder]:
     return ExtractiveAnswerer(settings, matcher), emb
 
 
-def evidence(question: str, emb: HashEmbedder, named: dict[str, str]) -> Evidence:
-    units = [u for d in DOCS for u in units_of(d)]
+def evidence(question: str, emb: HashEmbedder, named: dict[str, str], docs: list[Document] = DOCS) -> Evidence:
+    units = [u for d in docs for u in units_of(d)]
     vectors = emb.embed([f"{u.section}: {u.text}" for u in units])
     return Evidence(
         units=units, vectors=vectors, question_vector=emb.embed([question])[0],
-        titles={d.doc_id: d.title for d in DOCS}, named=named,
+        titles={d.doc_id: d.title for d in docs}, named=named,
         passage_rank={(u.doc_id, u.index): 1 for u in units},
-        siblings={d.doc_id: units_of(d) for d in DOCS},
-        acronyms=find_expansions(d.text for d in DOCS),
+        siblings={d.doc_id: units_of(d) for d in docs},
+        acronyms=find_expansions(d.text for d in docs),
     )
 
 
-def named_as() -> dict[str, str]:
-    return {d.doc_id: refs.named_as(d, refs.of_document(d), {}) for d in DOCS}
+def named_as(docs: list[Document] = DOCS) -> dict[str, str]:
+    return {d.doc_id: refs.named_as(d, refs.of_document(d), {}) for d in docs}
 
 
-def question(text: str):
-    lexical = LexicalIndex([d.text for d in DOCS], ["en"] * len(DOCS))
+def question(text: str, docs: list[Document] = DOCS):
+    lexical = LexicalIndex([d.text for d in docs], ["en"] * len(docs))
     return analyse(text, lexical.vocab, lexical.idf)
 
 
@@ -109,6 +109,23 @@ def test_a_meeting_named_by_ordinal_or_year_is_checked_against_the_documents_met
     bare = bot.draft(question(asked), evidence(asked, emb, {}))
     if "1999" in asked:
         assert bare.abstained and bare.reason == "missing_terms"
+
+
+def test_a_meeting_asked_about_is_answered_from_its_own_record_not_from_a_later_recall(answerer) -> None:
+    bot, emb = answerer
+    later = meeting("m20", "20th", "2015", "Resolution 2: On widgets again",
+                    "The ABC, recalling that in 1999 the ABC decided about widgets, decides that widgets need no paint.")
+    docs = [*DOCS, later]
+    asked = "What did the ABC decide in 1999 about widgets?"
+    ev = evidence(asked, emb, named_as(docs), docs)
+    first = bot.draft(question(asked, docs), ev)
+    assert not first.abstained and "recalling" in first.blocks[0].units[0].text  # the later text's words match best
+    # The records of the meeting the question names answer it, when they cover it.
+    draft = bot.draft(question(asked, docs), replace(ev, referenced=frozenset({"m12"})))
+    assert not draft.abstained and "painted blue" in draft.blocks[0].units[0].text
+    # A record that does not cover the question does not displace what does.
+    other = bot.draft(question(asked, docs), replace(ev, referenced=frozenset({"m13"})))
+    assert "recalling" in other.blocks[0].units[0].text
 
 
 def test_named_as_gives_dated_title_body_names_and_both_ordinal_forms() -> None:

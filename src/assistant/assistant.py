@@ -303,6 +303,7 @@ class Assistant:
             passage_rank=rank, passage_score=score, max_rank=len(passages) + 1,
             siblings={d: corpus.units(d) for d in docs}, acronyms=corpus.acronyms,
             body_names=corpus.names_of_bodies, unrecorded=self._unrecorded(corpus, q.text),
+            referenced=self._referenced(corpus, q.text),
         )
 
     @staticmethod
@@ -310,6 +311,12 @@ class Assistant:
         """The words of ``text`` naming a meeting or year of which the collection holds no record."""
         asked = question_reference(corpus, text)
         return () if corpus.holds_record(asked) else tuple(refs.unrecorded_words(text, asked))
+
+    @staticmethod
+    def _referenced(corpus: CorpusView, text: str) -> frozenset[str]:
+        """The records of the meeting ``text`` names (none when it names no body with a meeting or year)."""
+        asked = question_reference(corpus, text)
+        return corpus.referenced(asked) if asked.names_document else frozenset()
 
     def _relevance(self, corpus: CorpusView, passages: list[Passage], vector: np.ndarray) -> float:
         """The best cosine of ``vector`` and a quotable unit of ``passages`` (-1 for none)."""

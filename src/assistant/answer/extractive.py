@@ -66,6 +66,8 @@ class Evidence:
     # How the question names a meeting or year the collection has no record of ('30e CGPM'): the documents
     # cannot say what happened there, whatever else they say about it.
     unrecorded: tuple[str, ...] = ()
+    # The documents that are the record of the meeting the question names (a body with a meeting or a year).
+    referenced: frozenset[str] = frozenset()
 
     def asked(self, q: Question, unit: Unit) -> Question:
         """The question as a quote from ``unit``'s document must cover it (a French quote: its French words)."""
@@ -116,6 +118,7 @@ class ExtractiveAnswerer:
         if ev.unrecorded:
             base.missing = list(ev.unrecorded)
             return _abstain(base, "missing_terms")
+        scored = _of_record(q, scored, ev)
         primary = self._primary(q, scored, ev)
         if primary is None:
             return _abstain(base, "missing_need")
@@ -146,7 +149,9 @@ class ExtractiveAnswerer:
         if q.wants_list:
             return next((s for s in scored if s.unit.kind != "heading" or _has_items(s.unit, ev.siblings[s.unit.doc_id])),
                         scored[0])
-        return next((s for s in scored if s.unit.kind != "heading"), scored[0])
+        # Nor a record's field ('Date: 1983-10-21'): it matches the meeting and year asked, and says nothing else.
+        return next((s for s in scored if s.unit.kind != "heading" and not _is_field(s.unit, ev.siblings[s.unit.doc_id])),
+                    scored[0])
 
     # --- scoring -------------------------------------------------------------
     def _score(self, q: Question, ev: Evidence) -> list[Scored]:
@@ -363,6 +368,16 @@ def _context(unit: Unit, ev: Evidence) -> str:
     return f"{text}\n{previous}\n{unit.section}\n{lead}\n{ev.titles.get(unit.doc_id, '')}"
 
 
+def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
+    """When the question names a meeting and that meeting's record covers the question, only the record's
+    units answer: what a later text recalls of the meeting ('recalling that in 1983 the 17th CGPM adopted …')
+    is not what the meeting decided."""
+    own = [s for s in scored if s.unit.doc_id in ev.referenced]
+    covering = any(s.unit.kind != "heading" and all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in ev.asked(q, s.unit)
+                                                     .hard_terms if t.key) for s in own)
+    return own if covering else scored
+
+
 def _one_alternative(q: Question, missing: list[Term], cover: dict[str, float]) -> frozenset[str] | None:
     """The side of 'X or Y' holding every missing term, when the other side is covered; else None."""
     if q.either is None:
@@ -512,6 +527,12 @@ def _with_leads(units: list[Unit], ev: Evidence) -> list[Block]:
 FIELD_ITEM_RE = re.compile(r"^[A-Z][\w-]*(?: [\w-]+){0,2}: \S")
 
 
+def _is_field(unit: Unit, siblings: list[Unit]) -> bool:
+    """Is ``unit`` a record's field, an item listed right under a heading ('Date: 2020-09-10')?"""
+    return (unit.kind == "item" and unit.lead is not None and siblings[unit.lead].kind == "heading"
+            and bool(FIELD_ITEM_RE.match(unit.text)))
+
+
 def _short_section(blocks: list[Block], unit: Unit, ev: Evidence, limit: int) -> list[Block]:
     """Loose sentences from a short structured section (a resolution or decision: an opening, then listed
     premises and operative clauses; a record's field list is not one) become that whole section, as its
@@ -529,8 +550,9 @@ def _short_section(blocks: list[Block], unit: Unit, ev: Evidence, limit: int) ->
 
 def _clauses(ev: Evidence, unit: Unit) -> tuple[Unit, ...]:
     """The sentences and items of ``unit``'s section, without its headings and its record's fields."""
-    return tuple(u for u in ev.siblings[unit.doc_id] if u.section == unit.section and u.kind != "heading"
-                 and not (u.kind == "item" and FIELD_ITEM_RE.match(u.text)))
+    siblings = ev.siblings[unit.doc_id]
+    return tuple(u for u in siblings if u.section == unit.section and u.kind != "heading"
+                 and not _is_field(u, siblings))
 
 
 def _introduces(unit: Unit, siblings: list[Unit]) -> bool:
@@ -552,8 +574,7 @@ def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative:
         out.append(block)
         last = block.units[-1]
         siblings = ev.siblings[last.doc_id]
-        if block.style == "list" and block.units[0].kind == "heading" and all(
-                FIELD_ITEM_RE.match(u.text) for u in block.units[1:]):
+        if block.style == "list" and all(_is_field(u, siblings) for u in block.units[1:]):
             body = tuple(u for u in _clauses(ev, last) if u not in shown)
             if len(body) > short:
                 body = tuple(u for u in body if not opens_with_participle(u.text))[:operative + 1]
