@@ -297,3 +297,15 @@ def test_an_ellipsis_naming_another_meeting_replaces_the_ordinal_too() -> None:
     # Without an ordinal of its own the phrase swaps the name only.
     assert condense("And the General Assembly?", history).text == (
         "What did the 12th General Assembly decide about widgets?")
+
+
+@pytest.mark.parametrize(("text", "holds"), [
+    ("The survey is published around 1 December of each year.", True),
+    ("La notification est publiée autour du 1^er décembre.", True),
+    ("Les candidatures sont closes le 15 mars.", True),
+    ("The survey is published every year.", False),
+])
+def test_a_date_asked_for_is_found_in_english_and_french(text: str, holds: bool) -> None:
+    q = _q("On what date is the survey published?")
+    assert q.need == "date"
+    assert has_need(q, text) is holds
