@@ -128,6 +128,24 @@ def test_a_meeting_asked_about_is_answered_from_its_own_record_not_from_a_later_
     assert "recalling" in other.blocks[0].units[0].text
 
 
+def test_a_pronoun_follow_up_names_the_meeting_of_the_question_it_follows() -> None:
+    from assistant.assistant import Assistant
+    from assistant.retrieve.condense import condense
+
+    records = {12: frozenset({"m12"}), 13: frozenset({"m13"})}
+    corpus = SimpleNamespace(bodies=frozenset({"ABC"}), body_names={},
+                             referenced=lambda ref: records.get(ref.meeting, frozenset()))
+    history = [{"role": "user", "content": "What did the 12th ABC decide about widgets?"},
+               {"role": "assistant", "content": "They are painted blue."}]
+    follow = condense("Who chaired that session?", history)
+    assert follow.mode == "pronoun"
+    assert Assistant._referenced(corpus, follow.text, follow) == {"m12"}
+    assert Assistant._referenced(corpus, follow.text) == frozenset()  # read alone it names no meeting
+    # A follow-up naming a meeting of its own keeps it.
+    own = condense("Who chaired it at the 13th ABC?", history)
+    assert Assistant._referenced(corpus, own.text, own) == {"m13"}
+
+
 def test_named_as_gives_dated_title_body_names_and_both_ordinal_forms() -> None:
     doc = DOCS[0]
     text = refs.named_as(doc, refs.of_document(doc), {"assembly of": "ABC", "other name": "XYZ"})

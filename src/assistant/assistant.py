@@ -143,7 +143,7 @@ class Assistant:
         corpus = self.corpus()
         condensed = read(text, history)[0]
         q = self._question(corpus, condensed)
-        return q, self._evidence(corpus, q, self._passages(corpus, condensed, q, None, asked=text))
+        return q, self._evidence(corpus, q, self._passages(corpus, condensed, q, None, asked=text), condensed)
 
     def corpus(self) -> CorpusView:
         """The snapshot of the current index version, swapped for a new one when an ingest has committed.
@@ -282,7 +282,7 @@ class Assistant:
         first = search(k=self.settings.top_k, filters=flt) if self._rerank_model else None
         q = for_quotes(q, condensed, asked)
         t1 = time.perf_counter()
-        evidence = self._evidence(corpus, q, passages)
+        evidence = self._evidence(corpus, q, passages, condensed)
         if first is not None:
             evidence = replace(evidence, relevance=self._relevance(corpus, first, evidence.question_vector))
         draft = self.answerer.draft(q, evidence, referent_terms(condensed, partial(self._analyse, corpus)))
@@ -290,7 +290,8 @@ class Assistant:
         timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
         return draft, passages
 
-    def _evidence(self, corpus: CorpusView, q: Question, passages: list[Passage]) -> Evidence:
+    def _evidence(self, corpus: CorpusView, q: Question, passages: list[Passage],
+                  condensed: Condensed | None = None) -> Evidence:
         held, vectors = self._quotable(corpus, passages)
         units = [u for u, _ in held]
         rank = {(u.doc_id, u.index): p.rank for u, p in held}
@@ -303,7 +304,7 @@ class Assistant:
             passage_rank=rank, passage_score=score, max_rank=len(passages) + 1,
             siblings={d: corpus.units(d) for d in docs}, acronyms=corpus.acronyms,
             body_names=corpus.names_of_bodies, unrecorded=self._unrecorded(corpus, q.text),
-            referenced=self._referenced(corpus, q.text),
+            referenced=self._referenced(corpus, q.text, condensed),
         )
 
     @staticmethod
@@ -313,9 +314,12 @@ class Assistant:
         return () if corpus.holds_record(asked) else tuple(refs.unrecorded_words(text, asked))
 
     @staticmethod
-    def _referenced(corpus: CorpusView, text: str) -> frozenset[str]:
-        """The records of the meeting ``text`` names (none when it names no body with a meeting or year)."""
+    def _referenced(corpus: CorpusView, text: str, condensed: Condensed | None = None) -> frozenset[str]:
+        """The records of the meeting ``text`` names (none when it names no body with a meeting or year); a
+        pronoun follow-up naming none ('at that session') names the meeting of the question it follows."""
         asked = question_reference(corpus, text)
+        if not asked.names_document and condensed is not None and condensed.mode == "pronoun":
+            asked = question_reference(corpus, _searched(condensed))
         return corpus.referenced(asked) if asked.names_document else frozenset()
 
     def _relevance(self, corpus: CorpusView, passages: list[Passage], vector: np.ndarray) -> float:
