@@ -309,3 +309,17 @@ def test_a_date_asked_for_is_found_in_english_and_french(text: str, holds: bool)
     q = _q("On what date is the survey published?")
     assert q.need == "date"
     assert has_need(q, text) is holds
+
+
+@pytest.mark.parametrize(("text", "holds"), [
+    ("The group comprises Jane Smith (convenor), Ann Lee and Tom Park.", True),
+    ("P. Wong (convenor) and K. Ito will draft the paper.", True),
+    ("Dr Smith led the group.", True),
+    ("The group met in Paris to draft the paper.", False),
+    ("The Secretary and A. Henson will review the paper.", False),
+])
+def test_who_led_asks_for_a_person_named_by_title_or_with_the_role(text: str, holds: bool) -> None:
+    for asked in ("Who convened the drafting group?", "Who chaired the drafting group?", "Who chairs the drafting group?"):
+        q = _q(asked)
+        assert q.need == "person"
+        assert has_need(q, text) is holds

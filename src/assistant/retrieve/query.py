@@ -88,7 +88,8 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         r"s?\b|\b(amount|figure|sum) of\b|\bnumerical value\b|\b(does|do|will|would) \w+( \w+)? cost\b|"
         r"\b(salary|allowance|pay|fee|price) (figure|amount|level|rate)\b", re.I)),
     ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\s+(the\b|a\b|an\b|le\b|la\b|l'|(?-i:[A-Z]))|"
-                          r"^\s*who (chairs|heads|leads|runs|directs|manages|presides)\b|"
+                          r"^\s*who (chairs|heads|leads|runs|directs|manages|presides|chaired|headed|led|ran|directed|"
+                          r"managed|presided|convened)\b|"
                           r"\bwho (should|could|can|do|may|might|would) (i|we|one|you) (contact|talk|speak|write|"
                           r"ask|e-?mail|call|turn|get in touch)\b|\bwho to (contact|ask|talk to|write to)\b", re.I)),
 ]
