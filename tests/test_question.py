@@ -323,3 +323,15 @@ def test_who_led_asks_for_a_person_named_by_title_or_with_the_role(text: str, ho
         q = _q(asked)
         assert q.need == "person"
         assert has_need(q, text) is holds
+
+
+def test_a_year_counted_from_now_is_resolved_but_not_one_counted_from_a_period() -> None:
+    from datetime import date
+
+    from assistant.retrieve.query import _resolve_relative_years
+
+    today = date(2026, 12, 1)
+    assert _resolve_relative_years("What was decided last year?", today) == "What was decided 2025?"
+    assert _resolve_relative_years("What is planned for next year?", today) == "What is planned for 2027?"
+    asked = "What was the figure for the last year of that period?"
+    assert _resolve_relative_years(asked, today) == asked

@@ -309,9 +309,11 @@ def _has_french_cue(text: str) -> bool:
 
 
 def _resolve_relative_years(text: str, today: date) -> str:
-    """'this year' → '2026' (from the clock), so dated sections can match."""
+    """'this year' → '2026' (from the clock), so dated sections can match. 'the last year of the period' and
+    'the next year' count from something else."""
     for pattern, delta in ((r"\b(this|the current) year\b|\bcette année\b", 0),
-                           (r"\bnext year\b|\bl'année prochaine\b", 1), (r"\blast year\b|\bl'année dernière\b", -1)):
+                           (r"(?<!\bthe )\bnext year\b|\bl'année prochaine\b", 1),
+                           (r"(?<!\bthe )\blast year\b|\bl'année dernière\b", -1)):
         text = re.sub(pattern, str(today.year + delta), text, flags=re.I)
     return text
 
