@@ -20,6 +20,7 @@ from assistant.answer.evidence import units_of
 from assistant.answer.extractive import (
     Evidence,
     ExtractiveAnswerer,
+    Scored,
     _context,
     _with_continuation,
     _with_operative,
@@ -306,6 +307,22 @@ def test_a_quoted_line_that_announces_what_follows_goes_on_with_it() -> None:
     assert _with_continuation(done, ev, 10, 3) == done
     both = _with_continuation([Block("sentences", (unit["recommends"], unit["members"]))], ev, 10, 3)
     assert both == [Block("sentences", (unit["recommends"], unit["members"]))]
+
+
+def test_a_list_question_gets_what_a_record_heading_heads_not_its_fields(answerer) -> None:
+    bot, emb = answerer
+    record = meeting("m19", "19th", "1991", "Resolution 4: Gizmo prefixes zetta and yocto",
+                     "- Date: 1991-10-04\n- URL: https://example.org/m19/4\n\nThe ABC,\n\n"
+                     "- considering that wider gizmo ranges are measured,\n\n"
+                     "decides to add the gizmo prefixes zetta for 10^21 and yocto for 10^-24.\n")
+    asked = "Which prefixes did the 19th ABC add?"
+    q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
+    assert q.wants_list
+    heading = next(u for u in ev.units if u.kind == "heading" and u.text.startswith("Resolution"))
+    top = Scored(heading, 1.0, 1.0, {}, False)  # the heading's words match the question best
+    quoted = [u.text for b in bot._select(q, ev, [top], top) for u in b.units]
+    assert quoted[:3] == [heading.text, "Date: 1991-10-04", "URL: https://example.org/m19/4"]
+    assert any("10^21" in t for t in quoted[3:])
 
 
 def test_a_quote_from_a_meeting_record_says_which_meeting_each_quote_comes_from() -> None:

@@ -218,8 +218,8 @@ class ExtractiveAnswerer:
             return named
         if q.wants_list:
             lists = _lists_near(primary.unit, scored, ev)
-            if lists:
-                return lists
+            if lists:  # a record's heading with its fields is not one of them: what it heads is
+                return _with_continuation(lists, ev, self.settings.short_section_units, self.settings.operative_units)
             section = self._whole_section(q, ev, primary.unit)
             if section:
                 return section
