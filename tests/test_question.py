@@ -333,5 +333,5 @@ def test_a_year_counted_from_now_is_resolved_but_not_one_counted_from_a_period()
     today = date(2026, 12, 1)
     assert _resolve_relative_years("What was decided last year?", today) == "What was decided 2025?"
     assert _resolve_relative_years("What is planned for next year?", today) == "What is planned for 2027?"
-    asked = "What was the figure for the last year of that period?"
+    asked = "How many widgets were made in the last year of the programme?"
     assert _resolve_relative_years(asked, today) == asked
