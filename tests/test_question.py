@@ -335,3 +335,15 @@ def test_a_year_counted_from_now_is_resolved_but_not_one_counted_from_a_period()
     assert _resolve_relative_years("What is planned for next year?", today) == "What is planned for 2027?"
     asked = "How many widgets were made in the last year of the programme?"
     assert _resolve_relative_years(asked, today) == asked
+
+
+@pytest.mark.parametrize(("text", "holds"), [
+    ("Members get a 1-year grace period.", True),
+    ("Members get a one-year grace period.", True),
+    ("Members get 2 years of grace.", True),
+    ("Members get a grace period.", False),
+])
+def test_a_duration_may_be_written_with_a_hyphen(text: str, holds: bool) -> None:
+    q = _q("How long is the grace period?")
+    assert q.need == "duration"
+    assert has_need(q, text) is holds

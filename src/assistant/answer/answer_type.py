@@ -29,7 +29,7 @@ NEED_PATTERNS = {
     "date": re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b\d{1,2}(?:\^?er)? (January|February|March|April|May|June|July|"
                        r"August|September|October|November|December|janvier|février|mars|avril|mai|juin|juillet|"
                        r"août|septembre|octobre|novembre|décembre)\b", re.I),
-    "duration": re.compile(rf"\b\d+\s*({_TIME_UNITS})s?\b|\b({_NUMBER_WORDS}|an?|une?) ({_TIME_UNITS})s?\b", re.I),
+    "duration": re.compile(rf"\b\d+\s*-?\s*({_TIME_UNITS})s?\b|\b({_NUMBER_WORDS}|an?|une?)[ -]({_TIME_UNITS})s?\b", re.I),
     "expansion": re.compile(r"\b[A-Z][A-Za-z-]{1,9}\s*\([A-Z][^)]{3,}\)|\([A-Z]{2,}[a-z]?\)"),
     "eligibility": re.compile(
         r"\bapplications? (are|is) (welcome|invited|open|accepted|encouraged)\b|\b(applicants|candidates) (must|should|need)"
