@@ -347,3 +347,11 @@ def test_a_duration_may_be_written_with_a_hyphen(text: str, holds: bool) -> None
     q = _q("How long is the grace period?")
     assert q.need == "duration"
     assert has_need(q, text) is holds
+
+
+def test_an_adjective_before_a_number_is_not_a_key_noun() -> None:
+    # 'the old 1971 rule': 'old' modifies what the year qualifies; 'the old' alone would be a noun phrase.
+    assert is_key("old", "the", following="1971") is False
+    assert is_key("old", "the", following="rule") is False
+    keys = {t.lemma: t.key for t in _q("What was the old 1971 definition of the unit?").terms}
+    assert keys["old"] is False and keys["definition"] is True

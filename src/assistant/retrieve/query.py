@@ -430,8 +430,8 @@ def french_verb_form(word: str) -> bool:
 
 def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
     """A word that can be a noun or a verb/adjective: decide from its neighbours."""
-    if "ADJ" in tags and following and "NOUN" in getAllLemmas(following):
-        return False  # 'a given State'
+    if "ADJ" in tags and following and ("NOUN" in getAllLemmas(following) or following[:1].isdigit()):
+        return False  # 'a given State', 'the old 1971 definition'
     if prev in DETERMINERS or prev.endswith("'s"):
         return True
     if prev in ("which", "what", "whose") and (following in AUXILIARIES or not following):
