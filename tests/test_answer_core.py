@@ -325,6 +325,31 @@ def test_a_list_question_gets_what_a_record_heading_heads_not_its_fields(answere
     assert any("10^21" in t for t in quoted[3:])
 
 
+def test_a_compound_asked_is_covered_when_the_section_names_it_whole_or_by_its_acronym() -> None:
+    from assistant.answer.extractive import _compound_cover
+
+    doc = meeting("m16", "16th", "2009", "Resolution 2: On the widget database",
+                  "- Categories: WCD\n\nIt was agreed that the database would be kept in French.\n")
+    units = units_of(doc)
+    unit = next(u for u in units if u.text.startswith("It was agreed"))
+    asked = "Which language was chosen for the widget calibration database?"
+    q = question(asked, [doc])
+    ev = SimpleNamespace(siblings={"m16": units}, acronyms={})
+    cover = {t.lemma: (1.0 if t.word in ("language", "database") else 0.0) for t in q.terms}
+    # The section says only 'the database': the modifiers stay uncovered ...
+    assert _compound_cover(q, unit, ev, dict(cover))["widget"] == 0.0
+    # ... unless it is filed under the compound's acronym.
+    ev.acronyms = {"WCD": "ABC Widget Calibration Database"}
+    covered = _compound_cover(q, unit, ev, dict(cover))
+    assert covered["widget"] == covered["calibration"] == 1.0
+    # A section that writes the whole compound covers it too.
+    whole = meeting("m17", "17th", "2010", "Resolution 1: On the widget database",
+                    "The widget calibration database opened.\n\nIt was agreed that the database would be in French.\n")
+    units = units_of(whole)
+    unit = next(u for u in units if u.text.startswith("It was agreed"))
+    assert _compound_cover(q, unit, SimpleNamespace(siblings={"m17": units}, acronyms={}), dict(cover))["widget"] == 1.0
+
+
 def test_a_quote_from_a_meeting_record_says_which_meeting_each_quote_comes_from() -> None:
     plain = Document("p", "https://example.org/p", "Widget handbook, 3rd edition", "Widgets are blue.")
     docs = {d.doc_id: d for d in (*DOCS, plain)}

@@ -205,7 +205,7 @@ class ExtractiveAnswerer:
             # 'Physical Metrology Department' is covered by a page titled 'Physical Metrology: …'
             if cover.get(head, 1.0) < 0.5 and " ".join(short) in context:
                 cover[head] = 1.0
-        return cover
+        return _compound_cover(q, unit, ev, cover)
 
     # --- selection -------------------------------------------------------------
     def _select(self, q: Question, ev: Evidence, scored: list[Scored], primary: Scored) -> list[Block]:
@@ -339,6 +339,42 @@ class ExtractiveAnswerer:
 def _profile(text: str, lang: str) -> Profile:
     """A document's metadata line is read for every unit of it: read once."""
     return Profile(text, lang)
+
+
+def _compounds(q: Question) -> list[tuple[Term, ...]]:
+    """Runs of two or more key terms written one after the other in the question ('key comparison database')."""
+    lowered = " ".join(q.text.lower().split())
+    runs: list[tuple[Term, ...]] = []
+    run: list[Term] = []
+    for term in q.terms:
+        if run and term.key and f"{' '.join(t.word for t in run)} {term.word}".lower() in lowered:
+            run.append(term)
+            continue
+        if len(run) >= 2:
+            runs.append(tuple(run))
+        run = [term] if term.key else []
+    return [*runs, tuple(run)] if len(run) >= 2 else runs
+
+
+@lru_cache(maxsize=1024)
+def _section_text(units: tuple[Unit, ...], section: str) -> str:
+    return " ".join(u.text for u in units if u.section == section).lower()
+
+
+def _compound_cover(q: Question, unit: Unit, ev: Evidence, cover: dict[str, float]) -> dict[str, float]:
+    """A compound's modifiers are covered with its head when the unit's section writes the whole compound, or
+    its acronym: a section on 'the key comparison database' (or filed under 'KCDB') calls it 'the database'."""
+    for *modifiers, head in _compounds(q):
+        missing = [t for t in modifiers if cover.get(t.lemma, 0.0) < 0.5]
+        if not missing or cover.get(head.lemma, 0.0) < 0.5 or not unit.section:
+            continue
+        phrase = " ".join(t.word.lower() for t in (*modifiers, head))
+        section = _section_text(tuple(ev.siblings[unit.doc_id]), unit.section)
+        acronyms = [a for a, names in ev.acronyms.items()
+                    if any(n.lower().endswith(phrase) for n in names.split(EXPANSION_SEPARATOR))]
+        if re.search(rf"\b{re.escape(phrase)}", section) or any(re.search(rf"\b{a.lower()}\b", section) for a in acronyms):
+            cover |= {t.lemma: 1.0 for t in missing}
+    return cover
 
 
 # A paragraph of at most this many words, with no end mark, introduces what follows it: the operative verb of a
