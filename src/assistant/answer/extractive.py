@@ -139,13 +139,8 @@ class ExtractiveAnswerer:
 
     def _primary(self, q: Question, scored: list[Scored], ev: Evidence) -> Scored | None:
         """Best unit to lead with: never a bare heading; with the asked-for e-mail/number/date if any."""
-        def hard(s: Scored) -> tuple[Term, ...]:
-            # 'Who could I talk to later?': the answer type is the focus
-            return tuple(t for t in ev.asked(q, s.unit).hard_terms if t.key)
-
         if q.need:
-            return next((s for s in scored if s.has_need and all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in hard(s))),
-                        None)
+            return next((s for s in scored if s.has_need and _covers_key_terms(q, s, ev)), None)
         if q.wants_list:
             return next((s for s in scored if s.unit.kind != "heading" or _has_items(s.unit, ev.siblings[s.unit.doc_id])),
                         scored[0])
@@ -356,8 +351,7 @@ def _compounds(q: Question) -> list[tuple[Term, ...]]:
     return [*runs, tuple(run)] if len(run) >= 2 else runs
 
 
-@lru_cache(maxsize=1024)
-def _section_text(units: tuple[Unit, ...], section: str) -> str:
+def _section_text(units: list[Unit], section: str) -> str:
     return " ".join(u.text for u in units if u.section == section).lower()
 
 
@@ -369,7 +363,7 @@ def _compound_cover(q: Question, unit: Unit, ev: Evidence, cover: dict[str, floa
         if not missing or cover.get(head.lemma, 0.0) < 0.5 or not unit.section:
             continue
         phrase = " ".join(t.word.lower() for t in (*modifiers, head))
-        section = _section_text(tuple(ev.siblings[unit.doc_id]), unit.section)
+        section = _section_text(ev.siblings[unit.doc_id], unit.section)  # read only when a modifier is missing
         acronyms = [a for a, names in ev.acronyms.items()
                     if any(n.lower().endswith(phrase) for n in names.split(EXPANSION_SEPARATOR))]
         if re.search(rf"\b{re.escape(phrase)}", section) or any(re.search(rf"\b{a.lower()}\b", section) for a in acronyms):
@@ -409,9 +403,13 @@ def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
     units answer: what a later text recalls of the meeting ('recalling that in 1983 the 17th CGPM adopted …')
     is not what the meeting decided."""
     own = [s for s in scored if s.unit.doc_id in ev.referenced]
-    covering = any(s.unit.kind != "heading" and all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in ev.asked(q, s.unit)
-                                                     .hard_terms if t.key) for s in own)
-    return own if covering else scored
+    return own if any(s.unit.kind != "heading" and _covers_key_terms(q, s, ev) for s in own) else scored
+
+
+def _covers_key_terms(q: Question, s: Scored, ev: Evidence) -> bool:
+    """Does the unit, in its context, cover every key term of the question (in the unit's language)?
+    'Who could I talk to later?': then the answer type is the focus."""
+    return all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in ev.asked(q, s.unit).hard_terms if t.key)
 
 
 def _one_alternative(q: Question, missing: list[Term], cover: dict[str, float]) -> frozenset[str] | None:
