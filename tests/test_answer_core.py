@@ -350,6 +350,33 @@ def test_a_compound_asked_is_covered_when_the_section_names_it_whole_or_by_its_a
     assert _compound_cover(q, unit, SimpleNamespace(siblings={"m17": units}, acronyms={}), dict(cover))["widget"] == 1.0
 
 
+class SynonymEmbedder(HashEmbedder):
+    """The hashing embedder, with 'medal' meaning what 'trophy' means."""
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return super().embed([" ".join("trophy" if w.strip(".,").lower() == "medal" else w for w in t.split())
+                              for t in texts])
+
+
+def test_a_class_noun_is_covered_by_a_quote_naming_one_in_other_words() -> None:
+    settings = load_settings()
+    docs = [meeting("m18", "18th", "2016", "Decision 18-4: On honours",
+                    "The ABC congratulated the Gadget Laboratory, which will receive the Kelvin medal."),
+            meeting("m19", "19th", "2017", "Decision 19-1: On committees", "The trophy committee meets every year.")]
+    asked = "Which trophy will the Gadget Laboratory receive?"
+    q = question(asked, docs)
+    assert q.soft == ("trophy",) and q.terms[0].known  # the class noun, a word the documents use
+    drafts = {}
+    for emb in (SynonymEmbedder(), HashEmbedder()):
+        bot = ExtractiveAnswerer(settings, TermMatcher(emb, low=settings.term_match - 0.17,
+                                                       high=settings.term_match + 0.13))
+        drafts[type(emb).__name__] = bot.draft(q, evidence(asked, emb, named_as(docs), docs))
+    synonym = drafts["SynonymEmbedder"]
+    assert not synonym.abstained and "Kelvin medal" in synonym.blocks[0].units[0].text
+    # Where 'medal' does not mean 'trophy', the quote names no trophy, and the answerer says so.
+    assert drafts["HashEmbedder"].abstained and drafts["HashEmbedder"].missing == ["trophy"]
+
+
 def test_a_quote_from_a_meeting_record_says_which_meeting_each_quote_comes_from() -> None:
     plain = Document("p", "https://example.org/p", "Widget handbook, 3rd edition", "Widgets are blue.")
     docs = {d.doc_id: d for d in (*DOCS, plain)}

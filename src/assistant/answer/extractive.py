@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -200,6 +200,11 @@ class ExtractiveAnswerer:
             # 'Physical Metrology Department' is covered by a page titled 'Physical Metrology: …'
             if cover.get(head, 1.0) < 0.5 and " ".join(short) in context:
                 cover[head] = 1.0
+        # A 'which X' question's class noun may be paraphrased by the quote that names an X ('award' ~ 'medal'):
+        # matched by meaning, as a word the corpus does not use is.
+        classes = [replace(t, known=False) for t in q.terms if t.lemma in q.soft and cover.get(t.lemma, 0.0) < 0.5]
+        if classes:
+            cover |= self.matcher.coverage(classes, Profile(unit.text, ev.lang(unit)))
         return _compound_cover(q, unit, ev, cover)
 
     # --- selection -------------------------------------------------------------
