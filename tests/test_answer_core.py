@@ -311,10 +311,10 @@ def test_a_quoted_line_that_announces_what_follows_goes_on_with_it() -> None:
 
 def test_a_list_question_gets_what_a_record_heading_heads_not_its_fields(answerer) -> None:
     bot, emb = answerer
-    record = meeting("m19", "19th", "1991", "Resolution 4: Gizmo prefixes zetta and yocto",
+    record = meeting("m19", "19th", "1991", "Resolution 4: Gizmo prefixes glim and glom",
                      "- Date: 1991-10-04\n- URL: https://example.org/m19/4\n\nThe ABC,\n\n"
                      "- considering that wider gizmo ranges are measured,\n\n"
-                     "decides to add the gizmo prefixes zetta for 10^21 and yocto for 10^-24.\n")
+                     "decides to add the gizmo prefixes glim for 10^21 and glom for 10^-24.\n")
     asked = "Which prefixes did the 19th ABC add?"
     q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
     assert q.wants_list
@@ -332,10 +332,10 @@ def test_a_compound_asked_is_covered_when_the_section_names_it_whole_or_by_its_a
                   "- Categories: WCD\n\nIt was agreed that the database would be kept in French.\n")
     units = units_of(doc)
     unit = next(u for u in units if u.text.startswith("It was agreed"))
-    asked = "Which language was chosen for the widget calibration database?"
+    asked = "Which format was agreed for the widget calibration database?"
     q = question(asked, [doc])
     ev = SimpleNamespace(siblings={"m16": units}, acronyms={})
-    cover = {t.lemma: (1.0 if t.word in ("language", "database") else 0.0) for t in q.terms}
+    cover = {t.lemma: (1.0 if t.word in ("format", "database") else 0.0) for t in q.terms}
     # The section says only 'the database': the modifiers stay uncovered ...
     assert _compound_cover(q, unit, ev, dict(cover))["widget"] == 0.0
     # ... unless it is filed under the compound's acronym.

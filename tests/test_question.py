@@ -120,7 +120,7 @@ def test_idioms_are_not_terms() -> None:
     assert "place" not in _q("Why are bridges painted red in the first place?").lemmas
 
 
-@pytest.mark.parametrize("text", ["Who should I contact about a library card?", "ok so who could I talk to later?"])
+@pytest.mark.parametrize("text", ["Who should I contact about a library card?", "fine, who could I write to afterwards?"])
 def test_who_to_contact_asks_for_a_person(text: str) -> None:
     assert _q(text).need == "person"
 
@@ -333,7 +333,7 @@ def test_a_year_counted_from_now_is_resolved_but_not_one_counted_from_a_period()
     today = date(2026, 12, 1)
     assert _resolve_relative_years("What was decided last year?", today) == "What was decided 2025?"
     assert _resolve_relative_years("What is planned for next year?", today) == "What is planned for 2027?"
-    asked = "How many widgets were made in the last year of the programme?"
+    asked = "How many widgets were made in the last year before the reform?"
     assert _resolve_relative_years(asked, today) == asked
 
 
@@ -344,14 +344,14 @@ def test_a_year_counted_from_now_is_resolved_but_not_one_counted_from_a_period()
     ("Members get a grace period.", False),
 ])
 def test_a_duration_may_be_written_with_a_hyphen(text: str, holds: bool) -> None:
-    q = _q("How long is the grace period?")
+    q = _q("How long do members get as a grace period?")
     assert q.need == "duration"
     assert has_need(q, text) is holds
 
 
 def test_an_adjective_before_a_number_is_not_a_key_noun() -> None:
-    # 'the old 1971 rule': 'old' modifies what the year qualifies; 'the old' alone would be a noun phrase.
-    assert is_key("old", "the", following="1971") is False
+    # 'the old 1990 handbook': 'old' modifies what the year qualifies; 'the old' alone would be a noun phrase.
+    assert is_key("old", "the", following="1990") is False
     assert is_key("old", "the", following="rule") is False
-    keys = {t.lemma: t.key for t in _q("What was the old 1971 definition of the unit?").terms}
-    assert keys["old"] is False and keys["definition"] is True
+    keys = {t.lemma: t.key for t in _q("What did the old 1990 handbook of the club say?").terms}
+    assert keys["old"] is False and keys["handbook"] is True

@@ -316,7 +316,7 @@ class Assistant:
     @staticmethod
     def _referenced(corpus: CorpusView, text: str, condensed: Condensed | None = None) -> frozenset[str]:
         """The records of the meeting ``text`` names (none when it names no body with a meeting or year); a
-        pronoun follow-up naming none ('at that session') names the meeting of the question it follows."""
+        pronoun follow-up naming none ('what was decided there?') names the meeting of the question it follows."""
         asked = question_reference(corpus, text)
         if not asked.names_document and condensed is not None and condensed.mode == "pronoun":
             asked = question_reference(corpus, _searched(condensed))

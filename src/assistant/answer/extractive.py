@@ -144,7 +144,7 @@ class ExtractiveAnswerer:
         if q.wants_list:
             return next((s for s in scored if s.unit.kind != "heading" or _has_items(s.unit, ev.siblings[s.unit.doc_id])),
                         scored[0])
-        # Nor a record's field ('Date: 1983-10-21'): it matches the meeting and year asked, and says nothing else.
+        # Nor a record's field ('Date: 1999-10-21'): it matches the meeting and year asked, and says nothing else.
         return next((s for s in scored if s.unit.kind != "heading" and not _is_field(s.unit, ev.siblings[s.unit.doc_id])),
                     scored[0])
 
@@ -200,7 +200,7 @@ class ExtractiveAnswerer:
             # 'Physical Metrology Department' is covered by a page titled 'Physical Metrology: …'
             if cover.get(head, 1.0) < 0.5 and " ".join(short) in context:
                 cover[head] = 1.0
-        # A 'which X' question's class noun may be paraphrased by the quote that names an X ('award' ~ 'medal'):
+        # A 'which X' question's class noun may be paraphrased by the quote that names an X ('trophy' ~ 'cup'):
         # matched by meaning, as a word the corpus does not use is.
         classes = [replace(t, known=False) for t in q.terms if t.lemma in q.soft and cover.get(t.lemma, 0.0) < 0.5]
         if classes:
@@ -278,7 +278,7 @@ class ExtractiveAnswerer:
         if context_terms and not any(t.key for t in q.terms):
             missing, base.coverage = [], max(base.coverage, 0.75)  # 'What is that for?': the referent decides
         if q.need and not any(t.key for t in terms):
-            missing, base.coverage = [], max(base.coverage, 0.75)  # 'Who could I talk to?': the name answers
+            missing, base.coverage = [], max(base.coverage, 0.75)  # 'Whom do I write to?': the name answers
         if not any(t.key for t in terms) and base.coverage >= 0.75:
             missing = []  # no noun to anchor on ('Who decides when a rule changes?'): overall cover
         if missing and (answered := _one_alternative(q, missing, cover)) is not None:
@@ -342,7 +342,7 @@ def _profile(text: str, lang: str) -> Profile:
 
 
 def _compounds(q: Question) -> list[tuple[Term, ...]]:
-    """Runs of two or more key terms written one after the other in the question ('key comparison database')."""
+    """Runs of two or more key terms written one after the other in the question ('widget calibration database')."""
     lowered = " ".join(q.text.lower().split())
     runs: list[tuple[Term, ...]] = []
     run: list[Term] = []
@@ -362,7 +362,7 @@ def _section_text(units: list[Unit], section: str) -> str:
 
 def _compound_cover(q: Question, unit: Unit, ev: Evidence, cover: dict[str, float]) -> dict[str, float]:
     """A compound's modifiers are covered with its head when the unit's section writes the whole compound, or
-    its acronym: a section on 'the key comparison database' (or filed under 'KCDB') calls it 'the database'."""
+    its acronym: a section on 'the widget calibration database' (or filed under 'WCD') calls it 'the database'."""
     for *modifiers, head in _compounds(q):
         missing = [t for t in modifiers if cover.get(t.lemma, 0.0) < 0.5]
         if not missing or cover.get(head.lemma, 0.0) < 0.5 or not unit.section:
@@ -405,7 +405,7 @@ def _context(unit: Unit, ev: Evidence) -> str:
 
 def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
     """When the question names a meeting and that meeting's record covers the question, only the record's
-    units answer: what a later text recalls of the meeting ('recalling that in 1983 the 17th CGPM adopted …')
+    units answer: what a later text recalls of the meeting ('recalling that in 1999 its 12th meeting adopted …')
     is not what the meeting decided."""
     own = [s for s in scored if s.unit.doc_id in ev.referenced]
     return own if any(s.unit.kind != "heading" and _covers_key_terms(q, s, ev) for s in own) else scored
@@ -413,7 +413,7 @@ def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
 
 def _covers_key_terms(q: Question, s: Scored, ev: Evidence) -> bool:
     """Does the unit, in its context, cover every key term of the question (in the unit's language)?
-    'Who could I talk to later?': then the answer type is the focus."""
+    A question whose key word is only its answer type ('Whom do I write to?'): then that is the focus."""
     return all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in ev.asked(q, s.unit).hard_terms if t.key)
 
 

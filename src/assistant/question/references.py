@@ -205,7 +205,7 @@ def recorded(asked: Reference, docs: Iterable[Reference]) -> bool:
     """Does the collection hold the record a question names ('the 28th CGPM', 'the CCT in 2008')? True when
     the question names none, when a document matches it, or, for a meeting named with a year, when a document
     of one of its bodies is from that year (a later meeting is planned in the records of the year named:
-    'the 28th CGPM, per the CIPM in March 2024')."""
+    the 13th meeting, as planned at the body's sessions of the year named)."""
     if not asked.names_document:
         return True
     docs = list(docs)

@@ -309,7 +309,7 @@ def _has_french_cue(text: str) -> bool:
 
 
 def _resolve_relative_years(text: str, today: date) -> str:
-    """'this year' → '2026' (from the clock), so dated sections can match. 'the last year of the period' and
+    """'this year' → '2026' (from the clock), so dated sections can match. 'the last year before the reform' and
     'the next year' count from something else."""
     for pattern, delta in ((r"\b(this|the current) year\b|\bcette année\b", 0),
                            (r"(?<!\bthe )\bnext year\b|\bl'année prochaine\b", 1),
@@ -431,7 +431,7 @@ def french_verb_form(word: str) -> bool:
 def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
     """A word that can be a noun or a verb/adjective: decide from its neighbours."""
     if "ADJ" in tags and following and ("NOUN" in getAllLemmas(following) or following[:1].isdigit()):
-        return False  # 'a given State', 'the old 1971 definition'
+        return False  # 'a given State', 'the old 1990 handbook'
     if prev in DETERMINERS or prev.endswith("'s"):
         return True
     if prev in ("which", "what", "whose") and (following in AUXILIARIES or not following):
