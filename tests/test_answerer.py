@@ -216,3 +216,13 @@ def test_a_record_field_list_is_not_a_structured_section() -> None:
     chair = next(u for u in units if u.text.startswith("Its chair"))
     # Only the record's fields are listed: no clauses, so the quote stays as selected (no 'Date: …', 'URL: …').
     assert _short_section([Block("sentences", (chair,))], chair, ev, limit=10) == [Block("sentences", (chair,))]
+
+
+@pytest.mark.slow
+def test_the_diagnostic_evidence_reads_a_french_question_as_the_answerer_does(bot) -> None:
+    """`Assistant.evidence` (fitting, diagnostics) gives the question the answerer gets: a French question
+    also in its own French words, for checking French quotes."""
+    asked = "Quelles conditions faut-il remplir pour un détachement au laboratoire ?"
+    q, _ = bot.evidence(asked)
+    assert q.own is not None and q.own.lang == "fr"
+    assert {t.lemma for t in q.own.terms} >= {"condition", "detachement"}

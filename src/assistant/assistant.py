@@ -143,7 +143,9 @@ class Assistant:
         corpus = self.corpus()
         condensed = read(text, history)[0]
         q = self._question(corpus, condensed)
-        return q, self._evidence(corpus, q, self._passages(corpus, condensed, q, None, asked=text), condensed)
+        passages = self._passages(corpus, condensed, q, None, asked=text)
+        q = for_quotes(q, condensed, text)  # as `_draft` gives it to the answerer: French quotes in French words
+        return q, self._evidence(corpus, q, passages, condensed)
 
     def corpus(self) -> CorpusView:
         """The snapshot of the current index version, swapped for a new one when an ingest has committed.
