@@ -420,3 +420,25 @@ def test_a_meeting_the_collection_has_no_record_of_is_not_answered(answerer) -> 
     assert not bot.draft(question(asked), ev).abstained
     missing = bot.draft(question(asked), replace(ev, unrecorded=("14th ABC",)))
     assert missing.abstained and missing.reason == "missing_terms" and missing.missing == ["14th ABC"]
+
+
+def test_a_term_the_quotes_section_says_is_covered_even_when_the_quote_does_not(answerer) -> None:
+    bot, emb = answerer
+    heading = "Storage"
+    text = (f"{heading}\n\nThe Zorblax gadget must be handled with care by trained staff at every site.\n\n"
+            "Each site keeps a register of the units it holds and of their serial numbers.\n\n"
+            "Registers are checked once a year by the central office and kept for ten years.\n\n"
+            "The shelf temperature is kept below five degrees.\n")
+    doc = Document("s1", "https://example.org/s1", "Handbook of devices", text,
+                   sections=(Section(heading, 0, len(text)),))
+    other = Document("s2", "https://example.org/s2", "Handbook of tools",
+                     "Tools\n\nThe shelf humidity of tool stores is not regulated.\n",
+                     sections=(Section("Tools", 0, 60),))
+    docs = [doc, other]
+    asked = "Which shelf temperature does the Zorblax need?"
+    draft = bot.draft(question(asked, docs), evidence(asked, emb, {}, docs))
+    assert not draft.abstained and "below five degrees" in draft.blocks[0].units[0].text
+    # A term the section does not say still has to be in the quote.
+    asked = "Which shelf temperature does the Quaxle need?"
+    draft = bot.draft(question(asked, docs), evidence(asked, emb, {}, docs))
+    assert draft.abstained and draft.missing == ["Quaxle"]

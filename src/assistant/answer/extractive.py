@@ -315,7 +315,18 @@ class ExtractiveAnswerer:
             rank = {(s.unit.doc_id, s.unit.index): i for i, s in enumerate(scored)}
             units = [min(units, key=lambda u: rank.get((u.doc_id, u.index), len(rank)))]
         covers = [by_unit.get((u.doc_id, u.index)) or self._cover(q, u, ev) for u in units]
-        return _merge(covers)
+        cover = _merge(covers)
+        # A quote is read in its section: the instrument or topic a question names is often said once in the
+        # section ('The gadget shall be stored as follows:' and, items later, 'the shelf is kept below 5 °C'),
+        # so a term the section says is not a detail the quote leaves out. Only the check reads this; the scores
+        # that chose the quote read the unit and its immediate context.
+        missing = [t for t in q.terms if cover.get(t.lemma, 0.0) < 0.5]
+        if missing:
+            first = units[0]
+            section = Profile(" ".join([first.section, *(u.text for u in ev.siblings[first.doc_id]
+                                                         if u.section == first.section)]), ev.lang(first))
+            cover |= {t.lemma: 1.0 for t in missing if section.exact(t)}
+        return cover
 
     def _alternative(self, q: Question, scored: list[Scored], tried: Scored, ev: Evidence) -> Scored | None:
         """Another strong unit whose own text covers every key term."""
