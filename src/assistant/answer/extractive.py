@@ -323,8 +323,8 @@ class ExtractiveAnswerer:
         missing = [t for t in q.terms if cover.get(t.lemma, 0.0) < 0.5]
         if missing:
             first = units[0]
-            section = Profile(" ".join([first.section, *(u.text for u in ev.siblings[first.doc_id]
-                                                         if u.section == first.section)]), ev.lang(first))
+            section = _section_profile(" ".join([first.section, *(u.text for u in ev.siblings[first.doc_id]
+                                                                  if u.section == first.section)]), ev.lang(first))
             cover |= {t.lemma: 1.0 for t in missing if section.exact(t)}
         return cover
 
@@ -344,6 +344,12 @@ class ExtractiveAnswerer:
         cover = self.matcher.coverage(terms, Profile(text))
         # By weight or by count: 'who can tell me more about that' → the contact named in the earlier answer's topic.
         return weighted(cover, terms) >= 0.5 or sum(v >= 0.5 for v in cover.values()) * 4 >= len(terms) * 3
+
+
+@lru_cache(maxsize=64)
+def _section_profile(text: str, lang: str) -> Profile:
+    """A section's words (a long text, read for each question about it: a few kept)."""
+    return Profile(text, lang)
 
 
 @lru_cache(maxsize=4096)
