@@ -355,3 +355,15 @@ def test_an_adjective_before_a_number_is_not_a_key_noun() -> None:
     assert is_key("old", "the", following="rule") is False
     keys = {t.lemma: t.key for t in _q("What did the old 1990 handbook of the club say?").terms}
     assert keys["old"] is False and keys["handbook"] is True
+
+
+@pytest.mark.parametrize(("text", "verb", "nouns"), [
+    ("How many pages of the museum brochure make up its guide?", "make", {"museum", "brochure", "guide"}),
+    ("How long before the opening must the museum notification go out?", "go", {"open", "museum", "notification"}),
+])
+def test_a_word_before_a_phrasal_verbs_particle_is_the_verb(text: str, verb: str, nouns: set[str]) -> None:
+    vocab = {w.lower() for w in words(text)}
+    key = {t.lemma for t in analyse(text, vocab, lambda _t: 1.0).terms if t.key}
+    assert verb not in key and nouns <= key
+    # The same word before a noun is still read by its neighbours: 'the make of the car'.
+    assert is_key("make", "the", following="of", known=True) is True

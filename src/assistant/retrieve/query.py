@@ -382,6 +382,8 @@ ARTICLES = frozenset("the a an this that these those its their his her our my yo
 PREPOSITIONS = frozenset("in for of at on to with from by about during under over into".split())
 AUXILIARIES = frozenset("is are was were be been do does did can could will would should shall may might must has have had".split())
 SUBJECTS = frozenset("i you he she it we they who what which that there this these those".split())
+# The adverb particles of phrasal verbs ('make up', 'go out'): a noun-or-verb word before one is the verb.
+PARTICLES = frozenset("up out off down".split())
 
 
 def is_key(word: str, previous: str, first: bool = False, lang: str = "en", following: str = "",
@@ -446,6 +448,8 @@ def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
         return True  # the head of a compound: 'travel costs for …' (but 'the organization covers Africa')
     if "VERB" in tags and following in ARTICLES:
         return False  # 'bodies takes the BIPM …': a verb before its object
+    if "VERB" in tags and following in PARTICLES:
+        return False  # 'how many cells make up a tissue', 'when must the notice go out'? a phrasal verb
     if "VERB" in tags and not word.endswith("s") and prev.endswith("s") and set(prev_tags) == {"NOUN"} \
             and fold(prev) not in getAllLemmas(prev).get("NOUN", ()):
         return False  # 'laboratories feed into …': a plural noun is the subject, seldom a modifier
