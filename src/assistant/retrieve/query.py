@@ -449,7 +449,7 @@ def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
     if "VERB" in tags and following in ARTICLES:
         return False  # 'bodies takes the BIPM …': a verb before its object
     if "VERB" in tags and following in PARTICLES:
-        return False  # 'how many cells make up a tissue', 'when must the notice go out'? a phrasal verb
+        return False  # 'how many cells make up a tissue', 'the notice must go out': a phrasal verb
     if "VERB" in tags and not word.endswith("s") and prev.endswith("s") and set(prev_tags) == {"NOUN"} \
             and fold(prev) not in getAllLemmas(prev).get("NOUN", ()):
         return False  # 'laboratories feed into …': a plural noun is the subject, seldom a modifier
