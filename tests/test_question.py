@@ -367,3 +367,20 @@ def test_a_word_before_a_phrasal_verbs_particle_is_the_verb(text: str, verb: str
     assert verb not in key and nouns <= key
     # The same word before a noun is still read by its neighbours: 'the make of the car'.
     assert is_key("make", "the", following="of", known=True) is True
+
+
+@pytest.mark.parametrize("asked", [
+    "And what exactly did it decide?",  # short, but a question of its own that points back
+    "And at what hour of the day were the widget inspections at the depot carried out?",  # long, no pronoun
+    "Et à quelle heure de la journée se tenaient les inspections des gadgets au grand dépôt central de la ville ?",
+])
+def test_a_question_going_on_from_the_last_keeps_it_as_context(asked: str) -> None:
+    from assistant.retrieve.condense import condense
+
+    history = [{"role": "user", "content": "What did the 12th Assembly decide about widgets?"},
+               {"role": "assistant", "content": "They are painted blue."}]
+    condensed = condense(asked, history)
+    assert condensed.mode == "pronoun" and condensed.text == asked
+    assert condensed.context == "What did the 12th Assembly decide about widgets?"
+    # A bare noun phrase is still an ellipsis, read in the earlier question's words.
+    assert condense("And the gadgets?", history).mode == "ellipsis"

@@ -45,10 +45,14 @@ def condense(question: str, history: list[dict[str, str]] | None) -> Condensed:
     if not previous:
         return Condensed(question)
     answer = last_turn(history, "assistant")
-    if ELLIPSIS_RE.match(question) and len(question.split()) <= 8:
-        phrase = ELLIPSIS_RE.sub("", question).strip(" ?.!")
+    continues = bool(ELLIPSIS_RE.match(question))
+    phrase = ELLIPSIS_RE.sub("", question).strip(" ?.!")
+    pointing = bool(PRONOUN_RE.search(_without_existentials(question)))
+    if continues and len(question.split()) <= 8 and not PRONOUN_RE.search(phrase):
         return Condensed(_substitute(previous, phrase), previous, "ellipsis", answer)
-    if PRONOUN_RE.search(_without_existentials(question)) and len(question.split()) <= 14:
+    # 'And what exactly did it adopt?', 'And at which hour did the depot open?': a question that goes on
+    # from the last one ('And …') or points back at it keeps it as context, whatever its length.
+    if continues or (pointing and len(question.split()) <= 14):
         return Condensed(question, previous, "pronoun", answer)
     return Condensed(question)
 
