@@ -442,3 +442,30 @@ def test_a_term_the_quotes_section_says_is_covered_even_when_the_quote_does_not(
     asked = "Which shelf temperature does the Quaxle need?"
     draft = bot.draft(question(asked, docs), evidence(asked, emb, {}, docs))
     assert draft.abstained and draft.missing == ["Quaxle"]
+
+
+def test_a_question_about_what_work_found_is_not_answered_by_the_quote_that_sets_the_work(answerer) -> None:
+    from assistant.answer.abstain import decide
+    from assistant.fitted import LinearModel
+
+    bot, emb = answerer
+
+    def survey(doc_id: str, sentence: str) -> Document:
+        text = f"Survey of widgets\n\n{sentence}\n"
+        return Document(doc_id, f"https://example.org/{doc_id}", "Minutes of the widget board", text,
+                        sections=(Section("Survey of widgets", 0, len(text)),))
+
+    asked = "What did the widget survey reveal?"
+    set_only = [survey("w1", "The Office to circulate a widget survey to each member before the next meeting.")]
+    draft = bot.draft(question(asked, set_only), evidence(asked, emb, {}, set_only))
+    assert draft.abstained and draft.reason == "unreported"
+    found = [survey("w2", "The widget survey revealed that most widgets rust within two years.")]
+    assert not bot.draft(question(asked, found), evidence(asked, emb, {}, found)).abstained
+    # A question about the work itself is answered by the quote that sets it.
+    asked = "Who is to circulate the widget survey?"
+    assert not bot.draft(question(asked, set_only), evidence(asked, emb, {}, set_only)).abstained
+    # However confident the abstention model is, it does not answer what no signal of its own reads.
+    sure = LinearModel(("coverage",), np.array([0.0]), 10.0, np.array([0.0]), np.array([1.0]),
+                       {"threshold": 0.5, "veto": 0.0, "rescue": 0.8})
+    assert decide(draft, sure, hybrid=True).abstained
+    assert decide(draft, sure, hybrid=False).abstained

@@ -40,6 +40,11 @@ def with_confidence(draft: Draft, model: LinearModel) -> Draft:
     return draft
 
 
+# Abstentions whose cause none of the model's signals reads (the quote only sets the work whose outcome is
+# asked): the model's confidence says nothing about them, so it does not overturn them.
+UNREAD_REASONS = frozenset({"unreported"})
+
+
 def decide(draft: Draft, model: LinearModel, hybrid: bool = False) -> Draft:
     """Answer when the model's probability reaches its fitted threshold; a draft with nothing to quote
     stays abstained. The rules' reason and missing words are kept for the wording of an abstention.
@@ -50,6 +55,8 @@ def decide(draft: Draft, model: LinearModel, hybrid: bool = False) -> Draft:
     if not draft.blocks:
         return draft
     draft.confidence = probability(draft, model)
+    if draft.abstained and draft.reason in UNREAD_REASONS:
+        return draft
     if hybrid:
         bar = float(model.meta["veto"] if not draft.abstained else model.meta["rescue"])
     else:

@@ -47,6 +47,22 @@ ROLE_POSSESSIVE_RE = re.compile(r"\b(\w+)['’]s\s+(director|head|chair|chairman
                                 r"president|secretary|manager|coordinator)\b", re.I)
 
 
+# 'What did the review conclude?', 'What was the outcome of the trial?': the question asks what a piece of
+# work found. A quote that only sets the work ('the Committee to circulate a survey', 'charged a group … to
+# draft') does not say what it found.
+OUTCOME_ASKED_RE = re.compile(
+    r"^\W*what\s+(?:did|does|do|has|have|had)\b[^?]*\b(conclude|reveal|find|show)\b|"
+    r"^\W*what\s+(?:was|were|is|are)\s+the\s+(?:main\s+)?(results?|conclusions?|findings?|outcomes?)\b", re.I)
+ASSIGNMENT_RE = re.compile(
+    r"^\W*(?:(?:\(?[A-Z][\w.'’/-]*\)?,?\s+(?:and\s+)?){1,6}(?:is\s+|are\s+)?)?to\s+(?!the\b|a\b|an\b|be\b)[a-z]+\b|"
+    r"\b(?:charged|asked|requested|invited|mandated|tasked)\b[^.;]{0,120}\bto\s+[a-z]+|\bgive the mandate\b")
+
+
+def outcome_unreported(question: str, units: list[Unit]) -> bool:
+    """Does ``question`` ask what a piece of work found, while the leading quote only sets that work?"""
+    return bool(OUTCOME_ASKED_RE.search(question)) and bool(units) and bool(ASSIGNMENT_RE.search(units[0].text))
+
+
 def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
     """The class noun of a 'which X' question, when the quotes mention X only generically, naming none."""
     if not classes:

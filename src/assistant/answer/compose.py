@@ -166,6 +166,9 @@ def _abstention(draft: Draft, cites: Citations, closest_passages: list[Passage],
         what = draft.missing[0]
         head = (f"Les documents mentionnent « {what} » sans les nommer." if fr
                 else f"The documents mention “{what}” but do not name them.")
+    elif draft.reason == "unreported":
+        head = ("Les documents disent que ce travail a été demandé, pas ce qu'il a donné." if fr
+                else "The documents say this work was asked for, not what it found.")
     elif draft.reason == "empty_index":
         head = "The index holds no documents yet: run `assistant ingest`."
     else:

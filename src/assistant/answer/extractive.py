@@ -304,6 +304,8 @@ class ExtractiveAnswerer:
         if unnamed:
             base.missing = [unnamed]
             return _abstain(base, "unnamed")  # 'Which airports?' → 'the international airports are within reach'
+        if answer_type.outcome_unreported(q.text, _main_units(blocks)):
+            return _abstain(base, "unreported")  # 'What did the survey find?' → 'the office to run a survey'
         return base
 
     def _main_cover(self, q: Question, blocks: list[Block], scored: list[Scored], ev: Evidence) -> dict[str, float]:
