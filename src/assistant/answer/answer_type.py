@@ -48,7 +48,7 @@ ROLE_POSSESSIVE_RE = re.compile(r"\b(\w+)['’]s\s+(director|head|chair|chairman
 
 
 # 'What did the review conclude?', 'What was the outcome of the trial?': the question asks what a piece of
-# work found. A quote that only sets the work ('the Committee to circulate a survey', 'charged a group … to
+# work found. A quote that only sets the work ('Office to circulate a survey', 'charged a group … to
 # draft') does not say what it found.
 OUTCOME_ASKED_RE = re.compile(
     r"^\W*what\s+(?:did|does|do|has|have|had)\b[^?]*\b(conclude|reveal|find|show)\b|"
