@@ -325,8 +325,8 @@ class ExtractiveAnswerer:
         missing = [t for t in q.terms if cover.get(t.lemma, 0.0) < 0.5]
         if missing:
             first = units[0]
-            section = _section_profile(" ".join([first.section, *(u.text for u in ev.siblings[first.doc_id]
-                                                                  if u.section == first.section)]), ev.lang(first))
+            body = _section_text(ev.siblings[first.doc_id], first.section)
+            section = _section_profile(f"{first.section} {body}", ev.lang(first))
             cover |= {t.lemma: 1.0 for t in missing if section.exact(t)}
         return cover
 
@@ -376,7 +376,8 @@ def _compounds(q: Question) -> list[tuple[Term, ...]]:
 
 
 def _section_text(units: list[Unit], section: str) -> str:
-    return " ".join(u.text for u in units if u.section == section).lower()
+    """The text of a document's units filed under ``section``, in document order."""
+    return " ".join(u.text for u in units if u.section == section)
 
 
 def _compound_cover(q: Question, unit: Unit, ev: Evidence, cover: dict[str, float]) -> dict[str, float]:
@@ -387,7 +388,7 @@ def _compound_cover(q: Question, unit: Unit, ev: Evidence, cover: dict[str, floa
         if not missing or cover.get(head.lemma, 0.0) < 0.5 or not unit.section:
             continue
         phrase = " ".join(t.word.lower() for t in (*modifiers, head))
-        section = _section_text(ev.siblings[unit.doc_id], unit.section)  # read only when a modifier is missing
+        section = _section_text(ev.siblings[unit.doc_id], unit.section).lower()  # only when a modifier is missing
         acronyms = [a for a, names in ev.acronyms.items()
                     if any(n.lower().endswith(phrase) for n in names.split(EXPANSION_SEPARATOR))]
         if re.search(rf"\b{re.escape(phrase)}", section) or any(re.search(rf"\b{a.lower()}\b", section) for a in acronyms):
