@@ -325,6 +325,22 @@ def test_a_list_question_gets_what_a_record_heading_heads_not_its_fields(answere
     assert any("10^21" in t for t in quoted[3:])
 
 
+def test_a_list_question_answered_by_listed_premises_goes_on_with_the_operative_clause(answerer) -> None:
+    bot, emb = answerer
+    record = meeting("m21", "21st", "1999", "Resolution 3: Gizmo units",
+                     "- Date: 1999-10-04\n\nThe ABC\n\n- considering that more gizmo units are useful,\n\n"
+                     "decides to add:\n\n| glim | per gizmo |\n|---|---|\n| glom | gizmo squared |\n")
+    asked = "Which units did the 21st ABC add?"
+    q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
+    assert q.wants_list
+    premise = next(u for u in ev.units if u.text.startswith("considering"))
+    top = Scored(premise, 1.0, 1.0, {}, False)  # the premise repeats the question's words best
+    quoted = [u.text for b in bot._select(q, ev, [top], top) for u in b.units]
+    assert quoted[:2] == ["The ABC", premise.text]
+    # What was decided follows the premise it rests on: the operative line and the table it introduces.
+    assert quoted[2] == "decides to add:" and any("glom" in t for t in quoted[3:])
+
+
 def test_a_compound_asked_is_covered_when_the_section_names_it_whole_or_by_its_acronym() -> None:
     from assistant.answer.extractive import _compound_cover
 

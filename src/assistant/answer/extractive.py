@@ -219,7 +219,8 @@ class ExtractiveAnswerer:
         if q.wants_list:
             lists = _lists_near(primary.unit, scored, ev)
             if lists:  # a record's heading with its fields is not one of them: what it heads is
-                return _with_continuation(lists, ev, self.settings.short_section_units, self.settings.operative_units)
+                lists = _with_continuation(lists, ev, self.settings.short_section_units, self.settings.operative_units)
+                return _with_operative(lists, ev, self.settings.operative_units)
             section = self._whole_section(q, ev, primary.unit)
             if section:
                 return section
