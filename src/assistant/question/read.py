@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 
 from assistant.errors import BadQuestion
-from assistant.retrieve.condense import PRONOUN_RE, Condensed, condense
+from assistant.retrieve.condense import Condensed, condense
 from assistant.retrieve.query import Question, Term
 from assistant.retrieve.translate import aligned, is_french, to_english
 from assistant.text import content_lemmas, lemma, words
@@ -80,12 +80,14 @@ def previous_names(answer: str) -> list[str]:
 
 
 def split_parts(condensed: Condensed) -> list[Condensed]:
-    """'Where is it and how many staff does it have?' → two questions; later parts lean on the first."""
+    """'Where is it and how many staff does it have?' → two questions; each later part is read with the first
+    as its context, pronoun or not: the parts of one question are about one subject ('… and how is the second
+    one decided?')."""
     if condensed.is_followup:
         return [condensed]
     texts = [p.strip() for p in PART_SPLIT_RE.split(condensed.text) if p.strip()]
     first = [Condensed(texts[0])] if texts else []
-    rest = [Condensed(t, texts[0], "pronoun") if PRONOUN_RE.search(t) else Condensed(t) for t in texts[1:]]
+    rest = [Condensed(t, texts[0], "pronoun") for t in texts[1:]]
     return first + rest
 
 
