@@ -485,3 +485,26 @@ def test_a_question_about_what_work_found_is_not_answered_by_the_quote_that_sets
                        {"threshold": 0.5, "veto": 0.0, "rescue": 0.8})
     assert decide(draft, sure, hybrid=True).abstained
     assert decide(draft, sure, hybrid=False).abstained
+
+
+def test_names_joined_by_and_may_each_be_answered_by_their_own_quote(answerer) -> None:
+    bot, emb = answerer
+    first = "Decision 30-4: Widgets\n\nThe board appointed Dr Blue as President of the Widget Committee (WCC).\n\n"
+    second = "Decision 30-5: Gadgets\n\nThe board appointed Dr Red as President of the Gadget Committee (GCC).\n"
+    text = first + second
+    record = replace(meeting("m30", "30th", "2020", "Decision 30-4: Widgets", ""), text=text, sections=(
+        Section("Decision 30-4: Widgets", 0, len(first)), Section("Decision 30-5: Gadgets", len(first), len(text))))
+    asked = "Who did the board appoint as presidents of the WCC and of the GCC?"
+    q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
+    assert q.conjuncts == {"wcc", "gcc"}
+    scored = bot._score(q, ev)
+    blue, red = (next(s.unit for s in scored if name in s.unit.text) for name in ("Blue", "Red"))
+    both = bot._check(q, ev, scored, [Block("sentences", (blue, red))], Draft(), ())
+    assert not both.abstained
+    # One appointment alone leaves the other committee unanswered.
+    one = bot._check(q, ev, scored, [Block("sentences", (blue,))], Draft(), ())
+    assert one.abstained and one.missing == ["GCC"]
+    # Names not joined by 'and' are each required of the leading quote, as before.
+    plain = question("Who did the board appoint as presidents of the WCC, with the GCC?", [record])
+    assert not plain.conjuncts
+    assert bot._check(plain, ev, bot._score(plain, ev), [Block("sentences", (blue, red))], Draft(), ()).abstained

@@ -282,6 +282,10 @@ class ExtractiveAnswerer:
             missing, base.coverage = [], max(base.coverage, 0.75)  # 'Whom do I write to?': the name answers
         if not any(t.key for t in terms) and base.coverage >= 0.75:
             missing = []  # no noun to anchor on ('Who decides when a rule changes?'): overall cover
+        if missing and _shared_out(q, missing, cover, blocks, scored, ev):
+            # 'the presidents of the CCL and the CCEM': one quote names each
+            base.coverage = weighted(cover, [t for t in terms if t not in missing])
+            missing = []
         if missing and (answered := _one_alternative(q, missing, cover)) is not None:
             missing = []  # 'Is it an MoU or a formal agreement?': the quote names one of them
             base.coverage = weighted(cover, [t for t in terms if t.lemma not in answered])
@@ -436,6 +440,19 @@ def _covers_key_terms(q: Question, s: Scored, ev: Evidence) -> bool:
     """Does the unit, in its context, cover every key term of the question (in the unit's language)?
     A question whose key word is only its answer type ('Whom do I write to?'): then that is the focus."""
     return all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in ev.asked(q, s.unit).hard_terms if t.key)
+
+
+def _shared_out(q: Question, missing: list[Term], cover: dict[str, float], blocks: list[Block],
+                scored: list[Scored], ev: Evidence) -> bool:
+    """Names joined by 'and' that the leading quote names one of, and the answer's other quotes name the
+    rest of ('the presidents of the CCL and the CCEM': one appointment each)."""
+    if not q.conjuncts or any(t.lemma not in q.conjuncts for t in missing):
+        return False
+    if not any(cover.get(lemma, 0.0) >= 0.5 for lemma in q.conjuncts):
+        return False
+    by_unit = {(s.unit.doc_id, s.unit.index): s.cover for s in scored}
+    quoted = _merge([by_unit.get((u.doc_id, u.index), {}) for b in blocks for u in b.units])
+    return all(quoted.get(t.lemma, 0.0) >= 0.5 for t in missing)
 
 
 def _one_alternative(q: Question, missing: list[Term], cover: dict[str, float]) -> frozenset[str] | None:

@@ -129,6 +129,8 @@ class Question:
     present: bool
     terms: tuple[Term, ...]
     either: tuple[frozenset[str], frozenset[str]] | None = None  # 'X or Y?': lemmas only one side names
+    # 'the CCL and the CCEM': lemmas of names joined by 'and', which separate quotes may each answer for one
+    conjuncts: frozenset[str] = frozenset()
     names: tuple[tuple[str, ...], ...] = ()  # proper names of 3+ words: their words, then the head's lemma
     soft: tuple[str, ...] = ()  # class nouns of a list question ('which organizations'): the answer's type
     # A translated question's own words ('retraite', not the glossary's 'retirement'): what a quote in the
@@ -217,6 +219,7 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
         terms=terms,
         names=_names(text, terms),
         either=_either(plain, terms),
+        conjuncts=_conjuncts(plain, terms),
         soft=tuple(t.lemma for t in (plural if wants_list else classes)),
     )
 
@@ -348,6 +351,22 @@ def _either(text: str, terms: tuple[Term, ...]) -> tuple[frozenset[str], frozens
     left, right = ({lemma_of[w.lower()] for w in words(side) if w.lower() in lemma_of} for side in sides)
     left, right = left - right, right - left
     return (frozenset(left), frozenset(right)) if left and right else None
+
+
+# Names written in capitals ('CCL', 'JCTLM', 'EUROMET'), two or more joined by 'and' / 'et' (and commas):
+# 'the JCRB, the JCTLM and the JCGM', 'du CCM et du CCPR'.
+_NAME = r"(?:the |of the |la |le |l'|du |des |de la )?[A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*"
+CONJUNCTS_RE = re.compile(rf"\b{_NAME}(?:,\s+{_NAME})*,?\s+(?:and|et)\s+(?:of\s+|de\s+)?{_NAME}")
+
+
+def _conjuncts(text: str, terms: tuple[Term, ...]) -> frozenset[str]:
+    """'Who presides the CCL and the CCEM?': the lemmas of the names joined by 'and'."""
+    lemma_of = {t.word.lower(): t.lemma for t in terms}
+    out: set[str] = set()
+    for match in CONJUNCTS_RE.finditer(text):
+        out |= {lemma_of[w.lower()] for w in words(match.group(0)) if w.lower() in lemma_of and any(
+            c.isupper() for c in w[1:])}
+    return frozenset(out) if len(out) >= 2 else frozenset()
 
 
 def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None,
