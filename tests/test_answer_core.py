@@ -494,7 +494,7 @@ def test_names_joined_by_and_may_each_be_answered_by_their_own_quote(answerer) -
     text = first + second
     record = replace(meeting("m30", "30th", "2020", "Decision 30-4: Widgets", ""), text=text, sections=(
         Section("Decision 30-4: Widgets", 0, len(first)), Section("Decision 30-5: Gadgets", len(first), len(text))))
-    asked = "Who did the board appoint as presidents of the WCC and of the GCC?"
+    asked = "Whom did the board name to chair the WCC and the GCC?"
     q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
     assert q.conjuncts == {"wcc", "gcc"}
     scored = bot._score(q, ev)
@@ -505,6 +505,6 @@ def test_names_joined_by_and_may_each_be_answered_by_their_own_quote(answerer) -
     one = bot._check(q, ev, scored, [Block("sentences", (blue,))], Draft(), ())
     assert one.abstained and one.missing == ["GCC"]
     # Names not joined by 'and' are each required of the leading quote, as before.
-    plain = question("Who did the board appoint as presidents of the WCC, with the GCC?", [record])
+    plain = question("Whom did the board name to chair the WCC, with the GCC?", [record])
     assert not plain.conjuncts
     assert bot._check(plain, ev, bot._score(plain, ev), [Block("sentences", (blue, red))], Draft(), ()).abstained

@@ -283,7 +283,7 @@ class ExtractiveAnswerer:
         if not any(t.key for t in terms) and base.coverage >= 0.75:
             missing = []  # no noun to anchor on ('Who decides when a rule changes?'): overall cover
         if missing and _shared_out(q, missing, cover, blocks, scored, ev):
-            # 'the presidents of the CCL and the CCEM': one quote names each
+            # 'the chairs of the WCC and the GCC': one quote names each
             base.coverage = weighted(cover, [t for t in terms if t not in missing])
             missing = []
         if missing and (answered := _one_alternative(q, missing, cover)) is not None:
@@ -445,7 +445,7 @@ def _covers_key_terms(q: Question, s: Scored, ev: Evidence) -> bool:
 def _shared_out(q: Question, missing: list[Term], cover: dict[str, float], blocks: list[Block],
                 scored: list[Scored], ev: Evidence) -> bool:
     """Names joined by 'and' that the leading quote names one of, and the answer's other quotes name the
-    rest of ('the presidents of the CCL and the CCEM': one appointment each)."""
+    rest of ('the chairs of the WCC and the GCC': one appointment each)."""
     if not q.conjuncts or any(t.lemma not in q.conjuncts for t in missing):
         return False
     if not any(cover.get(lemma, 0.0) >= 0.5 for lemma in q.conjuncts):

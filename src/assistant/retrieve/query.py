@@ -129,7 +129,7 @@ class Question:
     present: bool
     terms: tuple[Term, ...]
     either: tuple[frozenset[str], frozenset[str]] | None = None  # 'X or Y?': lemmas only one side names
-    # 'the CCL and the CCEM': lemmas of names joined by 'and', which separate quotes may each answer for one
+    # 'the WCC and the GCC': lemmas of names joined by 'and', which separate quotes may each answer for one
     conjuncts: frozenset[str] = frozenset()
     names: tuple[tuple[str, ...], ...] = ()  # proper names of 3+ words: their words, then the head's lemma
     soft: tuple[str, ...] = ()  # class nouns of a list question ('which organizations'): the answer's type
@@ -353,14 +353,14 @@ def _either(text: str, terms: tuple[Term, ...]) -> tuple[frozenset[str], frozens
     return (frozenset(left), frozenset(right)) if left and right else None
 
 
-# Names written in capitals ('CCL', 'JCTLM', 'EUROMET'), two or more joined by 'and' / 'et' (and commas):
-# 'the JCRB, the JCTLM and the JCGM', 'du CCM et du CCPR'.
+# Names written in capitals ('WCC', 'GCC', 'EUROWID'), two or more joined by 'and' / 'et' (and commas):
+# 'the WCC, the GCC and the XYZ', 'du WCC et du GCC'.
 _NAME = r"(?:the |of the |la |le |l'|du |des |de la )?[A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*"
 CONJUNCTS_RE = re.compile(rf"\b{_NAME}(?:,\s+{_NAME})*,?\s+(?:and|et)\s+(?:of\s+|de\s+)?{_NAME}")
 
 
 def _conjuncts(text: str, terms: tuple[Term, ...]) -> frozenset[str]:
-    """'Who presides the CCL and the CCEM?': the lemmas of the names joined by 'and'."""
+    """'Who chairs the WCC and the GCC?': the lemmas of the names joined by 'and'."""
     lemma_of = {t.word.lower(): t.lemma for t in terms}
     out: set[str] = set()
     for match in CONJUNCTS_RE.finditer(text):
