@@ -12,7 +12,8 @@ from ingest.clean import clean_text
 from ingest.load import Loaded
 
 # Bump when loading, cleaning or chunking changes, so every document is rebuilt on the next ingest.
-PIPELINE_VERSION = "6"  # 5: marked-heading documents keep short paragraphs, dated context titles; 6: inline emphasis
+PIPELINE_VERSION = "7"  # 5: marked-heading documents keep short paragraphs, dated context titles; 6: inline emphasis;
+# 7: inline HTML tags in markdown read as their text
 
 
 def doc_id_for(path: Path) -> str:

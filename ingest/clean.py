@@ -29,6 +29,15 @@ NAV_WORDS = re.compile(
     re.I,
 )
 TERMINAL = (".", "!", "?", "…", ";", ")", '"', "»")
+# Raw HTML left inside markdown or text ('^87<up><span style="display: none;"> Sr</up>', '<nobr>He-Ne</nobr>',
+# '<source srcset=…></source>'): a markdown reader sees only the text between the tags. A tag is markup when
+# its name is an HTML element, or when the same line closes it; '<something>' written as a placeholder in a
+# sentence is neither, and stays text.
+HTML_ELEMENTS = frozenset("""a abbr b bdi bdo big blink br center cite code data del dfn div em font i img ins kbd
+mark nobr p picture q rp rt ruby s samp small source span strike strong sub sup time tt u var wbr""".split())
+HTML_BREAKS = frozenset("br center div img p picture source".split())  # these separate the text around them
+HTML_TAG_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?:\s+[^<>]*?)?\s*/?>")
+HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 
 
 @dataclass(frozen=True)
@@ -45,11 +54,30 @@ class Cleaned:
 
 def clean_text(raw: str, title: str = "") -> Cleaned:
     """Clean ``raw`` text (web page, markdown, PDF page text) into canonical text plus sections."""
-    lines = [line.rstrip() for line in normalize(raw).splitlines()]
+    lines = [_strip_html(line).rstrip() for line in normalize(HTML_COMMENT_RE.sub("", raw)).splitlines()]
     lines = _drop_boilerplate(lines)
     blocks = _merge_acronyms(_drop_shredded(_to_blocks(lines)))
     blocks = _drop_empty_tail(blocks)
     return _render(blocks)
+
+
+def _strip_html(line: str) -> str:
+    """The line without its inline HTML tags (their text kept); space runs they leave become one space."""
+    if "<" not in line:
+        return line
+    closed = {m.group(1).lower() for m in HTML_TAG_RE.finditer(line) if m.group(0).startswith("</")}
+
+    def drop(m: re.Match[str]) -> str:
+        name = m.group(1).lower()
+        if name not in HTML_ELEMENTS and name not in closed:
+            return m.group(0)
+        return " " if name in HTML_BREAKS else ""  # inline markup joins its neighbours ('^87<sup>Sr</sup>')
+
+    stripped = HTML_TAG_RE.sub(drop, line)
+    if stripped == line:
+        return line
+    indent = stripped[: len(stripped) - len(stripped.lstrip())]
+    return indent + re.sub(r" {2,}", " ", stripped.strip())
 
 
 def _drop_boilerplate(lines: list[str]) -> list[str]:
