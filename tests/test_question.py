@@ -125,6 +125,12 @@ def test_who_to_contact_asks_for_a_person(text: str) -> None:
     assert _q(text).need == "person"
 
 
+def test_who_holds_a_role_asks_for_one_person_whatever_the_plurals() -> None:
+    # The plural nouns name the body, not the answer: one person convened it.
+    assert _q("Who convened the task force on gadget exports and widget repairs?").need == "person"
+    assert _q("Who are the gadget inspectors?").need is None  # a list of people
+
+
 @pytest.mark.parametrize(("text", "need"), [
     ("What is the uncertainty of the thermometer?", "number"),
     ("Is there money to help with the cost of childcare?", None),

@@ -61,6 +61,10 @@ DETERMINERS = frozenset(
     whose whole per there in on at about from by into within without between among""".split()
 )
 PRESENT_RE = re.compile(r"\b(currently|right now|now|at present|at the moment|nowadays|today|actuellement|en ce moment)\b", re.I)
+# 'Who chaired …?': one person holds the role, whatever plural nouns name the body ('… the working group
+# on quality systems').
+ROLE_RE = re.compile(r"^\s*who (chairs|heads|leads|runs|directs|manages|presides|chaired|headed|led|ran|directed|"
+                     r"managed|presided|convened)\b", re.I)
 NEEDS: list[tuple[str, re.Pattern[str]]] = [
     # Who may apply: answered by a statement of who applications are welcome from, not by any sentence
     # that happens to mention the same nouns.
@@ -88,8 +92,7 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         r"s?\b|\b(amount|figure|sum) of\b|\bnumerical value\b|\b(does|do|will|would) \w+( \w+)? cost\b|"
         r"\b(salary|allowance|pay|fee|price) (figure|amount|level|rate)\b", re.I)),
     ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\s+(the\b|a\b|an\b|le\b|la\b|l'|(?-i:[A-Z]))|"
-                          r"^\s*who (chairs|heads|leads|runs|directs|manages|presides|chaired|headed|led|ran|directed|"
-                          r"managed|presided|convened)\b|"
+                          + ROLE_RE.pattern + "|"
                           r"\bwho (should|could|can|do|may|might|would) (i|we|one|you) (contact|talk|speak|write|"
                           r"ask|e-?mail|call|turn|get in touch)\b|\bwho to (contact|ask|talk to|write to)\b", re.I)),
 ]
@@ -212,7 +215,7 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
     return Question(
         text=text,
         lang=lang,
-        need=need if not (need == "person" and plural) else None,
+        need=need if not (need == "person" and plural and not ROLE_RE.search(text)) else None,
         wants_steps=bool(STEPS_RE.search(text)) or bool(HOW_I_RE.search(text)),
         wants_list=wants_list,
         present=bool(PRESENT_RE.search(text)),
