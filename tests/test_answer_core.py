@@ -129,6 +129,26 @@ def test_a_meeting_asked_about_is_answered_from_its_own_record_not_from_a_later_
     assert "recalling" in other.blocks[0].units[0].text
 
 
+def test_a_text_that_does_not_name_the_meeting_asked_about_does_not_lead_over_its_record(answerer) -> None:
+    from assistant.answer.extractive import _of_record
+
+    bot, emb = answerer
+    other = meeting("m14", "14th", "2007", "Resolution 5: On widget fees",
+                    "The ABC decides that widget owners pay an annual widget fee of 3 %.")
+    recalling = meeting("m21", "21st", "2020", "Resolution 1: On gadgets",
+                        "The ABC, noting that its 12th meeting in 1999 set widget fees, decides to keep them.")
+    docs = [*DOCS, other, recalling]
+    asked = "What annual widget fee did the 12th ABC (1999) set for new owners?"
+    ev = replace(evidence(asked, emb, named_as(docs), docs), referenced=frozenset({"m12"}))
+    q = question(asked, docs)
+    scored = bot._score(q, ev)
+    # No unit of the record covers the question ('fee' is not in it), so the others are not all set aside...
+    kept = {s.unit.doc_id for s in _of_record(q, scored, ev)}
+    assert "m12" in kept and "m21" in kept  # a later text that names the meeting may still answer
+    # ... but one that does not name the meeting (the 14th's fee) cannot answer what the 12th set.
+    assert "m14" not in kept
+
+
 def test_a_pronoun_follow_up_names_the_meeting_of_the_question_it_follows() -> None:
     from assistant.assistant import Assistant
     from assistant.retrieve.condense import condense

@@ -433,7 +433,27 @@ def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
     units answer: what a later text recalls of the meeting ('recalling that in 1999 its 12th meeting adopted …')
     is not what the meeting decided."""
     own = [s for s in scored if s.unit.doc_id in ev.referenced]
-    return own if any(s.unit.kind != "heading" and _covers_key_terms(q, s, ev) for s in own) else scored
+    if any(s.unit.kind != "heading" and _covers_key_terms(q, s, ev) for s in own):
+        return own
+    if not own:
+        return scored
+    # Else a text outside the record answers only if it names the meeting itself: one that does not cannot
+    # pass the coverage check, and leading with it hides the record's own best quote.
+    return [s for s in scored if s.unit.doc_id in ev.referenced or _names_the_record(q, s, ev)]
+
+
+def _names_the_record(q: Question, s: Scored, ev: Evidence) -> bool:
+    """Does the unit, in its context or its section, say what the question names of the meeting (its body,
+    ordinal, year), as the coverage check reads it?"""
+    lang = ev.lang(s.unit)
+    uq = ev.asked(q, s.unit)
+    named = [t for t in uq.terms if any(_profile(ev.named.get(d, ""), lang).exact(t) for d in ev.referenced)]
+    missing = [t for t in named if s.cover.get(t.lemma, 0.0) < 0.5]
+    if not missing:
+        return True
+    body = _section_text(ev.siblings[s.unit.doc_id], s.unit.section)
+    section = _section_profile(f"{s.unit.section} {body}", lang)
+    return all(section.exact(t) for t in missing)
 
 
 def _covers_key_terms(q: Question, s: Scored, ev: Evidence) -> bool:
