@@ -528,3 +528,25 @@ def test_names_joined_by_and_may_each_be_answered_by_their_own_quote(answerer) -
     plain = question("Whom did the board name to chair the WCC, with the GCC?", [record])
     assert not plain.conjuncts
     assert bot._check(plain, ev, bot._score(plain, ev), [Block("sentences", (blue, red))], Draft(), ()).abstained
+
+
+def test_a_which_x_question_is_answered_by_a_quote_naming_one_x_without_the_word(answerer) -> None:
+    from assistant.answer.answer_type import names_new
+
+    bot, emb = answerer
+    record = meeting("m40", "40th", "2021", "Action 40-2: Gadget tests",
+                     "The ABC asked the regional bodies to support the QZL (Freedonia) in gadget tests.\n\n"
+                     "The ABC asked the regional bodies to report on gadget tests.\n")
+    units = units_of(record)
+    named, vague = (next(u for u in units if w in u.text) for w in ("QZL", "report on"))
+    asked = "Which institute did the ABC ask the regional bodies to support in gadget tests?"
+    assert names_new(asked, [named]) and not names_new(asked, [vague])
+    q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
+    assert "institute" in q.soft
+    scored = bot._score(q, ev)
+    assert not bot._check(q, ev, scored, [Block("sentences", (named,))], Draft(), ()).abstained
+    # A quote that names no institute does not answer 'which institute'.
+    assert bot._check(q, ev, scored, [Block("sentences", (vague,))], Draft(), ()).abstained
+    # 'Which institutes' asks for several: a list answers that, not one loose sentence.
+    plural = question("Which institutes did the ABC ask the regional bodies to support in gadget tests?", [record])
+    assert bot._check(plural, ev, bot._score(plural, ev), [Block("sentences", (named,))], Draft(), ()).abstained

@@ -11,7 +11,7 @@ import re
 
 from assistant.answer.evidence import Unit
 from assistant.retrieve.query import DETERMINERS, Question
-from assistant.text import ACRONYM_RE, EMAIL_RE, content_lemmas
+from assistant.text import ACRONYM_RE, EMAIL_RE, content_lemmas, is_stop
 
 # Numbers as English and French write them in words ('ten members', 'dix membres'); 'un'/'une' are articles.
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
@@ -76,6 +76,28 @@ def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
                 if _names_one(unit.text, found.start(), found.end()):
                     return None
     return mentioned
+
+
+# A capitalised word after the opening words of a quote, and the word after it (if any).
+NAME_AFTER_RE = re.compile(r"(?<=[\w,;:)] )([A-Z][\w'-]*)(?:\s+([a-z][\w-]*))?")
+OPENING_WORDS = 3  # 'The ABC congratulated …': the actor named first is not what it acted on
+
+
+def names_new(question: str, units: list[Unit]) -> bool:
+    """Do the quotes name something the question does not: a figure, or a name standing on its own past the
+    quote's opening words ('Which laboratory …?' → '… to help the NIS (Egypt) with …')? A name that qualifies
+    the noun after it ('the Kelvin medal') names a thing of that noun's kind, which may not be the one asked."""
+    asked = {w.lower() for w in re.findall(r"[\w'-]+", question)}
+    for unit in units:
+        opening = len(" ".join(unit.text.split()[:OPENING_WORDS]))
+        for found in NAME_AFTER_RE.finditer(unit.text):
+            name, after = found.group(1), found.group(2)
+            if found.start() < opening or name.lower() in asked or (after and not is_stop(after)):
+                continue
+            return True
+        if _new_figure(question, unit.text):
+            return True
+    return False
 
 
 def _names_one(text: str, start: int, end: int) -> bool:

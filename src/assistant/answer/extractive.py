@@ -25,7 +25,7 @@ from assistant.answer.features import UnitFacts, opens_with_participle, unit_mat
 from assistant.errors import AssistantError
 from assistant.fitted import LinearModel, packaged_model
 from assistant.retrieve.acronyms import EXPANSION_SEPARATOR, with_expansions
-from assistant.retrieve.query import STEPS_HEADING_RE, Question, Term
+from assistant.retrieve.query import STEPS_HEADING_RE, Question, Term, is_plural
 from assistant.settings import Settings
 from assistant.text import YEAR_RE, content_lemmas
 from assistant.types import Answer
@@ -266,6 +266,11 @@ class ExtractiveAnswerer:
             q = q.strict()  # 'which airports…' with no list to show: 'airports' must be in the text
         terms = q.hard_terms
         cover = self._main_cover(q, blocks, scored, ev)
+        # 'Which laboratory …?' → '… to help the NIS (Egypt)': one X named covers X. (Plural ones ask for a
+        # list, which has its own check.)
+        singular = {t.lemma for t in terms if t.lemma in classes and cover.get(t.lemma, 0.0) < 0.5 and not is_plural(t)}
+        if singular and answer_type.names_new(q.text, _main_units(blocks)):
+            cover = cover | dict.fromkeys(singular, 1.0)
         missing = [t for t in terms if cover.get(t.lemma, 0.0) < 0.5]
         base.blocks = blocks
         base.coverage = weighted(cover, terms)

@@ -208,9 +208,9 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> 
     terms = _demote_verb_after(text, classes, terms)
     if lang == "en":
         terms = _demote_do_support_verb(words(plain), terms)
-    plural = [t for t in terms if _is_plural(t)]
+    plural = [t for t in terms if is_plural(t)]
     wants_list = bool(LIST_RE.search(text)) or bool(re.match(r"^\s*(who|what) (are|were)\b", text, re.I)) or (
-        bool(WH_RE.search(text)) and any(_is_plural(t) for t in classes))
+        bool(WH_RE.search(text)) and any(is_plural(t) for t in classes))
     plural += classes
     return Question(
         text=text,
@@ -306,7 +306,8 @@ def _demote_do_support_verb(tokens: list[str], terms: tuple[Term, ...]) -> tuple
     return terms
 
 
-def _is_plural(term: Term) -> bool:
+def is_plural(term: Term) -> bool:
+    """A key noun written in the plural ('laboratories')."""
     return term.word.lower().endswith("s") and term.lemma != fold(term.word) and term.key
 
 
