@@ -550,3 +550,20 @@ def test_a_which_x_question_is_answered_by_a_quote_naming_one_x_without_the_word
     # 'Which institutes' asks for several: a list answers that, not one loose sentence.
     plural = question("Which institutes did the ABC ask the regional bodies to support in gadget tests?", [record])
     assert bot._check(plural, ev, bot._score(plural, ev), [Block("sentences", (named,))], Draft(), ()).abstained
+
+
+def test_a_french_record_keeping_an_english_label_covers_the_french_word(answerer) -> None:
+    from assistant.question.read import in_own_words
+    from assistant.retrieve.translate import to_english
+
+    bot, emb = answerer
+    record = meeting("m50", "50e", "2001", "Recommendation 2: Sur les gadgets",
+                     "Le Comité demande que les gadgets soient peints en bleu.")
+    asked = "Selon la recommandation du Comité, de quelle couleur les gadgets sont-ils peints ?"
+    q = in_own_words(question(to_english(asked), [record]), asked)
+    ev = replace(evidence(asked, emb, named_as([record]), [record]), languages={"m50": "fr"})
+    unit = next(u for u in ev.units if u.text.startswith("Le Comité"))
+    own = ev.asked(q, unit)
+    assert "recommandation" in own.lemmas
+    # The French word is not in the record, its English label is: 'Recommendation 2: …'.
+    assert bot._cover(own, unit, ev)["recommandation"] == 1.0

@@ -196,6 +196,10 @@ class ExtractiveAnswerer:
             # 'CIPM' asked, 'the International Committee' written: a body's short name in the documents.
             if cover.get(t.lemma, 1.0) < 0.5 and any(name in lowered for name in ev.body_names.get(t.word, ())):
                 cover[t.lemma] = 1.0
+        translated = [t for t in q.terms if t.english and cover.get(t.lemma, 1.0) < 0.5]
+        if translated:  # a French record's English label ('Recommendation 1: …') covers 'recommandation'
+            profile = Profile(context, "en")
+            cover |= {t.lemma: 1.0 for t in translated if profile.exact(replace(t, word=t.english, lemma=t.english))}
         for *short, head in q.names:
             # 'Physical Metrology Department' is covered by a page titled 'Physical Metrology: …'
             if cover.get(head, 1.0) < 0.5 and " ".join(short) in context:

@@ -130,6 +130,6 @@ def in_own_words(q: Question, asked: str) -> Question:
     for t in q.terms:
         french = source.get(t.lemma) or source.get(lemma(t.word))
         lemmas = content_lemmas(french, "fr") if french and french != t.word else []
-        own = Term(french, max(lemmas, key=len), t.weight, t.key, t.known) if lemmas else t
+        own = Term(french, max(lemmas, key=len), t.weight, t.key, t.known, english=t.lemma) if lemmas else t
         terms.setdefault(own.lemma, own)
     return q.with_own(tuple(terms.values()))

@@ -120,6 +120,9 @@ class Term:
     weight: float
     key: bool = True  # a noun: the documents must mention it for an answer
     known: bool = False  # the corpus uses this word: then only the word itself (not a synonym) covers it
+    # A French term's English source lemma ('recommendation' for 'recommandation'): French records keep
+    # English labels ('Recommendation 1: …'), which cover it too.
+    english: str = ""
 
 
 @dataclass(frozen=True)
