@@ -238,3 +238,17 @@ def test_chunk_units_are_the_units_overlapping_each_chunk(bot) -> None:
     for chunk in corpus.chunks:
         every = [u for u in corpus.units(chunk.doc_id) if u.start < chunk.end and chunk.start < u.end]
         assert corpus.chunk_units(chunk) == every and every, chunk.id
+
+
+def test_dense_search_is_exact_over_the_vectors_chroma_stores(bot) -> None:
+    corpus = bot.corpus()
+    store = corpus.store or bot.retriever.store
+    vector = bot._embed_question(QUESTION)
+    hits = bot.retriever._dense(corpus, store, vector, None)
+    assert len(hits) == min(bot.settings.fetch_k, len(corpus.chunks))
+    stored = store.vectors([c.id for c in corpus.chunks])
+    cosine = {i: float(v @ vector / np.linalg.norm(v)) for i, v in stored.items()}
+    assert [i for i, _ in hits] == sorted(cosine, key=lambda i: -cosine[i])[:len(hits)]
+    assert all(np.isclose(s, cosine[i], atol=1e-5) for i, s in hits)
+    # Chroma's own search, over the same vectors, puts the same chunks first on this small index.
+    assert [i for i, _ in store.search(vector.tolist(), 3)] == [i for i, _ in hits[:3]]

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense search in Chroma + BM25, fused by weighted reciprocal rank fusion."""
+"""Hybrid retrieval: dense search over the vectors stored in Chroma + BM25, fused by weighted reciprocal rank fusion."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class HybridRetriever:
             return None
         store = corpus.store or self.store  # the vector store view opened for this version, if any
         # A hit the version does not list (written for a newer version, or garbage) is ignored.
-        dense = [(i, s) for i, s in self._dense(store, query_vector, doc_ids) if i in corpus.row_of]
+        dense = [(i, s) for i, s in self._dense(corpus, store, query_vector, doc_ids) if i in corpus.row_of]
         lemmas = lexical_query if lexical_query is not None else content_lemmas(query)
         lexical = corpus.lexical.search(lemmas, self.settings.fetch_k, mask)
         dense_rows = [corpus.row_of[i] for i, _ in dense]
@@ -59,8 +59,20 @@ class HybridRetriever:
         return Ranking(corpus, store, query_vector, fused, sorted(fused, key=fused.__getitem__, reverse=True),
                        dense_rows, lexical_rows, {corpus.row_of[i]: s for i, s in dense}, dict(lexical))
 
-    def _dense(self, store: VectorStore, vector: np.ndarray, doc_ids: list[str] | None) -> list[tuple[str, float]]:
-        return store.search(vector.tolist(), self.settings.fetch_k, doc_ids)
+    def _dense(self, corpus: CorpusView, store: VectorStore, vector: np.ndarray,
+               doc_ids: list[str] | None) -> list[tuple[str, float]]:
+        """(chunk id, cosine) of the ``fetch_k`` nearest chunks: exact over the version's stored vectors when
+        the index is small enough, else from Chroma's approximate search."""
+        k = self.settings.fetch_k
+        matrix = corpus.chunk_vectors(store) if len(corpus.chunks) <= self.settings.exact_search_chunks else None
+        if matrix is None:
+            return store.search(vector.tolist(), k, doc_ids)
+        scores = matrix @ np.asarray(vector, dtype=np.float32)
+        if doc_ids is not None:
+            allowed = set(doc_ids)
+            scores = np.where([c.doc_id in allowed for c in corpus.chunks], scores, -np.inf)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(corpus.chunks[i].id, float(scores[i])) for i in top if np.isfinite(scores[i])]
 
     def _fuse(self, dense_rows: list[int], lexical_rows: list[int]) -> dict[int, float]:
         """Weighted RRF: score = Σ weight / (rrf_k + rank)."""

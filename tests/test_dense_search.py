@@ -1,0 +1,64 @@
+"""Dense search: exact over the version's stored chunk vectors when the index is small, else Chroma's HNSW."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from assistant.retrieve.hybrid import HybridRetriever
+from assistant.settings import Settings
+
+
+class FakeStore:
+    """The store seam: stored vectors by id and an approximate search that misses one chunk."""
+
+    max_batch = 2
+
+    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
+        self.stored = vectors
+        self.searched = 0
+
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        assert len(ids) <= self.max_batch  # asked in batches the store accepts
+        return {i: self.stored[i] for i in ids if i in self.stored}
+
+    def search(self, vector: list[float], k: int, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
+        self.searched += 1
+        return [("c3", 0.1)]  # an approximate graph search that lost the true nearest chunks
+
+
+def corpus_with(store: FakeStore, ids: list[str], docs: list[str]):
+    from assistant.retrieve.corpus import CorpusView
+
+    view = CorpusView.__new__(CorpusView)  # only what chunk_vectors reads
+    view.chunks = [SimpleNamespace(id=i, doc_id=d) for i, d in zip(ids, docs, strict=True)]
+    view._chunk_vectors, view._lock = {}, __import__("threading").Lock()
+    return view
+
+
+def retriever(**settings: object) -> HybridRetriever:
+    r = HybridRetriever.__new__(HybridRetriever)
+    r.settings = Settings(fetch_k=2, **settings)
+    return r
+
+
+def test_dense_search_is_exact_over_the_stored_vectors_and_honours_the_document_filter() -> None:
+    vectors = {"c1": np.array([1.0, 0.0]), "c2": np.array([0.8, 0.6]), "c3": np.array([0.0, 2.0])}
+    store = FakeStore(vectors)
+    corpus = corpus_with(store, ["c1", "c2", "c3"], ["d1", "d2", "d2"])
+    query = np.array([0.6, 0.8])
+    hits = retriever()._dense(corpus, store, query, None)
+    assert [i for i, _ in hits] == ["c2", "c3"]  # the two nearest by cosine (c3's stored vector is not unit length)
+    assert np.isclose(hits[0][1], 0.96) and np.isclose(hits[1][1], 0.8)
+    assert [i for i, _ in retriever()._dense(corpus, store, query, ["d1"])] == ["c1"]
+    assert store.searched == 0
+
+
+def test_a_large_index_or_a_missing_vector_is_searched_by_the_store() -> None:
+    store = FakeStore({"c1": np.array([1.0, 0.0]), "c2": np.array([0.0, 1.0])})
+    corpus = corpus_with(store, ["c1", "c2"], ["d1", "d1"])
+    assert retriever(exact_search_chunks=1)._dense(corpus, store, np.array([1.0, 0.0]), None) == [("c3", 0.1)]
+    missing = corpus_with(store, ["c1", "c2", "c9"], ["d1", "d1", "d2"])
+    assert retriever()._dense(missing, store, np.array([1.0, 0.0]), None) == [("c3", 0.1)]
+    assert store.searched == 2
