@@ -136,7 +136,7 @@ def test_a_text_that_does_not_name_the_meeting_asked_about_does_not_lead_over_it
     other = meeting("m14", "14th", "2007", "Resolution 5: On widget fees",
                     "The ABC decides that widget owners pay an annual widget fee of 3 %.")
     recalling = meeting("m21", "21st", "2020", "Resolution 1: On gadgets",
-                        "The ABC, noting that its 12th meeting in 1999 set widget fees, decides to keep them.")
+                        "The ABC, noting that in 1999 the 12th ABC set widget fees, decides to keep them.")
     docs = [*DOCS, other, recalling]
     asked = "What annual widget fee did the 12th ABC (1999) set for new owners?"
     ev = replace(evidence(asked, emb, named_as(docs), docs), referenced=frozenset({"m12"}))
@@ -350,7 +350,7 @@ def test_a_list_question_answered_by_listed_premises_goes_on_with_the_operative_
     record = meeting("m21", "21st", "1999", "Resolution 3: Gizmo units",
                      "- Date: 1999-10-04\n\nThe ABC\n\n- considering that more gizmo units are useful,\n\n"
                      "decides to add:\n\n| glim | per gizmo |\n|---|---|\n| glom | gizmo squared |\n")
-    asked = "Which units did the 21st ABC add?"
+    asked = "What units were added by the 21st ABC?"
     q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
     assert q.wants_list
     premise = next(u for u in ev.units if u.text.startswith("considering"))
@@ -548,7 +548,7 @@ def test_a_which_x_question_is_answered_by_a_quote_naming_one_x_without_the_word
     # A quote that names no institute does not answer 'which institute'.
     assert bot._check(q, ev, scored, [Block("sentences", (vague,))], Draft(), ()).abstained
     # 'Which institutes' asks for several: a list answers that, not one loose sentence.
-    plural = question("Which institutes did the ABC ask the regional bodies to support in gadget tests?", [record])
+    plural = question("Which institutes was the ABC asking the regional bodies to support in gadget tests?", [record])
     assert bot._check(plural, ev, bot._score(plural, ev), [Block("sentences", (named,))], Draft(), ()).abstained
 
 
@@ -559,7 +559,7 @@ def test_a_french_record_keeping_an_english_label_covers_the_french_word(answere
     bot, emb = answerer
     record = meeting("m50", "50e", "2001", "Recommendation 2: Sur les gadgets",
                      "Le Comité demande que les gadgets soient peints en bleu.")
-    asked = "Selon la recommandation du Comité, de quelle couleur les gadgets sont-ils peints ?"
+    asked = "D'après la recommandation du Comité, de quelle couleur les gadgets sont-ils peints ?"
     q = in_own_words(question(to_english(asked), [record]), asked)
     ev = replace(evidence(asked, emb, named_as([record]), [record]), languages={"m50": "fr"})
     unit = next(u for u in ev.units if u.text.startswith("Le Comité"))

@@ -395,9 +395,9 @@ def test_a_question_going_on_from_the_last_keeps_it_as_context(asked: str) -> No
 def test_every_later_part_of_a_question_leans_on_the_first() -> None:
     from assistant.question.read import read
 
-    _, parts = read("How many widget fairs are held each year, and how is the date of the second decided?", None)
+    _, parts = read("How many widget fairs are held each year, and when is the date of the second decided?", None)
     assert [p.text for p in parts] == ["How many widget fairs are held each year",
-                                       "how is the date of the second decided?"]
+                                       "when is the date of the second decided?"]
     # No pronoun in the second part, yet it is about the same fairs: it is searched with the first as context.
     assert parts[0].mode != "pronoun"
     assert parts[1].mode == "pronoun" and parts[1].context == parts[0].text

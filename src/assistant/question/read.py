@@ -80,8 +80,8 @@ def previous_names(answer: str) -> list[str]:
 
 
 def split_parts(condensed: Condensed) -> list[Condensed]:
-    """'Where is it and how many staff does it have?' → two questions; each later part is read with the first
-    as its context, pronoun or not: the parts of one question are about one subject ('… and how is the second
+    """'Where is it and when does it open?' → two questions; each later part is read with the first
+    as its context, pronoun or not: the parts of one question are about one subject ('… and when is the second
     one decided?')."""
     if condensed.is_followup:
         return [condensed]
