@@ -33,7 +33,7 @@ def corpus_with(store: FakeStore, ids: list[str], docs: list[str]):
 
     view = CorpusView.__new__(CorpusView)  # only what chunk_vectors reads
     view.chunks = [SimpleNamespace(id=i, doc_id=d) for i, d in zip(ids, docs, strict=True)]
-    view._chunk_vectors, view._lock = {}, __import__("threading").Lock()
+    view._chunk_vectors = None
     return view
 
 

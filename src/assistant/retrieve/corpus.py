@@ -89,7 +89,7 @@ class CorpusView:
         self._checked: dict[str, np.ndarray | None] = {}
         self._lazy: dict[tuple[str, int], np.ndarray] = {}
         self._lock = threading.Lock()
-        self._chunk_vectors: dict[int, np.ndarray | None] = {}
+        self._chunk_vectors: tuple[VectorStore, np.ndarray | None] | None = None
 
     def units(self, doc_id: str) -> list[Unit]:
         """The answer units of a document of this version (quotes index into this version's text)."""
@@ -113,8 +113,8 @@ class CorpusView:
     def chunk_vectors(self, store: VectorStore) -> np.ndarray | None:
         """(len(chunks), dim) unit-length vectors of this version's chunks, in ``chunks`` order, read from
         ``store`` once per view; None when the store lacks a chunk's vector (search then asks the store)."""
-        key = id(store)
-        if key not in self._chunk_vectors:
+        cached = self._chunk_vectors
+        if cached is None or cached[0] is not store:
             ids = [c.id for c in self.chunks]
             found: dict[str, np.ndarray] = {}
             for start in range(0, len(ids), store.max_batch):
@@ -123,9 +123,8 @@ class CorpusView:
             if self.chunks and len(found) == len(self.chunks):
                 matrix = np.stack([found[c.id] for c in self.chunks]).astype(np.float32)
                 matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-            with self._lock:
-                self._chunk_vectors[key] = matrix
-        return self._chunk_vectors[key]
+            cached = self._chunk_vectors = (store, matrix)  # one store per view: the version's, or the server
+        return cached[1]
 
     def unit_lemmas(self, unit: Unit) -> frozenset[str]:
         """Content lemmas of ``unit``'s text, in its document's language (kept for this version)."""
