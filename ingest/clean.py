@@ -29,14 +29,16 @@ NAV_WORDS = re.compile(
     re.I,
 )
 TERMINAL = (".", "!", "?", "…", ";", ")", '"', "»")
-# Raw HTML left inside markdown or text ('^87<up><span style="display: none;"> Sr</up>', '<nobr>He-Ne</nobr>',
-# '<source srcset=…></source>'): a markdown reader sees only the text between the tags. A tag is markup when
-# its name is an HTML element, or when the same line closes it; '<something>' written as a placeholder in a
-# sentence is neither, and stays text.
-HTML_ELEMENTS = frozenset("""a abbr b bdi bdo big blink br center cite code data del dfn div em font i img ins kbd
-mark nobr p picture q rp rt ruby s samp small source span strike strong sub sup time tt u var wbr""".split())
-HTML_BREAKS = frozenset("br center div img p picture source".split())  # these separate the text around them
+# Presentational HTML left inside markdown or text ('<nobr>He-Ne</nobr>', '<span style="display: none;">',
+# '<source srcset=…></source>'): a markdown reader sees only the text between the tags, so cleaning keeps only
+# that. Any other tag, and any tag with an event handler or a script URL, is document text and stays as written
+# ('<script>…', '<img onerror=…>' are data: the interfaces escape them), as does '<something>' written as a
+# placeholder in a sentence.
+HTML_PRESENTATION = frozenset("""abbr b bdi bdo big br center cite dfn em font i img ins mark nobr p picture q rp rt
+ruby s small source span strike strong sub sup tt u wbr""".split())
+HTML_BREAKS = frozenset("br center img p picture source".split())  # these separate the text around them
 HTML_TAG_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?:\s+[^<>]*?)?\s*/?>")
+HTML_ACTIVE_RE = re.compile(r"\bon[a-z]+\s*=|javascript:", re.I)
 HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 
 
@@ -65,11 +67,9 @@ def _strip_html(line: str) -> str:
     """The line without its inline HTML tags (their text kept); space runs they leave become one space."""
     if "<" not in line:
         return line
-    closed = {m.group(1).lower() for m in HTML_TAG_RE.finditer(line) if m.group(0).startswith("</")}
-
     def drop(m: re.Match[str]) -> str:
         name = m.group(1).lower()
-        if name not in HTML_ELEMENTS and name not in closed:
+        if name not in HTML_PRESENTATION or HTML_ACTIVE_RE.search(m.group(0)):
             return m.group(0)
         return " " if name in HTML_BREAKS else ""  # inline markup joins its neighbours ('^87<sup>Sr</sup>')
 

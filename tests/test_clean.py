@@ -40,20 +40,21 @@ def test_acronym_lines_merge_with_their_expansion() -> None:
     assert "- IFCC\n- WHO" in text  # two acronyms in a row stay two items
 
 
-def test_inline_html_in_markdown_is_read_as_its_text() -> None:
+def test_presentational_html_in_markdown_is_read_as_its_text() -> None:
     raw = ("## Gizmos at <nobr>Fo-Bar</nobr> sites\n\n"
-           '- the addition of the ^42<up><span style="display: none;"> Zz</up> gizmo line;\n'
+           '- the addition of the ^42<span style="display: none;"> Zz</span> gizmo line;\n'
            "- the ^42<sup>Zz</sup> line<br>and another;\n\n"
            '<!-- hidden note --><source srcset="/img/a.jpg"></source>\n\n'
-           'Then one could say: "the gizmo is the size of *<something>*", and a < b > c.\n')
+           'Then one could say: "the gizmo is the size of *<something>*", and a < b > c.\n\n'
+           "Print <script>alert(1)</script> and <img src=x onerror=alert(1)> as the scanner reads them.\n")
     cleaned = clean_text(raw)
-    assert "<" not in cleaned.text.replace("<something>", "").replace("a < b", "")
     assert [s.heading for s in cleaned.sections] == ["Gizmos at Fo-Bar sites"]
     assert "- the addition of the ^42 Zz gizmo line;" in cleaned.text
     assert "- the ^42Zz line and another;" in cleaned.text  # inline markup joins, a line break separates
-    assert "hidden note" not in cleaned.text and "srcset" not in cleaned.text
-    # A placeholder in angle brackets that no tag closes is text, as is a comparison.
+    assert "hidden note" not in cleaned.text and "srcset" not in cleaned.text and "span" not in cleaned.text
+    # A placeholder in angle brackets is text, as is a comparison; active markup is data and stays as written.
     assert "size of <something>" in cleaned.text and "a < b > c." in cleaned.text
+    assert "Print <script>alert(1)</script> and <img src=x onerror=alert(1)> as the scanner" in cleaned.text
 
 
 def test_sections_point_at_their_headings() -> None:
