@@ -338,9 +338,7 @@ class ExtractiveAnswerer:
         # that chose the quote read the unit and its immediate context.
         missing = [t for t in q.terms if cover.get(t.lemma, 0.0) < 0.5]
         if missing:
-            first = units[0]
-            body = _section_text(ev.siblings[first.doc_id], first.section)
-            section = _section_profile(f"{first.section} {body}", ev.lang(first))
+            section = _section_words(units[0], ev)
             cover |= {t.lemma: 1.0 for t in missing if section.exact(t)}
         return cover
 
@@ -360,6 +358,12 @@ class ExtractiveAnswerer:
         cover = self.matcher.coverage(terms, Profile(text))
         # By weight or by count: 'who can tell me more about that' → the contact named in the earlier answer's topic.
         return weighted(cover, terms) >= 0.5 or sum(v >= 0.5 for v in cover.values()) * 4 >= len(terms) * 3
+
+
+def _section_words(unit: Unit, ev: Evidence) -> Profile:
+    """The words of ``unit``'s section: its heading and the text of every unit under it."""
+    body = _section_text(ev.siblings[unit.doc_id], unit.section)
+    return _section_profile(f"{unit.section} {body}", ev.lang(unit))
 
 
 @lru_cache(maxsize=64)
@@ -448,21 +452,20 @@ def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
         return scored
     # Else a text outside the record answers only if it names the meeting itself: one that does not cannot
     # pass the coverage check, and leading with it hides the record's own best quote.
-    return [s for s in scored if s.unit.doc_id in ev.referenced or _names_the_record(q, s, ev)]
+    named: dict[str, list[Term]] = {}  # per language: what the question names of the meeting (body, ordinal, year)
+    for s in scored:
+        lang = ev.lang(s.unit)
+        if lang not in named:
+            named[lang] = [t for t in ev.asked(q, s.unit).terms
+                           if any(_profile(ev.named.get(d, ""), lang).exact(t) for d in ev.referenced)]
+    return [s for s in scored if s.unit.doc_id in ev.referenced or _names_the_record(named[ev.lang(s.unit)], s, ev)]
 
 
-def _names_the_record(q: Question, s: Scored, ev: Evidence) -> bool:
-    """Does the unit, in its context or its section, say what the question names of the meeting (its body,
-    ordinal, year), as the coverage check reads it?"""
-    lang = ev.lang(s.unit)
-    uq = ev.asked(q, s.unit)
-    named = [t for t in uq.terms if any(_profile(ev.named.get(d, ""), lang).exact(t) for d in ev.referenced)]
+def _names_the_record(named: list[Term], s: Scored, ev: Evidence) -> bool:
+    """Does the unit, in its context or its section, say the terms that name the meeting, as the coverage
+    check reads it?"""
     missing = [t for t in named if s.cover.get(t.lemma, 0.0) < 0.5]
-    if not missing:
-        return True
-    body = _section_text(ev.siblings[s.unit.doc_id], s.unit.section)
-    section = _section_profile(f"{s.unit.section} {body}", lang)
-    return all(section.exact(t) for t in missing)
+    return not missing or all(_section_words(s.unit, ev).exact(t) for t in missing)
 
 
 def _covers_key_terms(q: Question, s: Scored, ev: Evidence) -> bool:
