@@ -23,6 +23,7 @@ from assistant.answer.extractive import (
     Scored,
     _context,
     _with_continuation,
+    _with_following,
     _with_operative,
 )
 from assistant.question import references as refs
@@ -327,6 +328,27 @@ def test_a_quoted_line_that_announces_what_follows_goes_on_with_it() -> None:
     assert _with_continuation(done, ev, 10, 3) == done
     both = _with_continuation([Block("sentences", (unit["recommends"], unit["members"]))], ev, 10, 3)
     assert both == [Block("sentences", (unit["recommends"], unit["members"]))]
+
+
+def test_a_leading_sentence_is_quoted_with_what_follows_it_in_its_paragraph() -> None:
+    units = units_of(meeting("m16", "16th", "2009", "Decision 16-1: On gizmo fees",
+                             "A gizmo fee is charged each year. It is 30 euros for members. Others pay 45 euros.\n\n"
+                             "Fees are reviewed by the board."))
+    ev = SimpleNamespace(siblings={"m16": units})
+    unit = {u.text.split()[0]: u for u in units}
+    led = [Block("sentences", (unit["A"], unit["Fees"]))]
+    words = lambda blocks: [u.text.split()[0] for b in blocks for u in b.units]  # noqa: E731
+    assert words(_with_following(led, ev, 1)) == ["A", "It", "Fees"]
+    assert words(_with_following(led, ev, 2)) == ["A", "It", "Others", "Fees"]
+    assert _with_following(led, ev, 0) == led
+    # Not past its paragraph, and a unit is quoted once.
+    last = [Block("sentences", (unit["Others"],))]
+    assert _with_following(last, ev, 2) == last
+    shown = [Block("sentences", (unit["A"],)), Block("sentences", (unit["It"],))]
+    assert _with_following(shown, ev, 1) == shown
+    # A list, steps or a section is shown as it is.
+    listed = [Block("list", (unit["A"],))]
+    assert _with_following(listed, ev, 1) == listed
 
 
 def test_a_list_question_gets_what_a_record_heading_heads_not_its_fields(answerer) -> None:

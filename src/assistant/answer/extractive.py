@@ -231,6 +231,7 @@ class ExtractiveAnswerer:
         blocks = _short_section(_whole_when_several(_with_leads(self._sentences(q, scored, primary), ev), ev),
                                 primary.unit, ev, self.settings.short_section_units)
         blocks = _with_continuation(blocks, ev, self.settings.short_section_units, self.settings.operative_units)
+        blocks = _with_following(blocks, ev, self.settings.follow_sentences)
         return _with_operative(blocks, ev, self.settings.operative_units)
 
     def _whole_section(self, q: Question, ev: Evidence, unit: Unit) -> list[Block]:
@@ -705,6 +706,28 @@ def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative:
             out.append(Block("sentences", (after,)))
             shown.add(after)
     return out
+
+
+def _with_following(blocks: list[Block], ev: Evidence, count: int) -> list[Block]:
+    """The leading sentence of loose sentences is quoted with up to ``count`` sentences that follow it in its
+    paragraph, in order, until one is not a sentence of that paragraph or is quoted already. A sentence is
+    read in its paragraph: the figure or the second half of what was asked often comes in the next sentence
+    ('A gizmo fee is charged each year.' → 'It is 30 euros for members.'). Blocks
+    that are lists, steps or sections are left as they are; a unit is quoted once."""
+    if not count or not blocks or blocks[0].style != "sentences":
+        return blocks
+    lead = blocks[0].units[0]
+    siblings = ev.siblings[lead.doc_id]
+    shown = {u for b in blocks for u in b.units}
+    following: list[Unit] = []
+    for after in siblings[lead.index + 1:lead.index + 1 + count]:
+        if after.kind != "sent" or after.block != lead.block or after in shown:
+            break
+        following.append(after)
+    if not following:
+        return blocks
+    first = blocks[0].units
+    return [Block("sentences", (first[0], *following, *first[1:])), *blocks[1:]]
 
 
 def _with_operative(blocks: list[Block], ev: Evidence, limit: int) -> list[Block]:
