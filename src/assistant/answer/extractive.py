@@ -248,7 +248,7 @@ class ExtractiveAnswerer:
         for s in scored:
             if len(chosen) >= self.settings.max_answer_sentences:
                 break
-            if s is primary or s.unit.kind == "heading" or s.score < 0.8 * primary.score:
+            if s is primary or s.unit.kind == "heading" or s.score < self.settings.runner_up_share * primary.score:
                 continue
             if q.need and not s.has_need:
                 continue
