@@ -246,6 +246,14 @@ def test_a_french_answer_says_the_quotes_are_english_only_when_they_are(language
     assert citations[0].quote == "Le comité se réunit chaque année."
 
 
+def test_a_french_answer_quoting_both_languages_says_some_quotes_are_english() -> None:
+    fr = Document("f", "https://example.org/f", "Séance", "Le comité se réunit chaque année.", language="fr")
+    en = Document("e", "https://example.org/e", "Session", "The committee meets every year.", language="en")
+    draft = Draft(blocks=[Block("sentences", (units_of(fr)[0], units_of(en)[0]))], lang="fr")
+    text, _ = compose(draft, SimpleNamespace(documents={"f": fr, "e": en}, references={}), [], "")
+    assert text.split("\n")[0] == "D'après les documents (en partie cités en anglais, langue de la source) :"
+
+
 @pytest.mark.parametrize("text, need, found", [
     ("Le groupe compte douze experts.", "number", True),
     ("The panel has twelve experts.", "number", True),

@@ -26,6 +26,7 @@ NEED_WORDS = {
 CLOSEST_SHOWN = 2  # top passages an abstention offers to read instead
 FRENCH_LEAD = "D'après les documents (cités en anglais, langue de la source) :\n\n"
 FRENCH_LEAD_FR = "D'après les documents :\n\n"  # every quote is from a French document
+FRENCH_LEAD_MIXED = "D'après les documents (en partie cités en anglais, langue de la source) :\n\n"
 YEAR_HEADING_RE = re.compile(r"\b(19|20)\d\d\b")
 
 
@@ -96,10 +97,16 @@ def compose(draft: Draft, corpus: CorpusView, passages: list[Passage], who_to_as
     if draft.partial:
         text += "\n\n" + _partial_note(draft)
     if draft.lang == "fr":
-        quoted = {u.doc_id for u in draft.units}
-        french = all(corpus.documents[d].language == "fr" for d in quoted if d in corpus.documents)
-        text = (FRENCH_LEAD_FR if quoted and french else FRENCH_LEAD) + text
+        text = _french_lead(draft, corpus) + text
     return text, cites.items
+
+
+def _french_lead(draft: Draft, corpus: CorpusView) -> str:
+    """How a French answer introduces its quotes: whether they are French, English or both."""
+    languages = {corpus.documents[u.doc_id].language == "fr" for u in draft.units if u.doc_id in corpus.documents}
+    if languages == {True}:
+        return FRENCH_LEAD_FR
+    return FRENCH_LEAD_MIXED if languages == {True, False} else FRENCH_LEAD
 
 
 def _render_block(style: str, units: list[Unit], cites: Citations) -> str:
