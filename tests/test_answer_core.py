@@ -307,6 +307,18 @@ def test_quoted_premises_go_on_with_the_operative_clauses_that_follow() -> None:
     assert sum(u is decides for b in again for u in b.units) == 1
 
 
+def test_a_record_heading_with_its_fields_and_premises_goes_on_with_what_was_declared() -> None:
+    units = units_of(meeting("m17", "17e", "2011", "Déclaration 2 : Sur les gadgets",
+                             "- Date: 2011-10-01\n- DOI: 10.1/abc\n- Vu la décision de 2003 sur les gadgets ;\n"
+                             "- Considérant la nécessité de les peindre ;\n\ndéclare que les gadgets sont bleus.\n"))
+    ev = SimpleNamespace(siblings={"m17": units})
+    heading = next(u for u in units if u.kind == "heading")
+    listed = Block("list", (heading, *(u for u in units if u.kind == "item")))
+    blocks = _with_operative([listed], ev, 3)
+    # The fields are neither premise nor decision, and 'Vu …' opens a premise as 'Considérant …' does.
+    assert [u.text.split()[0] for u in blocks[-1].units] == ["déclare"]
+
+
 def test_a_quoted_line_that_announces_what_follows_goes_on_with_it() -> None:
     units = units_of(meeting("m15", "15th", "2007", "Decision 15-2: On gizmos",
                              "- Date: 2007-10-01\n- URL: https://example.org/m15\n\n"

@@ -744,7 +744,9 @@ def _with_operative(blocks: list[Block], ev: Evidence, limit: int) -> list[Block
             continue
         out.append(Block(block.style, units))
         shown |= set(units)
-        clauses = [u for u in units if u.kind == "item"] or list(units)
+        siblings = ev.siblings[units[-1].doc_id]
+        # A record's fields listed with its premises ('Date: …', 'DOI: …') are neither premise nor decision.
+        clauses = [u for u in units if u.kind == "item" and not _is_field(u, siblings)] or list(units)
         last = units[-1]
         if not last.section or not all(opens_with_participle(u.text) for u in clauses):
             continue  # a premise opens with a participle ('considering …', 'recalling …')

@@ -17,6 +17,8 @@ from assistant.retrieve.query import Question
 # A unit that opens with a participle ('considering …', 'recalling …', 'considérant …') states a reason or
 # a premise; what was decided, found or asked usually follows it. A surface form, read off the first word.
 PARTICIPLE_ENDINGS = ("ing", "ant")
+# French drafting also opens a premise with 'Vu …' ('having regard to …'), too short a word for the endings.
+PREMISE_WORDS = frozenset({"vu"})
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ UnitFeature = Callable[[Question, UnitFacts], float]
 def opens_with_participle(text: str) -> bool:
     """Does ``text`` open with a participle ('considering …', 'recalling …', 'considérant …')?"""
     first = text.split(maxsplit=1)[0].lower() if text.strip() else ""
-    return len(first) > 5 and first.endswith(PARTICIPLE_ENDINGS)
+    return (len(first) > 5 and first.endswith(PARTICIPLE_ENDINGS)) or first in PREMISE_WORDS
 
 
 def _opens_with_participle(q: Question, f: UnitFacts) -> float:
