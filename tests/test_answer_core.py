@@ -113,6 +113,34 @@ def test_a_meeting_named_by_ordinal_or_year_is_checked_against_the_documents_met
         assert bare.abstained and bare.reason == "missing_terms"
 
 
+def test_a_quote_may_leave_out_one_of_many_key_nouns_but_not_a_figure_a_name_or_a_yes_no_question(answerer) -> None:
+    bot, emb = answerer
+
+    def drafted(asked: str, **update) -> Draft:
+        answering = ExtractiveAnswerer(bot.settings.model_copy(update=update), bot.matcher) if update else bot
+        return answering.draft(question(asked), evidence(asked, emb, named_as()))
+
+    # Six key nouns, the quote covers all but 'members': answered, and the answer names what it leaves out.
+    asked = "What did the 12th ABC decide in 1999 about painting the widgets of its members?"
+    draft = drafted(asked)
+    assert not draft.abstained and draft.partial == ["members"]
+    assert "painted blue" in draft.blocks[0].units[0].text
+    assert drafted(asked, tolerate_missing=0).abstained  # 0: every key noun must be covered
+    assert drafted(asked, keys_per_missing=7).abstained  # too few key nouns for one to be left out
+    # Not when the question asks yes or no, nor when what is left out is a figure or a name.
+    for other in ("Did the 12th ABC decide in 1999 to paint the widgets of its members?",
+                  "What did the 12th ABC decide in 1999 about painting the widgets of its Members?",
+                  "What did the 12th ABC decide in 1999 about painting the widgets of its 40 members?"):
+        assert drafted(other).abstained, other
+    # What the question asks for is never left out: the words after 'what' / 'which' / 'how many'.
+    from assistant.answer.extractive import _specific
+
+    q = question("What was the estimated cost of the widgets the ABC painted?")
+    by_word = {t.word: t for t in q.terms}
+    assert _specific(q, by_word["cost"]) and not _specific(q, by_word["widgets"])
+    assert _specific(q, by_word["ABC"])
+
+
 def test_a_meeting_asked_about_is_answered_from_its_own_record_not_from_a_later_recall(answerer) -> None:
     bot, emb = answerer
     later = meeting("m20", "20th", "2015", "Resolution 2: On widgets again",

@@ -71,17 +71,23 @@ def test_sentences_from_different_places_do_not_make_an_answer(bot) -> None:
 
 
 def test_a_key_noun_may_be_left_uncovered_when_allowed(bot) -> None:
-    question = "If I'm seconded, will the BIPM pay an allowance for my living expenses and my pension?"
-    assert bot.ask(question).abstained  # the default: every key noun must be covered
-    tolerant = bot.answerer.settings.model_copy(update={"tolerate_missing": 1})
-    previous, bot.answerer.settings = bot.answerer.settings, tolerant
+    # A yes/no question is not answered without every key noun: the quote cannot say yes or no to the one it
+    # lacks ('pension'), whatever the setting.
+    yes_no = "If I'm seconded, will the BIPM pay an allowance for my living expenses and my pension?"
+    assert bot.ask(yes_no).abstained
+    # Another question may leave one of its many key nouns uncovered (ASSISTANT_TOLERATE_MISSING, default 1)
+    # when no quote covers them all; the answer says what the documents don't give and is partial.
+    question = "Which costs of a secondment does the BIPM cover besides living expenses and pension contributions?"
+    answer = bot.ask(question)
+    assert not answer.abstained, answer.text
+    assert "allowance" in answer.text and "contributions" in answer.text
+    assert answer.support == "partial"
+    strict = bot.answerer.settings.model_copy(update={"tolerate_missing": 0})
+    previous, bot.answerer.settings = bot.answerer.settings, strict
     try:
-        answer = bot.ask(question)
+        assert bot.ask(question).abstained and bot.ask(yes_no).abstained  # 0: every key noun must be covered
     finally:
         bot.answerer.settings = previous
-    assert not answer.abstained, answer.text
-    assert "allowance" in answer.text and "pension" in answer.text  # says what the documents don't give
-    assert answer.support == "partial"
 
 
 def test_eligibility_elsewhere_is_not_answered_with_the_secondment_terms(bot) -> None:

@@ -122,12 +122,17 @@ class ExtractiveAnswerer:
         primary = self._primary(q, scored, ev)
         if primary is None:
             return _abstain(base, "missing_need")
-        draft = self._check(q, ev, scored, self._select(q, ev, scored, primary), base, context_terms)
+        blocks = self._select(q, ev, scored, primary)
+        draft = self._check(q, ev, scored, blocks, base, context_terms)
         alternative = self._alternative(q, scored, primary, ev) if draft.abstained and not q.need else None
         if alternative is not None:
             base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
             draft = self._check(q, ev, scored, self._select(q, ev, scored, alternative), base, context_terms)
             primary = alternative
+        elif draft.abstained and self.settings.tolerate_missing:
+            # No unit covers every key term: the leading quote may leave out a few of many, named in the answer.
+            base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
+            draft = self._check(q, ev, scored, blocks, base, context_terms, tolerate=self.settings.tolerate_missing)
         draft.signals.update(_draft_signals(q, ev, scored, primary))
         model = packaged_model("abstain")
         if model is None:
@@ -260,7 +265,7 @@ class ExtractiveAnswerer:
 
     # --- coverage check ------------------------------------------------------
     def _check(self, q: Question, ev: Evidence, scored: list[Scored], blocks: list[Block],
-               base: Draft, context_terms: tuple[Term, ...]) -> Draft:
+               base: Draft, context_terms: tuple[Term, ...], tolerate: int = 0) -> Draft:
         """The leading quote (a sentence, a whole list or section) must cover every key term itself.
 
         Every check's outcome is also recorded in ``base.signals`` (named floats), which the fitted
@@ -299,7 +304,8 @@ class ExtractiveAnswerer:
         if missing and (answered := _one_alternative(q, missing, cover)) is not None:
             missing = []  # 'Is it an MoU or a formal agreement?': the quote names one of them
             base.coverage = weighted(cover, [t for t in terms if t.lemma not in answered])
-        if missing and len(missing) <= self.settings.tolerate_missing and len(keys) >= 3 * len(missing):
+        if (missing and len(missing) <= tolerate and len(keys) >= self.settings.keys_per_missing * len(missing)
+                and not YES_NO_RE.search(q.text) and not any(_specific(q, t) for t in missing)):
             base.coverage = weighted(cover, [t for t in terms if t not in missing])
             base.partial = [t.word for t in missing]
             missing = []
@@ -467,6 +473,32 @@ def _names_the_record(named: list[Term], s: Scored, ev: Evidence) -> bool:
     check reads it?"""
     missing = [t for t in named if s.cover.get(t.lemma, 0.0) < 0.5]
     return not missing or all(_section_words(s.unit, ev).exact(t) for t in missing)
+
+
+# A yes/no question ('Can I …?', 'If I am seconded, will …?', 'Peut-on …?') asks whether what it names holds:
+# a quote that leaves out one of its nouns cannot say yes or no to it.
+YES_NO_RE = re.compile(r"(?:^\W*|,\s+)(?:(?:and|so|ok|but|et)\W+)?(?:can|could|is|are|was|were|does|do|did|should|"
+                       r"may|must|will|would|has|have|est-ce|peut-on|puis-je|faut-il|y a-t-il)\b", re.I)
+# The words right after 'what' / 'which' / 'how many' (past a verb and an article): what the question asks for
+# ('What was the estimated cost …', 'Which countries …', 'Quel organisme …').
+WH_HEAD_RE = re.compile(r"\b(?:what|which|whose|quel(?:le)?s?|how\s+(?:many|much))\s+"
+                        r"(?:(?:was|were|is|are|did|does|do)\s+)?(?:(?:the|a|an|its|their|le|la|les|l'|de|des|du)\s+)?"
+                        r"((?:[\w'’-]+\s+){0,2}[\w'’-]+)", re.I)
+
+
+def _specific(q: Question, term: Term) -> bool:
+    """A term a quote may not leave out even among many: a figure ('2016', '33'), a name or symbol ('NIST',
+    'eV', 'Planck': a capital letter, but for the question's opening word), or what the question asks for
+    (its class noun, the words after 'what' / 'which')."""
+    word = term.word
+    if any(c.isdigit() for c in word) or any(c.isupper() for c in word[1:]):
+        return True  # '2016', '33', 'NIST', 'eV'
+    if word[:1].isupper() and not q.text.lstrip().startswith(word):
+        return True  # 'Planck', not the question's opening word
+    if term.lemma in q.soft:
+        return True
+    asked = (m.group(1) for m in WH_HEAD_RE.finditer(q.text))
+    return any(word.lower() in {w.lower() for w in re.findall(r"[\w'’-]+", words)} for words in asked)
 
 
 def _covers_key_terms(q: Question, s: Scored, ev: Evidence) -> bool:
