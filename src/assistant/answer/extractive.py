@@ -480,7 +480,7 @@ def _names_the_record(named: list[Term], s: Scored, ev: Evidence) -> bool:
 YES_NO_RE = re.compile(r"(?:^\W*|,\s+)(?:(?:and|so|ok|but|et)\W+)?(?:can|could|is|are|was|were|does|do|did|should|"
                        r"may|must|will|would|has|have|est-ce|peut-on|puis-je|faut-il|y a-t-il)\b", re.I)
 # The words right after 'what' / 'which' / 'how many' (past a verb and an article): what the question asks for
-# ('What was the estimated cost …', 'Which countries …', 'Quel organisme …').
+# ('What was the yearly fee …', 'Which bodies …', 'Quel organisme …').
 WH_HEAD_RE = re.compile(r"\b(?:what|which|whose|quel(?:le)?s?|how\s+(?:many|much))\s+"
                         r"(?:(?:was|were|is|are|did|does|do)\s+)?(?:(?:the|a|an|its|their|le|la|les|l'|de|des|du)\s+)?"
                         r"((?:[\w'’-]+\s+){0,2}[\w'’-]+)", re.I)
