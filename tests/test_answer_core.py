@@ -274,6 +274,16 @@ def test_a_french_answer_says_the_quotes_are_english_only_when_they_are(language
     assert citations[0].quote == "Le comité se réunit chaque année."
 
 
+def test_an_abstention_says_where_to_ask_in_the_language_of_the_question() -> None:
+    from assistant.answer.compose import who_to_ask
+
+    settings = load_settings()
+    assert who_to_ask(settings, "fr").startswith("Pour toute question") and who_to_ask(settings, "en").startswith("For")
+    # A deployment that sets only the English line gets it in both languages.
+    english_only = settings.model_copy(update={"who_to_ask": "Write to us.", "who_to_ask_fr": ""})
+    assert who_to_ask(english_only, "fr") == "Write to us."
+
+
 def test_a_french_answer_quoting_both_languages_says_some_quotes_are_english() -> None:
     fr = Document("f", "https://example.org/f", "Séance", "Le comité se réunit chaque année.", language="fr")
     en = Document("e", "https://example.org/e", "Session", "The committee meets every year.", language="en")

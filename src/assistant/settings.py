@@ -139,6 +139,11 @@ class Settings(BaseSettings):
         "For anything the documents do not cover, please contact the BIPM through the contact page of its website.",
         description="Line added to abstentions: where a person can ask instead.",
     )
+    who_to_ask_fr: str = Field(
+        "Pour toute question que les documents ne couvrent pas, veuillez contacter le BIPM via la page de contact "
+        "de son site web.",
+        description="The same line for a question asked in French (empty: who_to_ask).",
+    )
     # --- LLM backends (optional) ------------------------------------------
     llm_provider: Literal["extractive", "ollama", "openai"] = Field(
         "extractive", description="Answerer backend."

@@ -75,13 +75,18 @@ def written(case: Case, settings: Settings) -> Answer:
     """The case's draft written out as the extractive `Answer` (what every other answerer falls back on)."""
     t0 = time.perf_counter()
     draft = case.draft
-    text, citations = compose(draft, case.corpus, case.passages, settings.who_to_ask)
+    text, citations = compose(draft, case.corpus, case.passages, who_to_ask(settings, draft.lang))
     timings = {**case.timings, "compose_ms": (time.perf_counter() - t0) * 1000}
     return Answer(
         text=text, abstained=draft.abstained, citations=tuple(citations),
         support=support(draft, settings.partial_coverage), support_score=support_score(draft, support_weights()),
         stamp=case.stamp, timings=timings, question=case.asked,
     )
+
+
+def who_to_ask(settings: Settings, lang: str) -> str:
+    """The line an abstention ends with, in the language of the question (French when one is set)."""
+    return settings.who_to_ask_fr if lang == "fr" and settings.who_to_ask_fr else settings.who_to_ask
 
 
 def compose(draft: Draft, corpus: CorpusView, passages: list[Passage], who_to_ask: str) -> tuple[str, list[Citation]]:
