@@ -96,5 +96,8 @@ def test_a_record_is_held_when_a_document_matches_or_its_body_has_the_year_named
     assert not r.recorded(r.parse("What did the ABC decide in 2005?", BODIES), docs)
     # A later meeting planned in a record of the year the question names: that record holds it.
     assert r.recorded(r.parse("When will the 30th ABC meet, per the XYZC in 2024?", BODIES), docs)
+    # A year named without a meeting may be what the next year's meeting decided on (the 1998 accounts).
+    assert r.recorded(r.parse("What did the ABC do with the 1998 accounts?", BODIES), docs)
+    assert not r.recorded(r.parse("What did the 11th ABC do with the 1998 accounts?", BODIES), docs)
     assert r.unrecorded_words("Quand aura lieu la 13e réunion de la ABC ?",
                               r.parse("Quand aura lieu la 13e réunion de la ABC ?", BODIES)) == ["13e ABC"]

@@ -205,14 +205,18 @@ def recorded(asked: Reference, docs: Iterable[Reference]) -> bool:
     """Does the collection hold the record a question names ('the 28th CGPM', 'the CCT in 2008')? True when
     the question names none, when a document matches it, or, for a meeting named with a year, when a document
     of one of its bodies is from that year (a later meeting is planned in the records of the year named:
-    the 13th meeting, as planned at the body's sessions of the year named)."""
+    the 13th meeting, as planned at the body's sessions of the year named). A year named without a meeting
+    may be the year of what was decided on ('the 2011 accounts', 'the table adopted in 1971'), which the
+    body's meeting of the next year decides: a record of the body from that year counts too."""
     if not asked.names_document:
         return True
     docs = list(docs)
     if any(document_match(asked, d) for d in docs):
         return True
-    return asked.meeting is not None and bool(asked.years) and any(
-        asked.bodies & d.bodies and asked.years & d.years for d in docs)
+    if asked.meeting is None:
+        following = {str(int(y) + 1) for y in asked.years if y.isdigit()}
+        return any(asked.bodies & d.bodies and following & d.years for d in docs)
+    return bool(asked.years) and any(asked.bodies & d.bodies and asked.years & d.years for d in docs)
 
 
 def unrecorded_words(text: str, asked: Reference) -> list[str]:
