@@ -217,7 +217,7 @@ SHRED_RUN = 4  # this many one-character blocks in a row are text a converter sp
 
 
 def _drop_shredded(blocks: list[Block]) -> list[Block]:
-    """Drop runs like 'Note: A', 'Note: t', 'Note: i' …: a sentence shredded into one block per character."""
+    """Drop runs like 'Note: A', 'Note: t', 'Note : i' …: a sentence shredded into one block per character."""
     out: list[Block] = []
     run: list[Block] = []
     for block in [*blocks, Block("para", "end of text")]:
@@ -232,7 +232,7 @@ def _drop_shredded(blocks: list[Block]) -> list[Block]:
     return out[:-1]
 
 
-SHRED_RE = re.compile(r"^(\w{1,20}):\s*\S{0,2}$")
+SHRED_RE = re.compile(r"^(\w{1,20}) ?:\s*\S{0,2}$")  # French puts a space before the colon: 'Note : e'
 
 
 def _drop_empty_tail(blocks: list[Block]) -> list[Block]:
