@@ -744,8 +744,8 @@ def _with_following(blocks: list[Block], ev: Evidence, count: int) -> list[Block
     """The leading sentence of loose sentences is quoted with up to ``count`` sentences that follow it in its
     paragraph, in order, until one is not a sentence of that paragraph or is quoted already. A sentence is
     read in its paragraph: the figure or the second half of what was asked often comes in the next sentence
-    ('A gizmo fee is charged each year.' → 'It is 30 euros for members.'). Blocks
-    that are lists, steps or sections are left as they are; a unit is quoted once."""
+    ('A gizmo fee is charged each year.' → 'It is 30 euros for members.'). Blocks that are lists, steps or
+    sections are left as they are; a unit is quoted once."""
     if not count or not blocks or blocks[0].style != "sentences":
         return blocks
     lead = blocks[0].units[0]
