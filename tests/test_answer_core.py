@@ -125,6 +125,8 @@ def test_a_quote_may_leave_out_one_of_many_key_nouns_but_not_a_figure_a_name_or_
     draft = drafted(asked)
     assert not draft.abstained and draft.partial == ["members"]
     assert "painted blue" in draft.blocks[0].units[0].text
+    corpus = SimpleNamespace(documents={d.doc_id: d for d in DOCS}, references={})
+    assert compose(draft, corpus, [], "")[0].endswith("\n\nNot answered by these quotes: members")
     assert drafted(asked, tolerate_missing=0).abstained  # 0: every key noun must be covered
     assert drafted(asked, keys_per_missing=7).abstained  # too few key nouns for one to be left out
     # Not when the question asks yes or no, nor when what is left out is a figure or a name.

@@ -159,10 +159,11 @@ def _dated_note(draft: Draft, corpus: CorpusView) -> str:
 
 
 def _partial_note(draft: Draft) -> str:
+    """What the quotes leave unanswered: a part of the question, or a word of it they do not cover."""
     asked = "; ".join(draft.partial)
     if draft.lang == "fr":
-        return f"Les documents ne répondent pas à : {asked}"
-    return f"The documents do not answer this part: {asked}"
+        return f"Non couvert par ces citations : {asked}"
+    return f"Not answered by these quotes: {asked}"
 
 
 def _abstention(draft: Draft, cites: Citations, closest_passages: list[Passage], who_to_ask: str) -> str:
