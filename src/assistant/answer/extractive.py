@@ -483,13 +483,20 @@ YES_NO_RE = re.compile(r"(?:^\W*|,\s+)(?:(?:and|so|ok|but|et)\W+)?(?:can|could|i
 # ('What was the yearly fee …', 'Which bodies …', 'Quel organisme …').
 WH_HEAD_RE = re.compile(r"\b(?:what|which|whose|quel(?:le)?s?|how\s+(?:many|much))\s+"
                         r"(?:(?:was|were|is|are|did|does|do)\s+)?(?:(?:the|a|an|its|their|le|la|les|l'|de|des|du)\s+)?"
-                        r"((?:[\w'’-]+\s+){0,2}[\w'’-]+)", re.I)
+                        r"((?:[\w'’-]+\s+){0,2}[\w'’-]+)|"
+                        # 'who was its convener', 'qui en était le président': the role asked for
+                        r"\b(?:who|whom|qui)\s+(?:(?:is|was|were|had\s+been|has\s+been|will\s+be|est|était|sont|étaient)\s+)"
+                        r"(?:en\s+)?(?:the|its|their|le|la|les|l'|son|sa|ses|leur)\s+([\w'’-]+)|"
+                        # a keyword question ('Metre definition, 1927: vote count?'): the words after its colon
+                        r":\s+(?!.*\b(?:what|which|who|whom|how|when|where|why|quel\w*|qui|quand|où|combien)\b)"
+                        r"((?:[\w'’-]+\s+){0,1}[\w'’-]+)", re.I)
 
 
 def _specific(q: Question, term: Term) -> bool:
     """A term a quote may not leave out even among many: a figure ('2016', '33'), a name or symbol ('NIST',
     'eV', 'Planck': a capital letter, but for the question's opening word), or what the question asks for
-    (its class noun, the words after 'what' / 'which')."""
+    (its class noun, the words after 'what' / 'which', the role after 'who was its', the words after a keyword
+    question's colon)."""
     word = term.word
     if any(c.isdigit() for c in word) or any(c.isupper() for c in word[1:]):
         return True  # '2016', '33', 'NIST', 'eV'
@@ -497,7 +504,7 @@ def _specific(q: Question, term: Term) -> bool:
         return True  # 'Planck', not the question's opening word
     if term.lemma in q.soft:
         return True
-    asked = (m.group(1) for m in WH_HEAD_RE.finditer(q.text))
+    asked = (next(g for g in m.groups() if g) for m in WH_HEAD_RE.finditer(q.text))
     return any(word.lower() in {w.lower() for w in re.findall(r"[\w'’-]+", words)} for words in asked)
 
 
