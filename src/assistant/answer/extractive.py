@@ -484,7 +484,7 @@ YES_NO_RE = re.compile(r"(?:^\W*|,\s+)(?:(?:and|so|ok|but|et)\W+)?(?:can|could|i
 WH_HEAD_RE = re.compile(r"\b(?:what|which|whose|quel(?:le)?s?|how\s+(?:many|much))\s+"
                         r"(?:(?:was|were|is|are|did|does|do)\s+)?(?:(?:the|a|an|its|their|le|la|les|l'|de|des|du)\s+)?"
                         r"((?:[\w'’-]+\s+){0,2}[\w'’-]+)|"
-                        # 'who was its convener', 'qui en était le président': the role asked for
+                        # 'who was its treasurer', 'qui en était le président': the role asked for
                         r"\b(?:who|whom|qui)\s+(?:(?:is|was|were|had\s+been|has\s+been|will\s+be|est|était|sont|étaient)\s+)"
                         r"(?:en\s+)?(?:the|its|their|le|la|les|l'|son|sa|ses|leur)\s+([\w'’-]+)|"
                         # a keyword question ('Metre definition, 1927: vote count?'): the words after its colon
