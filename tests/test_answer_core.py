@@ -150,6 +150,18 @@ def test_a_quote_may_leave_out_one_of_many_key_nouns_but_not_a_figure_a_name_or_
     assert _specific(q, by_word["vote"]) and not _specific(q, by_word["painting"])
 
 
+def test_only_the_noun_a_list_question_asks_for_must_be_named_not_its_other_plural_nouns() -> None:
+    from assistant.answer.extractive import _asked_classes
+
+    # Every plural noun of a list question is soft, but the quote must name only what is asked: colours.
+    q = question("Which colours does the ABC allow for widgets whose handles are painted?")
+    assert set(q.soft) == {"colour", "widget", "handle"}
+    assert set(_asked_classes(q, q.soft)) == {"colour"}
+    # With no 'which' / 'what' to read the asked noun from, every class noun stays.
+    q = question("List the widgets and gadgets the ABC decided on.")
+    assert set(_asked_classes(q, q.soft)) == {"widget", "gadget"}
+
+
 def test_a_meeting_asked_about_is_answered_from_its_own_record_not_from_a_later_recall(answerer) -> None:
     bot, emb = answerer
     later = meeting("m20", "20th", "2015", "Resolution 2: On widgets again",

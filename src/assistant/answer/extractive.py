@@ -315,7 +315,10 @@ class ExtractiveAnswerer:
         context_fail = bool(context_terms) and len(own) < 2 and not self._context_ok(
             context_terms, _main_units(blocks), ev)
         signals["context_fail"] = float(context_fail)
-        unnamed = "" if any(b.style == "list" for b in blocks) else answer_type.unnamed(classes, _main_units(blocks))
+        # Only the noun asked for must be named: a list question's other plural nouns are soft too ('Which
+        # examples … of quantities whose exponents …' asks for examples, not for exponents).
+        unnamed = "" if any(b.style == "list" for b in blocks) else answer_type.unnamed(
+            _asked_classes(q, classes), _main_units(blocks))
         signals["unnamed"] = float(bool(unnamed))
         if missing or base.coverage < 0.75:
             base.missing = [t.word for t in (missing or terms)]
@@ -506,6 +509,16 @@ def _specific(q: Question, term: Term) -> bool:
         return True
     asked = (next(g for g in m.groups() if g) for m in WH_HEAD_RE.finditer(q.text))
     return any(word.lower() in {w.lower() for w in re.findall(r"[\w'’-]+", words)} for words in asked)
+
+
+def _asked_classes(q: Question, classes: tuple[str, ...]) -> tuple[str, ...]:
+    """The class nouns among the words the question asks for (its first ``WH_HEAD_RE`` match: a later one is
+    a relative clause's, 'quantities whose exponents'); all of them when it has none."""
+    first = WH_HEAD_RE.search(q.text)
+    if first is None:
+        return classes
+    asked = set(content_lemmas(next(g for g in first.groups() if g), q.lang))
+    return tuple(c for c in classes if c in asked)
 
 
 def _covers_key_terms(q: Question, s: Scored, ev: Evidence) -> bool:
