@@ -145,6 +145,9 @@ def test_a_quote_may_leave_out_one_of_many_key_nouns_but_not_a_figure_a_name_or_
     q = question("Widget committee of the ABC, 1999: who was its treasurer?")
     by_word = {t.word: t for t in q.terms}
     assert _specific(q, by_word["treasurer"]) and not _specific(q, by_word["committee"])
+    q = question("What was the yearly fee for widgets whose handles the ABC painted?")  # a relative clause
+    by_word = {t.word: t for t in q.terms}
+    assert _specific(q, by_word["fee"]) and not _specific(q, by_word["handles"])
     q = question("Widget painting by the ABC in 1999: vote count?")
     by_word = {t.word: t for t in q.terms}
     assert _specific(q, by_word["vote"]) and not _specific(q, by_word["painting"])

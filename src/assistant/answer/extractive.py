@@ -507,8 +507,9 @@ def _specific(q: Question, term: Term) -> bool:
         return True  # 'Planck', not the question's opening word
     if term.lemma in q.soft:
         return True
-    asked = (next(g for g in m.groups() if g) for m in WH_HEAD_RE.finditer(q.text))
-    return any(word.lower() in {w.lower() for w in re.findall(r"[\w'’-]+", words)} for words in asked)
+    first = WH_HEAD_RE.search(q.text)  # a later match is a relative clause's ('units whose symbols …')
+    asked = next(g for g in first.groups() if g) if first else ""
+    return word.lower() in {w.lower() for w in re.findall(r"[\w'’-]+", asked)}
 
 
 def _asked_classes(q: Question, classes: tuple[str, ...]) -> tuple[str, ...]:
