@@ -316,7 +316,7 @@ class ExtractiveAnswerer:
             context_terms, _main_units(blocks), ev)
         signals["context_fail"] = float(context_fail)
         # Only the noun asked for must be named: a list question's other plural nouns are soft too ('Which
-        # examples … of quantities whose exponents …' asks for examples, not for exponents).
+        # colours … for widgets whose handles …' asks for colours, not for handles).
         unnamed = "" if any(b.style == "list" for b in blocks) else answer_type.unnamed(
             _asked_classes(q, classes), _main_units(blocks))
         signals["unnamed"] = float(bool(unnamed))
@@ -507,19 +507,23 @@ def _specific(q: Question, term: Term) -> bool:
         return True  # 'Planck', not the question's opening word
     if term.lemma in q.soft:
         return True
-    first = WH_HEAD_RE.search(q.text)  # a later match is a relative clause's ('units whose symbols …')
-    asked = next(g for g in first.groups() if g) if first else ""
-    return word.lower() in {w.lower() for w in re.findall(r"[\w'’-]+", asked)}
+    return word.lower() in {w.lower() for w in re.findall(r"[\w'’-]+", _asked_phrase(q.text))}
+
+
+def _asked_phrase(text: str) -> str:
+    """The words a question asks for: its first ``WH_HEAD_RE`` match ('' when none). A later match is a
+    relative clause's ('widgets whose handles …'), not what is asked."""
+    first = WH_HEAD_RE.search(text)
+    return next(g for g in first.groups() if g) if first else ""
 
 
 def _asked_classes(q: Question, classes: tuple[str, ...]) -> tuple[str, ...]:
-    """The class nouns among the words the question asks for (its first ``WH_HEAD_RE`` match: a later one is
-    a relative clause's, 'quantities whose exponents'); all of them when it has none."""
-    first = WH_HEAD_RE.search(q.text)
-    if first is None:
+    """The class nouns among the words the question asks for; all of them when it names none that way."""
+    asked = _asked_phrase(q.text)
+    if not asked:
         return classes
-    asked = set(content_lemmas(next(g for g in first.groups() if g), q.lang))
-    return tuple(c for c in classes if c in asked)
+    lemmas = set(content_lemmas(asked, q.lang))
+    return tuple(c for c in classes if c in lemmas)
 
 
 def _covers_key_terms(q: Question, s: Scored, ev: Evidence) -> bool:
