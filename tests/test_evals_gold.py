@@ -110,7 +110,7 @@ def test_fact_matching() -> None:
     assert not m.is_correct(True, [["English"], ["French"]], text, abstained=True)
     assert not m.is_correct(True, [["English"], ["German"]], text, abstained=False)
     assert m.is_correct(False, [], "I don't know.", abstained=True)
-    assert not m.is_correct(False, [], "Sure: 299 792 458 m/s.", abstained=False)
+    assert not m.is_correct(False, [], "Sure: widgets are painted blue.", abstained=False)
 
 
 @dataclass
@@ -205,7 +205,7 @@ def _items() -> list[GoldItem]:
         GoldItem("a2", "secondment-terms", "salary?", True, [["allowance"], ["salary"]], [QUOTE],
                  history=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]),
         GoldItem("u1", "unanswerable", "weather?", False, [], []),
-        GoldItem("u2", "unanswerable", "speed of light?", False, [], []),
+        GoldItem("u2", "unanswerable", "widget colour?", False, [], []),
         GoldItem("e1", "secondment-terms", "boom", True, [["allowance"]], [QUOTE]),
     ]
 
@@ -213,7 +213,7 @@ def _items() -> list[GoldItem]:
 def _fake_bot() -> FakeBot:
     return FakeBot({
         "allowance?": FakeAnswer(QUOTE, citations=[Cit(text=QUOTE), Cit(text="Sèvres")], stamp=FakeStamp()),
-        "speed of light?": FakeAnswer("299 792 458 m/s", support="partial", support_score=0.2),
+        "widget colour?": FakeAnswer("Widgets are painted blue.", support="partial", support_score=0.2),
     })
 
 
