@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -67,3 +68,25 @@ def test_info_lists_documents(built_index) -> None:
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert data["documents"] == 2 and data["chunks"] > 10
+
+
+@pytest.fixture
+def restore_gc():
+    import gc
+
+    yield gc
+    gc.unfreeze()
+    gc.enable()
+
+
+@pytest.mark.parametrize(("command", "collects"), [("ask", False), ("info", True), ("ingest", True)])
+def test_the_console_script_turns_the_collector_off_only_for_one_shot_commands(
+        command: str, collects: bool, restore_gc, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.interfaces import cli
+
+    seen: list[bool] = []
+    monkeypatch.setattr(cli, "app", lambda args, standalone_mode: seen.append(restore_gc.isenabled()) or sys.exit(0))
+    with pytest.raises(SystemExit):
+        cli.main([command, "x"])
+    assert seen == [collects]
+    assert restore_gc.get_freeze_count() > 0  # what is alive at the exit is not scanned again

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from pathlib import Path
 
+import marisa_trie
 import simplemma
 import Stemmer
+from lemminflect import getAllLemmas
+from simplemma import Lemmatizer
+from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
+from simplemma.strategies.dictionaries import TrieDictionaryFactory
+from simplemma.utils import normalize_token
 
 # A number with thousands separators ('3,550') is one word; otherwise letters, digits and e-mail characters.
 # An acronym as written: 'ILAC', 'NMIs', 'INetQI' (group 1 without a plural 's').
@@ -65,6 +74,99 @@ def fold(word: str) -> str:
 SUPERSCRIPT_ORDINAL_RE = re.compile(r"(\d)\^(ème|ère|er|re|e|st|nd|rd|th)\^?")
 
 
+def _trie_folder(library: str, library_version: str) -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("bipm-assistant", appauthor=False)) / library / library_version
+
+
+# simplemma's dictionaries as MARISA tries (its own `marisa-trie` extra) instead of its default dicts: the
+# default decodes each language's stream in Python on first use (~0.35 s per language on an AVX2-only
+# Zen 3; English and French both load for most questions), a sixth of a cold `assistant ask`. A trie is
+# built once per machine and simplemma version (~0.8 s per language) and then loads in a few ms. Same
+# entries, so the same lemmas; a lookup is slower (~5 µs), and `lemma` caches them.
+@lru_cache(maxsize=1)
+def _dictionaries() -> tuple[Lemmatizer, DictionaryLookupStrategy]:
+    """simplemma's lemmatizer and dictionary lookup over the tries in the user cache (built on first use)."""
+    tries = TrieDictionaryFactory(disk_cache_dir=str(_trie_folder("simplemma", simplemma.__version__)))
+    return Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=tries)), DictionaryLookupStrategy(tries)
+
+
+def dictionary_lemma(word: str, lang: str) -> str:
+    """simplemma's lemma of ``word`` in ``lang``: what ``simplemma.lemmatize`` gives, read from the tries."""
+    return _dictionaries()[0].lemmatize(word, lang)
+
+
+def is_known(word: str, lang: str) -> bool:
+    """Is ``word`` an entry of simplemma's ``lang`` dictionary (what ``simplemma.is_known`` says)?"""
+    return _dictionaries()[1].get_lemma(normalize_token(word), lang) is not None
+
+
+# lemminflect's English lookup table (word → part of speech → lemmas) the same way: lemminflect parses its
+# gzipped CSV of 70,000 words in Python on first use (~0.4 s), the largest single cost of a cold answer
+# after the imports. The trie holds the same entries and is handed to lemminflect's lemmatizer, which
+# keeps its own overrides and capitalization rules.
+_UPOS_SEP, _FORM_SEP, _ENTRY_SEP = "\x1e", "\x1f", "\x1d"
+
+
+class _LemmaTable(Mapping[str, dict[str, tuple[str, ...]]]):
+    """lemminflect's ``{word: {upos: lemmas}}`` table, read from a trie."""
+
+    def __init__(self, trie: marisa_trie.BytesTrie) -> None:
+        self._trie = trie
+
+    def __getitem__(self, word: str) -> dict[str, tuple[str, ...]]:
+        found = self._trie.get(word)
+        if not found:
+            raise KeyError(word)
+        entries = (entry.split(_UPOS_SEP) for entry in found[0].decode().split(_ENTRY_SEP))
+        return {upos: tuple(forms.split(_FORM_SEP)) for upos, forms in entries}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._trie.keys())
+
+    def __len__(self) -> int:
+        return len(self._trie)
+
+
+@lru_cache(maxsize=1)
+def _lemma_table() -> None:
+    """Give lemminflect's lemmatizer its table from the trie in the user cache (built, then saved, once)."""
+    from importlib.metadata import version
+
+    from lemminflect import config
+    from lemminflect.codecs.LemmaLUCodec import LemmaLUCodec
+    from lemminflect.core.Lemmatizer import Lemmatizer as LemminflectLemmatizer
+
+    path = _trie_folder("lemminflect", version("lemminflect")) / "lemma_lu.marisa"
+    try:
+        trie = marisa_trie.BytesTrie().load(str(path))
+    except Exception:  # absent, or cut short by a crash: marisa raises its own error types
+        table = LemmaLUCodec.load(config.lemma_lu_fn)
+        trie = marisa_trie.BytesTrie(
+            (word, _ENTRY_SEP.join(upos + _UPOS_SEP + _FORM_SEP.join(forms) for upos, forms in tags.items()).encode())
+            for word, tags in table.items())
+        _save_trie(trie, path)
+    LemminflectLemmatizer().lemma_dict = _LemmaTable(trie)  # a singleton: lemminflect reads this attribute
+
+
+def _save_trie(trie: marisa_trie.BytesTrie, path: Path) -> None:
+    """Write to a temporary file, then rename: another process never reads half a trie."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        trie.save(str(tmp))
+        os.replace(tmp, path)
+    except OSError:  # a read-only or full cache only costs the next process a rebuild
+        tmp.unlink(missing_ok=True)
+
+
+def english_lemmas(word: str) -> dict[str, tuple[str, ...]]:
+    """lemminflect's ``getAllLemmas(word)``: each part of speech ``word`` can be, with its lemmas."""
+    _lemma_table()
+    return getAllLemmas(word)
+
+
 def words(text: str) -> list[str]:
     """Word tokens in order (keeps e-mail addresses and numbers whole; '11^e' is the ordinal '11e')."""
     if "^" in text:
@@ -79,7 +181,7 @@ def lemma(word: str, lang: str = "en") -> str:
     if "@" in low or any(ch.isdigit() for ch in low):
         return low
     try:
-        base = simplemma.lemmatize(low, lang=lang)
+        base = dictionary_lemma(low, lang)
     except ValueError:
         base = low
     return fold(base)
@@ -176,11 +278,11 @@ def french_infinitive(word: str) -> bool:
     """Is ``word`` a French -er/-ir infinitive: its own lemma, and the lemma of a present-tense form
     ('utiliser' ← 'utilise', 'continuer' ← 'continuons', 'finir' ← 'finissons'; not 'laser' or 'désir')?"""
     low = word.lower()
-    if len(low) <= 4 or not low.endswith(("er", "ir")) or simplemma.lemmatize(low, lang="fr") != low:
+    if len(low) <= 4 or not low.endswith(("er", "ir")) or dictionary_lemma(low, "fr") != low:
         return False
     stem = low[:-2]
     forms = (low[:-1], stem + "ons", stem + "issons") if low.endswith("ir") else (low[:-1], stem + "ons")
-    return any(simplemma.lemmatize(form, lang="fr") == low for form in forms)
+    return any(dictionary_lemma(form, "fr") == low for form in forms)
 
 
 @lru_cache(maxsize=100_000)

@@ -14,14 +14,15 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
-import simplemma
-from lemminflect import getAllLemmas
 
 from assistant.text import (
     QUESTION_WORDS,
     detect_language,
+    dictionary_lemma,
+    english_lemmas,
     fold,
     french_infinitive,
+    is_known,
     is_stop,
     lemma,
     words,
@@ -245,7 +246,7 @@ def _class_noun(text: str, terms: tuple[Term, ...]) -> list[Term]:
         term = by_word.get(word)
         if term is None:
             break  # 'what part does the committee play': the phrase after 'what' ends at a function word
-        if head and "VERB" in getAllLemmas(word) and nxt and nxt not in AUXILIARIES:
+        if head and "VERB" in english_lemmas(word) and nxt and nxt not in AUXILIARIES:
             break  # 'which organization covers Africa' (but 'which time scales does …')
         if term.key:
             head = [term]  # the last noun of the phrase is its head: 'regional metrology organizations'
@@ -272,7 +273,7 @@ def _demote_verb_after(text: str, classes: list[Term], terms: tuple[Term, ...]) 
         return terms
     match = re.search(rf"\b{re.escape(classes[0].word)}\s+(\w+)", text)
     verb = match.group(1) if match else ""
-    if "VERB" not in getAllLemmas(verb.lower()):
+    if "VERB" not in english_lemmas(verb.lower()):
         return terms
     return tuple(replace(t, key=False) if t.word == verb else t for t in terms)
 
@@ -282,7 +283,7 @@ DO_AUXILIARIES = frozenset({"do", "does", "did"})
 
 def _bare_verb(word: str) -> bool:
     """Can ``word`` be a verb's base form ('regard', 'work'; not 'regarded', not 'calibration')?"""
-    return word.lower() in getAllLemmas(word.lower()).get("VERB", ())
+    return word.lower() in english_lemmas(word.lower()).get("VERB", ())
 
 
 def _demote_do_support_verb(tokens: list[str], terms: tuple[Term, ...]) -> tuple[Term, ...]:
@@ -299,9 +300,9 @@ def _demote_do_support_verb(tokens: list[str], terms: tuple[Term, ...]) -> tuple
             continue
         prev = rest[i - 1]
         if (prev.lower() in DETERMINERS or prev.lower() in PREPOSITIONS or prev.endswith(("'s", "’s"))
-                or any(ch.isdigit() for ch in prev) or set(getAllLemmas(prev.lower())) == {"ADJ"}):
+                or any(ch.isdigit() for ch in prev) or set(english_lemmas(prev.lower())) == {"ADJ"}):
             continue  # inside the subject: 'the primary field', 'on clock comparison'
-        if "NOUN" not in getAllLemmas(word.lower()):
+        if "NOUN" not in english_lemmas(word.lower()):
             return terms  # 'reimburse': the verb, which the other rules already read as one
         if i + 1 < len(rest) and _bare_verb(rest[i + 1]) and not rest[i + 1][:1].isupper():
             continue  # 'mix matter': of two noun-or-verb words, the second is the verb
@@ -391,7 +392,7 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None,
         if base not in out:
             following = tokens[i + 1] if i + 1 < len(tokens) else ""
             key = low not in contrasted and (
-                (keywords and "NOUN" in getAllLemmas(low)) or
+                (keywords and "NOUN" in english_lemmas(low)) or
                 is_key(word, tokens[i - 1] if i else "", first=i == 0, lang=lang, following=following,
                        known=base in vocab))
             out[base] = Term(word, base, float(idf(base)), key, base in vocab)
@@ -420,11 +421,11 @@ def is_key(word: str, previous: str, first: bool = False, lang: str = "en", foll
     low = word.lower()
     if low in NUMBER_WORDS:
         return False
-    tags = getAllLemmas(low)
+    tags = english_lemmas(low)
     if not tags:
         if french_verb_form(low):
             return False  # a French verb the glossary left untranslated ('repoussé', 'admis'): not a noun
-        return known or simplemma.is_known(low, lang="en")  # 'bipm', 'secondmnets' → a corpus word
+        return known or is_known(low, "en")  # 'bipm', 'secondmnets' → a corpus word
     if low.endswith("ing") and previous.lower() in DETERMINERS:
         return True  # a gerund used as a noun: 'is there parking'
     if "NOUN" not in tags and "PROPN" not in tags:
@@ -446,19 +447,19 @@ def french_verb_form(word: str) -> bool:
     an -er verb is spelled like it ('unité': there is no 'uniter')."""
     if french_infinitive(word):
         return True
-    if word.endswith(("s", "x")) and simplemma.is_known(word[:-1], lang="fr"):
+    if word.endswith(("s", "x")) and is_known(word[:-1], "fr"):
         word = word[:-1]
-    base = simplemma.lemmatize(simplemma.lemmatize(word, lang="fr"), lang="fr")
+    base = dictionary_lemma(dictionary_lemma(word, "fr"), "fr")
     if base != word and base.endswith(FRENCH_INFINITIVE_ENDINGS):
         return True
     ending = next((e for e in FRENCH_PARTICIPLE_ENDINGS if word.endswith(e)), None)
-    return ending is not None and len(word) > len(ending) + 2 and simplemma.is_known(
-        word[: -len(ending)] + "er", lang="fr")
+    return ending is not None and len(word) > len(ending) + 2 and is_known(
+        word[: -len(ending)] + "er", "fr")
 
 
 def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
     """A word that can be a noun or a verb/adjective: decide from its neighbours."""
-    if "ADJ" in tags and following and ("NOUN" in getAllLemmas(following) or following[:1].isdigit()):
+    if "ADJ" in tags and following and ("NOUN" in english_lemmas(following) or following[:1].isdigit()):
         return False  # 'a given State', 'the old 1990 handbook'
     if prev in DETERMINERS or prev.endswith("'s"):
         return True
@@ -466,7 +467,7 @@ def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
         return True  # 'which experience is …', 'what role does …' (but 'what comes after …' is a verb)
     if prev in SUBJECTS or prev in QUESTION_WORDS or (word.endswith("ing") and "VERB" in tags):
         return False  # 'what comes', 'a committee dealing with'
-    prev_tags = getAllLemmas(prev)
+    prev_tags = english_lemmas(prev)
     if following in AUXILIARIES and "NOUN" in prev_tags:
         return True  # 'which time scales does …': the head of a compound noun
     if word.endswith("s") and "NOUN" in prev_tags and (following in PREPOSITIONS or following in AUXILIARIES
@@ -477,7 +478,7 @@ def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
     if "VERB" in tags and following in PARTICLES:
         return False  # 'how many cells make up a tissue', 'the notice must go out': a phrasal verb
     if "VERB" in tags and not word.endswith("s") and prev.endswith("s") and set(prev_tags) == {"NOUN"} \
-            and fold(prev) not in getAllLemmas(prev).get("NOUN", ()):
+            and fold(prev) not in english_lemmas(prev).get("NOUN", ()):
         return False  # 'laboratories feed into …': a plural noun is the subject, seldom a modifier
     if set(prev_tags) == {"VERB"} and prev not in AUXILIARIES:
         return True  # the object of a verb: 'reimburse travel', 'compare clocks'
@@ -488,7 +489,7 @@ def correct(token: str, vocab: set[str], lang: str = "en") -> str:
     """Typo repair against the corpus vocabulary ('secondmnet' → 'secondment') for unknown words only."""
     if token in vocab or len(token) < 5 or not vocab or any(ch.isdigit() for ch in token):
         return token
-    if simplemma.is_known(token, lang=lang) or simplemma.is_known(token, lang="en"):
+    if is_known(token, lang) or is_known(token, "en"):
         return token
     close = difflib.get_close_matches(token, _spelling(vocab).candidates(token, TYPO_CUTOFF), n=1, cutoff=TYPO_CUTOFF)
     return close[0] if close else token

@@ -10,10 +10,18 @@ import re
 from functools import lru_cache
 from importlib.resources import files
 
-import simplemma
-from lemminflect import getAllLemmas, getInflection
+from lemminflect import getInflection
 
-from assistant.text import FR_STOP, QUESTION_WORDS, fold, french_infinitive, is_stop, words
+from assistant.text import (
+    FR_STOP,
+    QUESTION_WORDS,
+    dictionary_lemma,
+    english_lemmas,
+    fold,
+    french_infinitive,
+    is_stop,
+    words,
+)
 
 FRENCH_CUES = re.compile(
     r"\b(est-ce|qu'|quel|quelle|quels|quelles|comment|combien|où|pourquoi|quand|qui|que|les|des|une|"
@@ -30,7 +38,7 @@ def _inflect(english: str, token: str, lemma: str) -> str:
     if token.lower().endswith(("é", "ée", "és", "ées")) and english.isalpha():
         if lemma.endswith("er"):
             return (getInflection(english, "VBN") or (english,))[0]
-        if "NOUN" not in getAllLemmas(english):
+        if "NOUN" not in english_lemmas(english):
             return english  # an adjective or participle ('liées' → 'linked'): never a plural
     return _number(english, token, lemma)
 
@@ -50,7 +58,7 @@ def is_french(text: str) -> bool:
 
 
 def _lemmas(text: str) -> list[str]:
-    return [simplemma.lemmatize(w.lower(), lang="fr") for w in words(text)]
+    return [dictionary_lemma(w.lower(), "fr") for w in words(text)]
 
 
 @lru_cache(maxsize=1)
