@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 
 import marisa_trie
 import simplemma
 import Stemmer
-from lemminflect import getAllLemmas
 from simplemma import Lemmatizer
 from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
 from simplemma.strategies.dictionaries import TrieDictionaryFactory
@@ -130,11 +129,12 @@ class _LemmaTable(Mapping[str, dict[str, tuple[str, ...]]]):
 
 
 @lru_cache(maxsize=1)
-def _lemma_table() -> None:
-    """Give lemminflect's lemmatizer its table from the trie in the user cache (built, then saved, once)."""
+def _lemma_table() -> Callable[[str], dict[str, tuple[str, ...]]]:
+    """lemminflect's ``getAllLemmas``, its lemmatizer given the table from the trie in the user cache (built,
+    then saved, once). lemminflect is imported here, by the first question, not by every importer of text."""
     from importlib.metadata import version
 
-    from lemminflect import config
+    from lemminflect import config, getAllLemmas
     from lemminflect.codecs.LemmaLUCodec import LemmaLUCodec
     from lemminflect.core.Lemmatizer import Lemmatizer as LemminflectLemmatizer
 
@@ -148,6 +148,7 @@ def _lemma_table() -> None:
             for word, tags in table.items())
         _save_trie(trie, path)
     LemminflectLemmatizer().lemma_dict = _LemmaTable(trie)  # a singleton: lemminflect reads this attribute
+    return getAllLemmas
 
 
 def _save_trie(trie: marisa_trie.BytesTrie, path: Path) -> None:
@@ -163,8 +164,7 @@ def _save_trie(trie: marisa_trie.BytesTrie, path: Path) -> None:
 
 def english_lemmas(word: str) -> dict[str, tuple[str, ...]]:
     """lemminflect's ``getAllLemmas(word)``: each part of speech ``word`` can be, with its lemmas."""
-    _lemma_table()
-    return getAllLemmas(word)
+    return _lemma_table()(word)
 
 
 def words(text: str) -> list[str]:
