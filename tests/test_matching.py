@@ -131,3 +131,23 @@ def test_a_nuclide_written_by_symbol_covers_its_name() -> None:
 ])
 def test_a_verb_is_covered_by_its_noun_in_ion(question_word: str, text: str, covered: bool) -> None:
     assert Profile(text).exact(Term(question_word, question_word, 1.0)) is covered
+
+
+def test_a_text_is_profiled_once_and_reads_as_a_fresh_profile() -> None:
+    from assistant.answer.coverage import profile_of
+
+    text = "The CIPM approved the new calibration guidelines for national metrology institutes in 2019."
+    shared = profile_of(text, "en")
+    assert profile_of(text, "en") is shared  # the next question about this unit reads the same object
+    fresh = Profile(text, "en")
+    for name in ("lemmas", "stems", "roots", "words", "acronyms", "initials"):
+        assert getattr(shared, name) == getattr(fresh, name), name
+    assert profile_of(text, "fr") is not shared  # another language is another reading
+
+
+def test_kept_lemmas_are_handed_out_as_new_lists() -> None:
+    from assistant.text import content_lemmas
+
+    first = content_lemmas("Laboratories compared their clocks", "en")
+    first.append("garbage")
+    assert content_lemmas("Laboratories compared their clocks", "en") == ["laboratory", "compare", "clock"]

@@ -187,6 +187,7 @@ def lemma(word: str, lang: str = "en") -> str:
     return fold(base)
 
 
+@lru_cache(maxsize=100_000)
 def is_stop(word: str) -> bool:
     """A word that carries no content: a stop word, a one-letter token, or a token that the word pattern cut out
     of a stop word ('didn' of "didn't", split at the apostrophe; French inversions 'est-il', 'a-t-elle')."""
@@ -198,8 +199,18 @@ def is_stop(word: str) -> bool:
 
 
 def content_lemmas(text: str, lang: str = "en") -> list[str]:
-    """Lemmas of the content words of ``text``, in order, without stop words."""
-    return [lemma(w, lang) for w in words(text) if not is_stop(w)]
+    """Lemmas of the content words of ``text``, in order, without stop words (a new list on every call)."""
+    return list(_content_lemmas(text, lang))
+
+
+# Texts whose lemmas are kept: answering reads the same chunk and unit texts for every question about their
+# document (a few per question are new), and ingest's texts pass once; an entry is a text and its lemmas.
+LEMMATIZED_TEXTS_KEPT = 4096
+
+
+@lru_cache(maxsize=LEMMATIZED_TEXTS_KEPT)
+def _content_lemmas(text: str, lang: str) -> tuple[str, ...]:
+    return tuple(lemma(w, lang) for w in words(text) if not is_stop(w))
 
 
 def detect_language(text: str) -> str:

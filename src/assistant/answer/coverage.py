@@ -63,6 +63,19 @@ class Profile:
                                       for s, r in self.roots)
 
 
+# Profiles kept by `profile_of`: about one question's evidence units and contexts, a few times over (a Profile
+# of a sentence with its context holds a few hundred short strings).
+PROFILES_KEPT = 4096
+
+
+@lru_cache(maxsize=PROFILES_KEPT)
+def profile_of(text: str, lang: str = "en") -> Profile:
+    """``Profile(text, lang)``, built once while it is among the recently used: the same unit or context is
+    read several times per question and again by the next question about that document. A Profile is never
+    changed after it is built, so one object serves every reader."""
+    return Profile(text, lang)
+
+
 # A nuclide as the documents write it: mass number, then element symbol ('^87Rb', '^87^Sr', '^171^Yb^+').
 NUCLIDE_RE = re.compile(r"(?<![\w.])\^?(\d{1,3})\^?([A-Z][a-z]?)(?![a-z])")
 

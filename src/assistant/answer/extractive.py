@@ -18,7 +18,7 @@ from assistant.answer import answer_type
 from assistant.answer.abstain import decide, with_confidence
 from assistant.answer.base import Case
 from assistant.answer.compose import written
-from assistant.answer.coverage import Profile, TermMatcher, weighted
+from assistant.answer.coverage import Profile, TermMatcher, profile_of, weighted
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
 from assistant.answer.features import UnitFacts, opens_with_participle, unit_matrix
@@ -172,7 +172,7 @@ class ExtractiveAnswerer:
             uq = ev.asked(q, unit)  # in the words of the unit's language
             classes = [t for t in uq.terms if t.lemma in uq.soft]
             cover = self._cover(uq, unit, ev)
-            profile = Profile(unit.text, ev.lang(unit))
+            profile = profile_of(unit.text, ev.lang(unit))
             text_cover = self.matcher.coverage(uq.terms, profile)
             # A 'which X' answer names an X ('English' for 'languages'); saying 'X' itself is not naming one.
             text_cover |= {t.lemma: 0.0 for t in classes if profile.exact(t)}
@@ -188,9 +188,9 @@ class ExtractiveAnswerer:
     def _cover(self, q: Question, unit: Unit, ev: Evidence) -> dict[str, float]:
         """Coverage by the unit, the sentence before it, its heading, its list's lead and its title."""
         context = _context(unit, ev)
-        cover = self.matcher.coverage(q.terms, Profile(context, ev.lang(unit)))
+        cover = self.matcher.coverage(q.terms, profile_of(context, ev.lang(unit)))
         # The meeting, year, body or month a question names is checked against the document's metadata.
-        named = _profile(ev.named.get(unit.doc_id, ""), ev.lang(unit))
+        named = profile_of(ev.named.get(unit.doc_id, ""), ev.lang(unit))
         cover |= {t.lemma: 1.0 for t in q.terms if cover.get(t.lemma, 0.0) < 1.0 and named.exact(t)}
         lowered = context.lower()
         for t in q.terms:
@@ -203,7 +203,7 @@ class ExtractiveAnswerer:
                 cover[t.lemma] = 1.0
         translated = [t for t in q.terms if t.english and cover.get(t.lemma, 1.0) < 0.5]
         if translated:  # a French record's English label ('Recommendation 1: …') covers 'recommandation'
-            profile = Profile(context, "en")
+            profile = profile_of(context, "en")
             cover |= {t.lemma: 1.0 for t in translated if profile.exact(replace(t, word=t.english, lemma=t.english))}
         for *short, head in q.names:
             # 'Physical Metrology Department' is covered by a page titled 'Physical Metrology: …'
@@ -213,7 +213,7 @@ class ExtractiveAnswerer:
         # matched by meaning, as a word the corpus does not use is.
         classes = [replace(t, known=False) for t in q.terms if t.lemma in q.soft and cover.get(t.lemma, 0.0) < 0.5]
         if classes:
-            cover |= self.matcher.coverage(classes, Profile(unit.text, ev.lang(unit)))
+            cover |= self.matcher.coverage(classes, profile_of(unit.text, ev.lang(unit)))
         return _compound_cover(q, unit, ev, cover)
 
     # --- selection -------------------------------------------------------------
@@ -241,7 +241,7 @@ class ExtractiveAnswerer:
 
     def _whole_section(self, q: Question, ev: Evidence, unit: Unit) -> list[Block]:
         """'What are the terms and conditions?' names a section: answer with all of it."""
-        heading = Profile(f"{unit.section}\n{ev.titles.get(unit.doc_id, '')}")
+        heading = profile_of(f"{unit.section}\n{ev.titles.get(unit.doc_id, '')}")
         if not unit.section or not all(heading.exact(t) for t in q.hard_terms):
             return []
         body = [u for u in ev.siblings[unit.doc_id] if u.section == unit.section and u.kind == "sent"]
@@ -365,7 +365,7 @@ class ExtractiveAnswerer:
     def _context_ok(self, terms: tuple[Term, ...], units: list[Unit], ev: Evidence) -> bool:
         """A follow-up's referent (the earlier question or answer) must be what the quote is about."""
         text = "\n".join(_context(u, ev) for u in units)  # with the sentence before it, heading and title
-        cover = self.matcher.coverage(terms, Profile(text))
+        cover = self.matcher.coverage(terms, profile_of(text))
         # By weight or by count: 'who can tell me more about that' → the contact named in the earlier answer's topic.
         return weighted(cover, terms) >= 0.5 or sum(v >= 0.5 for v in cover.values()) * 4 >= len(terms) * 3
 
@@ -379,12 +379,6 @@ def _section_words(unit: Unit, ev: Evidence) -> Profile:
 @lru_cache(maxsize=64)
 def _section_profile(text: str, lang: str) -> Profile:
     """A section's words (a long text, read for each question about it: a few kept)."""
-    return Profile(text, lang)
-
-
-@lru_cache(maxsize=4096)
-def _profile(text: str, lang: str) -> Profile:
-    """A document's metadata line is read for every unit of it: read once."""
     return Profile(text, lang)
 
 
@@ -467,7 +461,7 @@ def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
         lang = ev.lang(s.unit)
         if lang not in named:
             named[lang] = [t for t in ev.asked(q, s.unit).terms
-                           if any(_profile(ev.named.get(d, ""), lang).exact(t) for d in ev.referenced)]
+                           if any(profile_of(ev.named.get(d, ""), lang).exact(t) for d in ev.referenced)]
     return [s for s in scored if s.unit.doc_id in ev.referenced or _names_the_record(named[ev.lang(s.unit)], s, ev)]
 
 
@@ -613,7 +607,7 @@ def _heading_bonus(q: Question, unit: Unit) -> float:
     keys = [t for t in q.hard_terms if t.key]
     if len(keys) < 2 or not unit.section or unit.kind == "heading":
         return 0.0
-    heading = Profile(unit.section)
+    heading = profile_of(unit.section)
     if not all(heading.exact(t) for t in keys):
         return 0.0
     # The heading names everything asked ('What does the Applied Optics Division do?'): its section answers.
