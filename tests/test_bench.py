@@ -164,18 +164,18 @@ def test_latency_asks_each_question_without_history_once(tmp_path: Path) -> None
 
     qs = tmp_path / "q.jsonl"
     qs.write_text("\n".join(json.dumps(i) for i in (
-        {"question": "Who can apply?"},
-        {"question": "And how?", "history": [{"role": "user", "content": "Who can apply?"}]},
-        {"question": "Will I be paid?"})) + "\n", encoding="utf-8")
-    assert questions([qs]) == ["Who can apply?", "Will I be paid?"]
+        {"question": "Who may take part?"},
+        {"question": "And how?", "history": [{"role": "user", "content": "Who may take part?"}]},
+        {"question": "Is travel reimbursed?"})) + "\n", encoding="utf-8")
+    assert questions([qs]) == ["Who may take part?", "Is travel reimbursed?"]
     assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 3.0 and percentile([1.0, 2.0, 3.0, 4.0], 0.95) == 4.0
 
 
 @pytest.mark.slow
 def test_latency_reports_one_line_per_fresh_process(built_index: Path, tmp_path: Path) -> None:
     qs = tmp_path / "q.jsonl"
-    qs.write_text(json.dumps({"question": "Who can apply for a secondment?"}) + "\n"
-                  + json.dumps({"question": "Will I be paid?"}) + "\n", encoding="utf-8")
+    qs.write_text(json.dumps({"question": "Who may take part in an exchange?"}) + "\n"
+                  + json.dumps({"question": "Is travel reimbursed?"}) + "\n", encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "evals.latency", "--index-dir", str(built_index), str(qs),
                            "--rounds", "2"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)
     lines = [json.loads(line) for line in done.stdout.splitlines()]

@@ -136,7 +136,7 @@ def test_a_verb_is_covered_by_its_noun_in_ion(question_word: str, text: str, cov
 def test_a_text_is_profiled_once_and_reads_as_a_fresh_profile() -> None:
     from assistant.answer.coverage import profile_of
 
-    text = "The CIPM approved the new calibration guidelines for national metrology institutes in 2019."
+    text = "National metrology institutes adopted new calibration guidelines (NMI-CG) in 2019."
     shared = profile_of(text, "en")
     assert profile_of(text, "en") is shared  # the next question about this unit reads the same object
     fresh = Profile(text, "en")
