@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import assistant
 
 
@@ -42,3 +44,31 @@ def test_cli_flags_override_environment(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("ASSISTANT_TOP_K", "3")
     assert load_settings().top_k == 3
     assert load_settings(top_k=9).top_k == 9
+
+
+BLAS_PROBE = """
+import json, os, sys
+from threadpoolctl import threadpool_info
+from assistant import Assistant, load_settings
+def blas():
+    return sorted({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+before = blas()
+Assistant(load_settings(index_dir=sys.argv[1]))
+print(json.dumps({"before": before, "after": blas()}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("setting", "expected"), [(None, [1]), ("3", [3]), ("0", "before")])
+def test_building_an_assistant_caps_numpy_s_blas_threads(built_index, setting: str | None, expected) -> None:
+    import json
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "ASSISTANT_BLAS_THREADS"}
+    if setting is not None:
+        env["ASSISTANT_BLAS_THREADS"] = setting
+    done = subprocess.run([sys.executable, "-c", BLAS_PROBE, str(built_index)], env=env, capture_output=True,
+                          text=True, check=True, timeout=300)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["before"], "numpy's BLAS is loaded before the assistant is built"
+    assert seen["after"] == (seen["before"] if expected == "before" else expected)

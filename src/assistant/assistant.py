@@ -53,6 +53,16 @@ from assistant.types import Answer, Passage, Stamp
 QUESTION_VECTORS_KEPT = 256  # recent question texts whose vectors are reused (a few KB each)
 
 
+def limit_blas(threads: int) -> None:
+    """Cap every BLAS library loaded so far (numpy's, scipy's) at ``threads`` for this process (0: leave them).
+    Answering multiplies small matrices only; BLAS threads beyond one spin between them, taking a core from
+    whatever else the machine runs."""
+    if threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=threads, user_api="blas")
+
+
 class Assistant:
     """Answers questions from the index with cited passages. Thread-safe; build one per process."""
 
@@ -80,6 +90,7 @@ class Assistant:
         self._corpus: CorpusView | None = None
         self._question_vectors: dict[str, np.ndarray] = {}
         self._question_lock = threading.Lock()  # not self._lock: a snapshot being built must not block this
+        limit_blas(settings.blas_threads)  # last: the embedder may have loaded torch, and scipy's BLAS with it
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: object) -> Assistant:

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         "cosine to fp32's (ONNX int8 measures ≥ 0.984 on corpus chunks and keeps gold scores within one point).",
     )
     threads: int = Field(0, ge=0, le=256, description="Torch threads; 0 = number of cores.")
+    blas_threads: int = Field(
+        1, ge=0, le=256,
+        description="Threads of numpy's BLAS in a process that answers (set when the Assistant is built; 0 = "
+        "leave the library's default, one per core). Its products here are small (a question's vector against "
+        "the stored chunk and unit vectors), and OpenBLAS's idle threads spin: with 2 threads a warm answer "
+        "used twice its wall time in CPU on 2 cores (README, thirteenth session).",
+    )
     # --- retrieval ---------------------------------------------------------
     top_k: int = Field(6, ge=1, le=50, description="Passages retrieved per question.")
     fetch_k: int = Field(30, ge=1, le=500, description="Candidates per retriever before fusion.")
