@@ -28,14 +28,10 @@ def questions(files: list[Path]) -> list[str]:
     return [i["question"] for i in items if not i.get("history")]
 
 
-def percentile(sorted_ms: list[float], share: float) -> float:
-    """The value below which ``share`` of the sorted values lie (nearest rank, as the eval report's)."""
-    return sorted_ms[min(len(sorted_ms) - 1, int(len(sorted_ms) * share))]
-
-
 def measure(index_dir: Path, asked: list[str]) -> dict:
     """Ask each question once in this process; the latency figures in milliseconds."""
     from assistant.assistant import Assistant
+    from assistant.evaluate.metrics import percentile  # the eval report's (linear interpolation)
     from assistant.settings import load_settings
 
     bot = Assistant.from_settings(load_settings(index_dir=index_dir))
@@ -47,8 +43,7 @@ def measure(index_dir: Path, asked: list[str]) -> dict:
         bot.ask(question)
         wall.append((time.perf_counter() - started) * 1000)
     cpu = (time.process_time() - cpu_start) * 1000
-    wall.sort()
-    return {"n": len(wall), "p50_ms": round(percentile(wall, 0.5), 1), "p95_ms": round(percentile(wall, 0.95), 1),
+    return {"n": len(wall), "p50_ms": round(percentile(wall, 50), 1), "p95_ms": round(percentile(wall, 95), 1),
             "mean_ms": round(sum(wall) / len(wall), 1), "cpu_per_question_ms": round(cpu / len(wall), 1)}
 
 

@@ -160,7 +160,7 @@ def test_emulated_bf16_is_not_benchmarked(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_latency_asks_each_question_without_history_once(tmp_path: Path) -> None:
-    from evals.latency import percentile, questions
+    from evals.latency import questions
 
     qs = tmp_path / "q.jsonl"
     qs.write_text("\n".join(json.dumps(i) for i in (
@@ -168,7 +168,6 @@ def test_latency_asks_each_question_without_history_once(tmp_path: Path) -> None
         {"question": "And how?", "history": [{"role": "user", "content": "Who may take part?"}]},
         {"question": "Is travel reimbursed?"})) + "\n", encoding="utf-8")
     assert questions([qs]) == ["Who may take part?", "Is travel reimbursed?"]
-    assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 3.0 and percentile([1.0, 2.0, 3.0, 4.0], 0.95) == 4.0
 
 
 @pytest.mark.slow
