@@ -77,6 +77,30 @@ def test_tree_model_walks_each_tree_to_a_leaf_and_round_trips() -> None:
     assert trees.score(x) == pytest.approx(1 / (1 + np.exp(-np.array([-0.4, -0.4, 2.6]))))
 
 
+def test_trees_of_different_depths_score_as_walking_each_row_down_each_tree() -> None:
+    # Tree 0 leans right three levels deep (splits on b, a, b); tree 1 is a stump on b; prior -0.3.
+    left = np.array([[1, -1, 3, -1, 5, -1, -1], [1, -1, -1, -1, -1, -1, -1]])
+    right = np.array([[2, -1, 4, -1, 6, -1, -1], [2, -1, -1, -1, -1, -1, -1]])
+    feature = np.array([[1, 0, 0, 0, 1, 0, 0], [1, 0, 0, 0, 0, 0, 0]])
+    threshold = np.array([[0.0, 0, 1.5, 0, 2.0, 0, 0], [1.0, 0, 0, 0, 0, 0, 0]])
+    value = np.array([[0, 0.1, 0, 0.2, 0, 0.3, 0.4], [0, -0.5, 0.5, 0, 0, 0, 0]])
+    trees = TreeModel(("a", "b"), left, right, feature, threshold, value, -0.3, {})
+
+    def walk(row: np.ndarray) -> float:
+        total = -0.3
+        for t in range(2):
+            node = 0
+            while left[t, node] != -1:
+                node = left[t, node] if row[feature[t, node]] <= threshold[t, node] else right[t, node]
+            total += value[t, node]
+        return total
+
+    rng = np.random.default_rng(7)
+    x = rng.choice([-1.0, 0.0, 1.0, 1.5, 2.0, 3.0], size=(40, 2))  # values on and beside every threshold
+    assert trees.decision(x).tolist() == pytest.approx([walk(r) for r in x])
+    assert trees.decision(x[:1]).tolist() == pytest.approx([walk(x[0])])
+
+
 def test_reference_features_read_the_document_metadata() -> None:
     q = query("12th ABC 1999")
     same, other = candidate("a", "", "x", 1.0), candidate("b", "", "x", 1.0, body="XYZ", title="12th meeting of the XYZ")

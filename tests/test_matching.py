@@ -140,9 +140,25 @@ def test_a_text_is_profiled_once_and_reads_as_a_fresh_profile() -> None:
     shared = profile_of(text, "en")
     assert profile_of(text, "en") is shared  # the next question about this unit reads the same object
     fresh = Profile(text, "en")
-    for name in ("lemmas", "stems", "roots", "words", "acronyms", "initials"):
+    for name in ("lemmas", "stems", "_sorted_stems", "_long_roots", "words", "acronyms", "initials"):
         assert getattr(shared, name) == getattr(fresh, name), name
     assert profile_of(text, "fr") is not shared  # another language is another reading
+
+
+def test_derivation_match_equals_comparing_every_stem_and_root() -> None:
+    """The sorted-stem and root-prefix lookups answer what comparing the root with each stem and its root does."""
+    from assistant.answer.coverage import DERIVATION_MIN
+    from assistant.text import derivational_root, stem_root
+
+    profile = Profile("Applications were submitted; the decision extended the measurement of masses in parts.")
+    for word in ("apply", "application", "submission", "submit", "decide", "decisive", "extension", "measure",
+                 "measurable", "mass", "part", "partial", "party", "unrelated", "ext", "applicant", "decimal"):
+        root = derivational_root(word)
+        brute = len(root) >= DERIVATION_MIN and any(
+            s.startswith(root) or (len(stem_root(s)) >= DERIVATION_MIN and root.startswith(stem_root(s)))
+            for s in profile.stems)
+        assert profile._derived(root) == brute, word
+    assert profile._derived(derivational_root("application"))  # the match still happens
 
 
 def test_kept_lemmas_are_handed_out_as_new_lists() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 import numpy as np
@@ -94,18 +94,33 @@ class TreeModel:
         return {"kind": "trees", "features": list(self.features), "bias": round(self.bias, 7), "trees": trees,
                 "meta": self.meta}
 
+    @cached_property
+    def _flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+        """The trees as one node table: children as indices into it (a leaf its own child, so a row that
+        reached a leaf stays there), the split feature and threshold, the leaf value, and the deepest leaf's depth."""
+        trees, width = self.left.shape
+        base = np.arange(trees)[:, None] * width
+        here = base + np.arange(width)[None, :]
+        leaf = self.left == -1
+        left = np.where(leaf, here, self.left + base).ravel()
+        right = np.where(leaf, here, self.right + base).ravel()
+        depth, frontier = 0, base[:, 0]  # the roots; then every inner node's children, level by level
+        while (inner := frontier[~leaf.ravel()[frontier]]).size:
+            frontier, depth = np.concatenate([left[inner], right[inner]]), depth + 1
+        return left, right, self.feature.ravel(), self.threshold.ravel(), self.value.ravel(), depth
+
     def decision(self, x: np.ndarray) -> np.ndarray:
         """Log-odds for each row of ``x``: all trees walked at once, one level per step."""
-        trees = np.arange(self.left.shape[0])[:, None]
-        rows = np.arange(x.shape[0])[None, :]
-        node = np.zeros((len(trees), x.shape[0]), dtype=np.int64)
-        while True:
-            inner = self.left[trees, node] != -1
-            if not inner.any():
-                break
-            goes_left = x[rows, self.feature[trees, node]] <= self.threshold[trees, node]
-            node = np.where(inner, np.where(goes_left, self.left[trees, node], self.right[trees, node]), node)
-        return self.bias + self.value[trees, node].sum(axis=0)
+        left, right, feature, threshold, value, depth = self._flat
+        trees, width = self.left.shape
+        rows = x.shape[0]
+        node = np.repeat(np.arange(trees) * width, rows)  # (tree, row) pairs, tree-major
+        row_start = np.tile(np.arange(rows) * x.shape[1], trees)  # where each pair's row begins in flat_x
+        flat_x = np.ascontiguousarray(x, dtype=np.float64).ravel()
+        for _ in range(depth):
+            goes_left = flat_x[row_start + feature[node]] <= threshold[node]
+            node = np.where(goes_left, left[node], right[node])
+        return self.bias + value[node].reshape(trees, rows).sum(axis=0)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.decision(x)))

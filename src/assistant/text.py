@@ -318,6 +318,7 @@ def stem_root(stemmed: str) -> str:
     return root
 
 
+@lru_cache(maxsize=100_000)
 def derivational_root(token: str) -> str:
     """``stem_root`` of a token's stem."""
     return stem_root(stem(token))

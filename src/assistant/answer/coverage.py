@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib.resources import files
 
 import numpy as np
@@ -28,22 +29,46 @@ from assistant.text import (
 )
 
 log = logging.getLogger(__name__)
+
+# Shortest root that a derivation match compares: shorter ones ('mas', 'par') start too many unrelated words.
+DERIVATION_MIN = 4
 StoredWords = Callable[[list[str]], dict[str, np.ndarray]]
 
 
 class Profile:
-    """The comparable forms of one text: lemmas, stems, acronyms and surface words."""
+    """The comparable forms of one text: lemmas, stems, acronyms and surface words.
+
+    Lemmas and stems are read first by every check and are built at once; the forms only some checks read
+    (surface words, initials, acronyms, stem roots) are built on first use: most terms match, or fail, before.
+    """
 
     def __init__(self, text: str, lang: str = "en") -> None:
+        self.text = text
         self.lemmas = set(content_lemmas(text, lang))
         self.lemmas |= {part for t in self.lemmas if "-" in t for part in t.split("-") if len(part) > 2}
         self.lemmas |= nuclide_lemmas(text)
         self.stems = {stem(t) for t in self.lemmas}
-        self.roots = [(s, stem_root(s)) for s in self.stems]
-        self.words = sorted(vocabulary(text))
-        self.acronyms = {a.lower() for a in ACRONYM_RE.findall(text)}
-        # Initials of the content words, for acronyms the text spells out without using them.
-        self.initials = " " + " ".join(w[0].lower() for w in words(text) if w.lower() not in NAME_GLUE) + " "
+
+    @cached_property
+    def words(self) -> list[str]:
+        return sorted(vocabulary(self.text))
+
+    @cached_property
+    def acronyms(self) -> set[str]:
+        return {a.lower() for a in ACRONYM_RE.findall(self.text)}
+
+    @cached_property
+    def initials(self) -> str:
+        """Initials of the content words, for acronyms the text spells out without using them."""
+        return " " + " ".join(w[0].lower() for w in words(self.text) if w.lower() not in NAME_GLUE) + " "
+
+    @cached_property
+    def _sorted_stems(self) -> list[str]:
+        return sorted(self.stems)
+
+    @cached_property
+    def _long_roots(self) -> frozenset[str]:
+        return frozenset(r for r in map(stem_root, self.stems) if len(r) >= DERIVATION_MIN)
 
     def exact(self, term: Term) -> bool:
         token = term.lemma
@@ -58,9 +83,18 @@ class Profile:
             return True  # 'Asia-Pacific' is covered by 'Asia Pacific'
         if synonyms().get(token, frozenset()) & self.lemmas:
             return True  # 'openings' is covered by 'opportunities', 'links' by 'liaison'
-        root = derivational_root(token)
-        return len(root) >= 4 and any(s.startswith(root) or (len(r) >= 4 and root.startswith(r))
-                                      for s, r in self.roots)
+        return self._derived(derivational_root(token))
+
+    def _derived(self, root: str) -> bool:
+        """Does a stem of the text start with ``root``, or ``root`` with a stem's root (both of at least
+        `DERIVATION_MIN` letters)? 'applic' and 'appl' share a derivation."""
+        if len(root) < DERIVATION_MIN:
+            return False
+        stems = self._sorted_stems
+        at = bisect_left(stems, root)  # the stems that start with ``root`` sort right after it
+        if at < len(stems) and stems[at].startswith(root):
+            return True
+        return any(root[:end] in self._long_roots for end in range(DERIVATION_MIN, len(root) + 1))
 
 
 # Profiles kept by `profile_of`: about one question's evidence units and contexts, a few times over (a Profile
