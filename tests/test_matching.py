@@ -91,11 +91,11 @@ def test_stored_word_vectors_are_used_and_only_unstored_words_are_embedded() -> 
 
     embedder = CountingEmbedder()
     matcher = TermMatcher(embedder, low=0.3, high=0.6, stored=lookup)
-    matcher.prefetch([text], [Term("allowance", "allowance", 1.0)])
+    matcher.prefetch([Profile(text)], [Term("allowance", "allowance", 1.0)])
     assert embedder.calls == []  # every word, the question's too, is in the store
-    matcher.prefetch([text], [Term("salary", "salary", 1.0)])
+    matcher.prefetch([Profile(text)], [Term("salary", "salary", 1.0)])
     assert embedder.calls == [["salary"]]  # the question's own word, alone, in one call
-    matcher.prefetch([text], [Term("salary", "salary", 1.0)])
+    matcher.prefetch([Profile(text)], [Term("salary", "salary", 1.0)])
     assert embedder.calls == [["salary"]] and len(looked_up) == 2  # then cached: neither embedded nor looked up
     cover = matcher.coverage([Term("salary", "salary", 1.0)], Profile(text))
     plain = TermMatcher(CountingEmbedder(), low=0.3, high=0.6).coverage([Term("salary", "salary", 1.0)], Profile(text))
@@ -143,6 +143,18 @@ def test_a_text_is_profiled_once_and_reads_as_a_fresh_profile() -> None:
     for name in ("lemmas", "stems", "_sorted_stems", "_long_roots", "words", "acronyms", "initials"):
         assert getattr(shared, name) == getattr(fresh, name), name
     assert profile_of(text, "fr") is not shared  # another language is another reading
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_profile_joined_from_parts_equals_the_profile_of_the_joined_text(lang: str) -> None:
+    from assistant.answer.coverage import joined_profile_of
+
+    parts = ("The NMI compared ^87Rb and ^171^Yb^+ clocks (CCTF).", "", "Asia-Pacific Metrology Programme",
+             "la 11^e réunion du Comité", "International Bureau of Weights and Measures: annual report")
+    whole, joined = Profile("\n".join(parts), lang), joined_profile_of(parts, lang)
+    for name in ("text", "lemmas", "stems", "_sorted_stems", "_long_roots", "words", "acronyms", "initials"):
+        assert getattr(joined, name) == getattr(whole, name), name
+    assert joined.exact(Term("CCTF", "cctf", 1.0)) and joined.exact(Term("rubidium", "rubidium", 1.0))
 
 
 def test_derivation_match_equals_comparing_every_stem_and_root() -> None:

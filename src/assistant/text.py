@@ -169,9 +169,19 @@ def english_lemmas(word: str) -> dict[str, tuple[str, ...]]:
 
 def words(text: str) -> list[str]:
     """Word tokens in order (keeps e-mail addresses and numbers whole; '11^e' is the ordinal '11e')."""
+    return list(_words(text))
+
+
+# Texts whose word tokens are kept: answering reads a unit's or context's words for its lemmas, its vocabulary
+# and its initials, one after the other.
+TOKENIZED_TEXTS_KEPT = 4096
+
+
+@lru_cache(maxsize=TOKENIZED_TEXTS_KEPT)
+def _words(text: str) -> tuple[str, ...]:
     if "^" in text:
         text = SUPERSCRIPT_ORDINAL_RE.sub(r"\1\2 ", text)
-    return [w.strip(".-") for w in WORD_RE.findall(text) if w.strip(".-")]
+    return tuple(token for w in WORD_RE.findall(text) if (token := w.strip(".-")))
 
 
 @lru_cache(maxsize=200_000)
@@ -210,7 +220,13 @@ LEMMATIZED_TEXTS_KEPT = 4096
 
 @lru_cache(maxsize=LEMMATIZED_TEXTS_KEPT)
 def _content_lemmas(text: str, lang: str) -> tuple[str, ...]:
-    return tuple(lemma(w, lang) for w in words(text) if not is_stop(w))
+    return tuple(token for w in _words(text) if (token := _content_lemma(w, lang)) is not None)
+
+
+@lru_cache(maxsize=200_000)
+def _content_lemma(word: str, lang: str) -> str | None:
+    """``lemma(word, lang)``, or None for a stop word: one cache lookup per word of a text instead of two."""
+    return None if is_stop(word) else lemma(word, lang)
 
 
 def detect_language(text: str) -> str:
@@ -307,6 +323,7 @@ def stem(token: str) -> str:
 ALTERNATION_MIN = 5  # shorter stems ('mass', 'pass', 'gas') are left alone
 
 
+@lru_cache(maxsize=100_000)
 def stem_root(stemmed: str) -> str:
     """The root of a stem, shared by a word's derivations: 'appli' (apply) and 'applic' → 'appl';
     'submiss' → 'submit', 'decis' → 'decid' (the verb's spelling)."""

@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, lru_cache
 from importlib.resources import files
@@ -48,18 +49,37 @@ class Profile:
         self.lemmas |= {part for t in self.lemmas if "-" in t for part in t.split("-") if len(part) > 2}
         self.lemmas |= nuclide_lemmas(text)
         self.stems = {stem(t) for t in self.lemmas}
+        self._parts: tuple[Profile, ...] = ()
+
+    @classmethod
+    def joined(cls, parts: Sequence[Profile]) -> Profile:
+        """The profile of the parts' texts joined by line breaks, made from the parts' own forms: equal to
+        ``Profile("\n".join(texts), lang)`` for parts of one language, since no word, acronym or nuclide the
+        profile reads spans a line break. A context shares its title and heading with its neighbours'."""
+        profile = cls.__new__(cls)
+        profile.text = "\n".join(p.text for p in parts)
+        profile.lemmas = set().union(*(p.lemmas for p in parts))
+        profile.stems = set().union(*(p.stems for p in parts))
+        profile._parts = tuple(parts)
+        return profile
 
     @cached_property
     def words(self) -> list[str]:
+        if self._parts:
+            return sorted(set().union(*(p.words for p in self._parts)))
         return sorted(vocabulary(self.text))
 
     @cached_property
     def acronyms(self) -> set[str]:
+        if self._parts:
+            return set().union(*(p.acronyms for p in self._parts))
         return {a.lower() for a in ACRONYM_RE.findall(self.text)}
 
     @cached_property
     def initials(self) -> str:
         """Initials of the content words, for acronyms the text spells out without using them."""
+        if self._parts:
+            return " " + " ".join(inner for p in self._parts if (inner := p.initials.strip())) + " "
         return " " + " ".join(w[0].lower() for w in words(self.text) if w.lower() not in NAME_GLUE) + " "
 
     @cached_property
@@ -110,6 +130,12 @@ def profile_of(text: str, lang: str = "en") -> Profile:
     return Profile(text, lang)
 
 
+@lru_cache(maxsize=PROFILES_KEPT)
+def joined_profile_of(parts: tuple[str, ...], lang: str = "en") -> Profile:
+    """``profile_of("\n".join(parts), lang)``, joined from each part's kept profile (`Profile.joined`)."""
+    return Profile.joined([profile_of(part, lang) for part in parts])
+
+
 # A nuclide as the documents write it: mass number, then element symbol ('^87Rb', '^87^Sr', '^171^Yb^+').
 NUCLIDE_RE = re.compile(r"(?<![\w.])\^?(\d{1,3})\^?([A-Z][a-z]?)(?![a-z])")
 
@@ -126,8 +152,6 @@ def nuclide_lemmas(text: str) -> set[str]:
     """The names a question may give the nuclides ``text`` writes by symbol: '^87Rb' → 'rubidium-87',
     'rubidium', '87rb'."""
     out: set[str] = set()
-    if not any(ch.isdigit() for ch in text):
-        return out
     table = elements()
     for mass, symbol in NUCLIDE_RE.findall(text):
         for name in table.get(symbol, ()):
@@ -149,6 +173,11 @@ def synonyms() -> dict[str, frozenset[str]]:
     return {w: frozenset(g) for w, g in groups.items()}
 
 
+# Stacks of word vectors kept by `TermMatcher`: one question's terms and about its evidence's texts (a stack of a
+# context's words is tens of kilobytes).
+MATRICES_KEPT = 256
+
+
 class TermMatcher:
     """Graded coverage in [0, 1] of question terms by a text, with cached word vectors.
 
@@ -162,6 +191,7 @@ class TermMatcher:
         self.low, self.high = low, high
         self.stored = stored
         self._vectors: dict[str, np.ndarray] = {}
+        self._matrices: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._warned = False
 
@@ -184,14 +214,15 @@ class TermMatcher:
                 result[term.lemma] = float(np.clip((best - self.low) / (self.high - self.low), 0.0, 1.0))
         return {t.lemma: result.get(t.lemma, 0.0) for t in terms}
 
-    def prefetch(self, texts: list[str], terms: Sequence[Term]) -> None:
-        """Embed, in one call, the words of ``texts`` that semantic matching of ``terms`` would need."""
+    def prefetch(self, profiles: Iterable[Profile], terms: Sequence[Term]) -> None:
+        """Embed, in one call, the words of the ``profiles``' texts that semantic matching of ``terms`` would
+        need."""
         if not terms:
             return
         asked = {fold(t.word) for t in terms}
         wanted = set(asked)
-        for text in texts:
-            wanted.update(vocabulary(text))
+        for profile in profiles:
+            wanted.update(profile.words)
         unstored = [w for w in self._fill(sorted(wanted)) if w not in asked]
         if unstored and self.stored is not None:
             # Once at warning level: answers are right, only slower, until the next ingest stores them.
@@ -201,9 +232,23 @@ class TermMatcher:
             self._warned = True
 
     def similarity(self, left: list[str], right: list[str]) -> np.ndarray:
-        a = self._embed(left)
-        b = self._embed(right)
-        return a @ b.T
+        return self._matrix(left) @ self._matrix(right).T
+
+    def _matrix(self, tokens: list[str]) -> np.ndarray:
+        """The stacked vectors of ``tokens``; a recent stack is reused, since a question compares its own terms
+        with every unit, and a unit's or context's words more than once."""
+        key = tuple(tokens)
+        with self._lock:
+            found = self._matrices.get(key)
+            if found is not None:
+                self._matrices.move_to_end(key)
+                return found
+        matrix = self._embed(key)
+        with self._lock:
+            self._matrices[key] = matrix
+            while len(self._matrices) > MATRICES_KEPT:
+                self._matrices.popitem(last=False)
+        return matrix
 
     def _embed(self, tokens: Iterable[str]) -> np.ndarray:
         tokens = list(tokens)
@@ -228,7 +273,7 @@ class TermMatcher:
 
 def vocabulary(text: str) -> set[str]:
     """The words of ``text`` that semantic term matching compares (folded, no stop words or bare numbers)."""
-    return {fold(w) for w in words(text) if not is_stop(w) and not w.isdigit()}
+    return {fold(w) for w in words(text) if not w.isdigit() and not is_stop(w)}
 
 
 def document_vocabulary(title: str, units: Iterable[Unit]) -> set[str]:

@@ -18,7 +18,7 @@ from assistant.answer import answer_type
 from assistant.answer.abstain import decide, with_confidence
 from assistant.answer.base import Case
 from assistant.answer.compose import written
-from assistant.answer.coverage import Profile, TermMatcher, profile_of, weighted
+from assistant.answer.coverage import Profile, TermMatcher, joined_profile_of, profile_of, weighted
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
 from assistant.answer.features import UnitFacts, opens_with_participle, unit_matrix
@@ -166,7 +166,8 @@ class ExtractiveAnswerer:
         dense = ev.vectors @ ev.question_vector
         # One embedding call for every word the coverage checks below may compare (then cached).
         terms = [*q.terms, *(q.own.terms if q.own else ())]
-        self.matcher.prefetch([_context(u, ev) for u in ev.units], [t for t in terms if not (t.known and t.key)])
+        self.matcher.prefetch([_context_profile(u, ev) for u in ev.units],
+                              [t for t in terms if not (t.known and t.key)])
         out = []
         for unit, d in zip(ev.units, dense, strict=True):
             uq = ev.asked(q, unit)  # in the words of the unit's language
@@ -187,8 +188,9 @@ class ExtractiveAnswerer:
 
     def _cover(self, q: Question, unit: Unit, ev: Evidence) -> dict[str, float]:
         """Coverage by the unit, the sentence before it, its heading, its list's lead and its title."""
-        context = _context(unit, ev)
-        cover = self.matcher.coverage(q.terms, profile_of(context, ev.lang(unit)))
+        parts = _context_parts(unit, ev)
+        context = "\n".join(parts)
+        cover = self.matcher.coverage(q.terms, joined_profile_of(parts, ev.lang(unit)))
         # The meeting, year, body or month a question names is checked against the document's metadata.
         named = profile_of(ev.named.get(unit.doc_id, ""), ev.lang(unit))
         cover |= {t.lemma: 1.0 for t in q.terms if cover.get(t.lemma, 0.0) < 1.0 and named.exact(t)}
@@ -203,7 +205,7 @@ class ExtractiveAnswerer:
                 cover[t.lemma] = 1.0
         translated = [t for t in q.terms if t.english and cover.get(t.lemma, 1.0) < 0.5]
         if translated:  # a French record's English label ('Recommendation 1: …') covers 'recommandation'
-            profile = profile_of(context, "en")
+            profile = joined_profile_of(parts, "en")
             cover |= {t.lemma: 1.0 for t in translated if profile.exact(replace(t, word=t.english, lemma=t.english))}
         for *short, head in q.names:
             # 'Physical Metrology Department' is covered by a page titled 'Physical Metrology: …'
@@ -364,8 +366,8 @@ class ExtractiveAnswerer:
 
     def _context_ok(self, terms: tuple[Term, ...], units: list[Unit], ev: Evidence) -> bool:
         """A follow-up's referent (the earlier question or answer) must be what the quote is about."""
-        text = "\n".join(_context(u, ev) for u in units)  # with the sentence before it, heading and title
-        cover = self.matcher.coverage(terms, profile_of(text))
+        # Each unit with the sentence before it, its heading and title.
+        cover = self.matcher.coverage(terms, joined_profile_of(tuple(p for u in units for p in _context_parts(u, ev))))
         # By weight or by count: 'who can tell me more about that' → the contact named in the earlier answer's topic.
         return weighted(cover, terms) >= 0.5 or sum(v >= 0.5 for v in cover.values()) * 4 >= len(terms) * 3
 
@@ -434,7 +436,18 @@ def _introduction(units: list[Unit], index: int) -> str:
 
 def _context(unit: Unit, ev: Evidence) -> str:
     """The unit with what it leans on: the sentence before it (or the line introducing its paragraph or its
-    list), its heading, its list's lead, its title."""
+    list), its heading, its list's lead, its title; one per line."""
+    return "\n".join(_context_parts(unit, ev))
+
+
+def _context_profile(unit: Unit, ev: Evidence) -> Profile:
+    """``profile_of(_context(unit, ev))`` in the unit's language, joined from its parts' profiles."""
+    return joined_profile_of(_context_parts(unit, ev), ev.lang(unit))
+
+
+def _context_parts(unit: Unit, ev: Evidence) -> tuple[str, str, str, str, str]:
+    """The texts of `_context`: the unit (with its acronyms' expansions), the sentence before it, its heading,
+    its list's lead, its title."""
     siblings = ev.siblings[unit.doc_id]
     lead = siblings[unit.lead].text if unit.lead is not None else ""
     if unit.lead is not None:
@@ -442,7 +455,7 @@ def _context(unit: Unit, ev: Evidence) -> str:
     before = siblings[unit.index - 1] if unit.index > 0 else None
     previous = before.text if before is not None and before.block == unit.block else _introduction(siblings, unit.index)
     text = with_expansions(unit.text, ev.acronyms)
-    return f"{text}\n{previous}\n{unit.section}\n{lead}\n{ev.titles.get(unit.doc_id, '')}"
+    return text, previous, unit.section, lead, ev.titles.get(unit.doc_id, "")
 
 
 def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
