@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, lru_cache
 from importlib.resources import files
+from typing import NamedTuple
 
 import numpy as np
 
@@ -91,19 +92,18 @@ class Profile:
         return frozenset(r for r in map(stem_root, self.stems) if len(r) >= DERIVATION_MIN)
 
     def exact(self, term: Term) -> bool:
-        token = term.lemma
-        if token in self.lemmas or stem(token) in self.stems:
+        forms = _term_forms(term.lemma, term.word)
+        if forms.lemma in self.lemmas or forms.stem in self.stems:
             return True
-        bare = token[:-1] if token.endswith("s") else token
-        if bare in self.acronyms:
+        if forms.bare in self.acronyms:
             return True
-        if term.word.rstrip("s").isupper() and len(bare) >= 3 and f" {' '.join(bare)} " in self.initials:
+        if forms.spelled is not None and forms.spelled in self.initials:
             return True  # 'NMI' is covered by 'national measurement institute'
-        if "-" in token and all(part in self.lemmas for part in token.split("-") if len(part) > 2):
+        if forms.parts is not None and all(part in self.lemmas for part in forms.parts):
             return True  # 'Asia-Pacific' is covered by 'Asia Pacific'
-        if synonyms().get(token, frozenset()) & self.lemmas:
+        if not forms.synonyms.isdisjoint(self.lemmas):
             return True  # 'openings' is covered by 'opportunities', 'links' by 'liaison'
-        return self._derived(derivational_root(token))
+        return self._derived(forms.root)
 
     def _derived(self, root: str) -> bool:
         """Does a stem of the text start with ``root``, or ``root`` with a stem's root (both of at least
@@ -115,6 +115,27 @@ class Profile:
         if at < len(stems) and stems[at].startswith(root):
             return True
         return any(root[:end] in self._long_roots for end in range(DERIVATION_MIN, len(root) + 1))
+
+
+class TermForms(NamedTuple):
+    """What `Profile.exact` compares of a term, worked out once per term rather than once per text."""
+
+    lemma: str
+    stem: str
+    bare: str  # without a plural 's', as an acronym
+    spelled: str | None  # an acronym's letters as initials (' n m i '), for an all-capitals word
+    parts: tuple[str, ...] | None  # a hyphenated lemma's parts of 3+ letters
+    synonyms: frozenset[str]
+    root: str  # derivational root
+
+
+@lru_cache(maxsize=100_000)
+def _term_forms(token: str, word: str) -> TermForms:
+    bare = token[:-1] if token.endswith("s") else token
+    spelled = f" {' '.join(bare)} " if word.rstrip("s").isupper() and len(bare) >= 3 else None
+    parts = tuple(part for part in token.split("-") if len(part) > 2) if "-" in token else None
+    return TermForms(token, stem(token), bare, spelled, parts, synonyms().get(token, frozenset()),
+                     derivational_root(token))
 
 
 # Profiles kept by `profile_of`: about one question's evidence units and contexts, a few times over (a Profile
@@ -209,9 +230,10 @@ class TermMatcher:
         # A word the corpus itself uses is matched literally: 'Time Department' is not 'typical year'.
         rest = [t for t in terms if t.lemma not in result and not (t.known and t.key)]
         if rest and profile.words:
-            sims = self.similarity([fold(t.word) for t in rest], profile.words)
-            for term, best in zip(rest, sims.max(axis=1), strict=True):
-                result[term.lemma] = float(np.clip((best - self.low) / (self.high - self.low), 0.0, 1.0))
+            best = self.similarity([fold(t.word) for t in rest], profile.words).max(axis=1)
+            scaled = np.clip((best - self.low) / (self.high - self.low), 0.0, 1.0)
+            for term, value in zip(rest, scaled.tolist(), strict=True):
+                result[term.lemma] = value
         return {t.lemma: result.get(t.lemma, 0.0) for t in terms}
 
     def prefetch(self, profiles: Iterable[Profile], terms: Sequence[Term]) -> None:
@@ -253,7 +275,7 @@ class TermMatcher:
     def _embed(self, tokens: Iterable[str]) -> np.ndarray:
         tokens = list(tokens)
         self._fill(tokens)
-        return np.stack([self._vectors[t] for t in tokens])
+        return np.array([self._vectors[t] for t in tokens])  # np.stack's checks cost 3x as much here
 
     def _fill(self, tokens: list[str]) -> list[str]:
         """Cache a vector for each of ``tokens``: stored ones first, the rest embedded; return those embedded."""
