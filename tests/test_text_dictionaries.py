@@ -1,5 +1,5 @@
-"""simplemma's dictionaries and lemminflect's table are read from tries built once per machine: the same
-lemmas and parts of speech, no decoding per process."""
+"""simplemma's dictionaries and lemminflect's tables are read from tries built once per machine: the same
+lemmas, parts of speech and inflections, no decoding per process."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ WORDS = {
     "fr": ["mesures", "étalons", "définie", "était", "réunions", "unités", "repoussé", "kilogramme"],
 }
 PROBE = ("from assistant import text; print(text.dictionary_lemma('mesures', 'fr'), text.is_known('étalons', 'fr'), "
-         "sorted(text.english_lemmas('Records')))")
+         "sorted(text.english_lemmas('Records')), text.english_inflection('decide', 'VBN'))")
 ENGLISH = ["records", "Records", "applies", "left", "better", "data", "metrology", "zzzq", "the", "BIPM", "runs"]
 
 
@@ -43,6 +43,22 @@ def test_parts_of_speech_are_lemminflect_s_own_table() -> None:
     assert text.english_lemmas("records") == {"NOUN": ("record",), "VERB": ("record",)}
 
 
+def test_inflections_are_lemminflect_s_own_table() -> None:
+    from lemminflect import config
+    from lemminflect.codecs.InflectionLUCodec import InflectionLUCodec
+    from lemminflect.core.Inflections import Inflections
+
+    assert text.english_inflection("ask", "VBN") == ("asked",)
+    assert text.english_inflection("carry", "VBD") == ("carried",)
+    assert text.english_inflection("laboratory", "NNS") == ("laboratories",)
+    assert text.english_inflection("be", "VBN") == ("been",)  # lemminflect's own hard-coded auxiliaries
+    parsed = InflectionLUCodec.load(config.inflection_lu_fn)
+    held = Inflections().infl_dict  # what lemminflect now reads: the trie
+    assert not isinstance(held, dict) and len(held) == len(parsed)
+    for lemma in ("ask", "run", "x-ray", "measure", "datum", "go", "can", "metrology"):
+        assert held.get(lemma) == parsed.get(lemma), lemma
+
+
 def _probe(cache: Path, *prelude: str) -> str:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
     code = "; ".join([*prelude, PROBE])
@@ -54,13 +70,16 @@ def test_the_tries_are_built_once_in_the_user_cache_then_loaded_without_decoding
     first = _probe(tmp_path)
     folder = tmp_path / "bipm-assistant"
     assert (folder / "simplemma" / simplemma.__version__ / "fr.dic").stat().st_size > 100_000
-    assert (folder / "lemminflect" / version("lemminflect") / "lemma_lu.marisa").stat().st_size > 100_000
-    # A later process must not decode simplemma's dictionary or parse lemminflect's table again.
+    for table in ("lemma_lu", "inflection_lu"):
+        assert (folder / "lemminflect" / version("lemminflect") / f"{table}.marisa").stat().st_size > 100_000
+    # A later process must not decode simplemma's dictionary or parse lemminflect's tables again.
     no_decoding = ("import simplemma.strategies.dictionaries.trie_dictionary_factory as t",
                    "t._load_dictionary_from_disk = lambda lang: (_ for _ in ()).throw(AssertionError(lang))",
                    "from lemminflect.codecs.LemmaLUCodec import LemmaLUCodec",
-                   "LemmaLUCodec.load = lambda fn: (_ for _ in ()).throw(AssertionError(fn))")
-    assert _probe(tmp_path, *no_decoding) == first == "mesure True ['NOUN', 'VERB']"
+                   "LemmaLUCodec.load = lambda fn: (_ for _ in ()).throw(AssertionError(fn))",
+                   "from lemminflect.codecs.InflectionLUCodec import InflectionLUCodec",
+                   "InflectionLUCodec.load = lambda fn: (_ for _ in ()).throw(AssertionError(fn))")
+    assert _probe(tmp_path, *no_decoding) == first == "mesure True ['NOUN', 'VERB'] ('decided',)"
 
 
 def test_a_trie_cut_short_is_rebuilt(tmp_path: Path) -> None:

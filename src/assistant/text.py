@@ -101,15 +101,15 @@ def is_known(word: str, lang: str) -> bool:
     return _dictionaries()[1].get_lemma(normalize_token(word), lang) is not None
 
 
-# lemminflect's English lookup table (word → part of speech → lemmas) the same way: lemminflect parses its
-# gzipped CSV of 70,000 words in Python on first use (~0.4 s), the largest single cost of a cold answer
-# after the imports. The trie holds the same entries and is handed to lemminflect's lemmatizer, which
-# keeps its own overrides and capitalization rules.
+# lemminflect's English lookup tables (word → part of speech → lemmas; lemma → tag → inflected forms) the same
+# way: lemminflect parses each gzipped CSV (70,000 and 110,000 lines) in Python on first use (~0.4 s each), the
+# largest single costs of a cold answer after the imports. A trie holds the same entries and is handed to
+# lemminflect, which keeps its own overrides and capitalization rules.
 _UPOS_SEP, _FORM_SEP, _ENTRY_SEP = "\x1e", "\x1f", "\x1d"
 
 
-class _LemmaTable(Mapping[str, dict[str, tuple[str, ...]]]):
-    """lemminflect's ``{word: {upos: lemmas}}`` table, read from a trie."""
+class _FormsTable(Mapping[str, dict[str, tuple[str, ...]]]):
+    """A lemminflect ``{word: {tag: forms}}`` table, read from a trie."""
 
     def __init__(self, trie: marisa_trie.BytesTrie) -> None:
         self._trie = trie
@@ -128,27 +128,46 @@ class _LemmaTable(Mapping[str, dict[str, tuple[str, ...]]]):
         return len(self._trie)
 
 
+def _forms_table(name: str, parse: Callable[[], dict[str, dict[str, tuple[str, ...]]]]) -> _FormsTable:
+    """lemminflect's table ``name`` from its trie in the user cache; parsed with ``parse`` and saved the first time
+    (or when a crash cut the saved trie short)."""
+    from importlib.metadata import version
+
+    path = _trie_folder("lemminflect", version("lemminflect")) / f"{name}.marisa"
+    try:
+        trie = marisa_trie.BytesTrie().load(str(path))
+    except Exception:  # absent, or cut short by a crash: marisa raises its own error types
+        trie = marisa_trie.BytesTrie(
+            (word, _ENTRY_SEP.join(upos + _UPOS_SEP + _FORM_SEP.join(forms) for upos, forms in tags.items()).encode())
+            for word, tags in parse().items())
+        _save_trie(trie, path)
+    return _FormsTable(trie)
+
+
 @lru_cache(maxsize=1)
 def _lemma_table() -> Callable[[str], dict[str, tuple[str, ...]]]:
     """lemminflect's ``getAllLemmas``, its lemmatizer given the table from the trie in the user cache (built,
     then saved, once). lemminflect is imported here, by the first question, not by every importer of text."""
-    from importlib.metadata import version
-
     from lemminflect import config, getAllLemmas
     from lemminflect.codecs.LemmaLUCodec import LemmaLUCodec
     from lemminflect.core.Lemmatizer import Lemmatizer as LemminflectLemmatizer
 
-    path = _trie_folder("lemminflect", version("lemminflect")) / "lemma_lu.marisa"
-    try:
-        trie = marisa_trie.BytesTrie().load(str(path))
-    except Exception:  # absent, or cut short by a crash: marisa raises its own error types
-        table = LemmaLUCodec.load(config.lemma_lu_fn)
-        trie = marisa_trie.BytesTrie(
-            (word, _ENTRY_SEP.join(upos + _UPOS_SEP + _FORM_SEP.join(forms) for upos, forms in tags.items()).encode())
-            for word, tags in table.items())
-        _save_trie(trie, path)
-    LemminflectLemmatizer().lemma_dict = _LemmaTable(trie)  # a singleton: lemminflect reads this attribute
+    table = _forms_table("lemma_lu", lambda: LemmaLUCodec.load(config.lemma_lu_fn))
+    LemminflectLemmatizer().lemma_dict = table  # a singleton: lemminflect reads this attribute
     return getAllLemmas
+
+
+@lru_cache(maxsize=1)
+def _inflection_table() -> Callable[[str, str], tuple[str, ...] | None]:
+    """lemminflect's ``getInflection``, its inflector given the table from the trie in the user cache, as
+    `_lemma_table` does for the lemmatizer."""
+    from lemminflect import config, getInflection
+    from lemminflect.codecs.InflectionLUCodec import InflectionLUCodec
+    from lemminflect.core.Inflections import Inflections
+
+    table = _forms_table("inflection_lu", lambda: InflectionLUCodec.load(config.inflection_lu_fn))
+    Inflections().infl_dict = table  # a singleton: lemminflect reads this attribute
+    return getInflection
 
 
 def _save_trie(trie: marisa_trie.BytesTrie, path: Path) -> None:
@@ -165,6 +184,12 @@ def _save_trie(trie: marisa_trie.BytesTrie, path: Path) -> None:
 def english_lemmas(word: str) -> dict[str, tuple[str, ...]]:
     """lemminflect's ``getAllLemmas(word)``: each part of speech ``word`` can be, with its lemmas."""
     return _lemma_table()(word)
+
+
+def english_inflection(lemma: str, tag: str) -> tuple[str, ...] | None:
+    """lemminflect's ``getInflection(lemma, tag)``: the spellings of ``lemma`` as the Penn tag ``tag`` ('VBN'),
+    or None when it has none."""
+    return _inflection_table()(lemma, tag)
 
 
 def words(text: str) -> list[str]:

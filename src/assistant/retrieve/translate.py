@@ -10,12 +10,11 @@ import re
 from functools import lru_cache
 from importlib.resources import files
 
-from lemminflect import getInflection
-
 from assistant.text import (
     FR_STOP,
     QUESTION_WORDS,
     dictionary_lemma,
+    english_inflection,
     english_lemmas,
     fold,
     french_infinitive,
@@ -37,7 +36,7 @@ def _inflect(english: str, token: str, lemma: str) -> str:
     """Keep the past participle ('demandée' → 'asked') and the plural of nouns (see ``_number``)."""
     if token.lower().endswith(("é", "ée", "és", "ées")) and english.isalpha():
         if lemma.endswith("er"):
-            return (getInflection(english, "VBN") or (english,))[0]
+            return (english_inflection(english, "VBN") or (english,))[0]
         if "NOUN" not in english_lemmas(english):
             return english  # an adjective or participle ('liées' → 'linked'): never a plural
     return _number(english, token, lemma)
