@@ -17,6 +17,8 @@ from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
 from simplemma.strategies.dictionaries import TrieDictionaryFactory
 from simplemma.utils import normalize_token
 
+from assistant.index.paths import user_cache
+
 # A number with thousands separators ('3,550') is one word; otherwise letters, digits and e-mail characters.
 # An acronym as written: 'ILAC', 'NMIs', 'INetQI' (group 1 without a plural 's').
 ACRONYM_RE = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])s?\b")
@@ -74,9 +76,7 @@ SUPERSCRIPT_ORDINAL_RE = re.compile(r"(\d)\^(ème|ère|er|re|e|st|nd|rd|th)\^?")
 
 
 def _trie_folder(library: str, library_version: str) -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("bipm-assistant", appauthor=False)) / library / library_version
+    return user_cache(library, library_version)
 
 
 # simplemma's dictionaries as MARISA tries (its own `marisa-trie` extra) instead of its default dicts: the

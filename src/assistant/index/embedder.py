@@ -24,6 +24,7 @@ import numpy as np
 from filelock import FileLock
 
 from assistant.errors import AssistantError, SettingsError
+from assistant.index.paths import user_cache
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -156,9 +157,7 @@ def packaged_model_dir() -> Path:
 
 def onnx_cache_dir() -> Path:
     """Exported models live in the per-user cache: they are derived from the package, never downloaded."""
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("bipm-assistant", appauthor=False)) / "onnx"
+    return user_cache("onnx")
 
 
 def onnx_model_file(precision: str, cache_dir: Path | None = None) -> Path:

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.index.paths import user_cache
+
 if TYPE_CHECKING:
     from assistant.settings import Settings
 
@@ -153,9 +155,7 @@ def cache_key(mach: dict[str, Any], min_cosine: float) -> str:
 
 # --- the cache -----------------------------------------------------------------------------------------
 def cache_file() -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("bipm-assistant", appauthor=False)) / "precision.json"
+    return user_cache("precision.json")
 
 
 def _read_cache(path: Path) -> dict[str, Any]:

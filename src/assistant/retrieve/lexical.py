@@ -21,6 +21,7 @@ import bm25s
 import numpy as np
 
 from assistant import text as text_module
+from assistant.index.paths import user_cache
 from assistant.text import content_lemmas
 
 log = logging.getLogger(__name__)
@@ -93,9 +94,7 @@ class LexicalIndex:
 
 
 def lexical_cache_dir() -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("bipm-assistant", appauthor=False)) / "bm25"
+    return user_cache("bm25")
 
 
 def tokenizer_fingerprint() -> str:
