@@ -16,12 +16,12 @@ import pytest
 from assistant.answer.compose import compose
 from assistant.answer.coverage import TermMatcher
 from assistant.answer.draft import Block, Draft
-from assistant.answer.evidence import units_of
+from assistant.answer.evidence import Unit, units_of
 from assistant.answer.extractive import (
     Evidence,
     ExtractiveAnswerer,
     Scored,
-    _context,
+    _context_parts,
     _with_continuation,
     _with_following,
     _with_operative,
@@ -536,12 +536,16 @@ def test_a_short_line_introducing_a_paragraph_or_list_is_part_of_its_context() -
                              "decides\n\n2001: 10 francs for each member.\n\nsanctions\n\nAs regards the old "
                              "fees:\n\n- the fee of 1999 stays.\n"))
     ev = SimpleNamespace(siblings={"m15": units}, acronyms={}, titles={})
+
+    def context(unit: Unit) -> str:  # as the answerer reads it: the parts, one per line
+        return "\n".join(_context_parts(unit, ev))
+
     figure = next(u for u in units if u.text.startswith("2001"))
-    assert "decides" in _context(figure, ev).split("\n")
+    assert "decides" in context(figure).split("\n")
     item = next(u for u in units if u.text.startswith("the fee of 1999"))
-    assert "sanctions" in _context(item, ev).split("\n")  # the line before its list's lead
+    assert "sanctions" in context(item).split("\n")  # the line before its list's lead
     # A long paragraph in another block is not the introduction of the next one.
-    assert "costs rise" not in _context(next(u for u in units if u.text == "decides"), ev)
+    assert "costs rise" not in context(next(u for u in units if u.text == "decides"))
 
 
 def test_an_acronym_asked_is_covered_by_any_of_the_names_the_documents_give_it(answerer) -> None:

@@ -434,20 +434,15 @@ def _introduction(units: list[Unit], index: int) -> str:
     return text if before.kind != "heading" and len(text.split()) <= INTRO_WORDS and text[-1:] not in ".?!" else ""
 
 
-def _context(unit: Unit, ev: Evidence) -> str:
-    """The unit with what it leans on: the sentence before it (or the line introducing its paragraph or its
-    list), its heading, its list's lead, its title; one per line."""
-    return "\n".join(_context_parts(unit, ev))
-
-
 def _context_profile(unit: Unit, ev: Evidence) -> Profile:
-    """``profile_of(_context(unit, ev))`` in the unit's language, joined from its parts' profiles."""
+    """The profile of the unit's context (`_context_parts` joined by line breaks) in the unit's language, joined
+    from its parts' profiles."""
     return joined_profile_of(_context_parts(unit, ev), ev.lang(unit))
 
 
 def _context_parts(unit: Unit, ev: Evidence) -> tuple[str, str, str, str, str]:
-    """The texts of `_context`: the unit (with its acronyms' expansions), the sentence before it, its heading,
-    its list's lead, its title."""
+    """The unit with what it leans on: the unit (with its acronyms' expansions), the sentence before it (or the
+    line introducing its paragraph or its list), its heading, its list's lead, its title."""
     siblings = ev.siblings[unit.doc_id]
     lead = siblings[unit.lead].text if unit.lead is not None else ""
     if unit.lead is not None:
