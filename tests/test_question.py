@@ -226,6 +226,9 @@ def test_typo_repair_keeps_every_word_difflib_could_choose() -> None:
     ("unité", False), ("comité", False), ("membres", False), ("secondes", False), ("mesures", False),
     ("lumière", False), ("utiliser", True), ("fournir", True), ("laser", False), ("papier", False),
     ("désir", False), ("premier", False),
+    # Verbs some of whose forms are nouns ('étalons'), and the -re and -oir conjugations; nouns that end alike.
+    ("étaler", True), ("entendre", True), ("admettre", True), ("recevoir", True), ("lettre", False),
+    ("centre", False), ("paramètre", False), ("miroir", False), ("laboratoire", False),
 ])
 def test_french_verb_forms_are_told_from_nouns(word: str, verb: bool) -> None:
     assert french_verb_form(word) is verb

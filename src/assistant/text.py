@@ -327,13 +327,22 @@ _STEMMER = Stemmer.Stemmer("english")
 
 @lru_cache(maxsize=100_000)
 def french_infinitive(word: str) -> bool:
-    """Is ``word`` a French -er/-ir infinitive: its own lemma, and the lemma of a present-tense form
-    ('utiliser' ← 'utilise', 'continuer' ← 'continuons', 'finir' ← 'finissons'; not 'laser' or 'désir')?"""
+    """Is ``word`` a French infinitive: its own lemma, and the lemma of a present- or imperfect-tense form
+    ('utiliser' ← 'utilise', 'étaler' ← 'étalait', 'finir' ← 'finissons', 'entendre' ← 'entendons',
+    'recevoir' ← 'recevons'; not 'laser', 'désir', 'papier' or 'lettre')? Several forms are tried because
+    some of a verb's forms are also nouns ('étalons' is the plural of 'étalon')."""
     low = word.lower()
-    if len(low) <= 4 or not low.endswith(("er", "ir")) or dictionary_lemma(low, "fr") != low:
+    if len(low) <= 4 or not low.endswith(("er", "ir", "re")) or dictionary_lemma(low, "fr") != low:
         return False
     stem = low[:-2]
-    forms = (low[:-1], stem + "ons", stem + "issons") if low.endswith("ir") else (low[:-1], stem + "ons")
+    if low.endswith("oir"):
+        forms: tuple[str, ...] = (low[:-3] + "ons",)
+    elif low.endswith("ir"):
+        forms = (low[:-1], stem + "ons", stem + "issons", stem + "issait")
+    elif low.endswith("re"):
+        forms = (stem + "ons", stem + "s")
+    else:
+        forms = (low[:-1], stem + "ons", stem + "ez", stem + "ait")
     return any(dictionary_lemma(form, "fr") == low for form in forms)
 
 
