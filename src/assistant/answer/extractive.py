@@ -182,7 +182,7 @@ class ExtractiveAnswerer:
                 unit, weighted(text_cover, uq.terms), weighted(cover, uq.terms), float(d),
                 ev.passage_rank.get(key, ev.max_rank), ev.passage_score.get(key, 0.0),
                 answer_type.has_need(q, unit.text), _dated_bonus(uq, unit), _phrase_bonus(uq, unit),
-                _heading_bonus(uq, unit), cover,
+                _heading_bonus(uq, unit), cover, ev.lang(unit) == q.lang,
             ))
         return out
 

@@ -36,6 +36,7 @@ class UnitFacts:
     phrase: float
     heading_match: float
     cover: dict[str, float]  # coverage per question term, in context (what the abstention check reads)
+    same_language: bool = False  # the unit's document is written in the question's language
 
 
 UnitFeature = Callable[[Question, UnitFacts], float]
@@ -68,6 +69,9 @@ UNIT_FEATURES: dict[str, UnitFeature] = {
     "is_heading": _is_heading,
     "is_item": lambda q, f: 1.0 if f.unit.kind == "item" else 0.0,
     "opens_with_participle": _opens_with_participle,
+    # A French question is best answered in the French text of a record that also exists in English: its
+    # facts are asked in French, and the reader asked in French.
+    "same_language": lambda q, f: float(f.same_language),
 }
 
 
