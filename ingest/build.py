@@ -12,9 +12,10 @@ from ingest.clean import clean_text
 from ingest.load import Loaded
 
 # Bump when loading, cleaning or chunking changes, so every document is rebuilt on the next ingest.
-PIPELINE_VERSION = "9"  # 5: marked-heading documents keep short paragraphs, dated context titles; 6: inline emphasis;
+PIPELINE_VERSION = "10"  # 5: marked-heading documents keep short paragraphs, dated context titles; 6: inline emphasis;
 # 7: inline HTML tags in markdown read as their text; 8: only presentational tags without scripts (others are
-# document text); 9: letter-by-letter shredded notes are dropped in French typography too ('Note : e')
+# document text); 9: letter-by-letter shredded notes are dropped in French typography too ('Note : e');
+# 10: definition-list entries ('TERM:: …', '**TERM**: …') are items, one per entry
 
 
 def doc_id_for(path: Path) -> str:

@@ -40,6 +40,12 @@ HTML_BREAKS = frozenset("br center img p picture source".split())  # these separ
 HTML_TAG_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?:\s+[^<>]*?)?\s*/?>")
 HTML_ACTIVE_RE = re.compile(r"\bon[a-z]+\s*=|javascript:", re.I)
 HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+# A definition-list entry: an AsciiDoc term ('CODATA:: Committee on Data …') or a bold markdown term
+# ('**BIPM**: Bureau international …') opening a line. Each is one item of the list, not a wrapped line of a
+# paragraph; a converter that lost the line breaks leaves several AsciiDoc entries on one line.
+DLIST_TERM = r"[^\s:*][^\s:]{0,39}"
+DLIST_RE = re.compile(rf"^(?:\*\*([^*\n]{{1,40}})\*\*:|({DLIST_TERM})::)\s+(?=\S)")
+DLIST_INLINE_RE = re.compile(rf"\s+(?={DLIST_TERM}::\s)")
 
 
 @dataclass(frozen=True)
@@ -133,24 +139,48 @@ def _drop_orphan_fragments(lines: list[str], keep: list[bool]) -> None:
                 j += 1
 
 
+def _dlist_lines(lines: list[str]) -> list[str]:
+    """Lines with one definition-list entry each: a line holding a run of AsciiDoc entries ('TERM:: ', a
+    marker prose does not use; two or more, so a single marker inside a sentence is left alone) is split
+    before each term; what comes before the first is the entry above continued."""
+    return [part for line in lines for part in (
+        DLIST_INLINE_RE.split(line) if len(DLIST_INLINE_RE.findall(line)) + bool(DLIST_RE.match(line)) >= 2
+        else [line])]
+
+
+def _dlist_entry(line: str) -> str | None:
+    """'TERM:: definition' or '**TERM**: definition' → 'TERM: definition'; None for any other line."""
+    found = DLIST_RE.match(line)
+    return f"{found.group(1) or found.group(2)}: {line[found.end():]}" if found else None
+
+
 def _to_blocks(lines: list[str]) -> list[Block]:
-    """Group lines into blocks: bullets become items, wrapped lines join into paragraphs."""
+    """Group lines into blocks: bullets and definition-list entries become items, wrapped lines join into
+    paragraphs (or continue the entry above them)."""
     blocks: list[Block] = []
     para: list[str] = []
+    entry = False  # the lines in ``para`` are a definition-list entry and its wrapped continuation
     # A document that marks its headings ('## Resolution 4') is trusted to mark all of them: its short
     # paragraphs ('The Conference, at its 24th meeting,') stay paragraphs of the section they open.
     marked = any(MD_HEADING_RE.match(line) for line in lines)
 
     def flush() -> None:
+        nonlocal entry
         if para:
             text = _strip_marks(" ".join(para))
-            blocks.append(Block("para", text) if marked else _classify(text))
+            blocks.append(Block("item", text) if entry else Block("para", text) if marked else _classify(text))
             para.clear()
+        entry = False
 
+    lines = _dlist_lines(lines)
     for index, line in enumerate(lines):
         s = line.strip()
         if not s:
             flush()
+        elif (defined := _dlist_entry(s)) is not None:
+            flush()
+            para.append(defined)
+            entry = True
         elif MD_HEADING_RE.match(s):
             flush()
             blocks.append(Block("heading", _strip_marks(MD_HEADING_RE.sub("", s))))

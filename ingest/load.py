@@ -318,9 +318,16 @@ def _read_text(path: Path, data: bytes, limits: Limits) -> Loaded:
 def strip_emphasis(markdown: str) -> str:
     """'**bold**' and '__bold__' → 'bold': citations quote the words, not the markup.
 
-    Single '*' / '_' are left alone: they also occur in formulas and identifiers (a*b, Δν_Cs).
+    Single '*' / '_' are left alone: they also occur in formulas and identifiers (a*b, Δν_Cs). A bold term
+    opening a line before a colon ('**BIPM**: Bureau …') is a definition-list entry: it is left for the cleaner,
+    which makes each entry an item (its bold goes there).
     """
-    return BOLD_RE.sub(lambda m: m.group(2) or m.group(4), markdown)
+    def plain(m: re.Match[str]) -> str:
+        line_start = m.start() == 0 or markdown[m.start() - 1] == "\n"
+        entry = m.group(1) and line_start and markdown[m.end():m.end() + 1] == ":"
+        return m.group(0) if entry else m.group(2) or m.group(4)
+
+    return BOLD_RE.sub(plain, markdown)
 
 
 def _read_html(path: Path, data: bytes, limits: Limits) -> Loaded:

@@ -332,6 +332,20 @@ def test_numbers_and_durations_in_words_are_detected_in_both_languages(text: str
     assert bool(NEED_PATTERNS[need].search(text)) is found
 
 
+@pytest.mark.parametrize("text, found", [
+    ("XYZ: Xylophone Union", True),  # a glossary entry
+    ("The Xylophone Union (XYZ) met.", True),
+    ("XYZ (Xylophone Union) met.", True),
+    ("ABC: Agency for Better Clocks", False),  # another acronym's entry
+    ("The XYZ met in Paris.", False),
+])
+def test_an_expansion_is_found_in_a_glossary_entry_and_in_brackets(text: str, found: bool) -> None:
+    from assistant.answer.answer_type import has_need
+
+    q = SimpleNamespace(need="expansion", text="What does XYZ stand for?")
+    assert has_need(q, text) is found
+
+
 def test_a_body_asked_by_acronym_is_covered_by_its_short_name_in_the_documents(answerer) -> None:
     bot, emb = answerer
     asked = "What did the ABC decide about calibrating gadgets at the WXQ?"

@@ -136,3 +136,17 @@ def test_sentences_split_at_their_ends_not_at_a_numbered_title_in_quotes() -> No
     text = 'The board adds the new Section "12. Late fees" to its rules. It met in 2012. Dr. Roe chaired.'
     assert [text[a:b] for a, b in split_sentences(text)] == [
         'The board adds the new Section "12. Late fees" to its rules.', "It met in 2012.", "Dr. Roe chaired."]
+
+
+def test_a_definition_list_becomes_one_item_per_entry() -> None:
+    # A converter that lost the line breaks left AsciiDoc entries ('TERM:: definition') run together, after a
+    # bold markdown entry whose definition wraps onto the next line.
+    raw = ("## Acronyms\n\n**ABC**: Agency for Better Clocks/\nAgence des bonnes horloges XYZ:: Xylophone Union "
+           "QRS-9:: (formerly the QRS) Quiet Research Society\n")
+    assert clean_text(raw).text == ("Acronyms\n\n- ABC: Agency for Better Clocks/ Agence des bonnes horloges\n"
+                                    "- XYZ: Xylophone Union\n- QRS-9: (formerly the QRS) Quiet Research Society")
+
+
+def test_a_single_double_colon_inside_prose_is_left_alone() -> None:
+    raw = "Criteria\n\n2.5 d ≤ U:: no action is needed until the next calibration.\n"
+    assert "2.5 d ≤ U:: no action is needed until the next calibration." in clean_text(raw).text

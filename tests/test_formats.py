@@ -171,6 +171,15 @@ def test_markdown_bold_is_not_part_of_the_quoted_text(tmp_path: Path) -> None:
     assert "**" in built(plain).text
 
 
+def test_a_markdown_glossary_of_bold_terms_becomes_one_item_per_term(tmp_path: Path) -> None:
+    md = tmp_path / "glossary.md"
+    md.write_text("## Acronyms\n\n**ABC**: Agency for Better Clocks\n**XYZ**: Xylophone Union, see **ABC**\n",
+                  encoding="utf-8")
+    doc = built(md)
+    assert "- ABC: Agency for Better Clocks\n- XYZ: Xylophone Union, see ABC" in doc.text
+    assert "*" not in doc.text
+
+
 @pytest.mark.parametrize(("text", "language"), [(FRENCH, "fr"), (ENGLISH, "en")])
 def test_language_detected_without_front_matter(tmp_path: Path, text: str, language: str) -> None:
     path = tmp_path / "plain.txt"

@@ -30,7 +30,8 @@ NEED_PATTERNS = {
                        r"August|September|October|November|December|janvier|février|mars|avril|mai|juin|juillet|"
                        r"août|septembre|octobre|novembre|décembre)\b", re.I),
     "duration": re.compile(rf"\b\d+\s*-?\s*({_TIME_UNITS})s?\b|\b({_NUMBER_WORDS}|an?|une?)[ -]({_TIME_UNITS})s?\b", re.I),
-    "expansion": re.compile(r"\b[A-Z][A-Za-z-]{1,9}\s*\([A-Z][^)]{3,}\)|\([A-Z]{2,}[a-z]?\)"),
+    # 'ISO (International Organization …)', '… (ISO)', or a glossary entry opening the text: 'ISO: International …'.
+    "expansion": re.compile(r"\b[A-Z][A-Za-z-]{1,9}\s*\([A-Z][^)]{3,}\)|\([A-Z]{2,}[a-z]?\)|^[A-Z][A-Z0-9-]{1,9}[a-z]?:\s+\S"),
     "eligibility": re.compile(
         r"\bapplications? (are|is) (welcome|invited|open|accepted|encouraged)\b|\b(applicants|candidates) (must|should|need)"
         r"\b|\bel+igib(le|ility)\b|\bopen to\b|\b(are|is) (welcome|invited|encouraged) to apply\b|"
@@ -121,7 +122,8 @@ def has_need(q: Question, text: str) -> bool:
         return False
     if q.need == "expansion":
         asked = ACRONYM_RE.findall(q.text)
-        return not asked or any(re.search(rf"\b{re.escape(a)}s?\s*\(|\({re.escape(a)}s?\)", text) for a in asked)
+        return not asked or any(re.search(rf"\b{re.escape(a)}s?\s*\(|\({re.escape(a)}s?\)|^{re.escape(a)}:\s", text)
+                                for a in asked)
     return role_fits(q.text, text)
 
 
