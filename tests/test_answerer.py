@@ -226,3 +226,24 @@ def test_the_diagnostic_evidence_reads_a_french_question_as_the_answerer_does(bo
     q, _ = bot.evidence(asked)
     assert q.own is not None and q.own.lang == "fr"
     assert {t.lemma for t in q.own.terms} >= {"condition", "detachement"}
+
+
+@pytest.mark.slow
+def test_each_part_of_a_french_question_is_drafted_with_the_askers_own_words(bot, monkeypatch) -> None:
+    """The parts of a two-part question are cut from its English rendering; a French question's parts still
+    search French passages and check French quotes in the asker's words, so each gets the French question."""
+    asked = "Qui peut demander un détachement, et combien de temps dure-t-il ?"
+    seen: list[tuple[str, str]] = []
+    original = bot._draft
+
+    def spy(corpus, condensed, flt, timings, own=""):
+        seen.append((condensed.text, own))
+        return original(corpus, condensed, flt, timings, own)
+
+    monkeypatch.setattr(bot, "_draft", spy)
+    bot.drafted(asked)
+    assert len(seen) == 2 and seen[0][0] != seen[1][0]  # two parts, in English
+    assert all(own == asked for _, own in seen)
+    seen.clear()
+    bot.drafted("Who can ask for a secondment, and how long does it last?")
+    assert len(seen) == 2 and all(own == "" for _, own in seen)  # an English question's parts read their own text

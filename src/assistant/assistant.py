@@ -204,7 +204,10 @@ class Assistant:
                  timings: dict[str, float]) -> tuple[Condensed, Draft, list[Passage]]:
         """Condense, split into parts, retrieve and draft each part; French questions get French framing."""
         condensed, parts = read(text, history)
-        drafts = [self._draft(corpus, p, flt, timings) for p in parts] if len(parts) > 1 else []
+        # Each part of a French question is also searched and checked in the asker's own words: the parts are
+        # cut from the English rendering, so each is given the whole French question (its terms are the part's).
+        own = text if is_french(text) else ""
+        drafts = [self._draft(corpus, p, flt, timings, own) for p in parts] if len(parts) > 1 else []
         draft, passages = merged(drafts, [p.text for p in parts]) if drafts else self._draft(
             corpus, condensed, flt, timings, text)
         draft.lang = "fr" if is_french(text) else "en"
