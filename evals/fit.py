@@ -25,8 +25,9 @@ import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EVALS = REPO_ROOT / "evals"
+# Every training set (the default of the fits); each packaged model lists in its meta the sets it was fitted on.
 FIT_SETS = ("gold", "holdout", "dev", "train-extra-a", "train-extra-b", "train-extra-c", "train-extra-d",
-            "train-extra-e")
+            "train-extra-e", "train-extra-f", "train-extra-g", "train-extra-h")
 DEFAULT_CORPORA = (REPO_ROOT / "corpus", REPO_ROOT.parent / "shared" / "corpus-extra")
 DATA = REPO_ROOT / "src" / "assistant" / "data"
 
