@@ -54,6 +54,23 @@ def test_rerank_orders_by_the_model_and_renumbers() -> None:
     assert [p.chunk.id for p in by_lexical] == ["a"]
 
 
+def test_rerank_adds_the_best_passages_giving_the_asked_expansion_when_its_top_gives_none() -> None:
+    from assistant.answer.answer_type import NEED_PATTERNS
+    from assistant.retrieve.hybrid import ANSWER_TYPE_ROWS
+
+    texts = ["The GCC met twice.", "The WCC (Widget Calibration Club) met.", "GCC (Gadget Calibration Council)",
+             "A glossary:\n- GCC: Gadget Calibration Council", "The GCC (Gadget Calibration Council) voted."]
+    cands = [candidate(str(i), "", t, lexical=2.0 - i / 10) for i, t in enumerate(texts)]
+    by_lexical = model(("lexical",), [3.0])
+    q = replace(query("What does GCC stand for?"), need=NEED_PATTERNS["expansion"], spelled=("GCC",))
+    # Another acronym's expansion ('WCC (…)') is not the one asked for: the top two give none, so the best
+    # passages that do (in the model's order) follow them.
+    assert [p.chunk.id for p in rerank(q, cands, by_lexical, k=2)] == ["0", "1", "2", "3"][: 2 + ANSWER_TYPE_ROWS]
+    assert [p.rank for p in rerank(q, cands, by_lexical, k=2)] == [1, 2, 3, 4]
+    assert [p.chunk.id for p in rerank(q, cands, by_lexical, k=3)] == ["0", "1", "2"]  # the top already gives it
+    assert [p.chunk.id for p in rerank(query("What does GCC stand for?"), cands, by_lexical, k=2)] == ["0", "1"]
+
+
 def test_rerank_applies_each_candidate_factor_to_the_model_probability() -> None:
     q = query("anything")
     first, second = candidate("a", "", "text a", lexical=2.0), candidate("b", "", "text b", lexical=1.9)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.evidence import Unit
+from assistant.retrieve.acronyms import spells_out
 from assistant.retrieve.query import DETERMINERS, Question
 from assistant.text import ACRONYM_RE, EMAIL_RE, content_lemmas, is_stop
 
@@ -122,8 +123,7 @@ def has_need(q: Question, text: str) -> bool:
         return False
     if q.need == "expansion":
         asked = ACRONYM_RE.findall(q.text)
-        return not asked or any(re.search(rf"\b{re.escape(a)}s?\s*\(|\({re.escape(a)}s?\)|^{re.escape(a)}:\s", text)
-                                for a in asked)
+        return not asked or any(spells_out(a, text) for a in asked)
     return role_fits(q.text, text)
 
 

@@ -25,6 +25,13 @@ def find_expansions(texts: Iterable[str]) -> dict[str, str]:
     return found
 
 
+def spells_out(acronym: str, text: str) -> bool:
+    """Does ``text`` give the expansion of ``acronym``: 'ILAC (International …)', '… (ILAC)', or a glossary
+    entry opening a line ('ILAC: International …')?"""
+    a = re.escape(acronym)
+    return re.search(rf"\b{a}s?\s*\(|\({a}s?\)|^(?:- )?{a}:\s", text, re.M) is not None
+
+
 def _trim(short: str, long: str) -> str:
     """The shortest tail of ``long`` whose capitalised words spell ``short`` ('' when none does)."""
     words = long.split()

@@ -104,7 +104,7 @@ class Ranking:
         chunks = self.corpus.chunks
         rows = _with_leaders(self.ranked, self.dense_rows, self.lexical_rows, k)
         if answer_type is not None and not any(answer_type.search(chunks[r].text) for r in rows):
-            rows += [r for r in self.ranked if r not in rows and answer_type.search(chunks[r].text)][:2]
+            rows += [r for r in self.ranked if r not in rows and answer_type.search(chunks[r].text)][:ANSWER_TYPE_ROWS]
         missing = [chunks[r].id for r in rows if r not in self.dense_by_row]
         row_of = self.corpus.row_of
         dense = self.dense_by_row | {row_of[i]: s for i, s in _cosines(self.store, missing, self.query_vector).items()}
@@ -118,6 +118,9 @@ def _cosines(store: VectorStore, ids: list[str], vector: np.ndarray) -> dict[str
 
 
 LEADERS = 2  # each retriever's best hits always reach the answerer, whatever the fusion weights
+# When no top row holds the kind of answer asked for (an e-mail, a date, the expansion of the acronym asked),
+# the best rows that do are added: the answerer can only quote what it is shown.
+ANSWER_TYPE_ROWS = 2
 
 
 def _with_leaders(ranked: list[int], dense: list[int], lexical: list[int], k: int) -> list[int]:

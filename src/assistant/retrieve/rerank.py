@@ -18,6 +18,8 @@ import numpy as np
 
 from assistant.fitted import Model
 from assistant.question import references as refs
+from assistant.retrieve.acronyms import spells_out
+from assistant.retrieve.hybrid import ANSWER_TYPE_ROWS
 from assistant.retrieve.query import STEPS_HEADING_RE
 from assistant.text import YEAR_RE, content_lemmas
 from assistant.types import Document, Passage
@@ -34,6 +36,7 @@ class Query:
     years: frozenset[str]
     vector: np.ndarray | None = None  # the searched text's vector (None: unit features fall back)
     need: re.Pattern[str] | None = None  # detector of the kind of answer asked for (an e-mail, a date, …)
+    spelled: tuple[str, ...] = ()  # the acronyms whose expansion is asked for ('What is the GCC short for?')
     wants_steps: bool = False  # a how-to question
     wants_list: bool = False
 
@@ -140,7 +143,10 @@ def _unit_cover(q: Query, c: Candidate) -> float:
 
 
 def _need(q: Query, c: Candidate) -> float:
-    """The question asks for a kind of answer (an e-mail, a figure, a date, …) and the chunk holds one."""
+    """The question asks for a kind of answer (an e-mail, a figure, a date, …) and the chunk holds one; an
+    expansion asked for is the asked acronym's, not any other the chunk spells out."""
+    if q.spelled:
+        return 1.0 if any(spells_out(a, c.passage.chunk.text) for a in q.spelled) else 0.0
     return 1.0 if q.need is not None and q.need.search(c.passage.chunk.text) else 0.0
 
 
@@ -210,5 +216,8 @@ def rerank(q: Query, candidates: list[Candidate], model: Model | None, k: int,
             probability = probability * np.asarray(factors, dtype=np.float64)
         order = np.argsort(-probability, kind="stable")
         ordered, scores = [candidates[i] for i in order], [float(probability[i]) for i in order]
-    return [Passage(c.passage.chunk, score, c.passage.dense, c.passage.lexical, rank)
-            for rank, (c, score) in enumerate(zip(ordered[:k], scores, strict=False), start=1)]
+    kept = list(range(min(k, len(ordered))))
+    if (q.need is not None or q.spelled) and not any(_need(q, ordered[i]) for i in kept):
+        kept += [i for i in range(len(kept), len(ordered)) if _need(q, ordered[i])][:ANSWER_TYPE_ROWS]
+    return [Passage(ordered[i].passage.chunk, scores[i], ordered[i].passage.dense, ordered[i].passage.lexical, rank)
+            for rank, i in enumerate(kept, start=1)]
