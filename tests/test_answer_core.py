@@ -338,6 +338,8 @@ def test_numbers_and_durations_in_words_are_detected_in_both_languages(text: str
     ("XYZ (Xylophone Union) met.", True),
     ("ABC: Agency for Better Clocks", False),  # another acronym's entry
     ("The XYZ met in Paris.", False),
+    ("Send the report to the XYZ (XYZ-12/3).", False),  # a document number, not a name
+    ("(XYZ).", False),  # the name was left in the sentence before
 ])
 def test_an_expansion_is_found_in_a_glossary_entry_and_in_brackets(text: str, found: bool) -> None:
     from assistant.answer.answer_type import has_need

@@ -26,10 +26,11 @@ def find_expansions(texts: Iterable[str]) -> dict[str, str]:
 
 
 def spells_out(acronym: str, text: str) -> bool:
-    """Does ``text`` give the expansion of ``acronym``: 'ILAC (International …)', '… (ILAC)', or a glossary
-    entry opening a line ('ILAC: International …')?"""
+    """Does ``text`` give the expansion of ``acronym``: 'ILAC (International …)', 'International … (ILAC)', or
+    a glossary entry opening a line ('ILAC: International …')? Not a reference number ('JCRB (JCRB-12/3)') nor
+    a bracket whose name was left in another sentence ('(ILAC).')."""
     a = re.escape(acronym)
-    return re.search(rf"\b{a}s?\s*\(|\({a}s?\)|^(?:- )?{a}:\s", text, re.M) is not None
+    return re.search(rf"\b{a}s?\s*\([A-Z][a-z]|[A-Za-z][^()\n]*\s\({a}s?\)|^(?:- )?{a}:\s+\S", text, re.M) is not None
 
 
 def _trim(short: str, long: str) -> str:
