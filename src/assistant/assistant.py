@@ -15,7 +15,7 @@ from functools import partial
 
 import numpy as np
 
-from assistant.answer.answer_type import NEED_PATTERNS
+from assistant.answer.answer_type import NEED_PATTERNS, asked_acronyms
 from assistant.answer.base import Answerer, Case, final
 from assistant.answer.coverage import TermMatcher
 from assistant.answer.draft import Draft, merged
@@ -47,7 +47,7 @@ from assistant.retrieve.rerank import Candidate, rerank
 from assistant.retrieve.rerank import Query as RerankQuery
 from assistant.retrieve.translate import is_french
 from assistant.settings import Settings, load_settings
-from assistant.text import ACRONYM_RE, content_lemmas
+from assistant.text import content_lemmas
 from assistant.types import Answer, Passage, Stamp
 
 QUESTION_VECTORS_KEPT = 256  # recent question texts whose vectors are reused (a few KB each)
@@ -279,7 +279,7 @@ class Assistant:
         original = frozenset(content_lemmas(asked, "fr")) if lang == "fr" else lemmas
         return RerankQuery(lemmas=lemmas, original_lemmas=original, lang=lang, ref=ref, years=ref.years,
                            vector=self._embed_question(_searched(condensed)), need=NEED_PATTERNS.get(q.need or ""),
-                           spelled=tuple(ACRONYM_RE.findall(condensed.text)) if q.need == "expansion" else (),
+                           spelled=asked_acronyms(q),
                            wants_steps=q.wants_steps, wants_list=q.wants_list)
 
     @property

@@ -122,9 +122,14 @@ def has_need(q: Question, text: str) -> bool:
     if q.need == "number" and not _new_figure(q.text, text):
         return False
     if q.need == "expansion":
-        asked = ACRONYM_RE.findall(q.text)
+        asked = asked_acronyms(q)
         return not asked or any(spells_out(a, text) for a in asked)
     return role_fits(q.text, text)
+
+
+def asked_acronyms(q: Question) -> tuple[str, ...]:
+    """The acronyms whose expansion ``q`` asks for ('What is the GCC short for?' → GCC); () for other questions."""
+    return tuple(ACRONYM_RE.findall(q.text)) if q.need == "expansion" else ()
 
 
 EXPONENT_RE = re.compile(r"\^[−-]?\d+")  # a power as the documents write it: 'm^2', 's^−1'
