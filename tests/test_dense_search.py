@@ -91,3 +91,26 @@ def test_the_embedder_is_a_langchain_embeddings_and_chroma_s_wrapper_embeds_thro
         assert store.langchain.embeddings.embed_documents(["cake"]) == [[0.0, 0.0, 1.0]]
     finally:
         store.close()
+
+
+def test_the_first_stage_adds_the_chunk_spelling_out_each_asked_acronym_wherever_it_ranks() -> None:
+    from assistant.retrieve.hybrid import Ranking
+
+    texts = {"c1": "The GCC (Gadget Calibration Council) met.", "c2": "The WCC met twice.",
+             "c3": "- WCC: Widget Calibration Club\n- ZCC: Zither Club", "c4": "The WCC (Widget Calibration Club) voted.",
+             "c5": "A WCC report."}
+    ids = list(texts)
+    corpus = SimpleNamespace(chunks=[SimpleNamespace(id=i, doc_id=i, text=t) for i, t in texts.items()],
+                             row_of={i: r for r, i in enumerate(ids)})
+    store = FakeStore({"c3": np.array([0.0, 1.0]), "c4": np.array([1.0, 0.0])})
+    # Fused ranking found c1, c2 and c5 only: neither glossary entry nor c4 ranked on 'WCC' among many words.
+    ranking = Ranking(corpus, store, np.array([0.0, 1.0]), {0: 0.3, 1: 0.2, 4: 0.1}, [0, 1, 4], [0, 1, 4], [],
+                      {0: 0.5, 1: 0.4, 4: 0.3}, {})
+    top = ranking.top(2, spelled=("GCC", "WCC"))
+    # GCC is spelled out at the top; WCC nowhere there, so the rows that do follow, nearest the question first.
+    assert [p.chunk.id for p in top] == ["c1", "c2", "c3", "c4"]
+    assert [p.chunk.id for p in ranking.top(2, spelled=("GCC",))] == ["c1", "c2"]
+    filtered = Ranking(*[getattr(ranking, f) for f in ("corpus", "store", "query_vector", "fused", "ranked",
+                                                        "dense_rows", "lexical_rows", "dense_by_row", "lexical_by_row")],
+                       allowed=np.array([True, True, False, True, True]))
+    assert [p.chunk.id for p in filtered.top(2, spelled=("WCC",))] == ["c1", "c2", "c4"]  # c3 filtered out

@@ -69,6 +69,9 @@ def test_rerank_adds_the_best_passages_giving_the_asked_expansion_when_its_top_g
     assert [p.rank for p in rerank(q, cands, by_lexical, k=2)] == [1, 2, 3, 4]
     assert [p.chunk.id for p in rerank(q, cands, by_lexical, k=3)] == ["0", "1", "2"]  # the top already gives it
     assert [p.chunk.id for p in rerank(query("What does GCC stand for?"), cands, by_lexical, k=2)] == ["0", "1"]
+    # Two acronyms asked: the top gives the WCC's, so the best passages giving the GCC's follow.
+    both = replace(q, spelled=("WCC", "GCC"))
+    assert [p.chunk.id for p in rerank(both, cands, by_lexical, k=2)] == ["0", "1", "2", "3"][: 2 + ANSWER_TYPE_ROWS]
 
 
 def test_rerank_applies_each_candidate_factor_to_the_model_probability() -> None:

@@ -239,14 +239,14 @@ class Assistant:
         pronoun = condensed.mode == "pronoun"
         query = _searched(condensed)
         lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
-        vector, answer_type = self._embed_question(query), NEED_PATTERNS.get(q.need or "")
+        vector, answer_type, spelled = self._embed_question(query), NEED_PATTERNS.get(q.need or ""), asked_acronyms(q)
         rankings: dict[Filters | None, Ranking | None] = {}
 
         def search(k: int | None = None, filters: Filters | None = None) -> list[Passage]:
             if filters not in rankings:
                 rankings[filters] = self.retriever.rank(corpus, query, vector, filters, lemmas)
             ranking = rankings[filters]
-            return ranking.top(k or self.settings.top_k, answer_type) if ranking is not None else []
+            return ranking.top(k or self.settings.top_k, answer_type, spelled) if ranking is not None else []
 
         return search
 

@@ -33,6 +33,12 @@ def spells_out(acronym: str, text: str) -> bool:
     return re.search(rf"\b{a}s?\s*\([A-Z][a-z]|[A-Za-z][^()\n]*\s\({a}s?\)|^(?:- )?{a}:\s+\S", text, re.M) is not None
 
 
+def unspelled(acronyms: Iterable[str], texts: Iterable[str]) -> list[str]:
+    """The ``acronyms`` none of ``texts`` spells out (see `spells_out`), in their order."""
+    texts = list(texts)
+    return [a for a in acronyms if not any(a in t and spells_out(a, t) for t in texts)]
+
+
 def _trim(short: str, long: str) -> str:
     """The shortest tail of ``long`` whose capitalised words spell ``short`` ('' when none does)."""
     words = long.split()

@@ -9,6 +9,7 @@ import numpy as np
 
 from assistant.index.embedder import Embedder
 from assistant.index.store import VectorStore
+from assistant.retrieve.acronyms import spells_out, unspelled
 from assistant.retrieve.corpus import CorpusView, Filters
 from assistant.safety.retrieval import InstructionPenalty
 from assistant.settings import Settings
@@ -34,11 +35,13 @@ class HybridRetriever:
         filters: Filters | None = None,
         lexical_query: list[str] | None = None,
         answer_type: re.Pattern[str] | None = None,
+        spelled: tuple[str, ...] = (),
     ) -> list[Passage]:
         """The top ``k`` chunks by fused rank. With ``answer_type`` (an e-mail, a date, …), when none of them
-        holds such an answer, the best fused candidates that do are added after them (up to 2)."""
+        holds such an answer, the best fused candidates that do are added after them (up to 2); with
+        ``spelled`` (the acronyms whose expansion is asked), the chunks that spell one out, wherever they rank."""
         ranking = self.rank(corpus, query, query_vector, filters, lexical_query)
-        return ranking.top(k or self.settings.top_k, answer_type) if ranking is not None else []
+        return ranking.top(k or self.settings.top_k, answer_type, spelled) if ranking is not None else []
 
     def rank(self, corpus: CorpusView, query: str, query_vector: np.ndarray, filters: Filters | None = None,
              lexical_query: list[str] | None = None) -> Ranking | None:
@@ -57,7 +60,7 @@ class HybridRetriever:
         fused, (dense_rows, lexical_rows) = self.penalty.apply(corpus, self._fuse(dense_rows, lexical_rows),
                                                                dense_rows, lexical_rows)
         return Ranking(corpus, store, query_vector, fused, sorted(fused, key=fused.__getitem__, reverse=True),
-                       dense_rows, lexical_rows, {corpus.row_of[i]: s for i, s in dense}, dict(lexical))
+                       dense_rows, lexical_rows, {corpus.row_of[i]: s for i, s in dense}, dict(lexical), mask)
 
     def _dense(self, corpus: CorpusView, store: VectorStore, vector: np.ndarray,
                doc_ids: list[str] | None) -> list[tuple[str, float]]:
@@ -98,18 +101,33 @@ class Ranking:
     lexical_rows: list[int]
     dense_by_row: dict[int, float]
     lexical_by_row: dict[int, float]
+    allowed: np.ndarray | None = None  # the filters' row mask (None: every row)
 
-    def top(self, k: int, answer_type: re.Pattern[str] | None = None) -> list[Passage]:
+    def top(self, k: int, answer_type: re.Pattern[str] | None = None, spelled: tuple[str, ...] = ()) -> list[Passage]:
         """The top ``k`` rows with each retriever's leaders (and answer-type rows, see `search`), as passages."""
         chunks = self.corpus.chunks
         rows = _with_leaders(self.ranked, self.dense_rows, self.lexical_rows, k)
-        if answer_type is not None and not any(answer_type.search(chunks[r].text) for r in rows):
+        if spelled:  # each asked acronym's expansion, wherever it ranks
+            for acronym in unspelled(spelled, (chunks[r].text for r in rows)):
+                rows += [r for r in self._spelling_out(acronym) if r not in rows][:ANSWER_TYPE_ROWS]
+        elif answer_type is not None and not any(answer_type.search(chunks[r].text) for r in rows):
             rows += [r for r in self.ranked if r not in rows and answer_type.search(chunks[r].text)][:ANSWER_TYPE_ROWS]
         missing = [chunks[r].id for r in rows if r not in self.dense_by_row]
         row_of = self.corpus.row_of
         dense = self.dense_by_row | {row_of[i]: s for i, s in _cosines(self.store, missing, self.query_vector).items()}
-        return [Passage(chunks[r], self.fused[r], dense.get(r), self.lexical_by_row.get(r), rank)
+        return [Passage(chunks[r], self.fused.get(r, 0.0), dense.get(r), self.lexical_by_row.get(r), rank)
                 for rank, r in enumerate(rows, start=1)]
+
+    def _spelling_out(self, acronym: str) -> list[int]:
+        """Every allowed row that spells out ``acronym``, searched in the whole collection (a glossary ranks
+        low on one word among many): ranked rows first in their order, then the rest by cosine."""
+        chunks = self.corpus.chunks
+        rows = [r for r, c in enumerate(chunks) if (self.allowed is None or self.allowed[r])
+                and acronym in c.text and spells_out(acronym, c.text)]
+        unranked = [r for r in rows if r not in self.fused]
+        cosine = _cosines(self.store, [chunks[r].id for r in unranked], self.query_vector)
+        return (sorted((r for r in rows if r in self.fused), key=self.fused.__getitem__, reverse=True)
+                + sorted(unranked, key=lambda r: -cosine.get(chunks[r].id, -1.0)))
 
 
 def _cosines(store: VectorStore, ids: list[str], vector: np.ndarray) -> dict[str, float]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant.fitted import Model
 from assistant.question import references as refs
-from assistant.retrieve.acronyms import spells_out
+from assistant.retrieve.acronyms import spells_out, unspelled
 from assistant.retrieve.hybrid import ANSWER_TYPE_ROWS
 from assistant.retrieve.query import STEPS_HEADING_RE
 from assistant.text import YEAR_RE, content_lemmas
@@ -217,7 +217,11 @@ def rerank(q: Query, candidates: list[Candidate], model: Model | None, k: int,
         order = np.argsort(-probability, kind="stable")
         ordered, scores = [candidates[i] for i in order], [float(probability[i]) for i in order]
     kept = list(range(min(k, len(ordered))))
-    if (q.need is not None or q.spelled) and not any(_need(q, ordered[i]) for i in kept):
+    texts = [c.passage.chunk.text for c in ordered]
+    if q.spelled:  # each asked acronym's expansion ('What do CODATA and the SI Brochure …': CODATA's)
+        for acronym in unspelled(q.spelled, (texts[i] for i in kept)):
+            kept += [i for i in range(len(ordered)) if i not in kept and spells_out(acronym, texts[i])][:ANSWER_TYPE_ROWS]
+    elif q.need is not None and not any(_need(q, ordered[i]) for i in kept):
         kept += [i for i in range(len(kept), len(ordered)) if _need(q, ordered[i])][:ANSWER_TYPE_ROWS]
     return [Passage(ordered[i].passage.chunk, scores[i], ordered[i].passage.dense, ordered[i].passage.lexical, rank)
             for rank, i in enumerate(kept, start=1)]
