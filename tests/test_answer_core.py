@@ -325,8 +325,13 @@ def test_a_french_answer_quoting_both_languages_says_some_quotes_are_english() -
     ("Le mandat dure seize mois.", "duration", True),
     ("The archive holds seventeen volumes.", "number", True),
     ("Le rapport sera publié plus tard.", "number", False),
+    ("Comments are due by June 7.", "date", True),  # month then day, as a US text writes it
+    ("The files go online on 2nd April.", "date", True),
+    ("Le texte entre en vigueur le 1^er juillet.", "date", True),
+    ("The flask held May 4.5 litres.", "date", False),  # a decimal is not a day
+    ("The panel met in the spring.", "date", False),
 ])
-def test_numbers_and_durations_in_words_are_detected_in_both_languages(text: str, need: str, found: bool) -> None:
+def test_numbers_durations_and_dates_are_detected_in_both_languages(text: str, need: str, found: bool) -> None:
     from assistant.answer.answer_type import NEED_PATTERNS
 
     assert bool(NEED_PATTERNS[need].search(text)) is found

@@ -23,13 +23,16 @@ _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
 # Singular forms: the patterns below allow a plural 's' ('centurie' is there for 'centuries').
 _TIME_UNITS = r"hour|day|week|month|year|decade|century|centurie|heure|jour|semaine|mois|ans|année|siècle"
 
+_MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|December|"
+           r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre")
+
 NEED_PATTERNS = {
     "email": EMAIL_RE,
     "phone": re.compile(r"\+?\d[\d ().-]{7,}\d"),
     "number": re.compile(rf"(?<![\w.-])\d[\d,.]*(?![\w-])|\b({_NUMBER_WORDS})\b", re.I),
-    "date": re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b\d{1,2}(?:\^?er)? (January|February|March|April|May|June|July|"
-                       r"August|September|October|November|December|janvier|février|mars|avril|mai|juin|juillet|"
-                       r"août|septembre|octobre|novembre|décembre)\b", re.I),
+    # A year, a day and month ('3 October', '31st March', '1^er janvier') or a month and day ('October 3').
+    "date": re.compile(rf"\b(1[5-9]\d\d|20\d\d)\b|\b\d{{1,2}}(?:\^?er|st|nd|rd|th)? ({_MONTHS})\b|"
+                       rf"\b({_MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?\b(?![.,]?\d)", re.I),
     "duration": re.compile(rf"\b\d+\s*-?\s*({_TIME_UNITS})s?\b|\b({_NUMBER_WORDS}|an?|une?)[ -]({_TIME_UNITS})s?\b", re.I),
     # 'ISO (International Organization …)', '… (ISO)', or a glossary entry opening the text: 'ISO: International …'.
     "expansion": re.compile(r"\b[A-Z][A-Za-z-]{1,9}\s*\([A-Z][^)]{3,}\)|\([A-Z]{2,}[a-z]?\)|^[A-Z][A-Z0-9-]{1,9}[a-z]?:\s+\S"),
