@@ -134,6 +134,16 @@ def test_a_quote_may_leave_out_one_of_many_key_nouns_but_not_a_figure_a_name_or_
                   "What did the 12th ABC decide in 1999 about painting the widgets of its Members?",
                   "What did the 12th ABC decide in 1999 about painting the widgets of its 40 members?"):
         assert drafted(other).abstained, other
+    # A question asking for a date is answered the same way by the unit holding one: no unit holding a date
+    # covers every key noun, so the one leaving out one of many leads, named as partial.
+    dated = drafted("In which year did the 12th ABC want the widgets of its members painted blue?")
+    assert not dated.abstained and dated.partial == ["members"] and "2001" in dated.blocks[0].units[0].text
+    # Not one asking for a figure, which nearly every unit holds: a count of something else is no answer.
+    docs = [*DOCS, meeting("m14", "14th", "2007", "Resolution 2: On gizmos",
+                           "The ABC notes that 40 gizmos of its members were painted green by the Gizmo Laboratory.")]
+    counted = "How many gizmos of the 14th ABC's widgets were painted green by the Gizmo Laboratory?"
+    draft = bot.draft(question(counted, docs), evidence(counted, emb, named_as(docs), docs))
+    assert draft.abstained and draft.reason == "missing_need"
     # What the question asks for is never left out: the words after 'what' / 'which' / 'how many'.
     from assistant.answer.extractive import _specific
 
