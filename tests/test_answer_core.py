@@ -706,3 +706,25 @@ def test_a_french_record_keeping_an_english_label_covers_the_french_word(answere
     assert "recommandation" in own.lemmas
     # The French word is not in the record, its English label is: 'Recommendation 2: …'.
     assert bot._cover(own, unit, ev)["recommandation"] == 1.0
+
+
+def test_a_translated_question_leads_with_a_unit_in_the_askers_language_when_nearly_as_good() -> None:
+    from assistant.answer.extractive import ranked
+    from assistant.question.read import in_own_words
+
+    fr = Document("fr", "https://example.org/fr", "Séance", "Le comité décide que la caisse sera auditée.", language="fr")
+    en = Document("en", "https://example.org/en", "Session", "The committee decides that the fund will be audited.")
+    units = {d.doc_id: units_of(d)[0] for d in (fr, en)}
+    ev = SimpleNamespace(lang=lambda u: "fr" if u.doc_id == "fr" else "en")
+    asked = "Que décide le comité sur la caisse ?"
+    q = in_own_words(question("What does the committee decide about the fund?", [fr, en]), asked)
+
+    def order(fr_score: float, factor: float, q=q) -> list[str]:
+        scored = [Scored(units["en"], 0.9, 0.5, {}, False), Scored(units["fr"], fr_score, 0.5, {}, False)]
+        return [s.unit.doc_id for s in ranked(q, scored, ev, factor)]
+
+    assert order(0.75, 0.8) == ["fr", "en"]  # 0.9 × 0.8 = 0.72 < 0.75
+    assert order(0.70, 0.8) == ["en", "fr"]  # not when the asker's language is well behind
+    assert order(0.75, 1.0) == ["en", "fr"]  # 1: language does not matter
+    english = question("What does the committee decide about the fund?", [fr, en])
+    assert order(0.75, 0.8, q=english) == ["en", "fr"]  # an English question: the score alone

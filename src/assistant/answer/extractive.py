@@ -110,7 +110,7 @@ class ExtractiveAnswerer:
         ``context_terms`` are what a pronoun follow-up points back to."""
         if not ev.units:
             return Draft(abstained=True, reason="off_topic", lang=q.lang)
-        scored = sorted(self._score(q, ev), key=lambda s: s.score, reverse=True)
+        scored = ranked(q, self._score(q, ev), ev, self.settings.other_language_factor)
         best_dense = max(s.dense for s in scored)
         base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
         if (ev.relevance if ev.relevance is not None else best_dense) < self.settings.min_relevance:
@@ -546,6 +546,14 @@ def _asked_classes(q: Question, classes: tuple[str, ...]) -> tuple[str, ...]:
         return classes
     lemmas = set(content_lemmas(asked, q.lang))
     return tuple(c for c in classes if c in lemmas)
+
+
+def ranked(q: Question, scored: list[Scored], ev: Evidence, other_language_factor: float) -> list[Scored]:
+    """``scored`` best first; for a translated question, a unit in another language than the asker's ranks by
+    ``other_language_factor`` of its score (the asker's own language leads when nearly as good)."""
+    own = q.own.lang if q.own is not None else None
+    return sorted(scored, reverse=True, key=lambda s: s.score * (
+        other_language_factor if own is not None and ev.lang(s.unit) != own else 1.0))
 
 
 def _covers_key_terms(q: Question, s: Scored, ev: Evidence) -> bool:
