@@ -124,13 +124,13 @@ class Settings(BaseSettings):
         "fitted threshold (fewer false abstentions, more answers to unanswerable questions: see README).",
     )
     max_answer_sentences: int = Field(4, ge=1, le=20, description="Sentences in an extractive answer.")
-    # 0.8, measured on the training sets (README, eleventh session): 0.7 and 0.9 gave train-extra d/e/f
-    # +1/+1/-2 and -4/-4/-4 questions.
     # 0.8, measured on the training sets (README, seventeenth session): French questions +6 −2 (0.9: +3 −2; 0.7:
     # +6 −3); the seed-page sets unchanged.
     other_language_factor: float = Field(
         0.8, gt=0.0, le=1.0, description="A translated question's units in another language than the asker's "
         "rank by this share of their score (1: language does not matter).")
+    # 0.8, measured on the training sets (README, eleventh session): 0.7 and 0.9 gave train-extra d/e/f
+    # +1/+1/-2 and -4/-4/-4 questions.
     runner_up_share: float = Field(0.8, gt=0.0, le=1.0, description="Besides its leading sentence, an "
                                    "extractive answer quotes sentences that score at least this share of it.")
     # 10, measured on the training sets (README, fourth session): the section is also what the coverage check

@@ -499,13 +499,13 @@ def _names_the_record(named: list[Term], s: Scored, ev: Evidence) -> bool:
 # a quote that leaves out one of its nouns cannot say yes or no to it.
 YES_NO_RE = re.compile(r"(?:^\W*|,\s+)(?:(?:and|so|ok|but|et)\W+)?(?:can|could|is|are|was|were|does|do|did|should|"
                        r"may|must|will|would|has|have|est-ce|peut-on|puis-je|faut-il|y a-t-il)\b", re.I)
-# The words right after 'what' / 'which' / 'how many' (past a verb and an article): what the question asks for
-# ('What was the yearly fee …', 'Which bodies …', 'Quel organisme …').
 # The kinds of answer for which a unit of that kind may leave out a key term or two of many (`_tolerated`): not a
 # figure, which nearly every unit of these documents holds. Measured on the training sets (README, seventeenth
 # session): with figures too, seven 'how many' questions the documents do not answer got some other count.
 TOLERANT_NEEDS = frozenset(answer_type.NEED_PATTERNS) - {"number"}
 
+# The words right after 'what' / 'which' / 'how many' (past a verb and an article): what the question asks for
+# ('What was the yearly fee …', 'Which bodies …', 'Quel organisme …').
 WH_HEAD_RE = re.compile(r"\b(?:what|which|whose|quel(?:le)?s?|how\s+(?:many|much))\s+"
                         r"(?:(?:was|were|is|are|did|does|do)\s+)?(?:(?:the|a|an|its|their|le|la|les|l'|de|des|du)\s+)?"
                         r"((?:[\w'’-]+\s+){0,2}[\w'’-]+)|"
