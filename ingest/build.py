@@ -12,10 +12,11 @@ from ingest.clean import clean_text
 from ingest.load import Loaded
 
 # Bump when loading, cleaning or chunking changes, so every document is rebuilt on the next ingest.
-PIPELINE_VERSION = "10"  # 5: marked-heading documents keep short paragraphs, dated context titles; 6: inline emphasis;
+PIPELINE_VERSION = "11"  # 5: marked-heading documents keep short paragraphs, dated context titles; 6: inline emphasis;
 # 7: inline HTML tags in markdown read as their text; 8: only presentational tags without scripts (others are
 # document text); 9: letter-by-letter shredded notes are dropped in French typography too ('Note : e');
-# 10: definition-list entries ('TERM:: …', '**TERM**: …') are items, one per entry
+# 10: definition-list entries ('TERM:: …', '**TERM**: …') are items, one per entry; 11: documents record the
+# pipeline version that built them (`assistant info` and `assistant eval` name the ones an older one built)
 
 
 def doc_id_for(path: Path) -> str:
@@ -45,6 +46,7 @@ def build_document(loaded: Loaded, settings_key: str, source_url: str | None = N
     if pages:
         meta["pages"] = pages
     meta["path"] = display_path(loaded.path)
+    meta["pipeline"] = PIPELINE_VERSION  # lets `assistant info` name documents an older ingest built
     if source_url:
         meta["source_url"] = source_url
     return Document(

@@ -90,3 +90,28 @@ def test_the_console_script_turns_the_collector_off_only_for_one_shot_commands(
         cli.main([command, "x"])
     assert seen == [collects]
     assert restore_gc.get_freeze_count() > 0  # what is alive at the exit is not scanned again
+
+
+def test_info_warns_about_documents_an_older_ingest_pipeline_built(tmp_path, monkeypatch) -> None:
+    from assistant.index.manifest import Manifest
+    from assistant.index.paths import manifest_path
+    from assistant.settings import Settings
+    from ingest.build import PIPELINE_VERSION, build_document
+    from ingest.load import Loaded
+
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "idx"))
+    current = build_document(Loaded(tmp_path / "a.txt", [(None, "Current text.")], raw_hash="a"), "k")
+    older = build_document(Loaded(tmp_path / "b.txt", [(None, "Older text.")], raw_hash="b"), "k")
+    older.meta["pipeline"] = "0"
+    path = manifest_path(Settings())
+    path.parent.mkdir(parents=True)
+    manifest = Manifest(path)
+    manifest.replace_documents([(current, "a.txt", []), (older, "b.txt", [])])
+    manifest.close()
+
+    data = json.loads(runner.invoke(app, ["info", "--json"]).output)
+    assert data["pipeline_version"] == PIPELINE_VERSION and data["stale_documents"] == 1
+    assert {item["path"].rsplit("/", 1)[-1]: item["pipeline"] for item in data["items"]} == {
+        "a.txt": PIPELINE_VERSION, "b.txt": "0"}
+    result = runner.invoke(app, ["info"])
+    assert result.exit_code == 0 and "1 documents were built by an older ingest pipeline" in result.output

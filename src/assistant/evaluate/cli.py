@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         load_report,
         run_and_report,
     )
+    from assistant.interfaces.render import index_info
 
     args = parser().parse_args(argv)
     try:
@@ -83,7 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot build the assistant: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     meta = {"gold": str(args.questions), "corpus": [str(c) for c in corpora], "ingested": args.index_dir is None,
-            "category": args.category, "limit": args.limit, "argv": list(argv) if argv is not None else sys.argv[1:]}
+            "category": args.category, "limit": args.limit, "argv": list(argv) if argv is not None else sys.argv[1:],
+            "stale_documents": index_info(setup.settings)["stale_documents"]}
+    if meta["stale_documents"]:  # an index an older ingest built scores differently from a fresh one
+        print(f"warning: {meta['stale_documents']} documents of {setup.index_dir} were built by an older ingest "
+              "pipeline; scores may differ from a fresh index (run `assistant ingest` again)", file=sys.stderr)
     try:
         report = run_and_report(setup, items, args.out, meta, retrieve=not args.no_retrieval,
                                 quiet=args.quiet, warmup=not args.no_warmup)
@@ -96,3 +101,4 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + text)
     floors = {m: getattr(args, f"floor_{m}") for m in FLOOR_METRICS if getattr(args, f"floor_{m}") is not None}
     return floors_status(report["overall"], floors, "(no --min-/--max- floors given)")
+

@@ -173,6 +173,9 @@ def info(
     lines = [f"index: {data['index_dir']}  version: {data['version']}  last ingest: {data['last_ingest']}",
              f"{data['documents']} documents, {data['chunks']} chunks, embedder: {data['embedding_model']}",
              f"embedding backend: {summary_line(data['embed_backend'])}"]
+    if data["stale_documents"]:
+        lines.append(f"warning: {data['stale_documents']} documents were built by an older ingest pipeline "
+                     f"(now version {data['pipeline_version']}); run `assistant ingest` again to rebuild them")
     lines += [f"  {doc['chunks']:>5}  {doc['language']}  {doc['date']:<10}  {doc['title']}  ({doc['path']})"
               for doc in data["items"]]
     typer.echo(safe("\n".join(lines)))  # titles and file names come from documents: no terminal escapes

@@ -25,10 +25,15 @@ def answer_as_text(answer: Answer) -> str:
 
 
 def index_info(settings: Settings) -> dict[str, Any]:
-    """Documents, chunk counts, version and last ingest of the index (no model is loaded)."""
+    """Documents, chunk counts, version and last ingest of the index (no model is loaded).
+
+    ``stale_documents`` counts the documents an older ingest pipeline built (or one that did not record
+    its version): they answer from text cleaned and chunked as that code did until the next ingest.
+    """
     from assistant.errors import IndexNotFound
     from assistant.index.manifest import Manifest
     from assistant.index.paths import manifest_path
+    from ingest.build import PIPELINE_VERSION
 
     path = manifest_path(settings)
     if not path.exists():
@@ -41,13 +46,16 @@ def index_info(settings: Settings) -> dict[str, Any]:
             per_doc[c.doc_id] = per_doc.get(c.doc_id, 0) + 1
         items = [
             {"doc_id": d.doc_id, "title": d.title, "source": d.source, "path": d.meta.get("path", ""),
-             "language": d.language, "date": d.date, "chunks": per_doc.get(d.doc_id, 0)}
+             "language": d.language, "date": d.date, "chunks": per_doc.get(d.doc_id, 0),
+             "pipeline": str(d.meta.get("pipeline", ""))}
             for d in manifest.documents()
         ]
         return {
             "index_dir": str(settings.index_dir), "version": manifest.version(),
             "last_ingest": manifest.get("last_ingest", "never"), "documents": len(items),
-            "chunks": len(chunks), "embedding_model": manifest.get("embedding_model", "?"), "items": items,
+            "chunks": len(chunks), "embedding_model": manifest.get("embedding_model", "?"),
+            "pipeline_version": PIPELINE_VERSION,
+            "stale_documents": sum(item["pipeline"] != PIPELINE_VERSION for item in items), "items": items,
         }
     finally:
         manifest.close()
