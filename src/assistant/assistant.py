@@ -29,6 +29,7 @@ from assistant.index.manifest import Manifest
 from assistant.index.paths import manifest_path
 from assistant.index.store import StoreViews, VectorStore
 from assistant.question import references as refs
+from assistant.question.answer_types import answer_type
 from assistant.question.read import (
     History,
     analysed,
@@ -42,7 +43,7 @@ from assistant.retrieve.candidates import candidates_of, question_reference
 from assistant.retrieve.condense import Condensed
 from assistant.retrieve.corpus import CorpusView, Filters
 from assistant.retrieve.hybrid import HybridRetriever, Ranking
-from assistant.retrieve.query import Question, analyse
+from assistant.retrieve.query import Question, analyse, pattern_type
 from assistant.retrieve.rerank import Candidate, rerank
 from assistant.retrieve.rerank import Query as RerankQuery
 from assistant.retrieve.translate import is_french
@@ -214,7 +215,15 @@ class Assistant:
         return condensed, draft, passages
 
     def _analyse(self, corpus: CorpusView, text: str) -> Question:
-        return analyse(text, corpus.lexical.vocab, corpus.lexical.idf)
+        return analyse(text, corpus.lexical.vocab, corpus.lexical.idf, answer_type=self._answer_type)
+
+    def _answer_type(self, text: str) -> str | None:
+        """The answer type of a question text as `Settings.answer_types` reads it."""
+        mode = self.settings.answer_types
+        found = pattern_type(text) if mode in ("patterns", "both") else None
+        if found is None and mode in ("model", "both"):
+            found = answer_type(text, self._embed_question(text))
+        return found
 
     def _question(self, corpus: CorpusView, condensed: Condensed) -> Question:
         return analysed(condensed, partial(self._analyse, corpus))

@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         "prior", description="prior = the weights of assistant/data/evidence-prior.json (set by hand before the "
         "fitted core; better answers on every set measured, see README); fitted = assistant/data/evidence.json.",
     )
+    answer_types: Literal["patterns", "model", "both"] = Field(
+        "patterns", description="How a question's answer type (a date, a figure, a name …) is read: patterns = "
+        "the question patterns of retrieve/query.py (NEEDS); model = the classifier fitted on "
+        "assistant/data/answer_type_examples.tsv (python -m assistant.question.fit); both = the patterns, and "
+        "the classifier when none matches.",
+    )
     abstention: Literal["rules", "fitted", "hybrid"] = Field(
         "hybrid", description="hybrid = the coverage checks decide, and an abstention of theirs is answered when "
         "the calibrated model of assistant/data/abstain.json is confident (its fitted rescue probability, chosen "

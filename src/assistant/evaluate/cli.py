@@ -60,8 +60,6 @@ def main(argv: list[str] | None = None) -> int:
         load_report,
         run_and_report,
     )
-    from assistant.interfaces.render import index_info
-
     args = parser().parse_args(argv)
     try:
         items = select(load_questions(args.questions), args.category, args.limit)
@@ -85,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     meta = {"gold": str(args.questions), "corpus": [str(c) for c in corpora], "ingested": args.index_dir is None,
             "category": args.category, "limit": args.limit, "argv": list(argv) if argv is not None else sys.argv[1:],
-            "stale_documents": index_info(setup.settings)["stale_documents"]}
+            "stale_documents": _stale_documents(setup.index_dir) if args.index_dir else 0}
     if meta["stale_documents"]:  # an index an older ingest built scores differently from a fresh one
         print(f"warning: {meta['stale_documents']} documents of {setup.index_dir} were built by an older ingest "
               "pipeline; scores may differ from a fresh index (run `assistant ingest` again)", file=sys.stderr)
@@ -102,3 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     floors = {m: getattr(args, f"floor_{m}") for m in FLOOR_METRICS if getattr(args, f"floor_{m}") is not None}
     return floors_status(report["overall"], floors, "(no --min-/--max- floors given)")
 
+
+def _stale_documents(index_dir: Path) -> int:
+    """How many documents of the index given by --index-dir an older ingest pipeline built (a temporary
+    index is built by this code); 0 when it has no manifest to read."""
+    from assistant.errors import IndexNotFound
+    from assistant.interfaces.render import index_info
+    from assistant.settings import load_settings
+
+    try:
+        return int(index_info(load_settings(index_dir=index_dir))["stale_documents"])
+    except IndexNotFound:
+        return 0

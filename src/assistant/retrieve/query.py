@@ -193,13 +193,26 @@ SUBORDINATE_RE = re.compile(
     r"quelle|quels|quelles|qui|que|comment|combien|où|pourquoi|est-ce)\b)", re.I)
 
 
-def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None) -> Question:
-    """Read a (condensed) question: its language, answer type and weighted focus terms."""
+# The answer type of a question text (e.g. the fitted classifier of `assistant.question.answer_types`).
+AnswerTyper = Callable[[str], str | None]
+
+
+def pattern_type(text: str) -> str | None:
+    """The answer type the first matching question pattern of `NEEDS` names."""
+    return next((name for name, rx in NEEDS if rx.search(text)), None)
+
+
+def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
+            answer_type: AnswerTyper | None = None) -> Question:
+    """Read a (condensed) question: its language, answer type and weighted focus terms.
+
+    ``answer_type`` reads the answer type; without one, the question patterns of `NEEDS` do.
+    """
     lang = "fr" if detect_language(text) == "fr" and _has_french_cue(text) else "en"
     resolved = _resolve_relative_years(text, today or date.today())
     # 'When the unit was redefined, what …?': the answer type is the main clause's, not the opening clause's.
     main = SUBORDINATE_RE.sub("", resolved)
-    need = next((name for name, rx in NEEDS if rx.search(main)), None)
+    need = (answer_type or pattern_type)(main)
     claimed = _claimed_numbers(resolved)
     need = "number" if claimed and need is None else need
     if need == "eligibility" and (PRESENT_RE.search(text) or resolved != text):
