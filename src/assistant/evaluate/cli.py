@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         load_report,
         run_and_report,
     )
+
     args = parser().parse_args(argv)
     try:
         items = select(load_questions(args.questions), args.category, args.limit)

@@ -1,4 +1,5 @@
-"""What kind of answer a question asks for, read by a fitted classifier instead of question patterns.
+"""What kind of answer a question asks for, read by a classifier fitted on example questions (opt-in:
+``ASSISTANT_ANSWER_TYPES=model|both``; by default the question patterns of `NEEDS` alone decide).
 
 The types (an e-mail address, a phone number, a figure, a date, a duration, the expansion of an acronym, who
 may apply, a person's name; ``none`` for every other question) live in one registry: the generic example
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.retrieve.query import NEEDS, pattern_type
+from assistant.retrieve.query import NEEDS, SUBORDINATE_RE, pattern_type
 from assistant.safety.instructions import features
 
 EXAMPLES_FILE = "answer_type_examples.tsv"
@@ -66,10 +67,11 @@ def answer_type(text: str, vector: np.ndarray) -> str | None:
 
 
 def examples() -> list[tuple[str, str]]:
-    """The labelled example questions (type, question) the classifier is fitted on."""
+    """The labelled example questions (type, question) the classifier is fitted on, each as `analyse` gives
+    it to the classifier: its main clause, without an opening 'When …,' or 'If …,' clause."""
     rows = []
     for line in (files("assistant.data") / EXAMPLES_FILE).read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             label, text = line.split("\t", 1)
-            rows.append((label.strip(), text.strip()))
+            rows.append((label.strip(), SUBORDINATE_RE.sub("", text.strip())))
     return rows[1:]  # the first row is the header (type, question)
