@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from importlib.resources import files
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,10 +15,10 @@ import pytest
 
 from assistant.assistant import Assistant
 from assistant.question.answer_types import (
-    EXAMPLES_FILE,
     NONE,
     answer_type,
     examples,
+    examples_text,
     model,
     probabilities,
 )
@@ -29,8 +28,8 @@ from assistant.settings import Settings
 
 
 def test_the_packaged_model_was_fitted_on_the_packaged_examples() -> None:
-    raw = (files("assistant.data") / EXAMPLES_FILE).read_text(encoding="utf-8").encode()
-    assert model()["examples_sha256"] == hashlib.sha256(raw).hexdigest(), "run python -m assistant.question.fit"
+    digest = hashlib.sha256(examples_text().encode()).hexdigest()
+    assert model()["examples_sha256"] == digest, "run python -m assistant.question.fit"
     assert set(model()["types"]) == {label for label, _ in examples()} and NONE in model()["types"]
 
 

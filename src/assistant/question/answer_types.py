@@ -66,11 +66,16 @@ def answer_type(text: str, vector: np.ndarray) -> str | None:
     return best if best != NONE and probs[best] >= _weights()[3] else None
 
 
+def examples_text() -> str:
+    """The packaged example file as written (what `examples` parses and the model's ``examples_sha256`` names)."""
+    return (files("assistant.data") / EXAMPLES_FILE).read_text(encoding="utf-8")
+
+
 def examples() -> list[tuple[str, str]]:
     """The labelled example questions (type, question) the classifier is fitted on, each as `analyse` gives
     it to the classifier: its main clause, without an opening 'When …,' or 'If …,' clause."""
     rows = []
-    for line in (files("assistant.data") / EXAMPLES_FILE).read_text(encoding="utf-8").splitlines():
+    for line in examples_text().splitlines():
         if line.strip() and not line.startswith("#"):
             label, text = line.split("\t", 1)
             rows.append((label.strip(), SUBORDINATE_RE.sub("", text.strip())))

@@ -1,7 +1,8 @@
 """Fit the answer-type classifier: ``python -m assistant.question.fit`` → ``data/answer_type_model.json``.
 
-Multinomial logistic regression over the packaged MiniLM vectors (fp32) and hashed character n-grams of the
-example questions of ``data/answer_type_examples.tsv``, cross-validated in stratified folds. A type is
+Multinomial logistic regression over the packaged MiniLM vectors (fp32), hashed character n-grams and the
+matching question pattern of the example questions of ``data/answer_type_examples.tsv`` (`type_features`),
+cross-validated in stratified folds. A type is
 claimed only at or above ``min_probability``: the lowest cut at which the cross-validated claims (a type other
 than ``none``) are right at least ``MIN_PRECISION`` of the time, since a wrongly claimed type makes the
 answerer refuse good quotes that hold no date or figure, while a missed one leaves the ordinary checks.
@@ -17,7 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.question.answer_types import EXAMPLES_FILE, MODEL_FILE, NONE, examples, type_features
+from assistant.question.answer_types import (
+    EXAMPLES_FILE,
+    MODEL_FILE,
+    NONE,
+    examples,
+    examples_text,
+    type_features,
+)
 from assistant.retrieve.query import pattern_type
 
 FOLDS = 5
@@ -46,13 +54,12 @@ def fit(out: Path) -> dict[str, object]:
     types = [str(t) for t in clf.classes_]
     cut = next((float(c) for c in CUTS if _figures(cv, labels, types, float(c))["precision"] >= MIN_PRECISION),
                float(CUTS[-1]))
-    raw = _examples_text().encode()
     result = {
         "what": "P(type) = softmax(features · coef^T + intercept); the best type other than 'none' is claimed "
                 "when P >= min_probability; features = MiniLM vector, hashed character n-grams "
                 "(assistant.safety.instructions.features), the matching question pattern "
                 "(assistant.question.answer_types.type_features)",
-        "embedding_model": MODEL_NAME, "fitted_on": EXAMPLES_FILE, "examples_sha256": hashlib.sha256(raw).hexdigest(),
+        "embedding_model": MODEL_NAME, "fitted_on": EXAMPLES_FILE, "examples_sha256": hashlib.sha256(examples_text().encode()).hexdigest(),
         "examples": dict(sorted(Counter(labels).items())), "fitted": date.today().isoformat(),
         "cv": {"folds": FOLDS, "min_precision": MIN_PRECISION, "at_min_probability": _figures(cv, labels, types, cut),
                "patterns_alone": pattern_figures(rows),
@@ -63,12 +70,6 @@ def fit(out: Path) -> dict[str, object]:
     }
     out.write_text(json.dumps(result) + "\n", encoding="utf-8")
     return result
-
-
-def _examples_text() -> str:
-    from importlib.resources import files
-
-    return (files("assistant.data") / EXAMPLES_FILE).read_text(encoding="utf-8")
 
 
 def pattern_figures(rows: list[tuple[str, str]]) -> dict[str, float]:
