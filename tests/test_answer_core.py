@@ -728,3 +728,17 @@ def test_a_translated_question_leads_with_a_unit_in_the_askers_language_when_nea
     assert order(0.75, 1.0) == ["en", "fr"]  # 1: language does not matter
     english = question("What does the committee decide about the fund?", [fr, en])
     assert order(0.75, 0.8, q=english) == ["en", "fr"]  # an English question: the score alone
+
+
+@pytest.mark.parametrize(("record", "answered"), [
+    ("The ABC notes that 40 of its members painted the gizmos green.", True),
+    ("The ABC met for 3 sessions at the Gizmo Laboratory, and there its members painted the gizmos green.", False),
+])
+def test_a_count_question_is_answered_by_a_figure_that_counts_the_noun_asked(answerer, record, answered) -> None:
+    bot, emb = answerer
+    docs = [*DOCS, meeting("m14", "14th", "2007", "Resolution 2: On gizmos", record)]
+    asked = "How many members painted the gizmos green at the 14th ABC?"
+    draft = bot.draft(question(asked, docs), evidence(asked, emb, named_as(docs), docs))
+    assert draft.abstained is not answered
+    if not answered:
+        assert draft.reason == "missing_need"  # '3 sessions' is a figure, but not a count of members

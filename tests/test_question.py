@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from assistant.answer.answer_type import has_need, role_fits, unnamed
+from assistant.answer.answer_type import counted, has_need, role_fits, unnamed
 from assistant.retrieve.query import (
     Term,
     _demote_do_support_verb,
@@ -295,6 +295,33 @@ def test_a_figure_asked_for_is_new_and_not_a_date(text: str, holds: bool) -> Non
     q = _q("How many museums did the 2019 survey count?")
     assert q.need == "number"
     assert has_need(q, text) is holds
+
+
+@pytest.mark.parametrize(("text", "noun"), [
+    ("How many museums did the 2019 survey count?", "museum"),
+    ("How many regional museum directors attended?", "director"),  # the last noun of the phrase is counted
+    ("How many times did the survey team meet?", None),  # 'how many times' counts no noun
+    ("What is the number of museums?", None),  # a figure asked for, not a 'how many' count
+    ("Who counted the museums?", None),
+])
+def test_the_noun_a_count_question_counts(text: str, noun: str | None) -> None:
+    assert counted(_q(text)) == noun
+
+
+@pytest.mark.parametrize(("text", "holds"), [
+    ("The survey of 2019 counted 41 museums in the north.", True),
+    ("In the north, museums were counted: 41 of them.", True),  # the noun may come before the figure
+    ("The survey of 2019 took 41 days to plan; afterwards its team visited the museums of the north.",
+     False),  # a figure counting something else, the noun far from it
+])
+def test_a_count_is_a_figure_beside_the_noun_counted(text: str, holds: bool) -> None:
+    q = _q("How many museums did the 2019 survey count?")
+
+    def counts(stretch: str) -> bool:
+        return "museum" in stretch.lower()
+
+    assert has_need(q, text, counts) is holds
+    assert has_need(q, text) is True  # without a judge of the noun, any new figure is one
 
 
 def test_an_ellipsis_naming_another_meeting_replaces_the_ordinal_too() -> None:

@@ -8,10 +8,11 @@ right acronym). A 'which X' question is answered by a quote that names an X, not
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from assistant.answer.evidence import Unit
 from assistant.retrieve.acronyms import spells_out
-from assistant.retrieve.query import DETERMINERS, Question
+from assistant.retrieve.query import DETERMINERS, NEED_WORDS, Question
 from assistant.text import ACRONYM_RE, EMAIL_RE, content_lemmas, is_stop
 
 # Numbers as English and French write them in words ('ten members', 'dix membres'); 'un'/'une' are articles.
@@ -117,12 +118,41 @@ def _names_one(text: str, start: int, end: int) -> bool:
 
 
 
-def has_need(q: Question, text: str) -> bool:
+# 'How many member states …': the question counts a noun; the key terms right after 'how many' (past any
+# adjective) end with the noun counted ('key comparisons' → 'comparison').
+COUNT_RE = re.compile(r"\bhow many\s+", re.I)
+COUNT_WINDOW = 5  # words either side of a figure that may name what it counts ('35 instances of travel')
+
+Counts = Callable[[str], bool]  # does this stretch of text name the noun the question counts?
+
+
+def counted(q: Question) -> str | None:
+    """The lemma of the noun a 'how many' question counts ('How many key comparisons …' → 'comparison'),
+    or None: not a count question, or no key term follows 'how many'."""
+    found = COUNT_RE.search(q.text)
+    if not found or q.need != "number":
+        return None
+    by_word = {t.word.lower(): t for t in q.terms}
+    head = None
+    for word in re.findall(r"[\w'-]+", q.text[found.end():]):
+        term = by_word.get(word.lower())
+        if term is None or term.lemma in NEED_WORDS["number"]:  # 'how many times …' asks a ratio, counts no noun
+            break
+        if not term.key:  # an adjective before the noun ('regional directors'), or the verb after it
+            if head is None:
+                continue
+            break
+        head = term.lemma
+    return head
+
+
+def has_need(q: Question, text: str, counts: Counts | None = None) -> bool:
     """Does ``text`` hold the kind of answer asked for: an e-mail, a date, the expansion of *this* acronym …
-    A figure asked for is one the question does not already give, and not part of a date."""
+    A figure asked for is one the question does not already give, and not part of a date; for a count
+    question, with ``counts`` given, one that ``counts`` finds its counted noun beside."""
     if not q.need or not NEED_PATTERNS[q.need].search(text):
         return False
-    if q.need == "number" and not _new_figure(q.text, text):
+    if q.need == "number" and not _new_figure(q.text, text, counts):
         return False
     if q.need == "expansion":
         asked = asked_acronyms(q)
@@ -138,12 +168,25 @@ def asked_acronyms(q: Question) -> tuple[str, ...]:
 EXPONENT_RE = re.compile(r"\^[−-]?\d+")  # a power as the documents write it: 'm^2', 's^−1'
 
 
-def _new_figure(question: str, text: str) -> bool:
+def _new_figure(question: str, text: str, counts: Counts | None = None) -> bool:
     """Does ``text`` give a figure other than a date ('14 October 2015', '2019'), a power ('m^2') or a figure
-    the question itself gives ('How many members did the 2011 meeting elect?' is not answered by '2011')?"""
+    the question itself gives ('How many members did the 2011 meeting elect?' is not answered by '2011')?
+    With ``counts``, only a figure whose `COUNT_WINDOW` words either side it accepts."""
     given = {m.group() for m in NEED_PATTERNS["number"].finditer(question)}
     undated = EXPONENT_RE.sub(" ", NEED_PATTERNS["date"].sub(" ", text))  # 'kg·m^2·s^−1' gives no figure
-    return any(m.group() not in given for m in NEED_PATTERNS["number"].finditer(undated))
+    for m in NEED_PATTERNS["number"].finditer(undated):
+        if m.group() in given:
+            continue
+        if counts is None or counts(_around(undated, m.start(), m.end())):
+            return True
+    return False
+
+
+def _around(text: str, start: int, end: int) -> str:
+    """text[start:end] with `COUNT_WINDOW` words either side."""
+    before = text[:start].split()[-COUNT_WINDOW:]
+    after = text[end:].split()[:COUNT_WINDOW]
+    return " ".join([*before, text[start:end], *after])
 
 
 def role_fits(question: str, text: str) -> bool:

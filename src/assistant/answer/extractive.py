@@ -175,6 +175,7 @@ class ExtractiveAnswerer:
         self.matcher.prefetch([_context_profile(u, ev) for u in ev.units],
                               [t for t in terms if not (t.known and t.key)])
         out = []
+        count = answer_type.counted(q)
         for unit, d in zip(ev.units, dense, strict=True):
             uq = ev.asked(q, unit)  # in the words of the unit's language
             classes = [t for t in uq.terms if t.lemma in uq.soft]
@@ -187,10 +188,21 @@ class ExtractiveAnswerer:
             out.append(UnitFacts(
                 unit, weighted(text_cover, uq.terms), weighted(cover, uq.terms), float(d),
                 ev.passage_rank.get(key, ev.max_rank), ev.passage_score.get(key, 0.0),
-                answer_type.has_need(q, unit.text), _dated_bonus(uq, unit), _phrase_bonus(uq, unit),
+                answer_type.has_need(q, unit.text, self._counts(uq, count, ev.lang(unit))),
+                _dated_bonus(uq, unit), _phrase_bonus(uq, unit),
                 _heading_bonus(uq, unit), cover, ev.lang(unit) == q.lang,
             ))
         return out
+
+    def _counts(self, q: Question, count: str | None, lang: str) -> answer_type.Counts | None:
+        """Whether a stretch of text names the noun ``count`` a 'how many' question counts (in the words of
+        ``q``, the question as a quote in ``lang`` must cover it); None when it counts none."""
+        term = next((t for t in q.terms if count in (t.lemma, t.english)), None) if count else None
+        if term is None:
+            return None
+        # Matched by meaning too, even a word the corpus uses: 'trips' are counted as 'instances of travel'.
+        loose = replace(term, known=False)
+        return lambda text: self.matcher.coverage([loose], profile_of(text, lang))[term.lemma] >= 0.5
 
     def _cover(self, q: Question, unit: Unit, ev: Evidence) -> dict[str, float]:
         """Coverage by the unit, the sentence before it, its heading, its list's lead and its title."""
