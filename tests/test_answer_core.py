@@ -354,6 +354,9 @@ def test_numbers_durations_and_dates_are_detected_in_both_languages(text: str, n
     ("ABC: Agency for Better Clocks", False),  # another acronym's entry
     ("The XYZ met in Paris.", False),
     ("Send the report to the XYZ (XYZ-12/3).", False),  # a document number, not a name
+    ("The 6th meeting of the XYZ (Paris, France) opened.", False),  # a place, not a name of the XYZ
+    ("XYZ (Xenon Yttrium Zirconium) met.", True),
+    ("The delegate Mr Mussio (XYZ) spoke.", False),  # a delegate of the XYZ, not its name
     ("(XYZ).", False),  # the name was left in the sentence before
 ])
 def test_an_expansion_is_found_in_a_glossary_entry_and_in_brackets(text: str, found: bool) -> None:

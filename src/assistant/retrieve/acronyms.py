@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.text import NAME_GLUE
+from assistant.text import NAME_GLUE, expands
 
 SHORT_FIRST = re.compile(r"\b([A-Z][A-Za-z0-9-]{1,9})\s*\(([A-Z][^()]{3,120})\)")  # 'ILAC (International …)'
 LONG_FIRST = re.compile(rf"\b((?:[A-Z][\w-]*\s+(?:(?:{'|'.join(sorted(NAME_GLUE))})\s+)*){{1,10}}[A-Z][\w-]*)"
                         r"\s*\(([A-Z][A-Za-z0-9-]{1,9})\)")  # 'International Bureau of Weights … (BIPM)'
+
+
+LONG_FORM_WORDS = 3  # words read before an '(ABC)', per letter of the acronym ('Bureau international des …')
 
 
 def find_expansions(texts: Iterable[str]) -> dict[str, str]:
@@ -30,7 +33,18 @@ def spells_out(acronym: str, text: str) -> bool:
     a glossary entry opening a line ('ILAC: International …')? Not a reference number ('JCRB (JCRB-12/3)') nor
     a bracket whose name was left in another sentence ('(ILAC).')."""
     a = re.escape(acronym)
-    return re.search(rf"\b{a}s?\s*\([A-Z][a-z]|[A-Za-z][^()\n]*\s\({a}s?\)|^(?:- )?{a}:\s+\S", text, re.M) is not None
+    # The name must read as one of the acronym: 'JCRB (Gaithersburg, USA)' names a place, 'Mr Mussio (SIM)' a
+    # delegate. 'CARICOM (Caribbean Community)' starts with its first letter; 'COOMET' is spelled by the
+    # initials of 'Euro-Asian Cooperation of National Metrological Institutions (COOMET)'.
+    letters = acronym.rstrip("s")
+    for found in re.finditer(rf"\b{a}s?\s*\(([A-Z][a-z][^()\n]*)", text):
+        if found.group(1)[0] == acronym[0] or expands(letters, found.group(1)):
+            return True
+    for found in re.finditer(rf"([A-Za-z][^()\n]*)\s\({a}s?\)", text):
+        before = re.sub(r"['’]", " ", found.group(1)).split()[-LONG_FORM_WORDS * len(letters):]  # "l'Organisation"
+        if expands(letters, " ".join(before)) or any(w[0] == acronym[0] for w in before if w[:1].isupper()):
+            return True
+    return re.search(rf"^(?:- )?{a}:\s+\S", text, re.M) is not None
 
 
 def unspelled(acronyms: Iterable[str], texts: Iterable[str]) -> list[str]:
