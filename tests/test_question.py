@@ -154,8 +154,10 @@ def test_nouns_after_a_verb_and_compound_heads_are_key() -> None:
 @pytest.mark.parametrize(("text", "need"), [
     ("OECD meaning", "expansion"), ("What does IUPAC stand for?", "expansion"),
     ("Whats the mail adress of the librarian?", "email"),
+    ("What is the OECD?", "expansion"), ("what's UNIDO", "expansion"),  # a bare acronym asked about
+    ("What is the OECD budget?", None), ("What is a fellowship?", None),
 ])
-def test_more_answer_types(text: str, need: str) -> None:
+def test_more_answer_types(text: str, need: str | None) -> None:
     assert _q(text).need == need
 
 

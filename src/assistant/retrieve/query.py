@@ -81,7 +81,9 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
     ("phone", re.compile(r"\b(phone|telephone|tel|fax|téléphone)\b", re.I)),
     ("expansion", re.compile(r"\bstands? for\b|\bacronym\b|\babbreviation\b|\bsignifie\b|\bfull (name|form)\b|"
                              r"^\s*(?-i:[A-Z][A-Za-z]*[A-Z])s?\s+(meaning|means|definition)\b|"
-                             r"\bwhat does (?-i:[A-Z][A-Za-z]*[A-Z])s? (mean|stand)\b", re.I)),
+                             r"\bwhat does (?-i:[A-Z][A-Za-z]*[A-Z])s? (mean|stand)\b|"
+                             # 'What is the ABC?': a bare acronym asked about is answered by its name first
+                             r"^\W*what(?:'s| is| are) (?:the |an? )?(?-i:[A-Z][A-Za-z]*[A-Z])s?\W*$", re.I)),
     ("duration", re.compile(r"\bhow long\b|\bduration\b|\bcombien de temps\b|\bdurée\b|"
                             r"\bhow many (days|weeks|months|years)\b|\bcombien de (jours|semaines|mois|ans)\b", re.I)),
     ("date", re.compile(
