@@ -258,3 +258,13 @@ def test_project_sets_validate_against_several_corpus_folders(tmp_path: Path) ->
     args = parse_args(["--corpus", "corpus", "--corpus", "../shared/corpus-extra"])
     assert args.corpus == [Path("corpus"), Path("../shared/corpus-extra")]
     assert parse_args([]).corpus == [ROOT / "corpus"]
+
+
+def test_a_report_masks_secret_settings_and_shows_the_others() -> None:
+    from assistant.evaluate.report import settings_to_dict
+    from assistant.settings import Settings
+
+    shown = settings_to_dict(Settings(llm_api_key="sk-test", auth="ann:hunter2", keys_per_missing=5))
+    assert shown["llm_api_key"] == "***" and shown["auth"] == "***"  # a login's password is a secret too
+    assert shown["keys_per_missing"] == 5  # a count whose name only contains 'key'
+    assert shown["top_k"] == Settings().top_k

@@ -35,7 +35,9 @@ RULES = (
     "on answerable questions with the same quote rule; a question with a \"doc\" only counts passages "
     "of that document. Questions without quotes have no citation metrics."
 )
-SECRET_MARKERS = ("key", "token", "secret", "password")
+# Words of a setting's name that mark its value as a secret: 'llm_api_key', 'auth' ('user:password'); a whole
+# word, so 'keys_per_missing' (a count) is shown.
+SECRET_MARKERS = frozenset({"key", "token", "secret", "password", "auth"})
 
 
 def fmt(value: object, metric: str = "") -> str:
@@ -59,7 +61,7 @@ def settings_to_dict(settings: object) -> dict:
     raw = dump(mode="json") if callable(dump) else dict(getattr(settings, "__dict__", {}))
     out = {}
     for k, v in raw.items():
-        masked = any(s in k.lower() for s in SECRET_MARKERS) and v not in (None, "")
+        masked = not SECRET_MARKERS.isdisjoint(k.lower().split("_")) and v not in (None, "")
         out[k] = "***" if masked else (v if isinstance(v, (int, float, bool, str, type(None), list, dict)) else str(v))
     return out
 
