@@ -114,3 +114,23 @@ def test_the_first_stage_adds_the_chunk_spelling_out_each_asked_acronym_wherever
                                                         "dense_rows", "lexical_rows", "dense_by_row", "lexical_by_row")],
                        allowed=np.array([True, True, False, True, True]))
     assert [p.chunk.id for p in filtered.top(2, spelled=("WCC",))] == ["c1", "c2", "c4"]  # c3 filtered out
+
+
+def test_an_acronym_asked_in_english_is_spelled_out_in_english_where_the_collection_does() -> None:
+    from assistant.retrieve.hybrid import Ranking
+
+    texts = {"c1": "Le GCC (Groupe de calibration des gadgets) s'est réuni.", "c2": "The GCC met twice.",
+             "c3": "The GCC (Gadget Calibration Council) voted.", "c4": "Le GCC (Groupe des calibrateurs) a voté."}
+    languages = {"c1": "fr", "c2": "en", "c3": "en", "c4": "fr"}
+    ids = list(texts)
+    corpus = SimpleNamespace(chunks=[SimpleNamespace(id=i, doc_id=i, text=t) for i, t in texts.items()],
+                             row_of={i: r for r, i in enumerate(ids)},
+                             documents={i: SimpleNamespace(language=lang) for i, lang in languages.items()})
+    store = FakeStore({"c3": np.array([0.0, 1.0]), "c4": np.array([1.0, 0.0])})
+    # The first stage found the French record spelling it out, and an English one that does not.
+    ranking = Ranking(corpus, store, np.array([1.0, 0.0]), {0: 0.3, 1: 0.2}, [0, 1], [0, 1], [],
+                      {0: 0.5, 1: 0.4}, {})
+    assert [p.chunk.id for p in ranking.top(2, spelled=("GCC",))] == ["c1", "c2"]  # any language will do
+    # Asked in English: the English name is added, ahead of another French one nearer the question.
+    assert [p.chunk.id for p in ranking.top(2, spelled=("GCC",), lang="en")] == ["c1", "c2", "c3", "c4"]
+    assert [p.chunk.id for p in ranking.top(2, spelled=("GCC",), lang="fr")] == ["c1", "c2"]

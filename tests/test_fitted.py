@@ -74,6 +74,21 @@ def test_rerank_adds_the_best_passages_giving_the_asked_expansion_when_its_top_g
     assert [p.chunk.id for p in rerank(both, cands, by_lexical, k=2)] == ["0", "1", "2", "3"][: 2 + ANSWER_TYPE_ROWS]
 
 
+def test_rerank_adds_the_expansion_in_the_language_the_question_was_asked_in() -> None:
+    from assistant.answer.answer_type import NEED_PATTERNS
+
+    texts = ["Le GCC (Groupe de calibration des gadgets) s'est réuni.", "The GCC met twice.",
+             "Le GCC (Groupe des calibrateurs) a voté.", "The GCC (Gadget Calibration Council) voted."]
+    cands = [candidate(str(i), "", t, lexical=2.0 - i / 10) for i, t in enumerate(texts)]
+    for i in (0, 2):
+        cands[i] = replace(cands[i], doc=replace(cands[i].doc, language="fr"))
+    q = replace(query("What does GCC stand for?"), need=NEED_PATTERNS["expansion"], spelled=("GCC",))
+    by_lexical = model(("lexical",), [3.0])
+    # The top two give the French name only: the English one follows, ahead of the better-scored French one.
+    assert [p.chunk.id for p in rerank(q, cands, by_lexical, k=2)] == ["0", "1", "3", "2"]
+    assert [p.chunk.id for p in rerank(replace(q, lang="fr"), cands, by_lexical, k=2)] == ["0", "1"]
+
+
 def test_rerank_applies_each_candidate_factor_to_the_model_probability() -> None:
     q = query("anything")
     first, second = candidate("a", "", "text a", lexical=2.0), candidate("b", "", "text b", lexical=1.9)

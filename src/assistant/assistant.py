@@ -233,7 +233,7 @@ class Assistant:
                   ) -> list[Passage]:
         """With the reranker: candidates from hybrid search, from the documents the question names and, for a
         French question, from its own words, ordered by the fitted model. Without it: hybrid search alone."""
-        search = search or self._search(corpus, condensed, q)
+        search = search or self._search(corpus, condensed, q, asked)
         if self._rerank_model is None:
             return search(k=k or self.settings.top_k, filters=flt)
         query = self._query(corpus, condensed, q, asked)
@@ -241,10 +241,12 @@ class Assistant:
         factors = self.retriever.penalty.factors(corpus, [c.passage.chunk.id for c in candidates])
         return rerank(query, candidates, self._rerank_model, k or self.settings.top_k, factors)
 
-    def _search(self, corpus: CorpusView, condensed: Condensed, q: Question) -> Callable[..., list[Passage]]:
+    def _search(self, corpus: CorpusView, condensed: Condensed, q: Question,
+                asked: str = "") -> Callable[..., list[Passage]]:
         """Hybrid search for this question (a follow-up with what it refers to), waiting for ``k`` and filters.
         Its first stage runs once per filters: the reranker's candidates and the off-topic gate's top passages
-        are two cuts of one ranking."""
+        are two cuts of one ranking. ``asked`` (the question as asked) gives its language."""
+        lang = _language(asked or condensed.text)
         pronoun = condensed.mode == "pronoun"
         query = _searched(condensed)
         lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
@@ -255,7 +257,7 @@ class Assistant:
             if filters not in rankings:
                 rankings[filters] = self.retriever.rank(corpus, query, vector, filters, lemmas)
             ranking = rankings[filters]
-            return ranking.top(k or self.settings.top_k, answer_type, spelled) if ranking is not None else []
+            return ranking.top(k or self.settings.top_k, answer_type, spelled, lang) if ranking is not None else []
 
         return search
 
@@ -264,7 +266,7 @@ class Assistant:
                     ) -> list[Candidate]:
         """Every passage the reranker chooses from, with what it needs to know about each."""
         s = self.settings
-        search = search or self._search(corpus, condensed, q)
+        search = search or self._search(corpus, condensed, q, asked)
         found = [(p, False) for p in search(k=s.rerank_candidates, filters=flt)]
         asked = asked or condensed.text
         if is_french(asked):  # French passages for a French question: its own words, not the translation's
@@ -280,7 +282,7 @@ class Assistant:
     def _query(self, corpus: CorpusView, condensed: Condensed, q: Question, asked: str) -> RerankQuery:
         asked = asked or condensed.text
         text = f"{condensed.context} {asked}" if condensed.mode == "pronoun" else asked
-        lang = "fr" if is_french(asked) else "en"
+        lang = _language(asked)
         ref = question_reference(corpus, text)
         lemmas = frozenset(content_lemmas(text if condensed.mode == "pronoun" else condensed.text))
         # A French question is also matched in its own words against French documents; an English one (and
@@ -301,7 +303,7 @@ class Assistant:
         q = self._question(corpus, condensed)
         if not corpus.chunks:
             return Draft(abstained=True, reason="empty_index", lang=q.lang), []
-        search = self._search(corpus, condensed, q)
+        search = self._search(corpus, condensed, q, asked)
         passages = self._passages(corpus, condensed, q, flt, asked=asked, search=search)
         # The off-topic gate reads what hybrid search alone finds, as it was measured: a reranker orders
         # passages by their closest unit, which would lift a stray sentence over the gate.
@@ -386,6 +388,11 @@ def _filters(filters: Filters | dict | None) -> Filters | None:
     if filters is None or isinstance(filters, Filters):
         return filters
     return Filters(**{k: v for k, v in filters.items() if v})
+
+
+def _language(asked: str) -> str:
+    """The language a question was asked in (French or English)."""
+    return "fr" if is_french(asked) else "en"
 
 
 def _searched(condensed: Condensed) -> str:

@@ -36,12 +36,13 @@ class HybridRetriever:
         lexical_query: list[str] | None = None,
         answer_type: re.Pattern[str] | None = None,
         spelled: tuple[str, ...] = (),
+        lang: str | None = None,
     ) -> list[Passage]:
         """The top ``k`` chunks by fused rank. With ``answer_type`` (an e-mail, a date, …), when none of them
         holds such an answer, the best fused candidates that do are added after them (up to 2); with
         ``spelled`` (the acronyms whose expansion is asked), the chunks that spell one out, wherever they rank."""
         ranking = self.rank(corpus, query, query_vector, filters, lexical_query)
-        return ranking.top(k or self.settings.top_k, answer_type, spelled) if ranking is not None else []
+        return ranking.top(k or self.settings.top_k, answer_type, spelled, lang) if ranking is not None else []
 
     def rank(self, corpus: CorpusView, query: str, query_vector: np.ndarray, filters: Filters | None = None,
              lexical_query: list[str] | None = None) -> Ranking | None:
@@ -103,13 +104,17 @@ class Ranking:
     lexical_by_row: dict[int, float]
     allowed: np.ndarray | None = None  # the filters' row mask (None: every row)
 
-    def top(self, k: int, answer_type: re.Pattern[str] | None = None, spelled: tuple[str, ...] = ()) -> list[Passage]:
-        """The top ``k`` rows with each retriever's leaders (and answer-type rows, see `search`), as passages."""
+    def top(self, k: int, answer_type: re.Pattern[str] | None = None, spelled: tuple[str, ...] = (),
+            lang: str | None = None) -> list[Passage]:
+        """The top ``k`` rows with each retriever's leaders (and answer-type rows, see `search`), as passages.
+        An acronym asked about is spelled out in ``lang`` (the question's language) where the collection does."""
         chunks = self.corpus.chunks
         rows = _with_leaders(self.ranked, self.dense_rows, self.lexical_rows, k)
         if spelled:  # each asked acronym's expansion, wherever it ranks
-            for acronym in unspelled(spelled, (chunks[r].text for r in rows)):
-                rows += [r for r in self._spelling_out(acronym) if r not in rows][:ANSWER_TYPE_ROWS]
+            own = [r for r in rows if lang is None or self._language(r) == lang]
+            for acronym in unspelled(spelled, (chunks[r].text for r in own)):
+                found = sorted(self._spelling_out(acronym), key=lambda r: lang is not None and self._language(r) != lang)
+                rows += [r for r in found if r not in rows][:ANSWER_TYPE_ROWS]
         elif answer_type is not None and not any(answer_type.search(chunks[r].text) for r in rows):
             rows += [r for r in self.ranked if r not in rows and answer_type.search(chunks[r].text)][:ANSWER_TYPE_ROWS]
         missing = [chunks[r].id for r in rows if r not in self.dense_by_row]
@@ -117,6 +122,9 @@ class Ranking:
         dense = self.dense_by_row | {row_of[i]: s for i, s in _cosines(self.store, missing, self.query_vector).items()}
         return [Passage(chunks[r], self.fused.get(r, 0.0), dense.get(r), self.lexical_by_row.get(r), rank)
                 for rank, r in enumerate(rows, start=1)]
+
+    def _language(self, row: int) -> str:
+        return self.corpus.documents[self.corpus.chunks[row].doc_id].language
 
     def _spelling_out(self, acronym: str) -> list[int]:
         """Every allowed row that spells out ``acronym``, searched in the whole collection (a glossary ranks

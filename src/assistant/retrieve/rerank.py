@@ -219,8 +219,10 @@ def rerank(q: Query, candidates: list[Candidate], model: Model | None, k: int,
     kept = list(range(min(k, len(ordered))))
     texts = [c.passage.chunk.text for c in ordered]
     if q.spelled:  # each asked acronym's expansion ('What do CODATA and the SI Brochure …': CODATA's)
-        for acronym in unspelled(q.spelled, (texts[i] for i in kept)):
-            kept += [i for i in range(len(ordered)) if i not in kept and spells_out(acronym, texts[i])][:ANSWER_TYPE_ROWS]
+        # in the question's language where a candidate gives it so: an English question, an English name
+        for acronym in unspelled(q.spelled, (texts[i] for i in kept if ordered[i].doc.language == q.lang)):
+            found = [i for i in range(len(ordered)) if i not in kept and spells_out(acronym, texts[i])]
+            kept += sorted(found, key=lambda i: ordered[i].doc.language != q.lang)[:ANSWER_TYPE_ROWS]
     elif q.need is not None and not any(_need(q, ordered[i]) for i in kept):
         kept += [i for i in range(len(kept), len(ordered)) if _need(q, ordered[i])][:ANSWER_TYPE_ROWS]
     return [Passage(ordered[i].passage.chunk, scores[i], ordered[i].passage.dense, ordered[i].passage.lexical, rank)
