@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from assistant.answer.compose import compose
-from assistant.answer.coverage import TermMatcher
+from assistant.answer.coverage import TermMatcher, profile_of
 from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit, units_of
 from assistant.answer.extractive import (
@@ -745,3 +745,31 @@ def test_a_count_question_is_answered_by_a_figure_that_counts_the_noun_asked(ans
     assert draft.abstained is not answered
     if not answered:
         assert draft.reason == "missing_need"  # '3 sessions' is a figure, but not a count of members
+
+
+class KindEmbedder(HashEmbedder):
+    """Hash vectors, except that the words of one kind ('languages' and the names of two) share one."""
+
+    KIND = {"languages", "language", "esperanto", "latin"}
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        kinds = [" ".join("languages" if w.lower().strip(".,?") in self.KIND else w for w in t.split()) for t in texts]
+        return super().embed(kinds)
+
+
+def test_a_which_question_s_class_is_covered_by_a_name_of_that_kind_even_where_the_corpus_uses_the_word() -> None:
+    settings = load_settings()
+    emb = KindEmbedder()
+    bot = ExtractiveAnswerer(settings, TermMatcher(emb, low=settings.term_match - 0.17,
+                                                   high=settings.term_match + 0.13))
+    docs = [meeting("m21", "21st", "2015", "Resolution 2: On meetings",
+                    "The ABC notes that its delegates speak many languages at meetings.")]
+    q = question("Which languages do ABC fellows need?", docs)
+    assert next(t for t in q.terms if t.lemma == "language").known  # so the matcher compares it literally
+    assert bot.matcher.coverage(q.terms, profile_of("Esperanto or Latin is required."))["language"] == 0.0
+    # A name of that kind covers the class the question word asks for; a name of another kind does not.
+    assert bot._instances(q, "A good command of Esperanto or Latin is required.", "en", {}) == {"language": 1.0}
+    assert not bot._instances(q, "A good command of Statistics or Algebra is required.", "en", {}).get("language")
+    # Nor for a question whose question word asks no class ('What are …').
+    other = question("What are the languages of ABC fellows?", docs)
+    assert bot._instances(other, "A good command of Esperanto or Latin is required.", "en", {}) == {}

@@ -25,7 +25,7 @@ from assistant.answer.features import UnitFacts, opens_with_participle, unit_mat
 from assistant.errors import AssistantError
 from assistant.fitted import LinearModel, packaged_model
 from assistant.retrieve.acronyms import EXPANSION_SEPARATOR, with_expansions
-from assistant.retrieve.query import STEPS_HEADING_RE, Question, Term, is_plural
+from assistant.retrieve.query import AUXILIARIES, STEPS_HEADING_RE, Question, Term, is_plural
 from assistant.settings import Settings
 from assistant.text import YEAR_RE, content_lemmas
 from assistant.types import Answer
@@ -182,6 +182,7 @@ class ExtractiveAnswerer:
             cover = self._cover(uq, unit, ev)
             profile = profile_of(unit.text, ev.lang(unit))
             text_cover = self.matcher.coverage(uq.terms, profile)
+            text_cover |= self._instances(uq, unit.text, ev.lang(unit), text_cover)
             # A 'which X' answer names an X ('English' for 'languages'); saying 'X' itself is not naming one.
             text_cover |= {t.lemma: 0.0 for t in classes if profile.exact(t)}
             key = (unit.doc_id, unit.index)
@@ -204,11 +205,26 @@ class ExtractiveAnswerer:
         loose = replace(term, known=False)
         return lambda text: self.matcher.coverage([loose], profile_of(text, lang))[term.lemma] >= 0.5
 
+    def _instances(self, q: Question, text: str, lang: str, cover: dict[str, float]) -> dict[str, float]:
+        """The class nouns of a 'which X' question that ``text`` names an instance of, by meaning: 'English'
+        and 'French' for 'languages', even where the corpus uses the word 'language' itself (which
+        `TermMatcher` matches literally). Only for a class the question word determines ('which X'), and only
+        the text's names are compared, as an instance is named."""
+        if not WH_DETERMINER_RE.match(q.text):
+            return {}  # 'What are the opening hours …?' names no class to give an instance of
+        classes = [replace(t, known=False) for t in q.terms if t.lemma in q.soft and cover.get(t.lemma, 0.0) < 1.0]
+        names = " ".join(NAME_WORD_RE.findall(text))
+        if not classes or not names:
+            return {}
+        found = self.matcher.coverage(classes, profile_of(names, lang))
+        return {lemma: value for lemma, value in found.items() if value > cover.get(lemma, 0.0)}
+
     def _cover(self, q: Question, unit: Unit, ev: Evidence) -> dict[str, float]:
         """Coverage by the unit, the sentence before it, its heading, its list's lead and its title."""
         parts = _context_parts(unit, ev)
         context = "\n".join(parts)
         cover = self.matcher.coverage(q.terms, joined_profile_of(parts, ev.lang(unit)))
+        cover |= self._instances(q, unit.text, ev.lang(unit), cover)
         # The meeting, year, body or month a question names is checked against the document's metadata.
         named = profile_of(ev.named.get(unit.doc_id, ""), ev.lang(unit))
         cover |= {t.lemma: 1.0 for t in q.terms if cover.get(t.lemma, 0.0) < 1.0 and named.exact(t)}
@@ -397,6 +413,11 @@ class ExtractiveAnswerer:
         cover = self.matcher.coverage(terms, joined_profile_of(tuple(p for u in units for p in _context_parts(u, ev))))
         # By weight or by count: 'who can tell me more about that' → the contact named in the earlier answer's topic.
         return weighted(cover, terms) >= 0.5 or sum(v >= 0.5 for v in cover.values()) * 4 >= len(terms) * 3
+
+
+NAME_WORD_RE = re.compile(r"\b[A-Z][\w'-]*")  # a capitalised word: a name, or a sentence's first word
+# 'Which languages …', 'What two bodies …': the question word is the determiner of the class asked for.
+WH_DETERMINER_RE = re.compile(rf"^\W*(what|which)\s+(?!(?:{'|'.join(sorted(AUXILIARIES))})\b)", re.I)
 
 
 def _section_words(unit: Unit, ev: Evidence) -> Profile:
