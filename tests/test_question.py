@@ -155,6 +155,8 @@ def test_nouns_after_a_verb_and_compound_heads_are_key() -> None:
     ("OECD meaning", "expansion"), ("What does IUPAC stand for?", "expansion"),
     ("Whats the mail adress of the librarian?", "email"),
     ("What is the OECD?", "expansion"), ("what's UNIDO", "expansion"),  # a bare acronym asked about
+    ("Who was president of the museum board in 2001?", "person"),  # a role without an article
+    ("Who was there in 2001?", None),
     ("What is the OECD budget?", None), ("What is a fellowship?", None),
 ])
 def test_more_answer_types(text: str, need: str | None) -> None:
