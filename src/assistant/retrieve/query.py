@@ -192,7 +192,8 @@ Idf = Callable[[str], float]
 # An opening subordinate clause ('When …,', 'If …,') before the question proper (a question word or an
 # auxiliary after its comma).
 SUBORDINATE_RE = re.compile(
-    r"^\s*(when|whenever|if|once|after|before|while|lorsque|quand|si)\b[^,?]*,\s*(?=(what|which|who|whom|"
+    r"^\s*(when|whenever|if|once|after|before|while|lorsque|quand|si)\b[^,?]*,\s*"
+    r"(?=(?:(?:to|for|from|with|by|of|in|on|at|à|de|pour|par|avec)\s+)?(what|which|who|whom|"
     r"whose|how|where|why|when|did|does|do|is|are|was|were|can|could|should|will|would|has|have|had|quel|"
     r"quelle|quels|quelles|qui|que|comment|combien|où|pourquoi|est-ce)\b)", re.I)
 
