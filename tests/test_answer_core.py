@@ -768,8 +768,8 @@ def test_a_which_question_s_class_is_covered_by_a_name_of_that_kind_even_where_t
     assert next(t for t in q.terms if t.lemma == "language").known  # so the matcher compares it literally
     assert bot.matcher.coverage(q.terms, profile_of("Esperanto or Latin is required."))["language"] == 0.0
     # A name of that kind covers the class the question word asks for; a name of another kind does not.
-    assert bot._instances(q, "A good command of Esperanto or Latin is required.", "en", {}) == {"language": 1.0}
-    assert not bot._instances(q, "A good command of Statistics or Algebra is required.", "en", {}).get("language")
+    assert bot._named_kinds(q, "A good command of Esperanto or Latin is required.", "en")["language"] == 1.0
+    assert not bot._named_kinds(q, "A good command of Statistics or Algebra is required.", "en").get("language")
     # Nor for a question whose question word asks no class ('What are …').
     other = question("What are the languages of ABC fellows?", docs)
-    assert bot._instances(other, "A good command of Esperanto or Latin is required.", "en", {}) == {}
+    assert bot._named_kinds(other, "A good command of Esperanto or Latin is required.", "en") == {}

@@ -179,10 +179,11 @@ class ExtractiveAnswerer:
         for unit, d in zip(ev.units, dense, strict=True):
             uq = ev.asked(q, unit)  # in the words of the unit's language
             classes = [t for t in uq.terms if t.lemma in uq.soft]
-            cover = self._cover(uq, unit, ev)
+            kinds = self._named_kinds(uq, unit.text, ev.lang(unit))  # read once, for both covers below
+            cover = self._cover(uq, unit, ev, kinds)
             profile = profile_of(unit.text, ev.lang(unit))
             text_cover = self.matcher.coverage(uq.terms, profile)
-            text_cover |= self._instances(uq, unit.text, ev.lang(unit), text_cover)
+            text_cover |= _raised(text_cover, kinds)
             # A 'which X' answer names an X ('English' for 'languages'); saying 'X' itself is not naming one.
             text_cover |= {t.lemma: 0.0 for t in classes if profile.exact(t)}
             key = (unit.doc_id, unit.index)
@@ -205,26 +206,24 @@ class ExtractiveAnswerer:
         loose = replace(term, known=False)
         return lambda text: self.matcher.coverage([loose], profile_of(text, lang))[term.lemma] >= 0.5
 
-    def _instances(self, q: Question, text: str, lang: str, cover: dict[str, float]) -> dict[str, float]:
-        """The class nouns of a 'which X' question that ``text`` names an instance of, by meaning: 'English'
+    def _named_kinds(self, q: Question, text: str, lang: str) -> dict[str, float]:
+        """How far ``text`` names an instance of each class noun of a 'which X' question, by meaning: 'English'
         and 'French' for 'languages', even where the corpus uses the word 'language' itself (which
         `TermMatcher` matches literally). Only for a class the question word determines ('which X'), and only
         the text's names are compared, as an instance is named."""
-        if not WH_DETERMINER_RE.match(q.text):
+        classes = [replace(t, known=False) for t in q.terms if t.lemma in q.soft]
+        if not classes or not WH_DETERMINER_RE.match(q.text):
             return {}  # 'What are the opening hours …?' names no class to give an instance of
-        classes = [replace(t, known=False) for t in q.terms if t.lemma in q.soft and cover.get(t.lemma, 0.0) < 1.0]
         names = " ".join(NAME_WORD_RE.findall(text))
-        if not classes or not names:
-            return {}
-        found = self.matcher.coverage(classes, profile_of(names, lang))
-        return {lemma: value for lemma, value in found.items() if value > cover.get(lemma, 0.0)}
+        return self.matcher.coverage(classes, profile_of(names, lang)) if names else {}
 
-    def _cover(self, q: Question, unit: Unit, ev: Evidence) -> dict[str, float]:
-        """Coverage by the unit, the sentence before it, its heading, its list's lead and its title."""
+    def _cover(self, q: Question, unit: Unit, ev: Evidence, kinds: dict[str, float] | None = None) -> dict[str, float]:
+        """Coverage by the unit, the sentence before it, its heading, its list's lead and its title (and, for a
+        'which X' question, by the unit's names of an X: ``kinds``, read here when not given)."""
         parts = _context_parts(unit, ev)
         context = "\n".join(parts)
         cover = self.matcher.coverage(q.terms, joined_profile_of(parts, ev.lang(unit)))
-        cover |= self._instances(q, unit.text, ev.lang(unit), cover)
+        cover |= _raised(cover, self._named_kinds(q, unit.text, ev.lang(unit)) if kinds is None else kinds)
         # The meeting, year, body or month a question names is checked against the document's metadata.
         named = profile_of(ev.named.get(unit.doc_id, ""), ev.lang(unit))
         cover |= {t.lemma: 1.0 for t in q.terms if cover.get(t.lemma, 0.0) < 1.0 and named.exact(t)}
@@ -413,6 +412,11 @@ class ExtractiveAnswerer:
         cover = self.matcher.coverage(terms, joined_profile_of(tuple(p for u in units for p in _context_parts(u, ev))))
         # By weight or by count: 'who can tell me more about that' → the contact named in the earlier answer's topic.
         return weighted(cover, terms) >= 0.5 or sum(v >= 0.5 for v in cover.values()) * 4 >= len(terms) * 3
+
+
+def _raised(cover: dict[str, float], found: dict[str, float]) -> dict[str, float]:
+    """The entries of ``found`` above ``cover``'s for the same term (to merge by the higher)."""
+    return {lemma: value for lemma, value in found.items() if value > cover.get(lemma, 0.0)}
 
 
 NAME_WORD_RE = re.compile(r"\b[A-Z][\w'-]*")  # a capitalised word: a name, or a sentence's first word
