@@ -158,6 +158,9 @@ def test_nouns_after_a_verb_and_compound_heads_are_key() -> None:
     ("Who was president of the museum board in 2001?", "person"),  # a role without an article
     ("Who was there in 2001?", None),
     ("What is the OECD budget?", None), ("What is a fellowship?", None),
+    ("Tell me the amount of money raised.", "number"),
+    # 'amount of substance' names a quantity (the mole's); it does not ask for an amount
+    ("How is an amount of substance computed from a count of molecules?", None),
 ])
 def test_more_answer_types(text: str, need: str | None) -> None:
     assert _q(text).need == need

@@ -92,7 +92,8 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
     ("number", re.compile(
         r"\bhow (much|many)\b|\bcombien\b|\bmontant\b|\bwhat (is|was|are|were) the (amount|number|figure|sum|"
         r"percentage|rate|size|cost|price|uncertainty|accuracy|precision|value|weight|length|capacity|budget|fee)"
-        r"s?\b|\b(amount|figure|sum) of\b|\bnumerical value\b|\b(does|do|will|would) \w+( \w+)? cost\b|"
+        # 'amount of substance' is the name of a quantity (the mole's), not a request for an amount
+        r"s?\b|\b(amount|figure|sum) of\b(?! substance)|\bnumerical value\b|\b(does|do|will|would) \w+( \w+)? cost\b|"
         r"\b(salary|allowance|pay|fee|price) (figure|amount|level|rate)\b", re.I)),
     ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\s+(the\b|a\b|an\b|le\b|la\b|l'|(?-i:[A-Z]))|"
                           # 'Who was president of …': a role named without an article
