@@ -151,6 +151,11 @@ def test_nouns_after_a_verb_and_compound_heads_are_key() -> None:
     assert "cover" not in {t.lemma for t in _q("Which organization covers Oceania?").hard_terms}
 
 
+def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
+    keys = {t.lemma for t in _q("Quick check: a bushel equals how many pecks?").hard_terms}
+    assert "equal" not in keys and {"bushel", "peck"} <= keys
+
+
 @pytest.mark.parametrize(("text", "need"), [
     ("OECD meaning", "expansion"), ("What does IUPAC stand for?", "expansion"),
     ("Whats the mail adress of the librarian?", "email"),

@@ -428,6 +428,9 @@ ARTICLES = frozenset("the a an this that these those its their his her our my yo
 PREPOSITIONS = frozenset("in for of at on to with from by about during under over into".split())
 AUXILIARIES = frozenset("is are was were be been do does did can could will would should shall may might must has have had".split())
 SUBJECTS = frozenset("i you he she it we they who what which that there this these those".split())
+# Question words that open a verb's object ('equals how many …', 'means what'); unlike 'who' or 'which' they
+# seldom open a relative clause after a noun ('people who …').
+OBJECT_WH = frozenset({"how", "what"})
 # The adverb particles of phrasal verbs ('make up', 'go out'): a noun-or-verb word before one is the verb.
 PARTICLES = frozenset("up out off down".split())
 
@@ -492,8 +495,8 @@ def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
     if word.endswith("s") and "NOUN" in prev_tags and (following in PREPOSITIONS or following in AUXILIARIES
                                                        or not following):
         return True  # the head of a compound: 'travel costs for …' (but 'the organization covers Africa')
-    if "VERB" in tags and following in ARTICLES:
-        return False  # 'bodies takes the BIPM …': a verb before its object
+    if "VERB" in tags and (following in ARTICLES or following in OBJECT_WH):
+        return False  # 'bodies takes the BIPM …', 'a hectare equals how many …': a verb before its object
     if "VERB" in tags and following in PARTICLES:
         return False  # 'how many cells make up a tissue', 'the notice must go out': a phrasal verb
     if "VERB" in tags and not word.endswith("s") and prev.endswith("s") and set(prev_tags) == {"NOUN"} \
