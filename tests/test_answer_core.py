@@ -230,6 +230,21 @@ def test_a_pronoun_follow_up_names_the_meeting_of_the_question_it_follows() -> N
     assert Assistant._referenced(corpus, own.text, own) == {"m13"}
 
 
+def test_a_pronoun_follow_up_is_searched_with_the_start_of_the_answer_it_follows() -> None:
+    from assistant.assistant import _embedded
+    from assistant.retrieve.condense import condense
+
+    history = [{"role": "user", "content": "Which gadget does the workshop lend out?"},
+               {"role": "assistant", "content": "The brass torque meter [1], kept in room 4 [2]."}]
+    follow = condense("What is it used for?", history)
+    text = _embedded(follow, answer_words=4)
+    assert "brass torque meter" in text and "Which gadget" in text and "used for" in text
+    assert "[1]" not in text and "room" not in text  # citation marks dropped; only the leading words
+    assert _embedded(follow, answer_words=0) == f"{follow.context} {follow.text}"
+    alone = condense("What does the workshop lend out?", [])
+    assert _embedded(alone, answer_words=4) == alone.text
+
+
 def test_named_as_gives_dated_title_body_names_and_both_ordinal_forms() -> None:
     doc = DOCS[0]
     text = refs.named_as(doc, refs.of_document(doc), {"assembly of": "ABC", "other name": "XYZ"})

@@ -21,6 +21,7 @@ from assistant.answer.coverage import TermMatcher
 from assistant.answer.draft import Draft, merged
 from assistant.answer.evidence import Unit
 from assistant.answer.extractive import Evidence, ExtractiveAnswerer
+from assistant.answer.grounding import CITE_RE
 from assistant.answer.llm import make_llm_answerer
 from assistant.errors import IndexNotFound
 from assistant.fitted import Model, packaged_model
@@ -248,7 +249,7 @@ class Assistant:
         are two cuts of one ranking. ``asked`` (the question as asked) gives its language."""
         lang = _language(asked or condensed.text)
         pronoun = condensed.mode == "pronoun"
-        query = _searched(condensed)
+        query = _embedded(condensed, self.settings.followup_answer_words)
         lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
         vector, answer_type, spelled = self._embed_question(query), NEED_PATTERNS.get(q.need or ""), asked_acronyms(q)
         rankings: dict[Filters | None, Ranking | None] = {}
@@ -283,13 +284,14 @@ class Assistant:
         asked = asked or condensed.text
         text = f"{condensed.context} {asked}" if condensed.mode == "pronoun" else asked
         lang = _language(asked)
+        query_text = _embedded(condensed, self.settings.followup_answer_words)
         ref = question_reference(corpus, text)
         lemmas = frozenset(content_lemmas(text if condensed.mode == "pronoun" else condensed.text))
         # A French question is also matched in its own words against French documents; an English one (and
         # an English follow-up, which condensing has made whole) only through its condensed text.
         original = frozenset(content_lemmas(asked, "fr")) if lang == "fr" else lemmas
         return RerankQuery(lemmas=lemmas, original_lemmas=original, lang=lang, ref=ref, years=ref.years,
-                           vector=self._embed_question(_searched(condensed)), need=NEED_PATTERNS.get(q.need or ""),
+                           vector=self._embed_question(query_text), need=NEED_PATTERNS.get(q.need or ""),
                            spelled=asked_acronyms(q),
                            wants_steps=q.wants_steps, wants_list=q.wants_list)
 
@@ -396,7 +398,16 @@ def _language(asked: str) -> str:
 
 
 def _searched(condensed: Condensed) -> str:
-    """The text hybrid search embeds: a pronoun follow-up carries what it refers to."""
+    """The question with what it refers to: a pronoun follow-up carries the question it follows."""
     if condensed.mode == "pronoun":
         return f"{condensed.context} {condensed.text}".strip()
     return condensed.text
+
+
+def _embedded(condensed: Condensed, answer_words: int) -> str:
+    """The text the search embeds: `_searched`, and for a pronoun follow-up the first ``answer_words`` words of
+    the answer it follows, which name what 'it' is ('What is it used for?' after 'The key comparison …')."""
+    if condensed.mode != "pronoun" or answer_words <= 0:
+        return _searched(condensed)
+    answer = " ".join(CITE_RE.sub(" ", condensed.previous_answer).split()[:answer_words])
+    return f"{_searched(condensed)} {answer}".strip()
