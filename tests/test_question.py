@@ -435,6 +435,23 @@ def test_a_question_going_on_from_the_last_keeps_it_as_context(asked: str) -> No
     assert condense("And the gadgets?", history).mode == "ellipsis"
 
 
+@pytest.mark.parametrize(("asked", "mode"), [
+    # long, but 'that inspection' / 'the same rule' point back at the earlier question
+    ("Which of the depot's gadget inspectors were on duty during that inspection, and who signed the report?",
+     "pronoun"),
+    ("Did the painters' union and the depot's workshop managers agree to follow the same rule the year after?",
+     "pronoun"),
+    # a 'that' opening a clause points at nothing
+    ("Did the painters' union and the depot's workshop managers ever agree that the widgets should be green?", ""),
+])
+def test_a_long_question_with_a_demonstrative_before_a_noun_points_back(asked: str, mode: str) -> None:
+    from assistant.retrieve.condense import condense
+
+    history = [{"role": "user", "content": "What did the 12th Assembly decide about widgets?"},
+               {"role": "assistant", "content": "They are painted blue."}]
+    assert condense(asked, history).mode == mode
+
+
 def test_every_later_part_of_a_question_leans_on_the_first() -> None:
     from assistant.question.read import read
 

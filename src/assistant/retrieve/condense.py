@@ -14,6 +14,11 @@ PRONOUN_RE = re.compile(
 ELLIPSIS_RE = re.compile(
     r"^\s*(and what about|what about|how about|and for|and|what of|also|et pour|et)\b[\s,]*", re.I
 )
+# A demonstrative before a noun ('that session', 'those rules', 'the same session') points back however long the
+# question is; a 'that' before an article, pronoun or name opens a clause instead ('… accept that the BIPM …').
+DEMONSTRATIVE_RE = re.compile(r"\b(?:that|this|these|those|the same)\s+(?!(?:the|a|an|it|its|they|their|he|she|"
+                              r"we|you|i|is|was|are|were|has|had|have|will|would|can|could|should|may|might|must|"
+                              r"do|does|did|not|no|one|ones)\b)(?-i:[a-z])", re.I)
 PROPER_PHRASE_RE = re.compile(r"\b((?:[A-Z][\w'-]*\s+){0,4}[A-Z][\w'-]*)")
 
 
@@ -52,7 +57,7 @@ def condense(question: str, history: list[dict[str, str]] | None) -> Condensed:
         return Condensed(_substitute(previous, phrase), previous, "ellipsis", answer)
     # 'And what exactly did it adopt?', 'And at which hour did the depot open?': a question that goes on
     # from the last one ('And …') or points back at it keeps it as context, whatever its length.
-    if continues or (pointing and len(question.split()) <= 14):
+    if continues or (pointing and len(question.split()) <= 14) or DEMONSTRATIVE_RE.search(question):
         return Condensed(question, previous, "pronoun", answer)
     return Condensed(question)
 
