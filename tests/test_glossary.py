@@ -186,6 +186,15 @@ def test_sentences_keep_their_end_marks() -> None:
     assert english.count(".") == 1 and english.endswith("?")
 
 
+def test_an_opening_when_clause_keeps_its_comma_so_the_question_after_it_decides_the_type() -> None:
+    from assistant.retrieve.query import analyse
+
+    english = to_english("Quand le musée ferme ses salles, comment les visiteurs sont-ils prévenus ?")
+    assert english.startswith("when") and ", how" in english
+    assert analyse(english, set(), lambda _t: 1.0).need is None  # asks how, not when
+    assert "," not in to_english("Quand le musée ferme-t-il ses salles ?")
+
+
 def test_french_acronyms_of_international_bodies_become_english() -> None:
     assert "ITU" in words(to_english("Le BIPM est-il membre de l'UIT ?"))
     assert "WHO" in words(to_english("Un protocole d'accord avec l'OMS ?"))

@@ -93,10 +93,23 @@ def to_english(text: str) -> str:
     return " ".join(_sentence_to_english(s) for s in sentences if s)
 
 
+# An opening 'Quand …,' / 'Si …,' clause: translated apart and its comma kept, so that the question after it is
+# read as the question ('Quand …, comment …?' asks how, not when).
+OPENING_CLAUSE_RE = re.compile(r"^\s*(?:lorsqu'|lorsque\b|quand\b|si\b|s'il\b)[^,?]*,(?=\s*\S+\s+\S+\s+\S)", re.I)
+
+
 def _sentence_to_english(text: str) -> str:
     """One sentence; unknown words are kept as they are."""
     end = text.rstrip()[-1:]
-    return " ".join(english for _, english in _aligned(text)) + (end if end in ".!?" else "")
+    opening = OPENING_CLAUSE_RE.match(text.replace("’", "'"))
+    if opening:
+        head, rest = text[: opening.end() - 1], text[opening.end():]
+        return f"{_words_to_english(head)}, {_words_to_english(rest)}" + (end if end in ".!?" else "")
+    return _words_to_english(text) + (end if end in ".!?" else "")
+
+
+def _words_to_english(text: str) -> str:
+    return " ".join(english for _, english in _aligned(text))
 
 
 def aligned(text: str) -> list[tuple[str, str]]:
