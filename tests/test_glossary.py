@@ -173,6 +173,7 @@ def test_inflected_phrase_lemmatizes_like_its_key(phrase: str, key: str):
 
 
 @pytest.mark.parametrize(("french", "english"), [
+    ("Puis-je faire une demande de bourse ?", "apply"),  # the idiom, not 'make a request'
     ("Quelle formation est demandée aux candidats ?", "asked"),
     ("Quelles sont les organisations liées au BIPM ?", "linked"),
     ("Quels comités ?", "committees"),
