@@ -174,6 +174,7 @@ def test_inflected_phrase_lemmatizes_like_its_key(phrase: str, key: str):
 
 @pytest.mark.parametrize(("french", "english"), [
     ("Puis-je faire une demande de bourse ?", "apply"),  # the idiom, not 'make a request'
+    ("Dans quel délai faut-il répondre ?", "long"),  # 'within what time': a duration, not a deadline
     ("Quelle formation est demandée aux candidats ?", "asked"),
     ("Quelles sont les organisations liées au BIPM ?", "linked"),
     ("Quels comités ?", "committees"),
