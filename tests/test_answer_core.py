@@ -418,6 +418,21 @@ def test_quoted_premises_go_on_with_the_operative_clauses_that_follow() -> None:
     assert sum(u is decides for b in again for u in b.units) == 1
 
 
+def test_an_operative_clause_that_leads_a_list_comes_with_all_its_items() -> None:
+    units = units_of(meeting("m15", "15th", "2007", "Resolution 2: On gadgets",
+                             "The ABC,\n\n- noting that gadgets have improved,\n\nremarks that this improvement\n\n"
+                             "- saves paint,\n- speeds up the depot,\n- pleases the inspectors,\n\n"
+                             "requests the Laboratory to count gadgets.\n\ninvites members to report.\n"))
+    ev = SimpleNamespace(siblings={"m15": units})
+    lead = next(u for u in units if u.text.startswith("The ABC"))
+    premise = next(u for u in units if u.text.startswith("noting"))
+    blocks = _with_operative([Block("list", (lead, premise))], ev, 2)
+    # 'remarks that …' and its three items count as one clause; the second clause follows, the third does not.
+    assert [b.style for b in blocks] == ["list", "list", "sentences"]
+    assert [u.text.split()[0] for u in blocks[1].units] == ["remarks", "saves", "speeds", "pleases"]
+    assert [u.text.split()[0] for u in blocks[2].units] == ["requests"]
+
+
 def test_a_record_heading_with_its_fields_and_premises_goes_on_with_what_was_declared() -> None:
     units = units_of(meeting("m17", "17e", "2011", "Déclaration 2 : Sur les gadgets",
                              "- Date: 2011-10-01\n- DOI: 10.1/abc\n- Vu la décision de 2003 sur les gadgets ;\n"

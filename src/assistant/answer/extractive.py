@@ -879,12 +879,36 @@ def _with_operative(blocks: list[Block], ev: Evidence, limit: int) -> list[Block
         last = units[-1]
         if not last.section or not all(opens_with_participle(u.text) for u in clauses):
             continue  # a premise opens with a participle ('considering …', 'recalling …')
-        operative = tuple(u for u in _clauses(ev, last)
-                          if u.index > last.index and not opens_with_participle(u.text) and u not in shown)[:limit]
-        if operative:
-            out.append(Block("sentences", operative))
-            shown |= set(operative)
+        following = [u for u in _clauses(ev, last)
+                     if u.index > last.index and not opens_with_participle(u.text) and u not in shown]
+        for extra in _operative_blocks(following, limit):
+            out.append(extra)
+            shown |= set(extra.units)
     return out
+
+
+def _operative_blocks(clauses: list[Unit], limit: int) -> list[Block]:
+    """The first ``limit`` operative clauses, in order: plain clauses as sentences, and a clause that leads a
+    list ('remarks that this accuracy' → '- can be …', '- allows …') as a list with all its items, which do not
+    count against the limit."""
+    blocks: list[Block] = []
+    taken: set[Unit] = set()
+    count = 0
+    for unit in clauses:
+        if count >= limit:
+            break
+        if unit in taken:
+            continue
+        count += 1
+        items = tuple(u for u in clauses if u.kind == "item" and u.lead == unit.index)
+        if items:
+            blocks.append(Block("list", (unit, *items)))
+        elif blocks and blocks[-1].style == "sentences":
+            blocks[-1] = Block("sentences", (*blocks[-1].units, unit))
+        else:
+            blocks.append(Block("sentences", (unit,)))
+        taken |= {unit, *items}
+    return blocks
 
 
 def _whole_when_several(blocks: list[Block], ev: Evidence) -> list[Block]:
