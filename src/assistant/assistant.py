@@ -406,7 +406,7 @@ def _searched(condensed: Condensed) -> str:
 
 def _embedded(condensed: Condensed, answer_words: int) -> str:
     """The text the search embeds: `_searched`, and for a pronoun follow-up the first ``answer_words`` words of
-    the answer it follows, which name what 'it' is ('What is it used for?' after 'The key comparison …')."""
+    the answer it follows, which name what 'it' is ('What does that one do?' after 'The brass torque meter …')."""
     if condensed.mode != "pronoun" or answer_words <= 0:
         return _searched(condensed)
     answer = " ".join(CITE_RE.sub(" ", condensed.previous_answer).split()[:answer_words])

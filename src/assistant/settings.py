@@ -154,8 +154,8 @@ class Settings(BaseSettings):
     follow_sentences: int = Field(1, ge=0, le=5, description="An answer led by a loose sentence also quotes up "
                                   "to this many sentences that follow it in its paragraph (0: never).")
     # 40, measured on the training sets (README, twentieth session).
-    followup_answer_words: int = Field(40, ge=0, le=200, description="A follow-up that points back ('What is it "
-                                       "used for?') is searched with this many leading words of the answer it "
+    followup_answer_words: int = Field(40, ge=0, le=200, description="A follow-up that points back ('What does "
+                                       "that one do?') is searched with this many leading words of the answer it "
                                        "follows, which name what it points at (0: the earlier question only).")
     max_question_chars: int = Field(2000, ge=10, le=100_000, description="Longer questions are refused.")
     who_to_ask: str = Field(
