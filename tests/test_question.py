@@ -151,6 +151,13 @@ def test_nouns_after_a_verb_and_compound_heads_are_key() -> None:
     assert "cover" not in {t.lemma for t in _q("Which organization covers Oceania?").hard_terms}
 
 
+def test_a_topic_or_title_asked_for_is_the_answer_not_a_word_to_find() -> None:
+    # 'the topic of Resolution 2' is answered by the resolution's heading, which names its topic without the word
+    lemmas = {t.lemma for t in _q("What was the topic of the gadget board's resolution 2 from 2010?").terms}
+    assert "topic" not in lemmas and {"gadget", "resolution"} <= lemmas
+    assert "title" not in {t.lemma for t in _q("Gadget board 2005, resolution 1: title?").terms}
+
+
 def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
     keys = {t.lemma for t in _q("Quick check: a bushel equals how many pecks?").hard_terms}
     assert "equal" not in keys and {"bushel", "peck"} <= keys
