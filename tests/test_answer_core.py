@@ -398,15 +398,21 @@ def test_named_as_includes_the_publication_a_file_belongs_to() -> None:
     assert "Widget Handbook 3rd edition" in refs.named_as(part, refs.of_document(part), {})
 
 
-def test_quoted_premises_go_on_with_the_operative_clauses_that_follow() -> None:
-    units = units_of(meeting("m14", "14th", "2005", "Resolution 5: On gizmos",
-                             "The ABC,\n\n- considering that gizmos vary in size,\n- recalling its earlier advice,\n\n"
-                             "decides that gizmos shall be measured in widgets.\n\nrequests the Laboratory to keep a "
-                             "gizmo.\n\ninvites members to report.\n"))
-    ev = SimpleNamespace(siblings={"m14": units})
+def _quoted_premise(doc_id: str, body: str, premise: str) -> tuple[list, SimpleNamespace, Block]:
+    """A resolution's units, its evidence and a quote of its opening with the premise starting ``premise``."""
+    units = units_of(meeting(doc_id, "14th", "2005", "Resolution 5: On gizmos", body))
     lead = next(u for u in units if u.text.startswith("The ABC"))
-    premise = next(u for u in units if u.text.startswith("considering"))
-    blocks = _with_operative([Block("list", (lead, premise))], ev, 2)
+    first = next(u for u in units if u.text.startswith(premise))
+    return units, SimpleNamespace(siblings={doc_id: units}), Block("list", (lead, first))
+
+
+def test_quoted_premises_go_on_with_the_operative_clauses_that_follow() -> None:
+    units, ev, quoted = _quoted_premise(
+        "m14", "The ABC,\n\n- considering that gizmos vary in size,\n- recalling its earlier advice,\n\n"
+        "decides that gizmos shall be measured in widgets.\n\nrequests the Laboratory to keep a "
+        "gizmo.\n\ninvites members to report.\n", "considering")
+    lead, premise = quoted.units
+    blocks = _with_operative([quoted], ev, 2)
     assert [b.style for b in blocks] == ["list", "sentences"]
     assert [u.text.split()[0] for u in blocks[1].units] == ["decides", "requests"]  # in order, up to the limit
     # A block that already says what was decided is left as it is; 0 turns the extension off.
@@ -419,14 +425,11 @@ def test_quoted_premises_go_on_with_the_operative_clauses_that_follow() -> None:
 
 
 def test_an_operative_clause_that_leads_a_list_comes_with_all_its_items() -> None:
-    units = units_of(meeting("m15", "15th", "2007", "Resolution 2: On gadgets",
-                             "The ABC,\n\n- noting that gadgets have improved,\n\nremarks that this improvement\n\n"
-                             "- saves paint,\n- speeds up the depot,\n- pleases the inspectors,\n\n"
-                             "requests the Laboratory to count gadgets.\n\ninvites members to report.\n"))
-    ev = SimpleNamespace(siblings={"m15": units})
-    lead = next(u for u in units if u.text.startswith("The ABC"))
-    premise = next(u for u in units if u.text.startswith("noting"))
-    blocks = _with_operative([Block("list", (lead, premise))], ev, 2)
+    _, ev, quoted = _quoted_premise(
+        "m15", "The ABC,\n\n- noting that gadgets have improved,\n\nremarks that this improvement\n\n"
+        "- saves paint,\n- speeds up the depot,\n- pleases the inspectors,\n\n"
+        "requests the Laboratory to count gadgets.\n\ninvites members to report.\n", "noting")
+    blocks = _with_operative([quoted], ev, 2)
     # 'remarks that …' and its three items count as one clause; the second clause follows, the third does not.
     assert [b.style for b in blocks] == ["list", "list", "sentences"]
     assert [u.text.split()[0] for u in blocks[1].units] == ["remarks", "saves", "speeds", "pleases"]
