@@ -101,21 +101,20 @@ OPENING_CLAUSE_RE = re.compile(r"^\s*(?:lorsqu'|lorsque\b|quand\b|si\b|s'il\b)[^
 def _sentence_to_english(text: str) -> str:
     """One sentence; unknown words are kept as they are."""
     end = text.rstrip()[-1:]
-    opening = OPENING_CLAUSE_RE.match(text.replace("’", "'"))
-    if opening:
-        head, rest = text[: opening.end() - 1], text[opening.end():]
-        return f"{_words_to_english(head)}, {_words_to_english(rest)}" + (end if end in ".!?" else "")
-    return _words_to_english(text) + (end if end in ".!?" else "")
+    clauses = (" ".join(english for _, english in _aligned(c)) for c in _clauses(text))
+    return ", ".join(clauses) + (end if end in ".!?" else "")
 
 
-def _words_to_english(text: str) -> str:
-    return " ".join(english for _, english in _aligned(text))
+def _clauses(sentence: str) -> list[str]:
+    """The sentence, or its opening 'Quand …,' clause and the rest (translated apart)."""
+    opening = OPENING_CLAUSE_RE.match(sentence.replace("’", "'"))
+    return [sentence[: opening.end() - 1], sentence[opening.end():]] if opening else [sentence]
 
 
 def aligned(text: str) -> list[tuple[str, str]]:
     """(French words, their English rendering) for each piece `to_english` translates, in order."""
     sentences = re.split(r"(?<=[.!?])\s+", text.strip())
-    return [pair for s in sentences if s for pair in _aligned(s)]
+    return [pair for s in sentences if s for c in _clauses(s) for pair in _aligned(c)]
 
 
 def _aligned(text: str) -> list[tuple[str, str]]:
