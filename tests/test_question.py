@@ -240,6 +240,15 @@ def test_typo_repair_keeps_every_word_difflib_could_choose() -> None:
     assert correct("secondmnet", vocab) == "secondment" and correct("weather", vocab) == "weather"
 
 
+def test_a_hyphenated_compound_of_known_words_is_not_corrected_as_a_typo() -> None:
+    from assistant.retrieve.query import correct
+
+    vocab = {"timeline", "time", "link", "widget"}
+    assert correct("time-link", vocab) == "time-link"
+    # A part that is no word keeps the compound a typo to repair.
+    assert correct("cross-refrence", {"cross-reference", "cross", "reference"}) == "cross-reference"
+
+
 @pytest.mark.parametrize("word, verb", [
     ("envoyé", True), ("acceptée", True), ("décidés", True), ("transmis", True), ("remise", True),
     ("unité", False), ("comité", False), ("membres", False), ("secondes", False), ("mesures", False),

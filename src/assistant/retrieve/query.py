@@ -514,8 +514,15 @@ def correct(token: str, vocab: set[str], lang: str = "en") -> str:
         return token
     if is_known(token, lang) or is_known(token, "en"):
         return token
+    if "-" in token and all(_word(part, vocab, lang) for part in token.split("-") if part):
+        return token  # 'time-link': a compound of known words, not a misspelt 'timeline'
     close = difflib.get_close_matches(token, _spelling(vocab).candidates(token, TYPO_CUTOFF), n=1, cutoff=TYPO_CUTOFF)
     return close[0] if close else token
+
+
+def _word(token: str, vocab: set[str], lang: str) -> bool:
+    """Is ``token`` a corpus word or a dictionary word?"""
+    return token in vocab or is_known(token, lang) or is_known(token, "en")
 
 
 TYPO_CUTOFF = 0.8  # difflib similarity a correction needs
