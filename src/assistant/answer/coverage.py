@@ -84,15 +84,6 @@ class Profile:
         return " " + " ".join(w[0].lower() for w in words(self.text) if w.lower() not in NAME_GLUE) + " "
 
     @cached_property
-    def capital_pairs(self) -> set[str]:
-        """The initials of each two capitalised words in a row ('Consultative Committees' → 'cc'), for the
-        two-letter acronyms a text spells out; too short to be looked for in `initials`, where any two words in
-        a row would do."""
-        if self._parts:
-            return set().union(*(p.capital_pairs for p in self._parts))
-        return {f"{a}{b}".lower() for a, b in CAPITAL_PAIR_RE.findall(self.text)}
-
-    @cached_property
     def _sorted_stems(self) -> list[str]:
         return sorted(self.stems)
 
@@ -108,8 +99,6 @@ class Profile:
             return True
         if forms.spelled is not None and forms.spelled in self.initials:
             return True  # 'NMI' is covered by 'national measurement institute'
-        if forms.pair is not None and forms.pair in self.capital_pairs:
-            return True  # 'CC' is covered by 'Consultative Committees'
         if forms.parts is not None and all(part in self.lemmas for part in forms.parts):
             return True  # 'Asia-Pacific' is covered by 'Asia Pacific'
         if not forms.synonyms.isdisjoint(self.lemmas):
@@ -135,7 +124,6 @@ class TermForms(NamedTuple):
     stem: str
     bare: str  # without a plural 's', as an acronym
     spelled: str | None  # an acronym's letters as initials (' n m i '), for an all-capitals word
-    pair: str | None  # a two-letter acronym's letters ('cc'), for an all-capitals word of two letters
     parts: tuple[str, ...] | None  # a hyphenated lemma's parts of 3+ letters
     synonyms: frozenset[str]
     root: str  # derivational root
@@ -145,14 +133,10 @@ class TermForms(NamedTuple):
 def _term_forms(token: str, word: str) -> TermForms:
     bare = token[:-1] if token.endswith("s") else token
     spelled = f" {' '.join(bare)} " if word.rstrip("s").isupper() and len(bare) >= 3 else None
-    pair = bare if word.rstrip("s").isupper() and len(bare) == 2 else None
     parts = tuple(part for part in token.split("-") if len(part) > 2) if "-" in token else None
-    return TermForms(token, stem(token), bare, spelled, pair, parts, synonyms().get(token, frozenset()),
+    return TermForms(token, stem(token), bare, spelled, parts, synonyms().get(token, frozenset()),
                      derivational_root(token))
 
-
-# Two capitalised words in a row, with their initials ('Consultative Committees'); not across a line break.
-CAPITAL_PAIR_RE = re.compile(r"(?<![\w-])([A-Z])[a-z]+[ \t]+(?=([A-Z])[a-z]+)")
 
 # Profiles kept by `profile_of`: about one question's evidence units and contexts, a few times over (a Profile
 # of a sentence with its context holds a few hundred short strings).
