@@ -682,6 +682,26 @@ def test_a_question_about_what_work_found_is_not_answered_by_the_quote_that_sets
     assert decide(draft, sure, hybrid=False).abstained
 
 
+def test_a_question_for_a_fact_is_not_answered_by_the_quote_that_only_asks_for_the_work(answerer) -> None:
+    bot, emb = answerer
+
+    def minutes(doc_id: str, sentence: str) -> Document:
+        text = f"Widget fund\n\n{sentence}\n"
+        return Document(doc_id, f"https://example.org/{doc_id}", "Minutes of the widget board", text,
+                        sections=(Section("Widget fund", 0, len(text)),))
+
+    asked = "How large was the widget fund deficit estimated by the 2020 review?"
+    set_only = [minutes("f1", "Following the 2020 review, the board invites the Office to estimate the widget fund deficit.")]
+    draft = bot.draft(question(asked, set_only), evidence(asked, emb, {}, set_only))
+    assert draft.abstained and draft.reason == "unreported"
+    found = [minutes("f2", "The 2020 review estimated the widget fund deficit at two million.")]
+    assert not bot.draft(question(asked, found), evidence(asked, emb, {}, found)).abstained
+    # A question about the work set, or about a duty, is answered by the quote that sets it.
+    for asked in ("What did the board ask the Office to estimate after the 2020 review?",
+                  "Who should estimate the widget fund deficit after the 2020 review?"):
+        assert not bot.draft(question(asked, set_only), evidence(asked, emb, {}, set_only)).abstained, asked
+
+
 def test_names_joined_by_and_may_each_be_answered_by_their_own_quote(answerer) -> None:
     bot, emb = answerer
     first = "Decision 30-4: Widgets\n\nThe board appointed Dr Blue as President of the Widget Committee (WCC).\n\n"

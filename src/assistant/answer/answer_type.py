@@ -62,11 +62,33 @@ OUTCOME_ASKED_RE = re.compile(
 ASSIGNMENT_RE = re.compile(
     r"^\W*(?:(?:\(?[A-Z][\w.'’/-]*\)?,?\s+(?:and\s+)?){1,6}(?:is\s+|are\s+)?)?to\s+(?!the\b|a\b|an\b|be\b)[a-z]+\b|"
     r"\b(?:charged|asked|requested|invited|mandated|tasked)\b[^.;]{0,120}\bto\s+[a-z]+|\bgive the mandate\b")
+# The same in a resolution's present tense ('requests the committee to …', 'invites … to …') or as a plan ('the
+# Chair will contact …'): read as setting work only when the question asks for a fact (`FACT_ASKED_RE`).
+PRESENT_ASSIGNMENT_RE = re.compile(
+    r"\b(?:charges|asks|requests|invites|mandates|tasks|encourages|urges)\b[^.;]{0,120}\bto\s+[a-z]+|"
+    r"\bwill\s+(?:contact|examine|consider|study|review|prepare|propose)\b", re.I)
+# Verbs that ask, decide or plan: a question with one asks about the work set, not about what it produced.
+DIRECTIVE_VERB_RE = re.compile(
+    r"\b(?:ask|request|invite|charge|encourage|urge|recommend|decide|propose|plan|want|call|instruct|task|"
+    r"mandate|expect|intend|agree|say|state|note)\w*\b", re.I)
+# 'Who was chosen …?', 'Which laboratory hosted …?', 'How large was the deficit …?': a question for a fact.
+FACT_ASKED_RE = re.compile(r"^\W*(?:who|which|what|when|where|how (?:large|much|big|many|long))\b", re.I)
+# 'When was the group (…) to present …?', 'Who should the chairs contact?': a duty asked, which the setting gives.
+DUTY_ASKED_RE = re.compile(rf"\b(?:was|were|is|are)\s+[^?.;]{{0,100}}?\bto\s+(?!(?:{'|'.join(sorted(DETERMINERS))})\b)[a-z]+|"
+                           r"\b(?:should|must|shall|ought)\b", re.I)
 
 
 def outcome_unreported(question: str, units: list[Unit]) -> bool:
-    """Does ``question`` ask what a piece of work found, while the leading quote only sets that work?"""
-    return bool(OUTCOME_ASKED_RE.search(question)) and bool(units) and bool(ASSIGNMENT_RE.search(units[0].text))
+    """Does ``question`` ask what a piece of work found, or a fact it would produce, while the leading quote
+    only sets that work? A question that asks about the setting itself or a duty ('What did the board ask the
+    office to do?', 'Who is to circulate it?', 'Whom should I contact?') is not one."""
+    if not units:
+        return False
+    if OUTCOME_ASKED_RE.search(question):
+        return bool(ASSIGNMENT_RE.search(units[0].text))
+    if not FACT_ASKED_RE.search(question) or DIRECTIVE_VERB_RE.search(question) or DUTY_ASKED_RE.search(question):
+        return False
+    return bool(ASSIGNMENT_RE.search(units[0].text) or PRESENT_ASSIGNMENT_RE.search(units[0].text))
 
 
 def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
