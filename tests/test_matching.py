@@ -65,6 +65,14 @@ def test_a_plural_acronym_is_covered_by_the_words_it_abbreviates() -> None:
     assert Profile("It helps national metrology institutes.").exact(Term("NMIs", "nmis", 1.0))
 
 
+def test_a_mixed_case_acronym_is_covered_by_the_words_it_abbreviates_small_ones_included() -> None:
+    text = "This guide of practice describes how widgets are made."
+    for word in ("GoP", "GoP-W", "GoPs"):
+        assert Profile(text).exact(Term(word, word.lower(), 1.0)), word
+    assert not Profile(text).exact(Term("GaP", "gap", 1.0))
+    assert not Profile("A guide to practice.").exact(Term("GoP", "gop", 1.0))  # 'to' is not 'o'
+
+
 class CountingEmbedder(Embedder):
     """A deterministic stand-in that records each call: only the plumbing is under test here."""
 

@@ -84,6 +84,14 @@ class Profile:
         return " " + " ".join(w[0].lower() for w in words(self.text) if w.lower() not in NAME_GLUE) + " "
 
     @cached_property
+    def all_initials(self) -> str:
+        """Initials of every word, small ones too, for the acronyms that keep a small word's letter in lower
+        case ('MoU': 'memorandum of understanding')."""
+        if self._parts:
+            return " " + " ".join(inner for p in self._parts if (inner := p.all_initials.strip())) + " "
+        return " " + " ".join(w[0].lower() for w in words(self.text)) + " "
+
+    @cached_property
     def _sorted_stems(self) -> list[str]:
         return sorted(self.stems)
 
@@ -99,6 +107,8 @@ class Profile:
             return True
         if forms.spelled is not None and forms.spelled in self.initials:
             return True  # 'NMI' is covered by 'national measurement institute'
+        if forms.mixed is not None and forms.mixed in self.all_initials:
+            return True  # 'MeP-K' is covered by 'mise en pratique'
         if forms.parts is not None and all(part in self.lemmas for part in forms.parts):
             return True  # 'Asia-Pacific' is covered by 'Asia Pacific'
         if not forms.synonyms.isdisjoint(self.lemmas):
@@ -124,6 +134,7 @@ class TermForms(NamedTuple):
     stem: str
     bare: str  # without a plural 's', as an acronym
     spelled: str | None  # an acronym's letters as initials (' n m i '), for an all-capitals word
+    mixed: str | None  # a mixed-case acronym's letters as initials (' m e p ' for 'MeP', 'MeP-K', 'MoUs')
     parts: tuple[str, ...] | None  # a hyphenated lemma's parts of 3+ letters
     synonyms: frozenset[str]
     root: str  # derivational root
@@ -134,9 +145,15 @@ def _term_forms(token: str, word: str) -> TermForms:
     bare = token[:-1] if token.endswith("s") else token
     spelled = f" {' '.join(bare)} " if word.rstrip("s").isupper() and len(bare) >= 3 else None
     parts = tuple(part for part in token.split("-") if len(part) > 2) if "-" in token else None
-    return TermForms(token, stem(token), bare, spelled, parts, synonyms().get(token, frozenset()),
+    head = word.split("-")[0]
+    head = head[:-1] if len(head) > 3 and head.endswith("s") and head[-2].isupper() else head  # 'MoUs'
+    mixed = f" {' '.join(head.lower())} " if MIXED_ACRONYM_RE.match(head) else None
+    return TermForms(token, stem(token), bare, spelled, mixed, parts, synonyms().get(token, frozenset()),
                      derivational_root(token))
 
+
+# An acronym that writes a small word's letter in lower case: two capitals or more, not all capitals ('MeP', 'MoU').
+MIXED_ACRONYM_RE = re.compile(r"^(?=(?:[a-z]*[A-Z]){2})(?=.*[a-z])[A-Za-z]{3,6}$")
 
 # Profiles kept by `profile_of`: about one question's evidence units and contexts, a few times over (a Profile
 # of a sentence with its context holds a few hundred short strings).
