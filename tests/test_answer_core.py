@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from assistant.answer import answer_type
 from assistant.answer.compose import compose
 from assistant.answer.coverage import TermMatcher, profile_of
 from assistant.answer.draft import Block, Draft
@@ -700,6 +701,28 @@ def test_a_question_for_a_fact_is_not_answered_by_the_quote_that_only_asks_for_t
     for asked in ("What did the board ask the Office to estimate after the 2020 review?",
                   "Who should estimate the widget fund deficit after the 2020 review?"):
         assert not bot.draft(question(asked, set_only), evidence(asked, emb, {}, set_only)).abstained, asked
+
+
+def test_a_quote_that_dates_the_asked_thing_with_another_year_does_not_answer(answerer) -> None:
+    bot, emb = answerer
+
+    def accounts(doc_id: str, sentence: str) -> Document:
+        text = f"Widget accounts\n\n{sentence}\n"
+        # The meeting that reviewed the accounts took place in 2013: its title covers the question's year.
+        return Document(doc_id, f"https://example.org/{doc_id}", "Minutes of the widget board (2013)", text,
+                        sections=(Section("Widget accounts", 0, len(text)),))
+
+    asked = "What surplus did the audited 2013 widget accounts show?"
+    other = [accounts("a1", "The board approved the audited 2012 widget accounts, which show a surplus of two million.")]
+    draft = bot.draft(question(asked, other), evidence(asked, emb, {}, other))
+    assert draft.abstained and draft.reason == "other_year" and draft.missing == ["2013", "2012"]
+    text, _ = compose(draft, SimpleNamespace(documents={"a1": other[0]}, references={}), [], "")
+    assert text.startswith("The documents give this for 2012, not for 2013.")
+    same = [accounts("a2", "The board approved the audited 2013 widget accounts, which show a surplus of two million.")]
+    assert not bot.draft(question(asked, same), evidence(asked, emb, {}, same)).abstained
+    # A year beside other words dates something else ('approved in 2014'), which the question does not ask about.
+    later = [accounts("a3", "In 2014 the board approved the audited widget accounts, which show a surplus of two million.")]
+    assert answer_type.other_year(asked, units_of(later[0])) is None
 
 
 def test_names_joined_by_and_may_each_be_answered_by_their_own_quote(answerer) -> None:

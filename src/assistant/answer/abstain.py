@@ -41,8 +41,9 @@ def with_confidence(draft: Draft, model: LinearModel) -> Draft:
 
 
 # Abstentions whose cause none of the model's signals reads (the quote only sets the work whose outcome is
-# asked): the model's confidence says nothing about them, so it does not overturn them.
-UNREAD_REASONS = frozenset({"unreported"})
+# asked, or dates the thing asked with another year): the model's confidence says nothing about them, so it
+# does not overturn them.
+UNREAD_REASONS = frozenset({"unreported", "other_year"})
 
 
 def decide(draft: Draft, model: LinearModel, hybrid: bool = False) -> Draft:

@@ -106,6 +106,34 @@ def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
     return mentioned
 
 
+YEAR_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+YEAR_ROLE_WORDS = 2  # words either side of a year that may say what it dates ('the 2012 audited financial statements')
+MONTH_RE = re.compile(rf"(?:{_MONTHS})", re.I)
+
+
+def other_year(question: str, units: list[Unit]) -> tuple[str, str] | None:
+    """(asked year, quoted year) when the leading quote dates what the question dates, with another year, and no
+    quote gives the asked one: 'the 2013 financial statements' asked, 'the 2012 audited financial statements'
+    quoted. What a year dates is read from the content words beside it (a month is part of the date)."""
+    asked = {m.group(): _year_role(question, m.start(), m.end()) for m in YEAR_RE.finditer(question)}
+    if not units or not asked or any(year in unit.text for unit in units for year in asked):
+        return None
+    text = units[0].text
+    for found in YEAR_RE.finditer(text):
+        role = _year_role(text, found.start(), found.end())
+        for year, asked_role in asked.items():
+            if role & asked_role:
+                return year, found.group()
+    return None
+
+
+def _year_role(text: str, start: int, end: int) -> set[str]:
+    """The content lemmas of the `YEAR_ROLE_WORDS` words either side of text[start:end], months left out."""
+    before = text[:start].split()[-YEAR_ROLE_WORDS:]
+    after = text[end:].split()[:YEAR_ROLE_WORDS]
+    return {lemma for lemma in content_lemmas(" ".join([*before, *after])) if not MONTH_RE.fullmatch(lemma)}
+
+
 # A capitalised word after the opening words of a quote, and the word after it (if any).
 NAME_AFTER_RE = re.compile(r"(?<=[\w,;:)] )([A-Z][\w'-]*)(?:\s+([a-z][\w-]*))?")
 OPENING_WORDS = 3  # 'The ABC congratulated …': the actor named first is not what it acted on

@@ -182,6 +182,10 @@ def _abstention(draft: Draft, cites: Citations, closest_passages: list[Passage],
     elif draft.reason == "unreported":
         head = ("Les documents disent que ce travail a été demandé, pas ce qu'il a donné." if fr
                 else "The documents say this work was asked for, not what it found.")
+    elif draft.reason == "other_year" and len(draft.missing) == 2:
+        asked, quoted = draft.missing
+        head = (f"Les documents donnent cela pour {quoted}, pas pour {asked}." if fr
+                else f"The documents give this for {quoted}, not for {asked}.")
     elif draft.reason == "empty_index":
         head = "The index holds no documents yet: run `assistant ingest`."
     else:
