@@ -695,6 +695,8 @@ def test_a_question_for_a_fact_is_not_answered_by_the_quote_that_only_asks_for_t
     set_only = [minutes("f1", "Following the 2020 review, the board invites the Office to estimate the widget fund deficit.")]
     draft = bot.draft(question(asked, set_only), evidence(asked, emb, {}, set_only))
     assert draft.abstained and draft.reason == "unreported"
+    text, _ = compose(draft, SimpleNamespace(documents={"f1": set_only[0]}, references={}), [], "")
+    assert text.startswith("The documents say this was asked for or planned, not what came of it.")
     found = [minutes("f2", "The 2020 review estimated the widget fund deficit at two million.")]
     assert not bot.draft(question(asked, found), evidence(asked, emb, {}, found)).abstained
     # A question about the work set, or about a duty, is answered by the quote that sets it.

@@ -180,8 +180,8 @@ def _abstention(draft: Draft, cites: Citations, closest_passages: list[Passage],
         head = (f"Les documents mentionnent « {what} » sans les nommer." if fr
                 else f"The documents mention “{what}” but do not name them.")
     elif draft.reason == "unreported":
-        head = ("Les documents disent que ce travail a été demandé, pas ce qu'il a donné." if fr
-                else "The documents say this work was asked for, not what it found.")
+        head = ("Les documents disent que cela a été demandé ou prévu, pas ce qui en est résulté." if fr
+                else "The documents say this was asked for or planned, not what came of it.")
     elif draft.reason == "other_year" and len(draft.missing) == 2:
         asked, quoted = draft.missing
         head = (f"Les documents donnent cela pour {quoted}, pas pour {asked}." if fr
