@@ -656,26 +656,30 @@ def test_a_term_the_quotes_section_says_is_covered_even_when_the_quote_does_not(
     assert draft.abstained and draft.missing == ["Quaxle"]
 
 
+def minutes(doc_id: str, heading: str, sentence: str, title: str = "Minutes of the widget board") -> Document:
+    """A one-section document: ``sentence`` under ``heading``."""
+    text = f"{heading}\n\n{sentence}\n"
+    return Document(doc_id, f"https://example.org/{doc_id}", title, text, sections=(Section(heading, 0, len(text)),))
+
+
+def drafted(answerer, asked: str, docs: list[Document]) -> Draft:
+    """The answerer's draft for ``asked`` over ``docs`` alone."""
+    bot, emb = answerer
+    return bot.draft(question(asked, docs), evidence(asked, emb, {}, docs))
+
+
 def test_a_question_about_what_work_found_is_not_answered_by_the_quote_that_sets_the_work(answerer) -> None:
     from assistant.answer.abstain import decide
     from assistant.fitted import LinearModel
 
-    bot, emb = answerer
-
-    def survey(doc_id: str, sentence: str) -> Document:
-        text = f"Survey of widgets\n\n{sentence}\n"
-        return Document(doc_id, f"https://example.org/{doc_id}", "Minutes of the widget board", text,
-                        sections=(Section("Survey of widgets", 0, len(text)),))
-
     asked = "What did the widget survey reveal?"
-    set_only = [survey("w1", "The Office to circulate a widget survey to each member before the next meeting.")]
-    draft = bot.draft(question(asked, set_only), evidence(asked, emb, {}, set_only))
+    set_only = [minutes("w1", "Survey of widgets", "The Office to circulate a widget survey to each member before the next meeting.")]
+    draft = drafted(answerer, asked, set_only)
     assert draft.abstained and draft.reason == "unreported"
-    found = [survey("w2", "The widget survey revealed that most widgets rust within two years.")]
-    assert not bot.draft(question(asked, found), evidence(asked, emb, {}, found)).abstained
+    found = [minutes("w2", "Survey of widgets", "The widget survey revealed that most widgets rust within two years.")]
+    assert not drafted(answerer, asked, found).abstained
     # A question about the work itself is answered by the quote that sets it.
-    asked = "Who is to circulate the widget survey?"
-    assert not bot.draft(question(asked, set_only), evidence(asked, emb, {}, set_only)).abstained
+    assert not drafted(answerer, "Who is to circulate the widget survey?", set_only).abstained
     # However confident the abstention model is, it does not answer what no signal of its own reads.
     sure = LinearModel(("coverage",), np.array([0.0]), 10.0, np.array([0.0]), np.array([1.0]),
                        {"threshold": 0.5, "veto": 0.0, "rescue": 0.8})
@@ -684,44 +688,34 @@ def test_a_question_about_what_work_found_is_not_answered_by_the_quote_that_sets
 
 
 def test_a_question_for_a_fact_is_not_answered_by_the_quote_that_only_asks_for_the_work(answerer) -> None:
-    bot, emb = answerer
-
-    def minutes(doc_id: str, sentence: str) -> Document:
-        text = f"Widget fund\n\n{sentence}\n"
-        return Document(doc_id, f"https://example.org/{doc_id}", "Minutes of the widget board", text,
-                        sections=(Section("Widget fund", 0, len(text)),))
-
     asked = "How large was the widget fund deficit estimated by the 2020 review?"
-    set_only = [minutes("f1", "Following the 2020 review, the board invites the Office to estimate the widget fund deficit.")]
-    draft = bot.draft(question(asked, set_only), evidence(asked, emb, {}, set_only))
+    set_only = [minutes("f1", "Widget fund",
+                        "Following the 2020 review, the board invites the Office to estimate the widget fund deficit.")]
+    draft = drafted(answerer, asked, set_only)
     assert draft.abstained and draft.reason == "unreported"
     text, _ = compose(draft, SimpleNamespace(documents={"f1": set_only[0]}, references={}), [], "")
     assert text.startswith("The documents say this was asked for or planned, not what came of it.")
-    found = [minutes("f2", "The 2020 review estimated the widget fund deficit at two million.")]
-    assert not bot.draft(question(asked, found), evidence(asked, emb, {}, found)).abstained
+    found = [minutes("f2", "Widget fund", "The 2020 review estimated the widget fund deficit at two million.")]
+    assert not drafted(answerer, asked, found).abstained
     # A question about the work set, or about a duty, is answered by the quote that sets it.
     for asked in ("What did the board ask the Office to estimate after the 2020 review?",
                   "Who should estimate the widget fund deficit after the 2020 review?"):
-        assert not bot.draft(question(asked, set_only), evidence(asked, emb, {}, set_only)).abstained, asked
+        assert not drafted(answerer, asked, set_only).abstained, asked
 
 
 def test_a_quote_that_dates_the_asked_thing_with_another_year_does_not_answer(answerer) -> None:
-    bot, emb = answerer
-
     def accounts(doc_id: str, sentence: str) -> Document:
-        text = f"Widget accounts\n\n{sentence}\n"
         # The meeting that reviewed the accounts took place in 2013: its title covers the question's year.
-        return Document(doc_id, f"https://example.org/{doc_id}", "Minutes of the widget board (2013)", text,
-                        sections=(Section("Widget accounts", 0, len(text)),))
+        return minutes(doc_id, "Widget accounts", sentence, title="Minutes of the widget board (2013)")
 
     asked = "What surplus did the audited 2013 widget accounts show?"
     other = [accounts("a1", "The board approved the audited 2012 widget accounts, which show a surplus of two million.")]
-    draft = bot.draft(question(asked, other), evidence(asked, emb, {}, other))
+    draft = drafted(answerer, asked, other)
     assert draft.abstained and draft.reason == "other_year" and draft.missing == ["2013", "2012"]
     text, _ = compose(draft, SimpleNamespace(documents={"a1": other[0]}, references={}), [], "")
     assert text.startswith("The documents give this for 2012, not for 2013.")
     same = [accounts("a2", "The board approved the audited 2013 widget accounts, which show a surplus of two million.")]
-    assert not bot.draft(question(asked, same), evidence(asked, emb, {}, same)).abstained
+    assert not drafted(answerer, asked, same).abstained
     # A year beside other words dates something else ('approved in 2014'), which the question does not ask about.
     later = [accounts("a3", "In 2014 the board approved the audited widget accounts, which show a surplus of two million.")]
     assert answer_type.other_year(asked, units_of(later[0])) is None
