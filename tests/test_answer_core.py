@@ -701,6 +701,11 @@ def test_a_question_for_a_fact_is_not_answered_by_the_quote_that_only_asks_for_t
     for asked in ("What did the board ask the Office to estimate after the 2020 review?",
                   "Who should estimate the widget fund deficit after the 2020 review?"):
         assert not drafted(answerer, asked, set_only).abstained, asked
+    # Setting up a body is setting work too: it does not say what the body became.
+    formed = [minutes("f3", "Widget fund", "The board agreed to establish a panel of widget makers to study the fund.")]
+    draft = drafted(answerer, "How large was the panel on the widget fund?", formed)
+    assert draft.abstained and draft.reason == "unreported"
+    assert not drafted(answerer, "What did the board establish to study the widget fund?", formed).abstained
 
 
 def test_a_quote_that_dates_the_asked_thing_with_another_year_does_not_answer(answerer) -> None:

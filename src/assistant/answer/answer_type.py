@@ -66,11 +66,13 @@ ASSIGNMENT_RE = re.compile(
 # Chair will contact …'): read as setting work only when the question asks for a fact (`FACT_ASKED_RE`).
 PRESENT_ASSIGNMENT_RE = re.compile(
     r"\b(?:charges|asks|requests|invites|mandates|tasks|encourages|urges)\b[^.;]{0,120}\bto\s+[a-z]+|"
-    r"\bwill\s+(?:contact|examine|consider|study|review|prepare|propose)\b", re.I)
+    r"\bwill\s+(?:contact|examine|consider|study|review|prepare|propose)\b|"
+    r"\b(?:agreed|decided|decides)\s+to\s+(?:establish|set up|create|form)\b", re.I)
 # Verbs that ask, decide or plan: a question with one asks about the work set, not about what it produced.
 DIRECTIVE_VERB_RE = re.compile(
     r"\b(?:ask|request|invite|charge|encourage|urge|recommend|decide|propose|plan|want|call|instruct|task|"
-    r"mandate|expect|intend|agree|say|state|note)\w*\b", re.I)
+    r"mandate|expect|intend|agree|say|state|note|establish|set up|create|form|appoint|found)(?:s|es|d|ed|ing)?\b|"
+    r"\b(?:said|planned|planning)\b", re.I)
 # 'Who was chosen …?', 'Which laboratory hosted …?', 'How large was the deficit …?': a question for a fact.
 FACT_ASKED_RE = re.compile(r"^\W*(?:who|which|what|when|where|how (?:large|much|big|many|long))\b", re.I)
 # 'When was the group (…) to present …?', 'Who should the chairs contact?': a duty asked, which the setting gives.
