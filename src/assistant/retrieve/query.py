@@ -512,7 +512,7 @@ def correct(token: str, vocab: set[str], lang: str = "en") -> str:
     """Typo repair against the corpus vocabulary ('secondmnet' → 'secondment') for unknown words only."""
     if token in vocab or len(token) < 5 or not vocab or any(ch.isdigit() for ch in token):
         return token
-    if is_known(token, lang) or is_known(token, "en"):
+    if _word(token, vocab, lang):
         return token
     if "-" in token and all(_word(part, vocab, lang) for part in token.split("-") if part):
         return token  # 'time-link': a compound of known words, not a misspelt 'timeline'
