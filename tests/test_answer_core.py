@@ -701,6 +701,10 @@ def test_a_question_for_a_fact_is_not_answered_by_the_quote_that_only_asks_for_t
     for asked in ("What did the board ask the Office to estimate after the 2020 review?",
                   "Who should estimate the widget fund deficit after the 2020 review?"):
         assert not drafted(answerer, asked, set_only).abstained, asked
+    # So is a resolution's request 'that' something be done.
+    requested = [minutes("f4", "Widget fund", "After the 2020 review, the board requests that the Office estimate the widget fund deficit.")]
+    deficit = "How large was the widget fund deficit estimated by the 2020 review?"
+    assert drafted(answerer, deficit, requested).reason == "unreported"
     # Setting up a body is setting work too: it does not say what the body became.
     formed = [minutes("f3", "Widget fund", "The board agreed to establish a panel of widget makers to study the fund.")]
     draft = drafted(answerer, "How large was the panel on the widget fund?", formed)

@@ -62,12 +62,14 @@ OUTCOME_ASKED_RE = re.compile(
 ASSIGNMENT_RE = re.compile(
     r"^\W*(?:(?:\(?[A-Z][\w.'’/-]*\)?,?\s+(?:and\s+)?){1,6}(?:is\s+|are\s+)?)?to\s+(?!the\b|a\b|an\b|be\b)[a-z]+\b|"
     r"\b(?:charged|asked|requested|invited|mandated|tasked)\b[^.;]{0,120}\bto\s+[a-z]+|\bgive the mandate\b")
-# The same in a resolution's present tense ('requests the committee to …', 'invites … to …') or as a plan ('the
-# Chair will contact …'): read as setting work only when the question asks for a fact (`FACT_ASKED_RE`).
+# The same in a resolution's present tense ('requests the committee to …', 'requests that …', 'invites … to …'),
+# as a plan ('the Chair will contact …') or as a body set up ('agreed to establish a group'): read as setting work
+# only when the question asks for a fact (`FACT_ASKED_RE`).
 PRESENT_ASSIGNMENT_RE = re.compile(
     r"\b(?:charges|asks|requests|invites|mandates|tasks|encourages|urges)\b[^.;]{0,120}\bto\s+[a-z]+|"
     r"\bwill\s+(?:contact|examine|consider|study|review|prepare|propose)\b|"
-    r"\b(?:agreed|decided|decides)\s+to\s+(?:establish|set up|create|form)\b", re.I)
+    r"\b(?:agreed|decided|decides)\s+to\s+(?:establish|set up|create|form)\b|"
+    r"\b(?:requests|proposes|asks|invites)\s+that\b", re.I)
 # Verbs that ask, decide or plan: a question with one asks about the work set, not about what it produced.
 DIRECTIVE_VERB_RE = re.compile(
     r"\b(?:ask|request|invite|charge|encourage|urge|recommend|decide|propose|plan|want|call|instruct|task|"
