@@ -712,6 +712,20 @@ def test_a_question_for_a_fact_is_not_answered_by_the_quote_that_only_asks_for_t
     assert not drafted(answerer, "What did the board establish to study the widget fund?", formed).abstained
 
 
+def test_a_question_for_what_a_change_was_is_not_answered_by_a_quote_naming_only_the_changed_text(answerer) -> None:
+    asked = "What change to the widget leave rule did the board approve?"
+    named = [minutes("c1", "Widget leave", "The board approved the proposed amendment of the widget leave rule (Rule 4).")]
+    draft = drafted(answerer, asked, named)
+    assert draft.abstained and draft.reason == "unstated"
+    text, _ = compose(draft, SimpleNamespace(documents={"c1": named[0]}, references={}), [], "")
+    assert text.startswith("The documents say this change was approved, not what it was.")
+    stated = [minutes("c2", "Widget leave",
+                      "The board approved the amendment of the widget leave rule from 20 to 25 days a year.")]
+    assert not drafted(answerer, asked, stated).abstained
+    # A question about whether or when it changed is answered by the approval itself.
+    assert not drafted(answerer, "Did the board approve an amendment of the widget leave rule?", named).abstained
+
+
 def test_a_quote_that_dates_the_asked_thing_with_another_year_does_not_answer(answerer) -> None:
     def accounts(doc_id: str, sentence: str) -> Document:
         # The meeting that reviewed the accounts took place in 2013: its title covers the question's year.

@@ -110,6 +110,23 @@ def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
     return mentioned
 
 
+# 'What change to the leave rules did the board approve?', 'What exactly changed in …?': the content of a change.
+CHANGE_ASKED_RE = re.compile(
+    r"^\W*what\s+(?:exactly\s+)?(?:(?:was|were)\s+)?(?:the\s+)?(?:changes?|amendments?|modifications?|revisions?)\b|"
+    r"^\W*what\s+exactly\s+(?:was\s+|were\s+)?changed\b", re.I)
+# 'approved the proposed amendment of Rule 14.5', 'approved the modification to Regulation 10.2': a change named by
+# the text it changes, its content left out (a colon, 'to read', 'so that' or 'from … to' would give it).
+CHANGE_NAMED_RE = re.compile(
+    r"\b(?:approved|adopted|endorsed|agreed|accepted|noted)\s+(?:the\s+)?(?:proposed\s+|draft\s+)?"
+    r"(?:amendments?|modifications?|changes?|revisions?|updates?)\s+(?:of|to)\b(?![^.;]*(?::|\bto read\b|\bso that\b|"
+    r"\bfrom\b[^.;]*\bto\b|\bin order\b))", re.I)
+
+
+def change_unstated(question: str, units: list[Unit]) -> bool:
+    """Does ``question`` ask what a change was, while the leading quote only names the text it changed?"""
+    return bool(units) and bool(CHANGE_ASKED_RE.search(question)) and bool(CHANGE_NAMED_RE.search(units[0].text))
+
+
 YEAR_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 YEAR_ROLE_WORDS = 2  # words either side of a year that may say what it dates ('the 2012 audited financial statements')
 MONTH_RE = re.compile(rf"(?:{_MONTHS})", re.I)

@@ -182,6 +182,9 @@ def _abstention(draft: Draft, cites: Citations, closest_passages: list[Passage],
     elif draft.reason == "unreported":
         head = ("Les documents disent que cela a été demandé ou prévu, pas ce qui en est résulté." if fr
                 else "The documents say this was asked for or planned, not what came of it.")
+    elif draft.reason == "unstated":
+        head = ("Les documents disent que ce changement a été approuvé, pas en quoi il consiste." if fr
+                else "The documents say this change was approved, not what it was.")
     elif draft.reason == "other_year" and len(draft.missing) == 2:
         asked, quoted = draft.missing
         head = (f"Les documents donnent cela pour {quoted}, pas pour {asked}." if fr

@@ -364,6 +364,8 @@ class ExtractiveAnswerer:
             return _abstain(base, "unnamed")  # 'Which airports?' → 'the international airports are within reach'
         if answer_type.outcome_unreported(q.text, _main_units(blocks)):
             return _abstain(base, "unreported")  # 'What did the survey find?' → 'the office to run a survey'
+        if answer_type.change_unstated(q.text, _main_units(blocks)):
+            return _abstain(base, "unstated")  # 'What change did it approve?' → 'approved the amendment of Rule 14'
         if years := answer_type.other_year(q.text, _main_units(blocks)):
             base.missing = list(years)
             return _abstain(base, "other_year")  # 'the 2013 statements' asked, 'the 2012 statements' quoted
