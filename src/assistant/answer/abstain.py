@@ -41,8 +41,8 @@ def with_confidence(draft: Draft, model: LinearModel) -> Draft:
 
 
 # Abstentions whose cause none of the model's signals reads (the quote only sets the work whose outcome is
-# asked, names a change without saying what it was, or dates the thing asked with another year): the model's confidence says nothing about them, so it
-# does not overturn them.
+# asked, names a change without saying what it was, or dates the thing asked with another year): the model's
+# confidence says nothing about them, so it does not overturn them.
 UNREAD_REASONS = frozenset({"unreported", "unstated", "other_year"})
 
 
