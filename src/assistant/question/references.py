@@ -1,7 +1,7 @@
 """References a question makes to a meeting, a year or a numbered decision, matched to document metadata.
 
-"the 27th CGPM (2022)", "Resolution 4 of the 26th meeting", "CIPM 2017 decisions", "26e réunion de la
-CGPM": the regular expressions below only detect surface forms (an ordinal, a year, a numbered item). Which
+"the 9th ABC (2030)", "Resolution 4 of the 8th meeting", "XYZ 2031 decisions", "8e réunion de
+l'ABC": the regular expressions below only detect surface forms (an ordinal, a year, a numbered item). Which
 words are bodies is not written here: it comes from the documents' own metadata (their ``body`` field), so a
 new collection brings its own bodies. A document's reference is read the same way from its title and date.
 """
@@ -164,8 +164,8 @@ def named_as(doc: Document, ref: Reference, names: dict[str, str],
              full: dict[str, tuple[str, ...]] | None = None) -> str:
     """How questions name this document's meeting, from its metadata: its dated title, its body's short
     names and full names (``full``, from `full_names`), the publication it belongs to (its ``document``
-    field) and its meeting ordinal in both languages ('26th meeting of the CGPM (2018) · general conference ·
-    conférence générale · 26th 26e · November novembre'). Read beside a quote to check the reference a
+    field) and its meeting ordinal in both languages ('8th meeting of the ABC (2030) · widget assembly ·
+    assemblée des widgets · 8th 8e · November novembre'). Read beside a quote to check the reference a
     question makes; never quoted."""
     parts = [doc.context_title]
     if publication := doc.meta.get("document"):
