@@ -688,23 +688,23 @@ def test_a_question_about_what_work_found_is_not_answered_by_the_quote_that_sets
 
 
 def test_a_question_for_a_fact_is_not_answered_by_the_quote_that_only_asks_for_the_work(answerer) -> None:
-    asked = "How large was the widget fund deficit estimated by the 2020 review?"
+    asked = "How large a shortfall in the widget fund did the 2020 review put forward?"
     set_only = [minutes("f1", "Widget fund",
-                        "Following the 2020 review, the board invites the Office to estimate the widget fund deficit.")]
+                        "Following the 2020 review, the board invites the Office to estimate the shortfall in the widget fund.")]
     draft = drafted(answerer, asked, set_only)
     assert draft.abstained and draft.reason == "unreported"
     text, _ = compose(draft, SimpleNamespace(documents={"f1": set_only[0]}, references={}), [], "")
     assert text.startswith("The documents say this was asked for or planned, not what came of it.")
-    found = [minutes("f2", "Widget fund", "The 2020 review estimated the widget fund deficit at two million.")]
+    found = [minutes("f2", "Widget fund", "The 2020 review put the shortfall in the widget fund at two million.")]
     assert not drafted(answerer, asked, found).abstained
     # A question about the work set, or about a duty, is answered by the quote that sets it.
     for asked in ("What did the board ask the Office to estimate after the 2020 review?",
-                  "Who should estimate the widget fund deficit after the 2020 review?"):
+                  "Who should estimate the shortfall in the widget fund after the 2020 review?"):
         assert not drafted(answerer, asked, set_only).abstained, asked
     # So is a resolution's request 'that' something be done.
-    requested = [minutes("f4", "Widget fund", "After the 2020 review, the board requests that the Office estimate the widget fund deficit.")]
-    deficit = "How large was the widget fund deficit estimated by the 2020 review?"
-    assert drafted(answerer, deficit, requested).reason == "unreported"
+    requested = [minutes("f4", "Widget fund", "After the 2020 review, the board requests that the Office estimate the shortfall in the widget fund.")]
+    shortfall = "How large a shortfall in the widget fund did the 2020 review put forward?"
+    assert drafted(answerer, shortfall, requested).reason == "unreported"
     # Setting up a body is setting work too: it does not say what the body became.
     formed = [minutes("f3", "Widget fund", "The board agreed to establish a panel of widget makers to study the fund.")]
     draft = drafted(answerer, "How large was the panel on the widget fund?", formed)
@@ -731,7 +731,7 @@ def test_a_quote_that_dates_the_asked_thing_with_another_year_does_not_answer(an
         # The meeting that reviewed the accounts took place in 2013: its title covers the question's year.
         return minutes(doc_id, "Widget accounts", sentence, title="Minutes of the widget board (2013)")
 
-    asked = "What surplus did the audited 2013 widget accounts show?"
+    asked = "Which surplus is reported in the widget accounts for 2013?"
     other = [accounts("a1", "The board approved the audited 2012 widget accounts, which show a surplus of two million.")]
     draft = drafted(answerer, asked, other)
     assert draft.abstained and draft.reason == "other_year" and draft.missing == ["2013", "2012"]

@@ -75,7 +75,7 @@ DIRECTIVE_VERB_RE = re.compile(
     r"\b(?:ask|request|invite|charge|encourage|urge|recommend|decide|propose|plan|want|call|instruct|task|"
     r"mandate|expect|intend|agree|say|state|note|establish|set up|create|form|appoint|found)(?:s|es|d|ed|ing)?\b|"
     r"\b(?:said|planned|planning)\b", re.I)
-# 'Who was chosen …?', 'Which laboratory hosted …?', 'How large was the deficit …?': a question for a fact.
+# 'Who chaired …?', 'Which site held …?', 'How large was the gap …?': a question for a fact.
 FACT_ASKED_RE = re.compile(r"^\W*(?:who|which|what|when|where|how (?:large|much|big|many|long))\b", re.I)
 # 'When was the group (…) to present …?', 'Who should the chairs contact?': a duty asked, which the setting gives.
 DUTY_ASKED_RE = re.compile(rf"\b(?:was|were|is|are)\s+[^?.;]{{0,100}}?\bto\s+(?!(?:{'|'.join(sorted(DETERMINERS))})\b)[a-z]+|"
@@ -110,7 +110,7 @@ def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
     return mentioned
 
 
-# 'What change to the leave rules did the board approve?', 'What exactly changed in …?': the content of a change.
+# 'What change to the opening hours did the board approve?', 'What exactly was changed?': the content of a change.
 CHANGE_ASKED_RE = re.compile(
     r"^\W*what\s+(?:exactly\s+)?(?:(?:was|were)\s+)?(?:the\s+)?(?:changes?|amendments?|modifications?|revisions?)\b|"
     r"^\W*what\s+exactly\s+(?:was\s+|were\s+)?changed\b", re.I)
