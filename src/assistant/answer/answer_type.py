@@ -13,7 +13,7 @@ from collections.abc import Callable
 from assistant.answer.evidence import Unit
 from assistant.retrieve.acronyms import spells_out
 from assistant.retrieve.query import DETERMINERS, NEED_WORDS, Question
-from assistant.text import ACRONYM_RE, EMAIL_RE, content_lemmas, is_stop
+from assistant.text import ACRONYM_RE, EMAIL_RE, YEAR_RE, content_lemmas, is_stop
 
 # Numbers as English and French write them in words ('ten members', 'dix membres'); 'un'/'une' are articles.
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
@@ -127,7 +127,6 @@ def change_unstated(question: str, units: list[Unit]) -> bool:
     return bool(units) and bool(CHANGE_ASKED_RE.search(question)) and bool(CHANGE_NAMED_RE.search(units[0].text))
 
 
-YEAR_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 YEAR_ROLE_WORDS = 2  # words either side of a year that may say what it dates ('the 2012 audited financial statements')
 MONTH_RE = re.compile(rf"(?:{_MONTHS})", re.I)
 

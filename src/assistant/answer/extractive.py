@@ -305,7 +305,8 @@ class ExtractiveAnswerer:
 
         Every check's outcome is also recorded in ``base.signals`` (named floats), which the fitted
         abstention model reads; the rules below give ``reason`` and ``missing`` for the wording."""
-        q = ev.asked(q, _main_units(blocks)[0])
+        main = _main_units(blocks)
+        q = ev.asked(q, main[0])
         classes = q.soft
         if not any(b.style == "list" for b in blocks):
             q = q.strict()  # 'which airports…' with no list to show: 'airports' must be in the text
@@ -314,7 +315,7 @@ class ExtractiveAnswerer:
         # 'Which laboratory …?' → '… to help the NIS (Egypt)': one X named covers X. (Plural ones ask for a
         # list, which has its own check.)
         singular = {t.lemma for t in terms if t.lemma in classes and cover.get(t.lemma, 0.0) < 0.5 and not is_plural(t)}
-        if singular and answer_type.names_new(q.text, _main_units(blocks)):
+        if singular and answer_type.names_new(q.text, main):
             cover = cover | dict.fromkeys(singular, 1.0)
         missing = [t for t in terms if cover.get(t.lemma, 0.0) < 0.5]
         base.blocks = blocks
@@ -347,12 +348,12 @@ class ExtractiveAnswerer:
         signals["rule_missing"] = float(bool(missing))
         own = [t for t in terms if t.key]  # 'Which body does it cooperate with on time signals?' is specific
         context_fail = bool(context_terms) and len(own) < 2 and not self._context_ok(
-            context_terms, _main_units(blocks), ev)
+            context_terms, main, ev)
         signals["context_fail"] = float(context_fail)
         # Only the noun asked for must be named: a list question's other plural nouns are soft too ('Which
         # colours … for widgets whose handles …' asks for colours, not for handles).
         unnamed = "" if any(b.style == "list" for b in blocks) else answer_type.unnamed(
-            _asked_classes(q, classes), _main_units(blocks))
+            _asked_classes(q, classes), main)
         signals["unnamed"] = float(bool(unnamed))
         if missing or base.coverage < 0.75:
             base.missing = [t.word for t in (missing or terms)]
@@ -362,11 +363,11 @@ class ExtractiveAnswerer:
         if unnamed:
             base.missing = [unnamed]
             return _abstain(base, "unnamed")  # 'Which airports?' → 'the international airports are within reach'
-        if answer_type.outcome_unreported(q.text, _main_units(blocks)):
+        if answer_type.outcome_unreported(q.text, main):
             return _abstain(base, "unreported")  # 'What did the survey find?' → 'the office to run a survey'
-        if answer_type.change_unstated(q.text, _main_units(blocks)):
+        if answer_type.change_unstated(q.text, main):
             return _abstain(base, "unstated")  # 'What change did it approve?' → 'approved the amendment of Rule 14'
-        if years := answer_type.other_year(q.text, _main_units(blocks)):
+        if years := answer_type.other_year(q.text, main):
             base.missing = list(years)
             return _abstain(base, "other_year")  # 'the 2013 statements' asked, 'the 2012 statements' quoted
         return base
