@@ -249,6 +249,14 @@ def test_a_hyphenated_compound_of_known_words_is_not_corrected_as_a_typo() -> No
     assert correct("cross-refrence", {"cross-reference", "cross", "reference"}) == "cross-reference"
 
 
+def test_a_typo_is_repaired_to_a_word_of_the_questions_language() -> None:
+    from assistant.retrieve.query import correct
+
+    vocab = {"projet", "project", "widget"}  # a bilingual collection: the French word is the nearer one
+    assert correct("projcet", vocab, "en") == "project"
+    assert correct("projcet", vocab, "fr") == "projet"
+
+
 @pytest.mark.parametrize("word, verb", [
     ("envoyé", True), ("acceptée", True), ("décidés", True), ("transmis", True), ("remise", True),
     ("unité", False), ("comité", False), ("membres", False), ("secondes", False), ("mesures", False),

@@ -516,8 +516,12 @@ def correct(token: str, vocab: set[str], lang: str = "en") -> str:
         return token
     if "-" in token and all(_word(part, vocab, lang) for part in token.split("-") if part):
         return token  # 'time-link': a compound of known words, not a misspelt 'timeline'
-    close = difflib.get_close_matches(token, _spelling(vocab).candidates(token, TYPO_CUTOFF), n=1, cutoff=TYPO_CUTOFF)
-    return close[0] if close else token
+    close = difflib.get_close_matches(token, _spelling(vocab).candidates(token, TYPO_CUTOFF), n=TYPO_CHOICES,
+                                      cutoff=TYPO_CUTOFF)
+    # A misspelt word of the question's language is one of its words: in a bilingual collection the nearest
+    # corpus word may be the other language's ('projcet' is nearer French 'projet' than 'project').
+    own = [word for word in close if is_known(word, lang)]
+    return (own or close or [token])[0]
 
 
 def _word(token: str, vocab: set[str], lang: str) -> bool:
@@ -526,6 +530,7 @@ def _word(token: str, vocab: set[str], lang: str) -> bool:
 
 
 TYPO_CUTOFF = 0.8  # difflib similarity a correction needs
+TYPO_CHOICES = 3  # nearest corpus words weighed for a correction (the question language's first)
 TYPO_LENGTH = 2  # a correction differs in length by at most this many characters
 CHAR_SLOTS = 64  # characters are counted in this many buckets (collisions only loosen the bound below)
 SPELLING_KEPT = 2  # vocabularies (index versions) whose character counts are kept
