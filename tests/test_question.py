@@ -476,6 +476,27 @@ def test_a_long_question_with_a_demonstrative_before_a_noun_points_back(asked: s
     assert condense(asked, history).mode == mode
 
 
+@pytest.mark.parametrize(("asked", "mode"), [
+    ("ok and the gadgets?", "ellipsis"),
+    ("Okay, and what about the gadgets?", "ellipsis"),
+    ("Right — and when did it decide that?", "pronoun"),
+    ("Fine. And the gadgets?", "ellipsis"),
+    ("Alors, et les gadgets ?", "ellipsis"),
+    ("Fine print on gadgets: where is the small text kept?", ""),  # 'fine' without punctuation is a word
+])
+def test_an_acknowledgement_before_a_follow_up_is_read_past(asked: str, mode: str) -> None:
+    from assistant.retrieve.condense import condense
+
+    history = [{"role": "user", "content": "What did the 12th Assembly decide about widgets?"},
+               {"role": "assistant", "content": "They are painted blue."}]
+    condensed = condense(asked, history)
+    assert condensed.mode == mode
+    if mode == "pronoun":
+        assert condensed.text == asked.split("— ", 1)[1]
+    elif not mode:
+        assert condensed.text == asked
+
+
 def test_every_later_part_of_a_question_leans_on_the_first() -> None:
     from assistant.question.read import read
 

@@ -19,6 +19,12 @@ ELLIPSIS_RE = re.compile(
 DEMONSTRATIVE_RE = re.compile(r"\b(?:that|this|these|those|the same)\s+(?!(?:the|a|an|it|its|they|their|he|she|"
                               r"we|you|i|is|was|are|were|has|had|have|will|would|can|could|should|may|might|must|"
                               r"do|does|did|not|no|one|ones)\b)(?-i:[a-z])", re.I)
+# A reply may open with an acknowledgement before the question proper ('OK.', 'Right —', 'ok so', 'Alors,'); the
+# follow-up is read from after it. Words that also start content ('fine', 'right', 'well', 'now', 'bon') count
+# only with punctuation after them ('Fine.' acknowledges, 'fine structure' does not).
+ACKNOWLEDGEMENT_RE = re.compile(
+    r"^\s*(?:(?:(?:ok(?:ay)?|alright|thanks|thank you|merci|d'accord|alors|so)\b|"
+    r"(?:all right|right|fine|well|now|bon)(?=\s*[,.!:;—–-]))[\s,.!:;—–-]*)+", re.I)
 PROPER_PHRASE_RE = re.compile(r"\b((?:[A-Z][\w'-]*\s+){0,4}[A-Z][\w'-]*)")
 
 
@@ -50,6 +56,7 @@ def condense(question: str, history: list[dict[str, str]] | None) -> Condensed:
     if not previous:
         return Condensed(question)
     answer = last_turn(history, "assistant")
+    question = ACKNOWLEDGEMENT_RE.sub("", question) or question
     continues = bool(ELLIPSIS_RE.match(question))
     phrase = ELLIPSIS_RE.sub("", question).strip(" ?.!")
     pointing = bool(PRONOUN_RE.search(_without_existentials(question)))
