@@ -455,8 +455,21 @@ def test_a_question_going_on_from_the_last_keeps_it_as_context(asked: str) -> No
     condensed = condense(asked, history)
     assert condensed.mode == "pronoun" and condensed.text == asked
     assert condensed.context == "What did the 12th Assembly decide about widgets?"
-    # A bare noun phrase is still an ellipsis, read in the earlier question's words.
-    assert condense("And the gadgets?", history).mode == "ellipsis"
+    # A bare noun phrase with no name of the earlier question to swap is elliptical: it keeps that question as
+    # context (searched with it, like a pronoun follow-up) and, in `analysed`, its answer type.
+    bare = condense("And the gadgets?", history)
+    assert (bare.mode, bare.elliptical, bare.context) == ("pronoun", True, history[0]["content"])
+
+
+def test_an_elliptical_follow_up_keeps_the_earlier_answer_type() -> None:
+    from assistant.question.read import analysed
+    from assistant.retrieve.condense import condense
+
+    history = [{"role": "user", "content": "How many widgets did the depot paint in 2020?"},
+               {"role": "assistant", "content": "It painted 40 widgets."}]
+    bare = condense("And gadgets?", history)
+    assert bare.elliptical and bare.mode == "pronoun"
+    assert analysed(bare, _q).need == "number"
 
 
 @pytest.mark.parametrize(("asked", "mode"), [
@@ -476,25 +489,22 @@ def test_a_long_question_with_a_demonstrative_before_a_noun_points_back(asked: s
     assert condense(asked, history).mode == mode
 
 
-@pytest.mark.parametrize(("asked", "mode"), [
-    ("ok and the gadgets?", "ellipsis"),
-    ("Okay, and what about the gadgets?", "ellipsis"),
-    ("Right — and when did it decide that?", "pronoun"),
-    ("Fine. And the gadgets?", "ellipsis"),
-    ("Alors, et les gadgets ?", "ellipsis"),
-    ("Fine print on gadgets: where is the small text kept?", ""),  # 'fine' without punctuation is a word
+@pytest.mark.parametrize(("asked", "rest"), [
+    ("ok and the gadgets?", "and the gadgets?"),
+    ("Okay, and what about the gadgets?", "and what about the gadgets?"),
+    ("Right — and when did it decide that?", "and when did it decide that?"),
+    ("Fine. And the gadgets?", "And the gadgets?"),
+    ("Alors, et les gadgets ?", "et les gadgets ?"),
 ])
-def test_an_acknowledgement_before_a_follow_up_is_read_past(asked: str, mode: str) -> None:
+def test_an_acknowledgement_before_a_follow_up_is_read_past(asked: str, rest: str) -> None:
     from assistant.retrieve.condense import condense
 
     history = [{"role": "user", "content": "What did the 12th Assembly decide about widgets?"},
                {"role": "assistant", "content": "They are painted blue."}]
-    condensed = condense(asked, history)
-    assert condensed.mode == mode
-    if mode == "pronoun":
-        assert condensed.text == asked.split("— ", 1)[1]
-    elif not mode:
-        assert condensed.text == asked
+    assert condense(asked, history) == condense(rest, history)
+    assert condense(asked, history).is_followup
+    # 'fine' without punctuation after it is a word of the question, which is then not a follow-up
+    assert condense("Fine print on gadgets: where is the small text kept?", history).context == ""
 
 
 def test_every_later_part_of_a_question_leans_on_the_first() -> None:

@@ -58,7 +58,7 @@ Analyse = Callable[[str], Question]  # text → analysed question (with the inde
 def analysed(condensed: Condensed, analyse: Analyse) -> Question:
     """The analysed question; an elliptical follow-up ('And the other one?') keeps the earlier question's answer type."""
     q = analyse(condensed.text)
-    if condensed.mode == "ellipsis":
+    if condensed.mode == "ellipsis" or condensed.elliptical:
         q = q.inherit(analyse(condensed.context))
     return q
 

@@ -36,6 +36,7 @@ class Condensed:
     context: str = ""
     mode: str = ""
     previous_answer: str = ""
+    elliptical: bool = False  # a bare phrase going on from the earlier question ('And the museum?')
 
     @property
     def is_followup(self) -> bool:
@@ -61,7 +62,13 @@ def condense(question: str, history: list[dict[str, str]] | None) -> Condensed:
     phrase = ELLIPSIS_RE.sub("", question).strip(" ?.!")
     pointing = bool(PRONOUN_RE.search(_without_existentials(question)))
     if continues and len(question.split()) <= 8 and not PRONOUN_RE.search(phrase):
-        return Condensed(_substitute(previous, phrase), previous, "ellipsis", answer)
+        substituted = _substitute(previous, phrase)
+        if substituted != _bare(phrase):
+            return Condensed(substituted, previous, "ellipsis", answer)
+        # No name of the earlier question to swap ('And the canteen?'): the phrase alone would lose what
+        # it goes on from, so it is read like a pronoun follow-up, with the earlier question as context (and,
+        # as an ellipsis, its answer type).
+        return Condensed(question, previous, "pronoun", answer, elliptical=True)
     # 'And what exactly did it adopt?', 'And at which hour did the depot open?': a question that goes on
     # from the last one ('And …') or points back at it keeps it as context, whatever its length.
     if continues or (pointing and len(question.split()) <= 14) or DEMONSTRATIVE_RE.search(question):
@@ -74,12 +81,16 @@ def _without_existentials(question: str) -> str:
     return re.sub(r"\b(is|are|was|were) (there|it possible)\b|\bthere (is|are)\b", " ", question, flags=re.I)
 
 
+def _bare(phrase: str) -> str:
+    return re.sub(r"^(the|le|la|les)\s+", "", phrase, flags=re.I)
+
+
 def _substitute(previous: str, phrase: str) -> str:
     """Swap the matching name in the previous question ('Physical Metrology Department' → 'Time Department').
 
     Without a matching name, the phrase stands alone; the answer type is inherited by the caller.
     """
-    phrase = re.sub(r"^(the|le|la|les)\s+", "", phrase, flags=re.I)
+    phrase = _bare(phrase)
     tokens = phrase.split()
     if not tokens:
         return previous
