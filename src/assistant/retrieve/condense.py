@@ -19,7 +19,7 @@ ELLIPSIS_RE = re.compile(
 DEMONSTRATIVE_RE = re.compile(r"\b(?:that|this|these|those|the same)\s+(?!(?:the|a|an|it|its|they|their|he|she|"
                               r"we|you|i|is|was|are|were|has|had|have|will|would|can|could|should|may|might|must|"
                               r"do|does|did|not|no|one|ones)\b)(?-i:[a-z])", re.I)
-# A reply may open with an acknowledgement before the question proper ('OK.', 'Right —', 'ok so', 'Alors,'); the
+# A reply may open with an acknowledgement before the question proper ('OK.', 'Right —', 'Thanks, so', 'Alors,'); the
 # follow-up is read from after it. Words that also start content ('fine', 'right', 'well', 'now', 'bon') count
 # only with punctuation after them ('Fine.' acknowledges, 'fine structure' does not).
 ACKNOWLEDGEMENT_RE = re.compile(
