@@ -82,13 +82,15 @@ def _without_existentials(question: str) -> str:
 
 
 def _bare(phrase: str) -> str:
+    """The phrase without a leading article."""
     return re.sub(r"^(the|le|la|les)\s+", "", phrase, flags=re.I)
 
 
 def _substitute(previous: str, phrase: str) -> str:
     """Swap the matching name in the previous question ('Physical Metrology Department' → 'Time Department').
 
-    Without a matching name, the phrase stands alone; the answer type is inherited by the caller.
+    Without a matching name, the bare phrase itself (`condense` then reads the question as a follow-up that keeps
+    the earlier question as context).
     """
     phrase = _bare(phrase)
     tokens = phrase.split()
