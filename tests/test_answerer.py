@@ -247,3 +247,13 @@ def test_each_part_of_a_french_question_is_drafted_with_the_askers_own_words(bot
     seen.clear()
     bot.drafted("Who can ask for a secondment, and how long does it last?")
     assert len(seen) == 2 and all(own == "" for _, own in seen)  # an English question's parts read their own text
+
+
+@pytest.mark.slow
+def test_the_off_topic_gate_reads_a_follow_up_in_its_context(bot) -> None:
+    """'and the second one?' alone is near nothing in the documents; after a question about the bodies the BIPM
+    works with on time, it is on topic, so the gate must not turn it away."""
+    history = [{"role": "user", "content": "Which bodies does the BIPM work with on time?"},
+               {"role": "assistant", "content": "The IERS, the ITU and the IGS."}]
+    draft, _, _ = bot.drafted("and the second one?", history)
+    assert draft.reason != "off_topic"

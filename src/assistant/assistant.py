@@ -314,7 +314,10 @@ class Assistant:
         t1 = time.perf_counter()
         evidence = self._evidence(corpus, q, passages, condensed)
         if first is not None:
-            evidence = replace(evidence, relevance=self._relevance(corpus, first, evidence.question_vector))
+            # A follow-up is on topic when what it asks in context is ('and the other region?' alone is not).
+            asked_vector = (self._embed_question(_searched(condensed)) if condensed.mode == "pronoun"
+                            else evidence.question_vector)
+            evidence = replace(evidence, relevance=self._relevance(corpus, first, asked_vector))
         draft = self.answerer.draft(q, evidence, referent_terms(condensed, partial(self._analyse, corpus)))
         timings["retrieve_ms"] = timings.get("retrieve_ms", 0.0) + (t1 - t0) * 1000
         timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
