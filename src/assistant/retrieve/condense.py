@@ -63,7 +63,7 @@ def condense(question: str, history: list[dict[str, str]] | None) -> Condensed:
     pointing = bool(PRONOUN_RE.search(_without_existentials(question)))
     if continues and len(question.split()) <= 8 and not PRONOUN_RE.search(phrase):
         substituted = _substitute(previous, phrase)
-        if substituted != _bare(phrase):
+        if substituted is not None:
             return Condensed(substituted, previous, "ellipsis", answer)
         # No name of the earlier question to swap ('And the canteen?'): the phrase alone would lose what
         # it goes on from, so it is read like a pronoun follow-up, with the earlier question as context (and,
@@ -81,18 +81,11 @@ def _without_existentials(question: str) -> str:
     return re.sub(r"\b(is|are|was|were) (there|it possible)\b|\bthere (is|are)\b", " ", question, flags=re.I)
 
 
-def _bare(phrase: str) -> str:
-    """The phrase without a leading article."""
-    return re.sub(r"^(the|le|la|les)\s+", "", phrase, flags=re.I)
-
-
-def _substitute(previous: str, phrase: str) -> str:
-    """Swap the matching name in the previous question ('Physical Metrology Department' → 'Time Department').
-
-    Without a matching name, the bare phrase itself (`condense` then reads the question as a follow-up that keeps
-    the earlier question as context).
-    """
-    phrase = _bare(phrase)
+def _substitute(previous: str, phrase: str) -> str | None:
+    """Swap the matching name in the previous question ('Physical Metrology Department' → 'Time Department');
+    None without a matching name (`condense` then reads the question as a follow-up that keeps the earlier
+    question as context)."""
+    phrase = re.sub(r"^(the|le|la|les)\s+", "", phrase, flags=re.I)
     tokens = phrase.split()
     if not tokens:
         return previous
@@ -109,4 +102,4 @@ def _substitute(previous: str, phrase: str) -> str:
         acronyms = [n for n in names if n.isupper() and len(n.split()) == 1]
         if acronyms:
             return previous.replace(acronyms[-1], phrase)
-    return phrase
+    return None
