@@ -54,6 +54,17 @@ def test_contrasted_words_are_not_required() -> None:
     assert "organization" in keys and "university" not in keys
 
 
+@pytest.mark.parametrize("text", [
+    "Besides the survey, which tools does the department use?",
+    "Apart from the survey, which tools does the department use?",
+    "En dehors de l'enquête, quels outils le département utilise-t-il ?",
+])
+def test_words_set_aside_are_not_required(text: str) -> None:
+    """'Besides X, …' asks for something other than X: a quote need not name X (and rarely does)."""
+    keys = {t.word.lower() for t in _q(text).terms if t.key}
+    assert keys & {"tools", "outils"} and not keys & {"survey", "enquête", "dehors"}
+
+
 def test_multi_word_names_keep_their_head() -> None:
     assert _q("Who works in the Applied Optics Department?").names == (("Applied", "Optics", "department"),)
     assert _q("What does the Survey Department do?").names == ()

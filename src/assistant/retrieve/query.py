@@ -107,8 +107,10 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
 IDIOM_RE = re.compile(r"\b(in the first place|at all|by the way|of course|in general|for example|for instance|"
                       r"in particular|to be honest|if possible|in advance|in return|in charge of|on behalf of|"
                       r"walk me through|take part in|in terms of)\b", re.I)
-# 'I work for X rather than an NMI': the contrasted words describe what the asker is not.
-CONTRAST_RE = re.compile(r"\b(rather than|instead of|other than|as opposed to|plutôt que|au lieu de)\b([^?.,;]*)", re.I)
+# 'I work for X rather than an NMI': the contrasted words describe what the asker is not. 'Besides X, what …?'
+# and 'Apart from X, …': X is what the asker already has, set aside, so the answer need not name it.
+CONTRAST_RE = re.compile(r"\b(rather than|instead of|other than|as opposed to|apart from|aside from|besides|except|"
+                         r"plutôt que|au lieu de|à part|hormis|en dehors de|outre)\b([^?.,;]*)", re.I)
 STEPS_RE = re.compile(r"\b(steps?|procedure|process|étapes?|démarches?|procédure)\b|\bwalk me through\b|"
                       r"\bwhat (do|should|must) (i|we) (need to |have to )?do\b|\bwhat i (need|have) to do\b", re.I)
 HOW_I_RE = re.compile(r"^\s*(how (do|can|should|would|could|might) (i|we|one|you)|how to|comment)\b", re.I)
@@ -400,7 +402,7 @@ def _conjuncts(text: str, terms: tuple[Term, ...]) -> frozenset[str]:
 def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None,
            background: set[str] = frozenset()) -> tuple[Term, ...]:
     out: dict[str, Term] = {}
-    contrasted = {w.lower() for m in CONTRAST_RE.finditer(text) for w in words(m.group(2))} | background
+    contrasted = {w.lower() for m in CONTRAST_RE.finditer(text) for w in words(m.group())} | background
     tokens = words(text)
     keywords = _keyword_query(text, tokens)
     for i, word in enumerate(tokens):
