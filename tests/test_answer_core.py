@@ -616,6 +616,17 @@ def test_a_short_line_introducing_a_paragraph_or_list_is_part_of_its_context() -
     assert "costs rise" not in context(next(u for u in units if u.text == "decides"))
 
 
+def test_a_text_that_points_back_reads_the_paragraph_before_it() -> None:
+    units = units_of(meeting("m16", "16th", "2007", "Decision 4: On gadget audits",
+                             "- A panel is formed to audit the gadget inventories of the regional depots.\n\n"
+                             "The members of this panel are: A. Smith (convenor), B. Jones.\n\n"
+                             "The panel members are paid by their depots.\n"))
+    ev = SimpleNamespace(siblings={"m16": units}, acronyms={}, titles={})
+    members, paid = (next(u for u in units if u.text.startswith(s)) for s in ("The members", "The panel members"))
+    assert "inventories" in _context_parts(members, ev)[1]  # 'this panel' is the one formed just before
+    assert "inventories" not in _context_parts(paid, ev)[1]  # a new paragraph that does not point back
+
+
 def test_an_acronym_asked_is_covered_by_any_of_the_names_the_documents_give_it(answerer) -> None:
     bot, emb = answerer
     asked = "What did the ABC decide about calibrating gadgets at the GL?"

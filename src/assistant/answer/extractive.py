@@ -481,6 +481,7 @@ def _compound_cover(q: Question, unit: Unit, ev: Evidence, cover: dict[str, floa
 # A paragraph of at most this many words, with no end mark, introduces what follows it: the operative verb of a
 # resolution set on its own line ('**decides**', 'sanctions', 'est d'avis'), read with the clauses under it.
 INTRO_WORDS = 3
+ANAPHOR_WORDS = 3  # words before a pointing-back determiner that still open the text ('The members of this …')
 
 
 def _introduction(units: list[Unit], index: int) -> str:
@@ -490,6 +491,16 @@ def _introduction(units: list[Unit], index: int) -> str:
     before = units[index - 1]
     text = before.text.strip()
     return text if before.kind != "heading" and len(text.split()) <= INTRO_WORDS and text[-1:] not in ".?!" else ""
+
+
+# 'The members of this group are: …': a text that opens by pointing back ('this', 'these', 'such', 'ces', …)
+# is about what the text before it says, even across a paragraph or list-item break.
+ANAPHOR_RE = re.compile(rf"^\W*(?:\S+\s+){{0,{ANAPHOR_WORDS}}}(?:this|these|those|such|ce|cet|cette|ces)\b", re.I)
+
+
+def _points_back(unit: Unit, before: Unit) -> bool:
+    """Does ``unit`` open by pointing back to ``before`` (not a heading: a section's first text points to nothing)?"""
+    return before.kind != "heading" and bool(ANAPHOR_RE.match(unit.text))
 
 
 def _context_profile(unit: Unit, ev: Evidence) -> Profile:
@@ -506,7 +517,8 @@ def _context_parts(unit: Unit, ev: Evidence) -> tuple[str, str, str, str, str]:
     if unit.lead is not None:
         lead = f"{_introduction(siblings, unit.lead)}\n{lead}"
     before = siblings[unit.index - 1] if unit.index > 0 else None
-    previous = before.text if before is not None and before.block == unit.block else _introduction(siblings, unit.index)
+    previous = before.text if before is not None and (before.block == unit.block or _points_back(unit, before)) \
+        else _introduction(siblings, unit.index)
     text = with_expansions(unit.text, ev.acronyms)
     return text, previous, unit.section, lead, ev.titles.get(unit.doc_id, "")
 
