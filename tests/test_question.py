@@ -483,6 +483,21 @@ def test_an_elliptical_follow_up_keeps_the_earlier_answer_type() -> None:
     assert analysed(bare, _q).need == "number"
 
 
+def test_a_noun_a_follow_up_points_back_with_is_not_required() -> None:
+    """'that report', 'the corresponding fee': the earlier turn named the thing; the quote may name it otherwise."""
+    from assistant.question.read import analysed
+    from assistant.retrieve.condense import Condensed
+
+    context = "What did the 12th Assembly decide about widgets?"
+    for asked, pointed, kept in [("Who signed that report at the depot?", {"report"}, {"depot"}),
+                                 ("And what was the corresponding fee for the gadgets?", {"fee"}, {"gadgets"})]:
+        follow_up = analysed(Condensed(asked, context, "pronoun"), _q)
+        keys = {t.word for t in follow_up.terms if t.key}
+        assert kept <= keys and not pointed & keys
+        alone = {t.word for t in analysed(Condensed(asked), _q).terms if t.key}  # a question on its own
+        assert pointed <= alone
+
+
 @pytest.mark.parametrize(("asked", "mode"), [
     # long, but 'that inspection' / 'the same rule' point back at the earlier question
     ("Which of the depot's gadget inspectors were on duty during that inspection, and who signed the report?",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from assistant.errors import BadQuestion
 from assistant.retrieve.condense import Condensed, condense
-from assistant.retrieve.query import Question, Term
+from assistant.retrieve.query import Question, Term, pointed_back
 from assistant.retrieve.translate import aligned, is_french, to_english
 from assistant.text import content_lemmas, lemma, words
 
@@ -60,6 +60,8 @@ def analysed(condensed: Condensed, analyse: Analyse) -> Question:
     q = analyse(condensed.text)
     if condensed.mode == "ellipsis" or condensed.elliptical:
         q = q.inherit(analyse(condensed.context))
+    elif condensed.is_followup:
+        q = pointed_back(q)
     return q
 
 

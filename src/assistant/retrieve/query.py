@@ -253,6 +253,25 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     )
 
 
+# 'that report', 'the same rule', 'the corresponding fee': in a follow-up, the noun a pointing word
+# introduces stands for what the earlier turn named, in the asker's words; the quote may name it otherwise.
+POINTER_RE = re.compile(r"\b(?i:that|this|those|these|such|same|corresponding)\s+([a-z][\w-]*)(?:\s+([a-z][\w-]*))?")
+
+
+def pointed_back(q: Question) -> Question:
+    """``q``, a follow-up, with the words that a pointing word introduces no longer key (an adjective's noun
+    too: 'the corresponding fee')."""
+    pointed: set[str] = set()
+    for found in POINTER_RE.finditer(q.text):
+        first, second = found.group(1).lower(), found.group(2)
+        pointed.add(first)
+        if second and "NOUN" not in english_lemmas(first):
+            pointed.add(second.lower())
+    if not pointed & {t.word.lower() for t in q.terms if t.key}:
+        return q
+    return replace(q, terms=tuple(replace(t, key=False) if t.word.lower() in pointed else t for t in q.terms))
+
+
 def _class_noun(text: str, terms: tuple[Term, ...]) -> list[Term]:
     """'Which organization …', 'With which international bodies …': the noun names the answer's type."""
     match = re.search(r"\b(which|what|quels?|quelles?)\s+((?:\S+\s+){0,2}\S+)", text, re.I)
