@@ -481,7 +481,7 @@ def _compound_cover(q: Question, unit: Unit, ev: Evidence, cover: dict[str, floa
 # A paragraph of at most this many words, with no end mark, introduces what follows it: the operative verb of a
 # resolution set on its own line ('**decides**', 'sanctions', 'est d'avis'), read with the clauses under it.
 INTRO_WORDS = 3
-ANAPHOR_WORDS = 3  # words before a pointing-back determiner that still open the text ('The members of this …')
+ANAPHOR_WORDS = 3  # words before a pointing-back determiner that still open the text ('The chair of this …')
 
 
 def _introduction(units: list[Unit], index: int) -> str:
@@ -493,7 +493,7 @@ def _introduction(units: list[Unit], index: int) -> str:
     return text if before.kind != "heading" and len(text.split()) <= INTRO_WORDS and text[-1:] not in ".?!" else ""
 
 
-# 'The members of this group are: …': a text that opens by pointing back ('this', 'these', 'such', 'ces', …)
+# 'The members of this panel are: …': a text that opens by pointing back ('this', 'these', 'such', 'ces', …)
 # is about what the text before it says, even across a paragraph or list-item break.
 ANAPHOR_RE = re.compile(rf"^\W*(?:\S+\s+){{0,{ANAPHOR_WORDS}}}(?:this|these|those|such|ce|cet|cette|ces)\b", re.I)
 
