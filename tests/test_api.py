@@ -77,7 +77,7 @@ def test_a_key_noun_may_be_left_uncovered_when_allowed(bot) -> None:
     assert bot.ask(yes_no).abstained
     # Another question may leave one of its many key nouns uncovered (ASSISTANT_TOLERATE_MISSING, default 1)
     # when no quote covers them all; the answer says what the documents don't give and is partial.
-    question = "Which costs of a secondment does the BIPM cover besides living expenses and pension contributions?"
+    question = "Which costs of a secondment does the BIPM cover, such as living expenses and pension contributions?"
     answer = bot.ask(question)
     assert not answer.abstained, answer.text
     assert "allowance" in answer.text and "contributions" in answer.text
