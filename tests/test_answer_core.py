@@ -616,6 +616,33 @@ def test_a_short_line_introducing_a_paragraph_or_list_is_part_of_its_context() -
     assert "costs rise" not in context(next(u for u in units if u.text == "decides"))
 
 
+def test_a_translated_question_is_compared_in_its_own_words_with_units_in_its_language(answerer) -> None:
+    """The embedder matches a text best in its own language: a French unit is compared with the French question
+    too (the better of the two cosines), an English unit only with the English rendering."""
+    from dataclasses import replace
+
+    from assistant.question.read import in_own_words, read
+
+    bot, emb = answerer
+    asked = "Que dit le comité sur la caisse de retraite ?"
+    fr = Document("fr", "https://example.org/fr", "Séance", "La caisse de retraite sera auditée.", language="fr")
+    en = Document("en", "https://example.org/en", "Session", "The pension fund will be audited.", language="en")
+    english = read(asked, None)[0].text
+    lexical = LexicalIndex([fr.text, en.text], ["fr", "en"])
+    q = in_own_words(analyse(english, lexical.vocab, lexical.idf), asked)
+    units = [*units_of(fr), *units_of(en)]
+    vectors = emb.embed([u.text for u in units])
+    ev = Evidence(units=units, vectors=vectors, question_vector=emb.embed([english])[0],
+                  titles={"fr": fr.title, "en": en.title}, passage_rank={(u.doc_id, u.index): 1 for u in units},
+                  siblings={"fr": units_of(fr), "en": units_of(en)}, languages={"fr": "fr", "en": "en"})
+    before = {f.unit.doc_id: f.dense for f in bot.facts(q, ev)}
+    own = vectors[0]  # the French unit's own vector: its cosine with it is the highest there is
+    after = {f.unit.doc_id: f.dense for f in bot.facts(q, replace(ev, own_vector=own))}
+    assert after["fr"] == pytest.approx(float(vectors[0] @ own)) and after["fr"] > before["fr"]
+    assert after["en"] == pytest.approx(before["en"])  # the English unit is not compared with the French words
+    assert {f.unit.doc_id: f.dense for f in bot.facts(replace(q, own=None), replace(ev, own_vector=own))} == before
+
+
 def test_a_text_that_points_back_reads_the_paragraph_before_it() -> None:
     units = units_of(meeting("m16", "16th", "2007", "Decision 4: On gadget audits",
                              "- A panel is formed to audit the gadget inventories of the regional depots.\n\n"

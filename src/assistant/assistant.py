@@ -158,7 +158,7 @@ class Assistant:
         q = self._question(corpus, condensed)
         passages = self._passages(corpus, condensed, q, None, asked=text)
         q = for_quotes(q, condensed, text)  # as `_draft` gives it to the answerer: French quotes in French words
-        return q, self._evidence(corpus, q, passages, condensed)
+        return q, self._evidence(corpus, q, passages, condensed, text)
 
     def corpus(self) -> CorpusView:
         """The snapshot of the current index version, swapped for a new one when an ingest has committed.
@@ -312,7 +312,7 @@ class Assistant:
         first = search(k=self.settings.top_k, filters=flt) if self._rerank_model else None
         q = for_quotes(q, condensed, asked)
         t1 = time.perf_counter()
-        evidence = self._evidence(corpus, q, passages, condensed)
+        evidence = self._evidence(corpus, q, passages, condensed, asked)
         if first is not None:
             # A follow-up is on topic when what it asks in context is ('and the other region?' alone is not).
             asked_vector = (self._embed_question(_searched(condensed)) if condensed.mode == "pronoun"
@@ -324,7 +324,7 @@ class Assistant:
         return draft, passages
 
     def _evidence(self, corpus: CorpusView, q: Question, passages: list[Passage],
-                  condensed: Condensed | None = None) -> Evidence:
+                  condensed: Condensed | None = None, asked: str = "") -> Evidence:
         held, vectors = self._quotable(corpus, passages)
         units = [u for u, _ in held]
         rank = {(u.doc_id, u.index): p.rank for u, p in held}
@@ -332,6 +332,8 @@ class Assistant:
         docs = {u.doc_id for u in units}
         return Evidence(
             units=units, vectors=vectors, question_vector=self._embed_question(q.text),
+            # A translated question is also compared, in its own words, with the units in its own language.
+            own_vector=self._embed_question(asked) if q.own is not None and asked else None,
             titles={d: corpus.documents[d].title for d in docs}, named={d: corpus.named_as[d] for d in docs},
             languages={d: corpus.documents[d].language for d in docs},
             passage_rank=rank, passage_score=score, max_rank=len(passages) + 1,

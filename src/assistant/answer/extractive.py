@@ -68,6 +68,9 @@ class Evidence:
     unrecorded: tuple[str, ...] = ()
     # The documents that are the record of the meeting the question names (a body with a meeting or a year).
     referenced: frozenset[str] = frozenset()
+    # The asker's own words (a translated question) embedded: what units in the asker's language are compared
+    # with too, as the embedder matches a text best in its own language.
+    own_vector: np.ndarray | None = None
 
     def asked(self, q: Question, unit: Unit) -> Question:
         """The question as a quote from ``unit``'s document must cover it (a French quote: its French words)."""
@@ -170,6 +173,9 @@ class ExtractiveAnswerer:
     def facts(self, q: Question, ev: Evidence) -> list[UnitFacts]:
         """What the evidence scorer's features read, one entry per unit (in ``ev.units`` order)."""
         dense = ev.vectors @ ev.question_vector
+        if ev.own_vector is not None and q.own is not None:
+            own = np.array([ev.lang(u) == q.own.lang for u in ev.units], dtype=bool)
+            dense = np.where(own, np.maximum(dense, ev.vectors @ ev.own_vector), dense)
         # One embedding call for every word the coverage checks below may compare (then cached).
         terms = [*q.terms, *(q.own.terms if q.own else ())]
         self.matcher.prefetch([_context_profile(u, ev) for u in ev.units],
