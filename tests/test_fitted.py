@@ -44,6 +44,18 @@ def test_model_round_trips_through_its_dict() -> None:
     assert m.probability(x)[0] > m.probability(x)[1]
 
 
+def test_a_translated_question_is_compared_in_its_own_words_with_units_in_its_language() -> None:
+    """'unit_dense' of a French chunk is the better cosine of its units with the translation's vector and with
+    the French question's own; an English chunk's reads the translation's only."""
+    units = np.eye(3)[:2]  # two units, orthogonal unit vectors
+    english, french = np.eye(3)[2], np.eye(3)[0]  # the translation matches neither unit; the French words match one
+    fr, en = (replace(candidate(lang, "S", "texte", 1.0), unit_vectors=units) for lang in ("fr", "en"))
+    fr = replace(fr, doc=replace(fr.doc, language="fr"))
+    q = replace(query("x"), lang="fr", vector=english, own_vector=french)
+    assert feature_matrix(q, [fr, en], ("unit_dense",))[:, 0].tolist() == [1.0, 0.0]
+    assert feature_matrix(replace(q, own_vector=None), [fr, en], ("unit_dense",))[:, 0].tolist() == [0.0, 0.0]
+
+
 def test_rerank_orders_by_the_model_and_renumbers() -> None:
     q = query("What did Resolution 4 of the 12th ABC decide?")
     plain = candidate("a", "Resolution 2: On something", "text a", lexical=2.0)

@@ -292,8 +292,9 @@ class Assistant:
         original = frozenset(content_lemmas(asked, "fr")) if lang == "fr" else lemmas
         return RerankQuery(lemmas=lemmas, original_lemmas=original, lang=lang, ref=ref, years=ref.years,
                            vector=self._embed_question(query_text), need=NEED_PATTERNS.get(q.need or ""),
-                           spelled=asked_acronyms(q),
-                           wants_steps=q.wants_steps, wants_list=q.wants_list)
+                           spelled=asked_acronyms(q), wants_steps=q.wants_steps, wants_list=q.wants_list,
+                           own_vector=self._embed_question(asked) if lang == "fr" and condensed.mode != "pronoun"
+                           else None)
 
     @property
     def _rerank_model(self) -> Model | None:

@@ -39,6 +39,9 @@ class Query:
     spelled: tuple[str, ...] = ()  # the acronyms whose expansion is asked for ('What is the GCC short for?')
     wants_steps: bool = False  # a how-to question
     wants_list: bool = False
+    # The question as asked, embedded, when it was translated for search (a French question): what units in
+    # its own language are compared with too, as the embedder matches a text best in its own language.
+    own_vector: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,10 @@ def _unit_dense(q: Query, c: Candidate) -> float:
     whose one sentence says what is asked outranks one that is only about the topic."""
     if q.vector is None or c.unit_vectors is None or not len(c.unit_vectors):
         return _dense(q, c)
-    return float((c.unit_vectors @ q.vector).max())
+    best = float((c.unit_vectors @ q.vector).max())
+    if q.own_vector is not None and c.doc.language == q.lang:
+        best = max(best, float((c.unit_vectors @ q.own_vector).max()))
+    return best
 
 
 def _unit_cover(q: Query, c: Candidate) -> float:
