@@ -293,7 +293,9 @@ class Assistant:
         return RerankQuery(lemmas=lemmas, original_lemmas=original, lang=lang, ref=ref, years=ref.years,
                            vector=self._embed_question(query_text), need=NEED_PATTERNS.get(q.need or ""),
                            spelled=asked_acronyms(q), wants_steps=q.wants_steps, wants_list=q.wants_list,
-                           own_vector=self._embed_question(asked) if lang == "fr" and condensed.mode != "pronoun"
+                           # As the answerer reads it (`for_quotes`): not a follow-up, whose search text is not
+                           # the asker's words alone.
+                           own_vector=self._embed_question(asked) if lang == "fr" and not condensed.is_followup
                            else None)
 
     @property
