@@ -129,6 +129,15 @@ def test_a_nuclide_written_by_symbol_covers_its_name() -> None:
     assert not text.exact(Term("strontium-87", "strontium-87", 1.0))
 
 
+def test_a_unit_written_by_symbol_after_a_figure_covers_its_name() -> None:
+    text = Profile("The widget weighs 1.25(3) × 10^−3 kg and is kept at 293.15 K, under Annex K.")
+    for asked in ("kilogram", "kilogramme", "kelvin"):
+        assert text.exact(Term(asked, asked, 1.0)), asked
+    # A symbol not after a figure names no unit: 'Annex K', a lone 'm' or 'A'.
+    assert not Profile("See Annex K and table A for m.").exact(Term("kelvin", "kelvin", 1.0))
+    assert not text.exact(Term("metre", "metre", 1.0))
+
+
 @pytest.mark.parametrize(("question_word", "text", "covered"), [
     ("submit", "The deadline for submission of the forms is May.", True),
     ("decide", "The decision of the board was final.", True),

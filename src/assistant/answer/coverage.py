@@ -48,7 +48,7 @@ class Profile:
         self.text = text
         self.lemmas = set(content_lemmas(text, lang))
         self.lemmas |= {part for t in self.lemmas if "-" in t for part in t.split("-") if len(part) > 2}
-        self.lemmas |= nuclide_lemmas(text)
+        self.lemmas |= nuclide_lemmas(text) | quantity_lemmas(text)
         self.stems = {stem(t) for t in self.lemmas}
         self._parts: tuple[Profile, ...] = ()
 
@@ -195,6 +195,25 @@ def nuclide_lemmas(text: str) -> set[str]:
         for name in table.get(symbol, ()):
             out |= {f"{name}-{mass}", name, f"{mass}{symbol.lower()}"}
     return out
+
+
+# A figure then a unit symbol, as the documents write a quantity: '20 K', '3 Da', '10^−3 kg', '(12) kg'.
+QUANTITY_RE = re.compile(r"[\d)]\s?(°C|[A-Za-zΩ]{1,3})(?![\w^])")
+
+
+@lru_cache(maxsize=1)
+def units() -> dict[str, tuple[str, ...]]:
+    """Unit symbol → its names (data/units.tsv: English first, then other spellings and French)."""
+    text = (files("assistant.data") / "units.tsv").read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return {row[0]: tuple(fold(n.lower()) for n in row[1:]) for row in rows}
+
+
+def quantity_lemmas(text: str) -> set[str]:
+    """The names of the units ``text`` writes by symbol right after a figure: '10^−3 kg' → 'kilogram',
+    'kilogramme' (a name of several words gives its last: 'degree celsius' → 'celsius')."""
+    table = units()
+    return {name.split()[-1] for symbol in QUANTITY_RE.findall(text) for name in table.get(symbol, ())}
 
 
 @lru_cache(maxsize=1)
