@@ -178,12 +178,18 @@ def joined_profile_of(parts: tuple[str, ...], lang: str = "en") -> Profile:
 NUCLIDE_RE = re.compile(r"(?<![\w.])\^?(\d{1,3})\^?([A-Z][a-z]?)(?![a-z])")
 
 
-@lru_cache(maxsize=1)
-def elements() -> dict[str, tuple[str, ...]]:
-    """Element symbol → its names (data/elements.tsv: English first, then other spellings and French)."""
-    text = (files("assistant.data") / "elements.tsv").read_text(encoding="utf-8")
+@lru_cache(maxsize=2)
+def by_symbol(name: str) -> dict[str, tuple[str, ...]]:
+    """Symbol → its names, from the packaged table ``name`` (data/elements.tsv, data/units.tsv: a symbol, then
+    its names, English first, then other spellings and French)."""
+    text = (files("assistant.data") / name).read_text(encoding="utf-8")
     rows = (line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#"))
     return {row[0]: tuple(fold(n.lower()) for n in row[1:]) for row in rows}
+
+
+def elements() -> dict[str, tuple[str, ...]]:
+    """Element symbol → its names."""
+    return by_symbol("elements.tsv")
 
 
 def nuclide_lemmas(text: str) -> set[str]:
@@ -201,18 +207,10 @@ def nuclide_lemmas(text: str) -> set[str]:
 QUANTITY_RE = re.compile(r"[\d)]\s?(°C|[A-Za-zΩ]{1,3})(?![\w^])")
 
 
-@lru_cache(maxsize=1)
-def units() -> dict[str, tuple[str, ...]]:
-    """Unit symbol → its names (data/units.tsv: English first, then other spellings and French)."""
-    text = (files("assistant.data") / "units.tsv").read_text(encoding="utf-8")
-    rows = (line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#"))
-    return {row[0]: tuple(fold(n.lower()) for n in row[1:]) for row in rows}
-
-
 def quantity_lemmas(text: str) -> set[str]:
     """The names of the units ``text`` writes by symbol right after a figure: '10^−3 kg' → 'kilogram',
     'kilogramme' (a name of several words gives its last: 'degree celsius' → 'celsius')."""
-    table = units()
+    table = by_symbol("units.tsv")
     return {name.split()[-1] for symbol in QUANTITY_RE.findall(text) for name in table.get(symbol, ())}
 
 
