@@ -187,16 +187,11 @@ def by_symbol(name: str) -> dict[str, tuple[str, ...]]:
     return {row[0]: tuple(fold(n.lower()) for n in row[1:]) for row in rows}
 
 
-def elements() -> dict[str, tuple[str, ...]]:
-    """Element symbol → its names."""
-    return by_symbol("elements.tsv")
-
-
 def nuclide_lemmas(text: str) -> set[str]:
     """The names a question may give the nuclides ``text`` writes by symbol: '^87Rb' → 'rubidium-87',
     'rubidium', '87rb'."""
     out: set[str] = set()
-    table = elements()
+    table = by_symbol("elements.tsv")
     for mass, symbol in NUCLIDE_RE.findall(text):
         for name in table.get(symbol, ()):
             out |= {f"{name}-{mass}", name, f"{mass}{symbol.lower()}"}

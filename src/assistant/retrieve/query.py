@@ -109,8 +109,8 @@ IDIOM_RE = re.compile(r"\b(in the first place|at all|by the way|of course|in gen
                       r"walk me through|take part in|in terms of)\b", re.I)
 # 'I work for X rather than an NMI': the contrasted words describe what the asker is not. 'Besides X, what …?'
 # and 'Apart from X, …': X is what the asker already has, set aside, so the answer need not name it.
-CONTRAST_RE = re.compile(r"\b(rather than|instead of|other than|as opposed to|apart from|aside from|besides|except|"
-                         r"plutôt que|au lieu de|à part|hormis|en dehors de|outre)\b([^?.,;]*)", re.I)
+CONTRAST_RE = re.compile(r"\b(?:rather than|instead of|other than|as opposed to|apart from|aside from|besides|"
+                         r"except|plutôt que|au lieu de|à part|hormis|en dehors de|outre)\b[^?.,;]*", re.I)
 STEPS_RE = re.compile(r"\b(steps?|procedure|process|étapes?|démarches?|procédure)\b|\bwalk me through\b|"
                       r"\bwhat (do|should|must) (i|we) (need to |have to )?do\b|\bwhat i (need|have) to do\b", re.I)
 HOW_I_RE = re.compile(r"^\s*(how (do|can|should|would|could|might) (i|we|one|you)|how to|comment)\b", re.I)
