@@ -483,19 +483,33 @@ def test_an_elliptical_follow_up_keeps_the_earlier_answer_type() -> None:
     assert analysed(bare, _q).need == "number"
 
 
-def test_a_noun_a_follow_up_points_back_with_is_not_required() -> None:
-    """'that report', 'the corresponding fee': the earlier turn named the thing; the quote may name it otherwise."""
+@pytest.mark.parametrize("elliptical", [False, True])
+def test_a_noun_a_follow_up_points_back_with_is_not_required(elliptical: bool) -> None:
+    """'that report', 'the corresponding fee': the earlier turn named the thing; the quote may name it otherwise,
+    and has no reason to say 'corresponding'. So too in an elliptical follow-up ('And the … for X?')."""
     from assistant.question.read import analysed
     from assistant.retrieve.condense import Condensed
 
     context = "What did the 12th Assembly decide about widgets?"
-    for asked, pointed, kept in [("Who signed that report at the depot?", {"report"}, {"depot"}),
-                                 ("And what was the corresponding fee for the gadgets?", {"fee"}, {"gadgets"})]:
-        follow_up = analysed(Condensed(asked, context, "pronoun"), _q)
+    for asked, pointed, kept in [
+        ("Who signed that report at the depot?", {"report"}, {"depot"}),
+        ("And what was the corresponding fee for the gadgets?", {"corresponding", "fee"}, {"gadgets"}),
+    ]:
+        follow_up = analysed(Condensed(asked, context, "pronoun", elliptical=elliptical), _q)
         keys = {t.word for t in follow_up.terms if t.key}
         assert kept <= keys and not pointed & keys
         alone = {t.word for t in analysed(Condensed(asked), _q).terms if t.key}  # a question on its own
         assert pointed <= alone
+
+
+def test_a_rewritten_follow_up_keeps_its_pointing_words_key() -> None:
+    """An ellipsis follow-up is answered as the earlier question rewritten: its words are not the asker's."""
+    from assistant.question.read import analysed
+    from assistant.retrieve.condense import Condensed
+
+    rewritten = Condensed("What was the corresponding fee for the gadgets?", "What was the fee for the widgets?",
+                          "ellipsis")
+    assert {"corresponding", "fee"} <= {t.word for t in analysed(rewritten, _q).terms if t.key}
 
 
 @pytest.mark.parametrize(("asked", "mode"), [

@@ -56,11 +56,12 @@ Analyse = Callable[[str], Question]  # text → analysed question (with the inde
 
 
 def analysed(condensed: Condensed, analyse: Analyse) -> Question:
-    """The analysed question; an elliptical follow-up ('And the other one?') keeps the earlier question's answer type."""
+    """The analysed question; an elliptical follow-up ('And the other one?') keeps the earlier question's answer
+    type, and a follow-up in the asker's own words does not require what it points back to (`pointed_back`)."""
     q = analyse(condensed.text)
     if condensed.mode == "ellipsis" or condensed.elliptical:
         q = q.inherit(analyse(condensed.context))
-    elif condensed.is_followup:
+    if condensed.is_followup and condensed.mode != "ellipsis":  # a rewritten question is not the asker's words
         q = pointed_back(q)
     return q
 

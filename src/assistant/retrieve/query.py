@@ -260,11 +260,12 @@ POINTER_RE = re.compile(r"\b(?i:that|this|those|these|such|same|corresponding)\s
 
 def pointed_back(q: Question) -> Question:
     """``q``, a follow-up, with the words that a pointing word introduces no longer key (an adjective's noun
-    too: 'the corresponding fee')."""
+    too: 'the corresponding fee'), nor the pointing word itself when it is a word of the question ('same',
+    'corresponding': they say how the thing relates to the earlier turn, which a quote has no reason to say)."""
     pointed: set[str] = set()
     for found in POINTER_RE.finditer(q.text):
         first, second = found.group(1).lower(), found.group(2)
-        pointed.add(first)
+        pointed.update((first, found.group(0).split()[0].lower()))
         if second and "NOUN" not in english_lemmas(first):
             pointed.add(second.lower())
     if not pointed & {t.word.lower() for t in q.terms if t.key}:
