@@ -21,6 +21,7 @@ from assistant.settings import Settings
 from assistant.text import (
     ACRONYM_RE,
     NAME_GLUE,
+    YEAR_RE,
     content_lemmas,
     derivational_root,
     fold,
@@ -202,11 +203,17 @@ def nuclide_lemmas(text: str) -> set[str]:
 QUANTITY_RE = re.compile(r"[\d)]\s?(°C|[A-Za-zΩ]{1,3})(?![\w^])")
 
 
+# The lemmas of the word 'year' (English, French folded): a calendar year written as a figure names one.
+YEAR_LEMMAS = frozenset({"year", "annee"})
+
+
 def quantity_lemmas(text: str) -> set[str]:
     """The names of the units ``text`` writes by symbol right after a figure: '10^−3 kg' → 'kilogram',
-    'kilogramme' (a name of several words gives its last: 'degree celsius' → 'celsius')."""
+    'kilogramme' (a name of several words gives its last: 'degree celsius' → 'celsius'); and 'year' when it
+    writes a calendar year ('in 1987')."""
     table = by_symbol("units.tsv")
-    return {name.split()[-1] for symbol in QUANTITY_RE.findall(text) for name in table.get(symbol, ())}
+    names = {name.split()[-1] for symbol in QUANTITY_RE.findall(text) for name in table.get(symbol, ())}
+    return names | YEAR_LEMMAS if YEAR_RE.search(text) else names
 
 
 @lru_cache(maxsize=1)
