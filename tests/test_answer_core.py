@@ -280,6 +280,8 @@ def test_the_off_topic_gate_reads_the_first_stage_relevance_when_given(answerer)
     ("Why didn't the board adopt it?", ["board", "adopt"]),
     ("Pourquoi le comité n'est-il pas réuni, a-t-elle demandé ?", ["comite", "reunir", "demander"]),
     ("an X-ray source", ["x-ray", "source"]),
+    # 'vs' sets two things side by side, as 'or' does: a quote need not write it
+    ("Widgets vs gadgets: which is heavier?", ["widget", "gadget", "heavy"]),
 ])
 def test_pieces_of_stop_words_are_not_content_words(text: str, expected: list[str]) -> None:
     from assistant.text import content_lemmas

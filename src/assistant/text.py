@@ -40,7 +40,7 @@ EN_STOP = frozenset(
     through to too under until up very was wasn't we we'd we'll we're we've were weren't what what's when
     when's where where's which while who who's whom why why's with won't would wouldn't you you'd you'll
     you're you've your yours yourself yourselves also may might must shall will can please tell give
-    does anything something any much many get got let us one ones others ve re ll""".split()
+    does anything something any much many get got let us one ones others ve re ll vs versus""".split()
 )
 FR_STOP = frozenset(
     """au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais me même mes moi
