@@ -139,7 +139,7 @@ def test_a_unit_written_by_symbol_after_a_figure_covers_its_name() -> None:
 
 
 def test_a_calendar_year_covers_the_word_year() -> None:
-    """'Which year …', 'the figure for the last year': a text that writes a year as a figure names one."""
+    """'Which year …', 'the count in the first year': a text that writes a year as a figure names one."""
     year = Term("year", "year", 1.0)
     assert Profile("The depot painted 40 widgets in 1987.").exact(year)
     assert Profile("Le dépôt a peint 40 gadgets en 1987.", "fr").exact(Term("année", "annee", 1.0))
