@@ -65,6 +65,18 @@ def test_words_set_aside_are_not_required(text: str) -> None:
     assert keys & {"tools", "outils"} and not keys & {"survey", "enquête", "dehors"}
 
 
+@pytest.mark.parametrize("text", [
+    "May widget sizes be rounded to whole numbers, e.g. 4.5 to 5?",
+    "May widget sizes be rounded, for example a gizmo to its nearest fathom?",
+    "Peut-on arrondir la taille des gadgets, par exemple un bidule à la brasse ?",
+])
+def test_an_example_is_not_required(text: str) -> None:
+    """An example illustrates the rule asked about; the quote that states the rule need not repeat it."""
+    keys = {t.word.lower() for t in _q(text).terms if t.key}
+    assert keys & {"sizes", "widget", "taille", "gadgets"} and not keys & {"4.5", "5", "gizmo", "fathom", "bidule",
+                                                                         "brasse"}
+
+
 def test_multi_word_names_keep_their_head() -> None:
     assert _q("Who works in the Applied Optics Department?").names == (("Applied", "Optics", "department"),)
     assert _q("What does the Survey Department do?").names == ()

@@ -111,6 +111,9 @@ IDIOM_RE = re.compile(r"\b(in the first place|at all|by the way|of course|in gen
 # and 'Apart from X, …': X is what the asker already has, set aside, so the answer need not name it.
 CONTRAST_RE = re.compile(r"\b(?:rather than|instead of|other than|as opposed to|apart from|aside from|besides|"
                          r"except|plutôt que|au lieu de|à part|hormis|en dehors de|outre)\b[^?.,;]*", re.I)
+# 'May I write X, e.g. 0.5 Q?', 'for example a megawidget': an example illustrates the rule asked about; the
+# quote that states the rule need not repeat it.
+EXAMPLE_RE = re.compile(r"(?:\be\.g\.|\bfor (?:example|instance)\b|\bpar exemple\b)[^?,;]*", re.I)
 STEPS_RE = re.compile(r"\b(steps?|procedure|process|étapes?|démarches?|procédure)\b|\bwalk me through\b|"
                       r"\bwhat (do|should|must) (i|we) (need to |have to )?do\b|\bwhat i (need|have) to do\b", re.I)
 HOW_I_RE = re.compile(r"^\s*(how (do|can|should|would|could|might) (i|we|one|you)|how to|comment)\b", re.I)
@@ -226,10 +229,12 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     need = "number" if claimed and need is None else need
     if need == "eligibility" and (PRESENT_RE.search(text) or resolved != text):
         need = None  # 'Can I apply right now / this year?' asks whether there are openings, not who may apply
+    # Read before IDIOM_RE drops the words that open an example ('for example').
+    examples = {w.lower() for m in EXAMPLE_RE.finditer(resolved) for w in words(m.group())}
     plain = VERIFY_RE.sub(" ", IDIOM_RE.sub(" ", PRESENT_RE.sub(" ", resolved))).strip()
-    terms = _terms(plain, lang, vocab, idf, need, _background(plain) | claimed)
+    terms = _terms(plain, lang, vocab, idf, need, _background(plain) | claimed | examples)
     if not any(t.key for t in terms):  # 'I work for an RMO. May I apply?': the statement holds the topic
-        terms = _terms(plain, lang, vocab, idf, need, claimed)
+        terms = _terms(plain, lang, vocab, idf, need, claimed | examples)
     classes = _class_noun(text, terms)
     terms = _demote_verb_after(text, classes, terms)
     if lang == "en":
