@@ -70,6 +70,11 @@ def test_words_set_aside_or_given_as_examples_are_not_required(text: str, kept: 
     assert kept <= keys and not keys & dropped
 
 
+def test_a_question_opening_with_for_instance_keeps_its_words() -> None:
+    """'For instance what is …?' gives no example: its words are the question's own."""
+    assert {"widget", "tariff"} <= {t.word for t in _q("For instance what is the widget tariff?").terms if t.key}
+
+
 def test_multi_word_names_keep_their_head() -> None:
     assert _q("Who works in the Applied Optics Department?").names == (("Applied", "Optics", "department"),)
     assert _q("What does the Survey Department do?").names == ()

@@ -229,8 +229,10 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     need = "number" if claimed and need is None else need
     if need == "eligibility" and (PRESENT_RE.search(text) or resolved != text):
         need = None  # 'Can I apply right now / this year?' asks whether there are openings, not who may apply
-    # Read before IDIOM_RE drops the words that open an example ('for example').
-    examples = {w.lower() for m in EXAMPLE_RE.finditer(resolved) for w in words(m.group())}
+    # Read before IDIOM_RE drops the words that open an example ('for example'); one that opens the question
+    # ('For instance what is …?') is a way of asking, not an example of anything.
+    examples = {w.lower() for m in EXAMPLE_RE.finditer(resolved) if resolved[:m.start()].strip()
+                for w in words(m.group())}
     plain = VERIFY_RE.sub(" ", IDIOM_RE.sub(" ", PRESENT_RE.sub(" ", resolved))).strip()
     terms = _terms(plain, lang, vocab, idf, need, _background(plain) | claimed | examples)
     if not any(t.key for t in terms):  # 'I work for an RMO. May I apply?': the statement holds the topic
