@@ -882,6 +882,33 @@ def test_a_count_question_is_answered_by_a_figure_that_counts_the_noun_asked(ans
         assert draft.reason == "missing_need"  # '3 sessions' is a figure, but not a count of members
 
 
+class TripEmbedder(HashEmbedder):
+    """The hashing embedder, with 'journeys' meaning what 'trips' means."""
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return super().embed([" ".join("trips" if w.strip(".,?").lower() == "journeys" else w for w in t.split())
+                              for t in texts])
+
+
+def test_a_counted_noun_matched_by_meaning_is_covered_where_its_figure_counts_it() -> None:
+    """'How many journeys …?' → '35 trips': the count check reads 'trips' as 'journeys', and so does the check
+    that every key noun is covered, though the corpus uses the word 'journeys' elsewhere."""
+    settings = load_settings()
+    docs = [meeting("m22", "22nd", "2018", "Resolution 4: On travel", "The ABC staff made 35 trips to the depot."),
+            meeting("m23", "23rd", "2019", "Resolution 1: On booking", "Journeys are booked by the ABC office.")]
+    asked = "How many journeys did the ABC staff make to the depot?"
+    q = question(asked, docs)
+    assert next(t for t in q.terms if t.lemma == "journey").known  # so the coverage check compares it literally
+    drafts = {}
+    for emb in (TripEmbedder(), HashEmbedder()):
+        bot = ExtractiveAnswerer(settings, TermMatcher(emb, low=settings.term_match - 0.17,
+                                                       high=settings.term_match + 0.13))
+        drafts[type(emb).__name__] = bot.draft(q, evidence(asked, emb, named_as(docs), docs))
+    assert not drafts["TripEmbedder"].abstained and "35 trips" in drafts["TripEmbedder"].blocks[0].units[0].text
+    # Where 'trips' does not mean 'journeys', the figure counts nothing asked about.
+    assert drafts["HashEmbedder"].abstained and drafts["HashEmbedder"].reason == "missing_need"
+
+
 class KindEmbedder(HashEmbedder):
     """Hash vectors, except that the words of one kind ('languages' and the names of two) share one."""
 

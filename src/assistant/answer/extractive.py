@@ -193,10 +193,18 @@ class ExtractiveAnswerer:
             # A 'which X' answer names an X ('English' for 'languages'); saying 'X' itself is not naming one.
             text_cover |= {t.lemma: 0.0 for t in classes if profile.exact(t)}
             key = (unit.doc_id, unit.index)
+            counts = self._counts(uq, count, ev.lang(unit))
+            need = answer_type.has_need(q, unit.text, counts)
+            if need and counts is not None:
+                # The figure counts the noun asked about, matched by meaning ('journeys' as 'trips'):
+                # the coverage check reads that noun as the count check did.
+                counted = {t.lemma: 1.0 for t in uq.terms if count in (t.lemma, t.english)}
+                cover = cover | _raised(cover, counted)
+                text_cover |= _raised(text_cover, counted)
             out.append(UnitFacts(
                 unit, weighted(text_cover, uq.terms), weighted(cover, uq.terms), float(d),
                 ev.passage_rank.get(key, ev.max_rank), ev.passage_score.get(key, 0.0),
-                answer_type.has_need(q, unit.text, self._counts(uq, count, ev.lang(unit))),
+                need,
                 _dated_bonus(uq, unit), _phrase_bonus(uq, unit),
                 _heading_bonus(uq, unit), cover, ev.lang(unit) == q.lang,
             ))
