@@ -198,7 +198,7 @@ class ExtractiveAnswerer:
             if need and counts is not None:
                 # The figure counts the noun asked about, matched by meaning ('journeys' as 'trips'):
                 # the coverage check reads that noun as the count check did.
-                counted = {t.lemma: 1.0 for t in uq.terms if count in (t.lemma, t.english)}
+                counted = {_counted_term(uq, count).lemma: 1.0}
                 cover = cover | _raised(cover, counted)
                 text_cover |= _raised(text_cover, counted)
             out.append(UnitFacts(
@@ -213,7 +213,7 @@ class ExtractiveAnswerer:
     def _counts(self, q: Question, count: str | None, lang: str) -> answer_type.Counts | None:
         """Whether a stretch of text names the noun ``count`` a 'how many' question counts (in the words of
         ``q``, the question as a quote in ``lang`` must cover it); None when it counts none."""
-        term = next((t for t in q.terms if count in (t.lemma, t.english)), None) if count else None
+        term = _counted_term(q, count)
         if term is None:
             return None
         # Matched by meaning too, even a word the corpus uses: 'trips' are counted as 'instances of travel'.
@@ -615,6 +615,11 @@ def _asked_classes(q: Question, classes: tuple[str, ...]) -> tuple[str, ...]:
         return classes
     lemmas = set(content_lemmas(asked, q.lang))
     return tuple(c for c in classes if c in lemmas)
+
+
+def _counted_term(q: Question, count: str | None) -> Term | None:
+    """The term of ``q`` (in its own or its English lemma) that a 'how many' question counts, if any."""
+    return next((t for t in q.terms if count in (t.lemma, t.english)), None) if count else None
 
 
 def ranked(q: Question, scored: list[Scored], ev: Evidence, other_language_factor: float) -> list[Scored]:

@@ -262,7 +262,8 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
 
 # 'that report', 'the same rule', 'the corresponding fee': in a follow-up, the noun a pointing word
 # introduces stands for what the earlier turn named, in the asker's words; the quote may name it otherwise.
-POINTER_RE = re.compile(r"\b(?i:that|this|those|these|such|same|corresponding)\s+([a-z][\w-]*)(?:\s+([a-z][\w-]*))?")
+POINTER_RE = re.compile(r"\b(?P<pointer>(?i:that|this|those|these|such|same|corresponding))\s+(?P<first>[a-z][\w-]*)"
+                        r"(?:\s+(?P<second>[a-z][\w-]*))?")
 
 
 def pointed_back(q: Question) -> Question:
@@ -271,8 +272,8 @@ def pointed_back(q: Question) -> Question:
     'corresponding': they say how the thing relates to the earlier turn, which a quote has no reason to say)."""
     pointed: set[str] = set()
     for found in POINTER_RE.finditer(q.text):
-        first, second = found.group(1).lower(), found.group(2)
-        pointed.update((first, found.group(0).split()[0].lower()))
+        first, second = found["first"].lower(), found["second"]
+        pointed.update((first, found["pointer"].lower()))
         if second and "NOUN" not in english_lemmas(first):
             pointed.add(second.lower())
     if not pointed & {t.word.lower() for t in q.terms if t.key}:
