@@ -23,6 +23,7 @@ from assistant.answer.extractive import (
     ExtractiveAnswerer,
     Scored,
     _context_parts,
+    _with_antecedent,
     _with_continuation,
     _with_following,
     _with_operative,
@@ -501,6 +502,31 @@ def test_a_leading_sentence_is_quoted_with_what_follows_it_in_its_paragraph() ->
     # A list, steps or a section is shown as it is.
     listed = [Block("list", (unit["A"],))]
     assert _with_following(listed, ev, 1) == listed
+
+
+def test_a_leading_sentence_that_points_back_is_quoted_after_what_it_points_to() -> None:
+    units = units_of(meeting("m18", "18th", "2010", "Decision 18-1: On gadget fees",
+                             "The gadget fee was raised to 40 euros. This means members pay more. Such fees are rare.\n\n"
+                             "These rules apply from May.\n\n"
+                             "Le tarif des gadgets est fixé. Ce n'est qu'en mai que le tarif change."))
+    ev = SimpleNamespace(siblings={"m18": units})
+    unit = {u.text.split()[0]: u for u in units}
+    words = lambda blocks: [u.text.split()[0] for b in blocks for u in b.units]  # noqa: E731
+    assert words(_with_antecedent([Block("sentences", (unit["This"], unit["These"]))], ev)) == ["The", "This", "These"]
+    # Only across a sentence of its paragraph, once, and only for the leading sentence of loose sentences.
+    alone = [Block("sentences", (unit["These"],))]
+    assert _with_antecedent(alone, ev) == alone
+    shown = [Block("sentences", (unit["Such"], unit["This"]))]
+    assert _with_antecedent(shown, ev) == shown
+    second = [Block("sentences", (unit["The"], unit["Such"]))]
+    assert _with_antecedent(second, ev) == second
+    listed = [Block("list", (unit["This"],))]
+    assert _with_antecedent(listed, ev) == listed
+    # A sentence that does not point back, and a French cleft ('Ce n'est qu'en mai que …'), stand alone.
+    plain = [Block("sentences", (unit["Le"],))]
+    assert _with_antecedent(plain, ev) == plain
+    cleft = [Block("sentences", (unit["Ce"],))]
+    assert _with_antecedent(cleft, ev) == cleft
 
 
 def test_a_list_question_gets_what_a_record_heading_heads_not_its_fields(answerer) -> None:

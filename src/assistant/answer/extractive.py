@@ -285,7 +285,7 @@ class ExtractiveAnswerer:
         blocks = _short_section(_whole_when_several(_with_leads(self._sentences(q, scored, primary), ev), ev),
                                 primary.unit, ev, self.settings.short_section_units)
         blocks = _with_continuation(blocks, ev, self.settings.short_section_units, self.settings.operative_units)
-        blocks = _with_following(blocks, ev, self.settings.follow_sentences)
+        blocks = _with_following(_with_antecedent(blocks, ev), ev, self.settings.follow_sentences)
         return _with_operative(blocks, ev, self.settings.operative_units)
 
     def _whole_section(self, q: Question, ev: Evidence, unit: Unit) -> list[Block]:
@@ -894,6 +894,27 @@ def _with_following(blocks: list[Block], ev: Evidence, count: int) -> list[Block
         return blocks
     first = blocks[0].units
     return [Block("sentences", (first[0], *following, *first[1:])), *blocks[1:]]
+
+
+# 'Ce n'est qu'en 1960 que …' ('It was only in 1960 that …'): a French cleft's 'ce' points at nothing before it.
+CLEFT_RE = re.compile(r"^\W*ce\s+n['’]est\b", re.I)
+
+
+def _with_antecedent(blocks: list[Block], ev: Evidence) -> list[Block]:
+    """A leading loose sentence that opens by pointing back ('This implies …', 'Cela a eu pour effet …') is
+    quoted after the sentence it points back to, when that sentence is a sentence of the same paragraph:
+    without it the quote says nothing the reader can check, and what it points to is often what was asked."""
+    if not blocks or blocks[0].style != "sentences":
+        return blocks
+    lead = blocks[0].units[0]
+    if lead.index == 0:
+        return blocks
+    before = ev.siblings[lead.doc_id][lead.index - 1]
+    shown = {u for b in blocks for u in b.units}
+    if before.kind != "sent" or before.block != lead.block or before in shown or not _points_back(lead, before) \
+            or CLEFT_RE.match(lead.text):
+        return blocks
+    return [Block("sentences", (before, *blocks[0].units)), *blocks[1:]]
 
 
 def _with_operative(blocks: list[Block], ev: Evidence, limit: int) -> list[Block]:
