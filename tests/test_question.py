@@ -154,6 +154,9 @@ def test_who_holds_a_role_asks_for_one_person_whatever_the_plurals() -> None:
 
 @pytest.mark.parametrize(("text", "need"), [
     ("What is the uncertainty of the thermometer?", "number"),
+    # one word may qualify the asked quantity ('the measured weight', 'the yearly fee')
+    ("What was the measured weight of the widget?", "number"), ("What was the yearly fee?", "number"),
+    ("What is the gadget's purpose?", None),
     ("Is there money to help with the cost of childcare?", None),
     ("How much does it cost?", "number"),
     ("Who chairs the steering committee?", "person"),
@@ -190,7 +193,8 @@ def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
     ("What is the OECD?", "expansion"), ("what's UNIDO", "expansion"),  # a bare acronym asked about
     ("Who was president of the museum board in 2001?", "person"),  # a role without an article
     ("Who was there in 2001?", None),
-    ("What is the OECD budget?", None), ("What is a fellowship?", None),
+    # not a bare acronym: the budget is asked, a figure (not the acronym's expansion)
+    ("What is the OECD budget?", "number"), ("What is a fellowship?", None),
     ("Tell me the amount of money raised.", "number"),
     # 'amount of substance' names a quantity (the mole's); it does not ask for an amount
     ("How is an amount of substance computed from a count of molecules?", None),
