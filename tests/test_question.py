@@ -115,6 +115,10 @@ RELATIONS = "For more information please contact: Ann Smith, Director of the Ins
     ("Who is the director of the division of applied optics?", DIVISION, True),
     ("Who is the director of the External Relations Division?", RELATIONS, True),
     ("Who should I contact?", RELATIONS, True),
+    # the owner named after the role ends where the question's verb begins
+    ("When did Dr Roe's time as Director of the Applied Optics Division begin?", DIVISION, True),
+    ("Since when has the Director of the External Relations Division been elected?", RELATIONS, True),
+    ("Since when has the Director of the Applied Optics Division been elected?", RELATIONS, False),
 ])
 def test_a_role_must_belong_to_the_organization_asked_about(question: str, text: str, fits: bool) -> None:
     assert role_fits(question, text) is fits

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from assistant.answer.evidence import Unit
 from assistant.retrieve.acronyms import spells_out
 from assistant.retrieve.query import DETERMINERS, NEED_WORDS, Question
-from assistant.text import ACRONYM_RE, EMAIL_RE, YEAR_RE, content_lemmas, is_stop
+from assistant.text import ACRONYM_RE, EMAIL_RE, YEAR_RE, content_lemmas, english_lemmas, is_stop
 
 # Numbers as English and French write them in words ('ten members', 'dix membres'); 'un'/'une' are articles.
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
@@ -266,7 +266,7 @@ def role_fits(question: str, text: str) -> bool:
     names that neither contains the other ('Physical Metrology Department' / 'Liaison … Department').
     """
     if asked := ROLE_OF_RE.search(question):
-        role, owner = asked.group(1).lower(), _noun_phrase(asked.group(2))
+        role, owner = asked.group(1).lower(), _noun_phrase(_before_verb(asked.group(2)))
     elif asked := ROLE_POSSESSIVE_RE.search(question):  # 'the BIPM's Director'
         role, owner = asked.group(2).lower(), _noun_phrase(asked.group(1))
     else:
@@ -284,6 +284,18 @@ def role_fits(question: str, text: str) -> bool:
         same = named[0] == owner[0] and (set(named[1]) <= set(owner[1]) or set(owner[1]) <= set(named[1]))
         fits, other = fits or same, other or not same
     return fits or not other
+
+
+def _before_verb(phrase: str) -> str:
+    """The words of ``phrase`` before the first one that can only be a verb: in a question, the owner named
+    after 'President of' ends where the clause's verb begins ('… the Committee for Units begin, …')."""
+    kept: list[str] = []
+    for word in phrase.split():
+        kinds = english_lemmas(word.strip("'’"))
+        if kept and ("VERB" in kinds or "AUX" in kinds) and "NOUN" not in kinds:
+            break
+        kept.append(word)
+    return " ".join(kept)
 
 
 def _noun_phrase(phrase: str) -> tuple[str, list[str]]:
