@@ -23,6 +23,7 @@ from assistant.answer.extractive import (
     ExtractiveAnswerer,
     Scored,
     _context_parts,
+    _whole_when_several,
     _with_antecedent,
     _with_continuation,
     _with_following,
@@ -527,6 +528,29 @@ def test_a_leading_sentence_that_points_back_is_quoted_after_what_it_points_to()
     assert _with_antecedent(plain, ev) == plain
     cleft = [Block("sentences", (unit["Ce"],))]
     assert _with_antecedent(cleft, ev) == cleft
+
+
+def test_one_item_of_a_short_announced_list_is_shown_with_the_whole_list() -> None:
+    units = units_of(meeting("m20", "20th", "2012", "Decision 20-4: Gadget board",
+                             "elected the following:\n\n- Dr Blue as Chair;\n- Dr Green as Treasurer.\n\n"
+                             "The gadget rules list:\n\n- red gadgets\n- blue gadgets\n- green gadgets\n"
+                             "- grey gadgets\n\nThe board noted these items\n\n- a gizmo\n- a widget\n"))
+    ev = SimpleNamespace(siblings={"m20": units})
+    unit = {u.text.split()[0]: u for u in units}
+    first = lambda blocks: [u.text.split()[0] for b in blocks for u in b.units]  # noqa: E731
+    one = [Block("list", (unit["elected"], unit["Dr"]))]
+    assert first(_whole_when_several(one, ev, 3)) == ["elected", "Dr", "Dr"]
+    assert _whole_when_several(one, ev, 0) == one and _whole_when_several(one, ev, 1) == one
+    # A longer list shows what was picked, unless two of its items were; a lead without a colon announces nothing.
+    rules = next(u for u in units if u.text.startswith("The gadget rules"))
+    red = [Block("list", (rules, unit["red"]))]
+    assert _whole_when_several(red, ev, 3) == red
+    assert first(_whole_when_several([Block("list", (rules, unit["red"], unit["grey"]))], ev, 3)) == \
+        ["The", "red", "blue", "green", "grey"]
+    noted = [Block("list", (next(u for u in units if u.text.startswith("The board")), unit["a"]))]
+    assert _whole_when_several(noted, ev, 3) == noted
+    loose = [Block("sentences", (unit["elected"],))]
+    assert _whole_when_several(loose, ev, 3) == loose
 
 
 def test_a_list_question_gets_what_a_record_heading_heads_not_its_fields(answerer) -> None:

@@ -282,7 +282,8 @@ class ExtractiveAnswerer:
             section = self._whole_section(q, ev, primary.unit)
             if section:
                 return section
-        blocks = _short_section(_whole_when_several(_with_leads(self._sentences(q, scored, primary), ev), ev),
+        blocks = _short_section(_whole_when_several(_with_leads(self._sentences(q, scored, primary), ev), ev,
+                                                    self.settings.short_list_items),
                                 primary.unit, ev, self.settings.short_section_units)
         blocks = _with_continuation(blocks, ev, self.settings.short_section_units, self.settings.operative_units)
         blocks = _with_following(_with_antecedent(blocks, ev), ev, self.settings.follow_sentences)
@@ -969,13 +970,18 @@ def _operative_blocks(clauses: list[Unit], limit: int) -> list[Block]:
     return blocks
 
 
-def _whole_when_several(blocks: list[Block], ev: Evidence) -> list[Block]:
-    """Two or more items of one list were picked: the question is about the list, so show all of it."""
+def _whole_when_several(blocks: list[Block], ev: Evidence, short: int) -> list[Block]:
+    """Two or more items of one list were picked: the question is about the list, so show all of it. So too for
+    one item of a list of at most ``short`` items announced by a colon ('elected the following:'): the items
+    answer together, and a question about one of them often asks about its neighbours ('the Secretary and the
+    Vice-President')."""
     out = []
     for block in blocks:
         lead = block.units[0]
-        if block.style == "list" and len(block.units) > 2:
-            block = _whole_lists([lead.index], ev.siblings[lead.doc_id])[0]
+        if block.style == "list":
+            whole = _whole_lists([lead.index], ev.siblings[lead.doc_id])[0]
+            if len(block.units) > 2 or (lead.text.rstrip().endswith(":") and len(whole.units) - 1 <= short):
+                block = whole
         out.append(block)
     return out
 
