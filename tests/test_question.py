@@ -161,6 +161,7 @@ def test_who_holds_a_role_asks_for_one_person_whatever_the_plurals() -> None:
     # one word may qualify the asked quantity ('the measured weight', 'the yearly fee')
     ("What was the measured weight of the widget?", "number"), ("What was the yearly fee?", "number"),
     ("What is the gadget's purpose?", None),
+    ("And what's the exact weight of the widget?", "number"), ("What’s the fee?", "number"),  # contracted
     ("Is there money to help with the cost of childcare?", None),
     ("How much does it cost?", "number"),
     ("Who chairs the steering committee?", "person"),

@@ -91,7 +91,7 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         r"^\s*(when|quand)\b|\b(what|which|in what|in which|quelle?) (date|year|day|month|année|jour)\b|"
         r"\bdeadline\b|\bdate limite\b|\bsince when\b|\bby when\b", re.I)),
     ("number", re.compile(
-        r"\bhow (much|many)\b|\bcombien\b|\bmontant\b|\bwhat (is|was|are|were) the (?:[a-z-]+ )?(amount|number|figure|sum|"
+        r"\bhow (much|many)\b|\bcombien\b|\bmontant\b|\bwhat(?:['’]s| (?:is|was|are|were)) the (?:[a-z-]+ )?(amount|number|figure|sum|"
         r"percentage|rate|size|cost|price|uncertainty|accuracy|precision|value|weight|length|capacity|budget|fee)"
         # 'amount of substance' is the name of a quantity (the mole's), not a request for an amount
         r"s?\b|\b(amount|figure|sum) of\b(?! substance)|\bnumerical value\b|\b(does|do|will|would) \w+( \w+)? cost\b|"
