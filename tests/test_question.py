@@ -575,3 +575,13 @@ def test_every_later_part_of_a_question_leans_on_the_first() -> None:
     # No pronoun in the second part, yet it is about the same fairs: it is searched with the first as context.
     assert parts[0].mode != "pronoun"
     assert parts[1].mode == "pronoun" and parts[1].context == parts[0].text
+
+
+def test_a_label_before_a_colon_frames_the_question_in_words_the_collection_never_uses() -> None:
+    keys = {t.lemma for t in _q("Garden club homework: which department runs the optics survey?").hard_terms}
+    assert not keys & {"garden", "club", "homework"} and {"optics", "survey"} <= keys
+    # A label in the collection's words names the topic ('Applied optics fellowship: who may apply?').
+    keys = {t.lemma for t in _q("Optics fellowship, 2020: which department ran it?").hard_terms}
+    assert {"optics", "fellowship"} <= keys
+    # Without a colon the words are the question's own: no quote covering them, no answer.
+    assert "homework" in {t.lemma for t in _q("Which department runs the homework survey?").hard_terms}

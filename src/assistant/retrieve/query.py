@@ -234,7 +234,7 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     examples = {w.lower() for m in EXAMPLE_RE.finditer(resolved) if resolved[:m.start()].strip()
                 for w in words(m.group())}
     plain = VERIFY_RE.sub(" ", IDIOM_RE.sub(" ", PRESENT_RE.sub(" ", resolved))).strip()
-    terms = _terms(plain, lang, vocab, idf, need, _background(plain) | claimed | examples)
+    terms = _terms(plain, lang, vocab, idf, need, _background(plain) | _framing(plain, lang, vocab) | claimed | examples)
     if not any(t.key for t in terms):  # 'I work for an RMO. May I apply?': the statement holds the topic
         terms = _terms(plain, lang, vocab, idf, need, claimed | examples)
     classes = _class_noun(text, terms)
@@ -398,6 +398,20 @@ def _background(text: str) -> set[str]:
         return set()
     asked = {w.lower() for p in questions for w in words(p)}
     return {w.lower() for p in parts if not p.endswith("?") for w in words(p)} - asked
+
+
+# 'Thermo homework: symbol for …?': a short label before a colon, then the question proper.
+FRAMING_RE = re.compile(r"^\s*([^:?.!]{3,60}?)\s*:\s+(?=\S)")
+
+
+def _framing(text: str, lang: str, vocab: set[str]) -> set[str]:
+    """Words of a label opening the question before a colon that the collection never uses ('Thermo homework:
+    …', 'Audio engineer question: …'): they say who asks or why, and no quote can cover them. A label's
+    words the collection does use ('13th CGPM Resolution 11: …') name the topic and stay."""
+    found = FRAMING_RE.match(text)
+    if not found:
+        return set()
+    return {w.lower() for w in words(found.group(1)) if lemma(w, lang) not in vocab}
 
 
 def _either(text: str, terms: tuple[Term, ...]) -> tuple[frozenset[str], frozenset[str]] | None:
