@@ -484,14 +484,23 @@ def test_a_quoted_line_that_announces_what_follows_goes_on_with_it() -> None:
     assert both == [Block("sentences", (unit["recommends"], unit["members"]))]
 
 
+def _laid_out(doc_id: str, ordinal: str, year: str, title: str, body: str) -> tuple[list[Unit], SimpleNamespace,
+                                                                               dict[str, Unit]]:
+    """A meeting record's units, the evidence holding them, and each unit by its first word (the last one wins)."""
+    units = units_of(meeting(doc_id, ordinal, year, title, body))
+    return units, SimpleNamespace(siblings={doc_id: units}), {u.text.split()[0]: u for u in units}
+
+
+def _first_words(blocks: list[Block]) -> list[str]:
+    return [u.text.split()[0] for b in blocks for u in b.units]
+
+
 def test_a_leading_sentence_is_quoted_with_what_follows_it_in_its_paragraph() -> None:
-    units = units_of(meeting("m16", "16th", "2009", "Decision 16-1: On gizmo fees",
-                             "A gizmo fee is charged each year. It is 30 euros for members. Others pay 45 euros.\n\n"
-                             "Fees are reviewed by the board."))
-    ev = SimpleNamespace(siblings={"m16": units})
-    unit = {u.text.split()[0]: u for u in units}
+    _, ev, unit = _laid_out("m16", "16th", "2009", "Decision 16-1: On gizmo fees",
+                            "A gizmo fee is charged each year. It is 30 euros for members. Others pay 45 euros.\n\n"
+                            "Fees are reviewed by the board.")
     led = [Block("sentences", (unit["A"], unit["Fees"]))]
-    words = lambda blocks: [u.text.split()[0] for b in blocks for u in b.units]  # noqa: E731
+    words = _first_words
     assert words(_with_following(led, ev, 1)) == ["A", "It", "Fees"]
     assert words(_with_following(led, ev, 2)) == ["A", "It", "Others", "Fees"]
     assert _with_following(led, ev, 0) == led
@@ -506,14 +515,11 @@ def test_a_leading_sentence_is_quoted_with_what_follows_it_in_its_paragraph() ->
 
 
 def test_a_leading_sentence_that_points_back_is_quoted_after_what_it_points_to() -> None:
-    units = units_of(meeting("m18", "18th", "2010", "Decision 18-1: On gadget fees",
-                             "The gadget fee was raised to 40 euros. This means members pay more. Such fees are rare.\n\n"
-                             "These rules apply from May.\n\n"
-                             "Le tarif des gadgets est fixé. Ce n'est qu'en mai que le tarif change."))
-    ev = SimpleNamespace(siblings={"m18": units})
-    unit = {u.text.split()[0]: u for u in units}
-    words = lambda blocks: [u.text.split()[0] for b in blocks for u in b.units]  # noqa: E731
-    assert words(_with_antecedent([Block("sentences", (unit["This"], unit["These"]))], ev)) == ["The", "This", "These"]
+    _, ev, unit = _laid_out("m18", "18th", "2010", "Decision 18-1: On gadget fees",
+                            "The gadget fee was raised to 40 euros. This means members pay more. Such fees are rare.\n\n"
+                            "These rules apply from May.\n\n"
+                            "Le tarif des gadgets est fixé. Ce n'est qu'en mai que le tarif change.")
+    assert _first_words(_with_antecedent([Block("sentences", (unit["This"], unit["These"]))], ev)) == ["The", "This", "These"]
     # Only across a sentence of its paragraph, once, and only for the leading sentence of loose sentences.
     alone = [Block("sentences", (unit["These"],))]
     assert _with_antecedent(alone, ev) == alone
@@ -531,13 +537,11 @@ def test_a_leading_sentence_that_points_back_is_quoted_after_what_it_points_to()
 
 
 def test_one_item_of_a_short_announced_list_is_shown_with_the_whole_list() -> None:
-    units = units_of(meeting("m20", "20th", "2012", "Decision 20-4: Gadget board",
-                             "elected the following:\n\n- Dr Blue as Chair;\n- Dr Green as Treasurer.\n\n"
-                             "The gadget rules list:\n\n- red gadgets\n- blue gadgets\n- green gadgets\n"
-                             "- grey gadgets\n\nThe board noted these items\n\n- a gizmo\n- a widget\n"))
-    ev = SimpleNamespace(siblings={"m20": units})
-    unit = {u.text.split()[0]: u for u in units}
-    first = lambda blocks: [u.text.split()[0] for b in blocks for u in b.units]  # noqa: E731
+    units, ev, unit = _laid_out("m20", "20th", "2012", "Decision 20-4: Gadget board",
+                                "elected the following:\n\n- Dr Blue as Chair;\n- Dr Green as Treasurer.\n\n"
+                                "The gadget rules list:\n\n- red gadgets\n- blue gadgets\n- green gadgets\n"
+                                "- grey gadgets\n\nThe board noted these items\n\n- a gizmo\n- a widget\n")
+    first = _first_words
     one = [Block("list", (unit["elected"], unit["Dr"]))]
     assert first(_whole_when_several(one, ev, 3)) == ["elected", "Dr", "Dr"]
     assert _whole_when_several(one, ev, 0) == one and _whole_when_several(one, ev, 1) == one
