@@ -90,8 +90,10 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(
         r"^\s*(when|quand)\b|\b(what|which|in what|in which|quelle?) (date|year|day|month|année|jour)\b|"
         r"\bdeadline\b|\bdate limite\b|\bsince when\b|\bby when\b", re.I)),
+    # 'what is the (exact) value', 'what's the fee': one word may qualify the quantity asked for
     ("number", re.compile(
-        r"\bhow (much|many)\b|\bcombien\b|\bmontant\b|\bwhat(?:['’]s| (?:is|was|are|were)) the (?:[a-z-]+ )?(amount|number|figure|sum|"
+        r"\bhow (much|many)\b|\bcombien\b|\bmontant\b|"
+        r"\bwhat(?:['’]s| (?:is|was|are|were)) the (?:[a-z-]+ )?(amount|number|figure|sum|"
         r"percentage|rate|size|cost|price|uncertainty|accuracy|precision|value|weight|length|capacity|budget|fee)"
         # 'amount of substance' is the name of a quantity (the mole's), not a request for an amount
         r"s?\b|\b(amount|figure|sum) of\b(?! substance)|\bnumerical value\b|\b(does|do|will|would) \w+( \w+)? cost\b|"
@@ -234,7 +236,8 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     examples = {w.lower() for m in EXAMPLE_RE.finditer(resolved) if resolved[:m.start()].strip()
                 for w in words(m.group())}
     plain = VERIFY_RE.sub(" ", IDIOM_RE.sub(" ", PRESENT_RE.sub(" ", resolved))).strip()
-    terms = _terms(plain, lang, vocab, idf, need, _background(plain) | _framing(plain, lang, vocab) | claimed | examples)
+    background = _background(plain) | _framing(plain, lang, vocab)
+    terms = _terms(plain, lang, vocab, idf, need, background | claimed | examples)
     if not any(t.key for t in terms):  # 'I work for an RMO. May I apply?': the statement holds the topic
         terms = _terms(plain, lang, vocab, idf, need, claimed | examples)
     classes = _class_noun(text, terms)
