@@ -495,6 +495,16 @@ def _first_words(blocks: list[Block]) -> list[str]:
     return [u.text.split()[0] for b in blocks for u in b.units]
 
 
+def test_a_clause_cut_off_at_its_conjunction_goes_on_with_what_follows() -> None:
+    _, ev, unit = _laid_out("m21", "21st", "2014", "Resolution 2: On gadgets",
+                            "The Conference,\n\n- notes the long-standing request for gadget status, and\n\n"
+                            "asks members to support it.\n\n- welcomes the widget report,\n\nthanks the board.\n")
+    assert _first_words(_with_continuation([Block("sentences", (unit["notes"],))], ev, 10, 3)) == ["notes", "asks"]
+    # A clause ending with a comma only announces nothing.
+    done = [Block("sentences", (unit["welcomes"],))]
+    assert _with_continuation(done, ev, 10, 3) == done
+
+
 def test_a_leading_sentence_is_quoted_with_what_follows_it_in_its_paragraph() -> None:
     _, ev, unit = _laid_out("m16", "16th", "2009", "Decision 16-1: On gizmo fees",
                             "A gizmo fee is charged each year. It is 30 euros for members. Others pay 45 euros.\n\n"

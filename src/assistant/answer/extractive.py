@@ -836,7 +836,12 @@ def _introduces(unit: Unit, siblings: list[Unit]) -> bool:
     """The unit announces what comes next: it ends with a colon ('… on the following subjects:') or is a
     short introducing line ('recommends that')."""
     text = unit.text.rstrip()
-    return unit.kind != "heading" and (text.endswith(":") or _introduction(siblings, unit.index + 1) == text)
+    return unit.kind != "heading" and (text.endswith(":") or bool(CONJUNCTION_END_RE.search(text))
+                                       or _introduction(siblings, unit.index + 1) == text)
+
+
+# '… on the WTO Committee on Technical Barriers to Trade, and': a clause cut off at its conjunction goes on.
+CONJUNCTION_END_RE = re.compile(r"\s(?:and|or|et|ou)$", re.I)
 
 
 def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative: int) -> list[Block]:
