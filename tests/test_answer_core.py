@@ -505,6 +505,17 @@ def test_a_clause_cut_off_at_its_conjunction_goes_on_with_what_follows() -> None
     assert _with_continuation(done, ev, 10, 3) == done
 
 
+def test_an_item_ending_with_a_colon_goes_on_with_the_items_after_it() -> None:
+    _, ev, unit = _laid_out("m22", "22nd", "2016", "Resolution 3: On the gadget fee",
+                            "decides that\n\n- the gadget fee shall be:\n- 30 euros in 2020\n- 31 euros in 2021\n"
+                            "- 32 euros in 2022\n\nthanks the board.\n")
+    fee = [Block("sentences", (unit["the"],))]
+    assert _first_words(_with_continuation(fee, ev, 10, 3)) == ["the", "30", "31", "32"]
+    assert _first_words(_with_continuation(fee, ev, 2, 3)) == ["the", "30", "31"]
+    # An item without a colon announces nothing.
+    assert _first_words(_with_continuation([Block("sentences", (unit["30"],))], ev, 10, 3)) == ["30"]
+
+
 def test_a_leading_sentence_is_quoted_with_what_follows_it_in_its_paragraph() -> None:
     _, ev, unit = _laid_out("m16", "16th", "2009", "Decision 16-1: On gizmo fees",
                             "A gizmo fee is charged each year. It is 30 euros for members. Others pay 45 euros.\n\n"

@@ -846,7 +846,8 @@ CONJUNCTION_END_RE = re.compile(r"\s(?:and|or|et|ou)$", re.I)
 
 def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative: int) -> list[Block]:
     """A quoted block that ends with a unit announcing what follows, without it, goes on with it: the list
-    that unit leads, or else the next paragraph of its section. 'recommends that' or 'appointed the following:'
+    that unit leads, or else the next paragraph of its section (for a list item ending with a colon, the items
+    after it in its list, up to ``short``). 'recommends that' or 'appointed the following:'
     quoted alone says nothing, nor does a record's heading with its fields ('Date: …'): that one goes on with
     the clauses of its section, all of them when there are at most ``short``, else its opening and operative
     clauses (at most ``operative``), not its premises. A unit is quoted once."""
@@ -875,8 +876,16 @@ def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative:
             continue
         after = siblings[last.index + 1] if last.index + 1 < len(siblings) else None
         if after is not None and after.kind != "heading" and after.section == last.section and after not in shown:
-            out.append(Block("sentences", (after,)))
-            shown.add(after)
+            run = [after]
+            if last.kind == "item" and after.kind == "item" and last.text.rstrip().endswith(":"):
+                # An item announcing the items after it in its own list: a nested list, read flat ('- the
+                # fee shall be:' then '- 30 euros in 2020', '- 31 euros in 2021'); up to ``short`` of them.
+                for nxt in siblings[after.index + 1:after.index + short]:
+                    if nxt.kind != "item" or nxt.lead != last.lead or nxt in shown:
+                        break
+                    run.append(nxt)
+            out.append(Block("sentences", tuple(run)))
+            shown.update(run)
     return out
 
 
