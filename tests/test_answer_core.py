@@ -26,6 +26,7 @@ from assistant.answer.extractive import (
     _whole_when_several,
     _with_antecedent,
     _with_continuation,
+    _with_examples,
     _with_following,
     _with_operative,
 )
@@ -514,6 +515,22 @@ def test_an_item_ending_with_a_colon_goes_on_with_the_items_after_it() -> None:
     assert _first_words(_with_continuation(fee, ev, 2, 3)) == ["the", "30", "31"]
     # An item without a colon announces nothing.
     assert _first_words(_with_continuation([Block("sentences", (unit["30"],))], ev, 10, 3)) == ["30"]
+
+
+def test_a_quoted_sentence_goes_on_with_the_example_after_it() -> None:
+    _, ev, unit = _laid_out("m23", "23rd", "2017", "Decision 23-1: On gadget colours",
+                            "Gadgets may be painted. For example, a red gadget is allowed. Widgets may not.\n\n"
+                            "Gizmos are grey.\n\nPar exemple, un gizmo gris.")
+    painted = [Block("sentences", (unit["Gadgets"], unit["Gizmos"]))]
+    assert _first_words(_with_examples(painted, ev)) == ["Gadgets", "For", "Gizmos"]
+    # Not across a paragraph, nor twice, nor for a sentence that is no example.
+    assert _with_examples([Block("sentences", (unit["Gizmos"],))], ev) == [Block("sentences", (unit["Gizmos"],))]
+    shown = [Block("sentences", (unit["Gadgets"],)), Block("sentences", (unit["For"],))]
+    assert _with_examples(shown, ev) == shown
+    plain = [Block("sentences", (unit["For"],))]
+    assert _with_examples(plain, ev) == plain
+    listed = [Block("list", (unit["Gadgets"],))]
+    assert _with_examples(listed, ev) == listed
 
 
 def test_a_leading_sentence_is_quoted_with_what_follows_it_in_its_paragraph() -> None:

@@ -287,6 +287,7 @@ class ExtractiveAnswerer:
                                 primary.unit, ev, self.settings.short_section_units)
         blocks = _with_continuation(blocks, ev, self.settings.short_section_units, self.settings.operative_units)
         blocks = _with_following(_with_antecedent(blocks, ev), ev, self.settings.follow_sentences)
+        blocks = _with_examples(blocks, ev)
         return _with_operative(blocks, ev, self.settings.operative_units)
 
     def _whole_section(self, q: Question, ev: Evidence, unit: Unit) -> list[Block]:
@@ -909,6 +910,33 @@ def _with_following(blocks: list[Block], ev: Evidence, count: int) -> list[Block
         return blocks
     first = blocks[0].units
     return [Block("sentences", (first[0], *following, *first[1:])), *blocks[1:]]
+
+
+# 'For example, …', 'Par exemple, …': a sentence that opens by illustrating the one before it.
+EXAMPLE_OPENER_RE = re.compile(r"^\W*(?:for example|for instance|e\.\s?g\.|par exemple)\b", re.I)
+
+
+def _with_examples(blocks: list[Block], ev: Evidence) -> list[Block]:
+    """Each quoted loose sentence is followed by the next sentence of its paragraph when that one opens with an
+    example ('For example, …'): the example is what the rule quoted covers, and a question often asks for it.
+    Lists, steps and sections are left as they are; a unit is quoted once."""
+    shown = {u for b in blocks for u in b.units}
+    out = []
+    for block in blocks:
+        if block.style != "sentences":
+            out.append(block)
+            continue
+        units = []
+        for unit in block.units:
+            units.append(unit)
+            siblings = ev.siblings[unit.doc_id]
+            after = siblings[unit.index + 1] if unit.index + 1 < len(siblings) else None
+            if (after is not None and after.kind == "sent" and after.block == unit.block and after not in shown
+                    and EXAMPLE_OPENER_RE.match(after.text)):
+                units.append(after)
+                shown.add(after)
+        out.append(Block("sentences", tuple(units)))
+    return out
 
 
 # 'Ce n'est qu'en 1960 que …' ('It was only in 1960 that …'): a French cleft's 'ce' points at nothing before it.
