@@ -523,14 +523,11 @@ def test_a_quoted_sentence_goes_on_with_the_example_after_it() -> None:
                             "Gizmos are grey.\n\nPar exemple, un gizmo gris.")
     painted = [Block("sentences", (unit["Gadgets"], unit["Gizmos"]))]
     assert _first_words(_with_examples(painted, ev)) == ["Gadgets", "For", "Gizmos"]
-    # Not across a paragraph, nor twice, nor for a sentence that is no example.
-    assert _with_examples([Block("sentences", (unit["Gizmos"],))], ev) == [Block("sentences", (unit["Gizmos"],))]
-    shown = [Block("sentences", (unit["Gadgets"],)), Block("sentences", (unit["For"],))]
-    assert _with_examples(shown, ev) == shown
-    plain = [Block("sentences", (unit["For"],))]
-    assert _with_examples(plain, ev) == plain
-    listed = [Block("list", (unit["Gadgets"],))]
-    assert _with_examples(listed, ev) == listed
+    # Not across a paragraph, nor twice, nor for a sentence that is no example, nor in a list.
+    for alone in ([Block("sentences", (unit["Gizmos"],))],
+                  [Block("sentences", (unit["Gadgets"],)), Block("sentences", (unit["For"],))],
+                  [Block("sentences", (unit["For"],))], [Block("list", (unit["Gadgets"],))]):
+        assert _with_examples(alone, ev) == alone
 
 
 def test_a_leading_sentence_is_quoted_with_what_follows_it_in_its_paragraph() -> None:
@@ -558,20 +555,12 @@ def test_a_leading_sentence_that_points_back_is_quoted_after_what_it_points_to()
                             "These rules apply from May.\n\n"
                             "Le tarif des gadgets est fixé. Ce n'est qu'en mai que le tarif change.")
     assert _first_words(_with_antecedent([Block("sentences", (unit["This"], unit["These"]))], ev)) == ["The", "This", "These"]
-    # Only across a sentence of its paragraph, once, and only for the leading sentence of loose sentences.
-    alone = [Block("sentences", (unit["These"],))]
-    assert _with_antecedent(alone, ev) == alone
-    shown = [Block("sentences", (unit["Such"], unit["This"]))]
-    assert _with_antecedent(shown, ev) == shown
-    second = [Block("sentences", (unit["The"], unit["Such"]))]
-    assert _with_antecedent(second, ev) == second
-    listed = [Block("list", (unit["This"],))]
-    assert _with_antecedent(listed, ev) == listed
-    # A sentence that does not point back, and a French cleft ('Ce n'est qu'en mai que …'), stand alone.
-    plain = [Block("sentences", (unit["Le"],))]
-    assert _with_antecedent(plain, ev) == plain
-    cleft = [Block("sentences", (unit["Ce"],))]
-    assert _with_antecedent(cleft, ev) == cleft
+    # Only across a sentence of its paragraph, once, and only for the leading sentence of loose sentences; a
+    # sentence that does not point back, and a French cleft ('Ce n'est qu'en mai que …'), stand alone.
+    for alone in ([Block("sentences", (unit["These"],))], [Block("sentences", (unit["Such"], unit["This"]))],
+                  [Block("sentences", (unit["The"], unit["Such"]))], [Block("list", (unit["This"],))],
+                  [Block("sentences", (unit["Le"],))], [Block("sentences", (unit["Ce"],))]):
+        assert _with_antecedent(alone, ev) == alone
 
 
 def test_one_item_of_a_short_announced_list_is_shown_with_the_whole_list() -> None:
