@@ -837,7 +837,7 @@ def _introduces(unit: Unit, siblings: list[Unit]) -> bool:
     """The unit announces what comes next: it ends with a colon ('… on the following subjects:') or is a
     short introducing line ('recommends that')."""
     text = unit.text.rstrip()
-    return unit.kind != "heading" and (text.endswith(":") or bool(CONJUNCTION_END_RE.search(text))
+    return unit.kind != "heading" and (_colon_ended(unit) or bool(CONJUNCTION_END_RE.search(text))
                                        or _introduction(siblings, unit.index + 1) == text)
 
 
@@ -878,7 +878,7 @@ def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative:
         after = siblings[last.index + 1] if last.index + 1 < len(siblings) else None
         if after is not None and after.kind != "heading" and after.section == last.section and after not in shown:
             run = [after]
-            if last.kind == "item" and after.kind == "item" and last.text.rstrip().endswith(":"):
+            if last.kind == "item" and after.kind == "item" and _colon_ended(last):
                 # An item announcing the items after it in its own list: a nested list, read flat ('- the
                 # fee shall be:' then '- 30 euros in 2020', '- 31 euros in 2021'); up to ``short`` of them.
                 for nxt in siblings[after.index + 1:after.index + short]:
@@ -890,6 +890,19 @@ def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative:
     return out
 
 
+def _in_paragraph(unit: Unit, ev: Evidence, step: int) -> Unit | None:
+    """The sentence ``step`` units after ``unit`` (before it when negative), if it is a sentence of the same
+    paragraph."""
+    siblings = ev.siblings[unit.doc_id]
+    index = unit.index + step
+    near = siblings[index] if 0 <= index < len(siblings) else None
+    return near if near is not None and near.kind == "sent" and near.block == unit.block else None
+
+
+def _colon_ended(unit: Unit) -> bool:
+    return unit.text.rstrip().endswith(":")
+
+
 def _with_following(blocks: list[Block], ev: Evidence, count: int) -> list[Block]:
     """The leading sentence of loose sentences is quoted with up to ``count`` sentences that follow it in its
     paragraph, in order, until one is not a sentence of that paragraph or is quoted already. A sentence is
@@ -899,11 +912,11 @@ def _with_following(blocks: list[Block], ev: Evidence, count: int) -> list[Block
     if not count or not blocks or blocks[0].style != "sentences":
         return blocks
     lead = blocks[0].units[0]
-    siblings = ev.siblings[lead.doc_id]
     shown = {u for b in blocks for u in b.units}
     following: list[Unit] = []
-    for after in siblings[lead.index + 1:lead.index + 1 + count]:
-        if after.kind != "sent" or after.block != lead.block or after in shown:
+    for step in range(1, count + 1):
+        after = _in_paragraph(lead, ev, step)
+        if after is None or after in shown:
             break
         following.append(after)
     if not following:
@@ -929,10 +942,8 @@ def _with_examples(blocks: list[Block], ev: Evidence) -> list[Block]:
         units = []
         for unit in block.units:
             units.append(unit)
-            siblings = ev.siblings[unit.doc_id]
-            after = siblings[unit.index + 1] if unit.index + 1 < len(siblings) else None
-            if (after is not None and after.kind == "sent" and after.block == unit.block and after not in shown
-                    and EXAMPLE_OPENER_RE.match(after.text)):
+            after = _in_paragraph(unit, ev, 1)
+            if after is not None and after not in shown and EXAMPLE_OPENER_RE.match(after.text):
                 units.append(after)
                 shown.add(after)
         out.append(Block("sentences", tuple(units)))
@@ -950,12 +961,9 @@ def _with_antecedent(blocks: list[Block], ev: Evidence) -> list[Block]:
     if not blocks or blocks[0].style != "sentences":
         return blocks
     lead = blocks[0].units[0]
-    if lead.index == 0:
-        return blocks
-    before = ev.siblings[lead.doc_id][lead.index - 1]
+    before = _in_paragraph(lead, ev, -1)
     shown = {u for b in blocks for u in b.units}
-    if before.kind != "sent" or before.block != lead.block or before in shown or not _points_back(lead, before) \
-            or CLEFT_RE.match(lead.text):
+    if before is None or before in shown or not _points_back(lead, before) or CLEFT_RE.match(lead.text):
         return blocks
     return [Block("sentences", (before, *blocks[0].units)), *blocks[1:]]
 
@@ -1020,9 +1028,9 @@ def _whole_when_several(blocks: list[Block], ev: Evidence, short: int) -> list[B
     out = []
     for block in blocks:
         lead = block.units[0]
-        if block.style == "list":
+        if block.style == "list" and (len(block.units) > 2 or _colon_ended(lead)):
             whole = _whole_lists([lead.index], ev.siblings[lead.doc_id])[0]
-            if len(block.units) > 2 or (lead.text.rstrip().endswith(":") and len(whole.units) - 1 <= short):
+            if len(block.units) > 2 or len(whole.units) - 1 <= short:
                 block = whole
         out.append(block)
     return out
