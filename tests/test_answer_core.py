@@ -1016,3 +1016,26 @@ def test_a_which_question_s_class_is_covered_by_a_name_of_that_kind_even_where_t
     # Nor for a question whose question word asks no class ('What are …').
     other = question("What are the languages of ABC fellows?", docs)
     assert bot._named_kinds(other, "A good command of Esperanto or Latin is required.", "en") == {}
+
+
+def test_a_runner_up_further_behind_is_quoted_when_it_says_what_the_leading_sentences_leave_out(answerer) -> None:
+    """Runners-up within ``runner_up_share`` of the leading sentence are quoted; one between ``complement_share``
+    and that only when it covers a question word none of the chosen sentences covers."""
+    bot, _ = answerer
+    settings = bot.settings
+    doc = Document("g", "https://example.org/g", "Gadget page",
+                   "Visitors work with engineers of the Bureau. The Bureau will pay an allowance to visitors. "
+                   "Visitors work with engineers on gadgets.")
+    first, pays, again = units_of(doc)[:3]
+    q = question("Does the Bureau pay visiting engineers anything?", [doc])
+    lemmas = {t.word.lower(): t.lemma for t in q.terms}
+    covers = {"lead": {lemmas["bureau"]: 1.0, lemmas["engineers"]: 1.0},
+              "pay": {lemmas["bureau"]: 1.0, lemmas["pay"]: 1.0}}
+    between = (settings.complement_share + settings.runner_up_share) / 2
+    lead = Scored(first, 1.0, 0.5, covers["lead"], False)
+    assert [u.text for u in bot._sentences(q, [lead, Scored(pays, between, 0.5, covers["pay"], False)], lead)] == [
+        first.text, pays.text]
+    # The same score without a word of its own: not quoted; nor below complement_share with one.
+    assert bot._sentences(q, [lead, Scored(again, between, 0.5, covers["lead"], False)], lead) == [first]
+    below = settings.complement_share * 0.9
+    assert bot._sentences(q, [lead, Scored(pays, below, 0.5, covers["pay"], False)], lead) == [first]

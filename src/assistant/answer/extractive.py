@@ -299,12 +299,17 @@ class ExtractiveAnswerer:
         return [Block("section", tuple(body[:8]))] if len(body) >= 2 else []
 
     def _sentences(self, q: Question, scored: list[Scored], primary: Scored) -> list[Unit]:
-        """The primary unit plus close runners-up (with the asked-for e-mail/number/date, if one was asked)."""
+        """The primary unit plus close runners-up (with the asked-for e-mail/number/date, if one was asked), and
+        runners-up a little further behind that cover a question word none of the chosen units covers ('Does it
+        pay secondees anything?': 'work with scientists …' leads, 'will normally pay an allowance' says the rest)."""
         chosen = [primary]
         for s in scored:
             if len(chosen) >= self.settings.max_answer_sentences:
                 break
-            if s is primary or s.unit.kind == "heading" or s.score < self.settings.runner_up_share * primary.score:
+            if s is primary or s.unit.kind == "heading":
+                continue
+            if s.score < self.settings.runner_up_share * primary.score and not (
+                    s.score >= self.settings.complement_share * primary.score and _adds_terms(q, s, chosen)):
                 continue
             if q.need and not s.has_need:
                 continue
@@ -630,6 +635,12 @@ def ranked(q: Question, scored: list[Scored], ev: Evidence, other_language_facto
     own = q.own.lang if q.own is not None else None
     return sorted(scored, reverse=True, key=lambda s: s.score * (
         other_language_factor if own is not None and ev.lang(s.unit) != own else 1.0))
+
+
+def _adds_terms(q: Question, s: Scored, chosen: list[Scored]) -> bool:
+    """Does ``s`` cover a question term that none of ``chosen`` covers?"""
+    covered = {t.lemma for t in q.terms if any(c.cover.get(t.lemma, 0.0) >= 0.5 for c in chosen)}
+    return any(s.cover.get(t.lemma, 0.0) >= 0.5 for t in q.terms if t.lemma not in covered)
 
 
 def _covers_key_terms(q: Question, s: Scored, ev: Evidence) -> bool:
