@@ -1039,3 +1039,21 @@ def test_a_runner_up_further_behind_is_quoted_when_it_says_what_the_leading_sent
     assert bot._sentences(q, [lead, Scored(again, between, 0.5, covers["lead"], False)], lead) == [first]
     below = settings.complement_share * 0.9
     assert bot._sentences(q, [lead, Scored(pays, below, 0.5, covers["pay"], False)], lead) == [first]
+
+
+@pytest.mark.parametrize(("record", "answered"), [
+    ("The ABC voted on the painting of widgets: (a) blue every year; (b) red every five years.", True),
+    ("The ABC voted on the painting of widgets blue every year or red every five years.", False),
+])
+def test_a_sentence_that_enumerates_inline_answers_a_list_question_without_its_class_noun(
+        answerer, record, answered) -> None:
+    """'What two choices …?' → '(a) …; (b) …': the enumerated items are the choices, as a list's are."""
+    bot, emb = answerer
+    docs = [*DOCS, meeting("m14", "14th", "2007", "Resolution 2: On widgets", record)]
+    asked = "What two choices did the 14th ABC vote on for the painting of widgets?"
+    draft = bot.draft(question(asked, docs), evidence(asked, emb, named_as(docs), docs))
+    assert draft.abstained is not answered
+    if answered:
+        assert "(a) blue" in draft.blocks[0].units[0].text
+    else:
+        assert draft.reason == "missing_terms" and draft.missing == ["choices"]

@@ -329,7 +329,7 @@ class ExtractiveAnswerer:
         main = _main_units(blocks)
         q = ev.asked(q, main[0])
         classes = q.soft
-        if not any(b.style == "list" for b in blocks):
+        if not any(b.style == "list" for b in blocks) and not any(_enumerates(u.text) for u in main):
             q = q.strict()  # 'which airports…' with no list to show: 'airports' must be in the text
         terms = q.hard_terms
         cover = self._main_cover(q, blocks, scored, ev)
@@ -910,6 +910,14 @@ def _in_paragraph(unit: Unit, ev: Evidence, step: int) -> Unit | None:
     return near if near is not None and near.kind == "sent" and near.block == unit.block else None
 
 
+INLINE_ITEM_RE = re.compile(r"(?:^|[\s:;,])\((?:[a-h]|[ivx]{1,4}|[1-9])\)\s", re.I)
+
+
+def _enumerates(text: str) -> bool:
+    """Does the sentence enumerate inline ('(a) …; (b) …')?"""
+    return len(INLINE_ITEM_RE.findall(text)) >= 2
+
+
 def _colon_ended(unit: Unit) -> bool:
     return unit.text.rstrip().endswith(":")
 
@@ -1063,3 +1071,4 @@ def _whole_lists(leads: list[int], siblings: list[Unit]) -> list[Block]:
         Block("list", (siblings[lead], *[u for u in siblings if u.kind == "item" and u.lead == lead]))
         for lead in leads
     ]
+
