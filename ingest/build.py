@@ -12,11 +12,12 @@ from ingest.clean import clean_text
 from ingest.load import Loaded
 
 # Bump when loading, cleaning or chunking changes, so every document is rebuilt on the next ingest.
-PIPELINE_VERSION = "11"  # 5: marked-heading documents keep short paragraphs, dated context titles; 6: inline emphasis;
+PIPELINE_VERSION = "12"  # 5: marked-heading documents keep short paragraphs, dated context titles; 6: inline emphasis;
 # 7: inline HTML tags in markdown read as their text; 8: only presentational tags without scripts (others are
 # document text); 9: letter-by-letter shredded notes are dropped in French typography too ('Note : e');
 # 10: definition-list entries ('TERM:: …', '**TERM**: …') are items, one per entry; 11: documents record the
-# pipeline version that built them (`assistant info` and `assistant eval` name the ones an older one built)
+# pipeline version that built them (`assistant info` and `assistant eval` name the ones an older one built);
+# 12: sections record a marked heading's level, so a quote can name the heading it sits under
 
 
 def doc_id_for(path: Path) -> str:
@@ -76,10 +77,10 @@ def _join_parts(parts: list[tuple[int | None, str]]) -> tuple[str, list[Section]
             base += 2  # the "\n\n" joining parts
         if page is not None:
             pages.append([page, base])
-        sections += [Section(s.heading, s.start + base, s.end + base) for s in cleaned.sections]
+        sections += [Section(s.heading, s.start + base, s.end + base, s.level) for s in cleaned.sections]
         texts.append(cleaned.text)
         base += len(cleaned.text)
     text = "\n\n".join(texts)
     # A section runs on to the next heading, across page breaks: the top of page 2 continues page 1.
     ends = [s.start for s in sections[1:]] + [len(text)]
-    return text, [Section(s.heading, s.start, e) for s, e in zip(sections, ends, strict=False)], pages
+    return text, [Section(s.heading, s.start, e, s.level) for s, e in zip(sections, ends, strict=False)], pages

@@ -52,6 +52,7 @@ DLIST_INLINE_RE = re.compile(rf"\s+(?={DLIST_TERM}::\s)")
 class Block:
     kind: str  # "heading" | "para" | "item"
     text: str
+    level: int = 0  # a heading's markdown depth ('### …' = 3); 0 for a heading the source does not mark
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,8 @@ def _to_blocks(lines: list[str]) -> list[Block]:
             entry = True
         elif MD_HEADING_RE.match(s):
             flush()
-            blocks.append(Block("heading", _strip_marks(MD_HEADING_RE.sub("", s))))
+            depth = len(MD_HEADING_RE.match(s).group().strip())  # type: ignore[union-attr]
+            blocks.append(Block("heading", _strip_marks(MD_HEADING_RE.sub("", s)), depth))
         elif BULLET_RE.match(s) and not _is_dash_sentence(s):
             flush()
             text = _strip_marks(BULLET_RE.sub("", s))
@@ -282,10 +284,10 @@ def _render(blocks: list[Block]) -> Cleaned:
         pos += len(sep)
         line = f"- {block.text}" if block.kind == "item" else block.text
         if block.kind == "heading":
-            sections.append(Section(block.text.rstrip(":").strip(), pos, pos))
+            sections.append(Section(block.text.rstrip(":").strip(), pos, pos, block.level))
         parts.append(sep + line)
         pos += len(line)
         prev_kind = block.kind
     text = "".join(parts)
     ends = [s.start for s in sections[1:]] + [len(text)] if sections else []  # text without headings
-    return Cleaned(text, tuple(Section(s.heading, s.start, e) for s, e in zip(sections, ends, strict=True)))
+    return Cleaned(text, tuple(Section(s.heading, s.start, e, s.level) for s, e in zip(sections, ends, strict=True)))

@@ -681,6 +681,28 @@ def test_a_quote_from_a_meeting_record_says_which_meeting_each_quote_comes_from(
     assert "dated statement" not in alone  # an edition of a handbook is no meeting's record
 
 
+def test_a_quote_under_a_dated_heading_of_a_compendium_names_that_heading_but_not_a_sibling_s() -> None:
+    """'12th ABC, 1999 › Resolution 6': the year is said by a marked heading above the quote's; a heading of the
+    same level before it ('11th ABC, 1995') or an unmarked one ('Notes (2001)') is not above it."""
+    text = ("11th ABC, 1995\n\nResolution 6\n\nGadgets are red.\n\n12th ABC, 1999\n\nResolution 6\n\n"
+            "Widgets are blue.\n\nNotes (2001)\n\nKnobs\n\nKnobs are green.")
+    starts = [text.index(h) for h in ("11th ABC", "Resolution 6", "12th ABC", "Resolution 6\n\nW", "Notes", "Knobs")]
+    ends = [*starts[1:], len(text)]
+    headings = ("11th ABC, 1995", "Resolution 6", "12th ABC, 1999", "Resolution 6", "Notes (2001)", "Knobs")
+    levels = (3, 5, 3, 5, 0, 0)
+    doc = Document("c", "https://example.org/c", "Decisions of the ABC", text, sections=tuple(
+        Section(h, a, b, lv) for h, a, b, lv in zip(headings, starts, ends, levels, strict=True)))
+    corpus = SimpleNamespace(documents={"c": doc}, references={"c": refs.of_document(doc)})
+    by_text = {u.text: u for u in units_of(doc)}
+
+    def note(quoted: str) -> str:
+        return compose(Draft(blocks=[Block("sentences", (by_text[quoted],))], lang="en"), corpus, [], "")[0]
+
+    assert "it appears under “12th ABC, 1999 › Resolution 6” in “Decisions of the ABC”" in note("Widgets are blue.")
+    assert "under “11th ABC, 1995 › Resolution 6”" in note("Gadgets are red.")
+    assert "dated statement" not in note("Knobs are green.")  # levels unknown: 'Notes (2001)' may be a sibling
+
+
 def test_a_short_line_introducing_a_paragraph_or_list_is_part_of_its_context() -> None:
     units = units_of(meeting("m15", "15th", "2006", "Resolution 7: On fees",
                              "The ABC,\n\nconsidering that costs rise every year in all the member states.\n\n"

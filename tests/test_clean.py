@@ -65,6 +65,13 @@ def test_sections_point_at_their_headings() -> None:
         assert section.start < section.end <= len(cleaned.text)
 
 
+def test_a_marked_heading_records_its_level_and_an_unmarked_one_none() -> None:
+    marked = clean_text("### 12th Assembly, 1999\n\n##### Resolution 6\n\nWidgets are blue.\n")
+    assert [(s.heading, s.level) for s in marked.sections] == [("12th Assembly, 1999", 3), ("Resolution 6", 5)]
+    plain = clean_text(_page("bipm-secondments-physical-metrology.txt"))
+    assert plain.sections and all(s.level == 0 for s in plain.sections)
+
+
 def _doc(text: str) -> Document:
     cleaned = clean_text(text)
     return Document("d1", "src", "Title", cleaned.text, cleaned.sections)

@@ -133,6 +133,17 @@ def test_repeated_text_under_one_heading_gets_distinct_chunk_ids() -> None:
 
 
 # --- incremental runs ------------------------------------------------------------------------
+def test_sections_keep_their_heading_levels_in_the_index(tmp_path: Path, settings: Settings, embedder) -> None:
+    write(tmp_path / "docs" / "rec.md", f"## Mass\n\n{PARA['mass']}\n\n### Time\n\n{PARA['time']}\n")
+    run_ingest(settings, [tmp_path / "docs"], progress=False, embedder=embedder)
+    manifest = Manifest(manifest_path(settings))
+    try:
+        [doc] = manifest.documents()
+    finally:
+        manifest.close()
+    assert [(s.heading, s.level) for s in doc.sections] == [("Mass", 2), ("Time", 3)]
+
+
 @pytest.mark.slow
 def test_incremental_ingest_embeds_only_what_changed(tmp_path: Path, settings: Settings, embedder) -> None:
     docs = tmp_path / "docs"

@@ -15,6 +15,7 @@ class Section:
     heading: str
     start: int
     end: int
+    level: int = 0  # a marked heading's depth ('## …' = 2); 0 when the source does not say (plain-text pages)
 
 
 @dataclass(frozen=True)

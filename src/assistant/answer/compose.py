@@ -11,7 +11,7 @@ from assistant.answer.draft import Draft
 from assistant.answer.evidence import Unit
 from assistant.retrieve.corpus import CorpusView
 from assistant.settings import Settings
-from assistant.types import Answer, Citation, Passage
+from assistant.types import Answer, Citation, Document, Passage
 
 NEED_WORDS = {
     "en": {"email": "an e-mail address", "phone": "a phone number", "number": "a figure",
@@ -130,8 +130,9 @@ def _groups(units: list[Unit]) -> list[tuple[Unit, list[Unit]]]:
 
 
 def _dated_note(draft: Draft, corpus: CorpusView) -> str:
-    """Time-bound statements say where they come from: a section whose heading names a year, or any part of a
-    meeting's record (its title names the meeting), each under its own document's title."""
+    """Time-bound statements say where they come from: a section whose heading, or a marked heading above it
+    ('12th CGPM, 1964 › Resolution 6'), names a year, or any part of a meeting's record (its title names the
+    meeting), each under its own document's title."""
     places: dict[str, list[str]] = {}
     for unit in draft.units:
         doc = corpus.documents.get(unit.doc_id)
@@ -139,10 +140,12 @@ def _dated_note(draft: Draft, corpus: CorpusView) -> str:
             continue
         reference = corpus.references.get(unit.doc_id)
         meeting = reference is not None and reference.meeting is not None and bool(reference.bodies)
-        if YEAR_HEADING_RE.search(unit.section) or meeting:  # a body's meeting, not a '9th edition'
+        dated = unit.section if YEAR_HEADING_RE.search(unit.section) else _dated_heading(doc, unit.start)
+        if dated or meeting:  # a body's meeting, not a '9th edition'
             sections = places.setdefault(unit.doc_id, [])
-            if unit.section and unit.section not in sections:
-                sections.append(unit.section)
+            name = f"{dated} › {unit.section}" if dated and dated != unit.section else unit.section
+            if name and name not in sections:
+                sections.append(name)
     if not places:
         return ""
     french = draft.lang == "fr"
@@ -156,6 +159,21 @@ def _dated_note(draft: Draft, corpus: CorpusView) -> str:
     if french:
         return f"(Information datée : elle figure {' ; '.join(parts)}.)"
     return f"(This is a dated statement: it appears {'; '.join(parts)}.)"
+
+
+def _dated_heading(doc: Document, offset: int) -> str:
+    """The nearest heading above the section holding ``offset`` that names a year ('12th CGPM, 1964' above
+    'Resolution 6'); '' when none does or the document does not mark its headings' levels."""
+    sections = [s for s in doc.sections if s.start <= offset]
+    if not sections or not sections[-1].level:
+        return ""
+    depth = sections[-1].level
+    for section in reversed(sections[:-1]):
+        if 0 < section.level < depth:  # an ancestor, not a sibling ('Resolution 5') or its children
+            if YEAR_HEADING_RE.search(section.heading) and section.heading != doc.title:  # the title is said
+                return section.heading
+            depth = section.level
+    return ""
 
 
 def _partial_note(draft: Draft) -> str:

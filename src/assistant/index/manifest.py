@@ -147,7 +147,7 @@ class Manifest:
         db.execute(
             "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (doc.doc_id, path, doc.source, doc.title, doc.language, doc.date, doc.content_hash,
-             doc.text, json.dumps([[s.heading, s.start, s.end] for s in doc.sections]),
+             doc.text, json.dumps([[s.heading, s.start, s.end, s.level] for s in doc.sections]),
              json.dumps(doc.meta, default=str), now_iso()),
         )
         db.executemany(
@@ -350,6 +350,6 @@ def _document(row: tuple) -> Document:
     parsed.setdefault("path", path)
     return Document(
         doc_id=doc_id, source=source, title=title, text=text,
-        sections=tuple(Section(h, s, e) for h, s, e in json.loads(sections)),
+        sections=tuple(Section(*row) for row in json.loads(sections)),  # [heading, start, end(, level)]
         language=language, date=date, content_hash=content_hash, meta=parsed,
     )
