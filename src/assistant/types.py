@@ -47,6 +47,20 @@ class Document:
                 heading = section.heading
         return heading
 
+    def headings_above(self, offset: int) -> tuple[str, ...]:
+        """The marked headings above the section holding ``offset``, outermost first ('12th CGPM, 1964' above
+        'Resolution 6'); () when its heading is unmarked (levels unknown) or at the top."""
+        sections = [s for s in self.sections if s.start <= offset]
+        if not sections or not sections[-1].level:
+            return ()
+        above: list[str] = []
+        depth = sections[-1].level
+        for section in reversed(sections[:-1]):
+            if 0 < section.level < depth:  # an ancestor, not a sibling ('Resolution 5') or a sibling's child
+                above.append(section.heading)
+                depth = section.level
+        return tuple(reversed(above))
+
 
 @dataclass(frozen=True)
 class Chunk:

@@ -11,7 +11,7 @@ from assistant.answer.draft import Draft
 from assistant.answer.evidence import Unit
 from assistant.retrieve.corpus import CorpusView
 from assistant.settings import Settings
-from assistant.types import Answer, Citation, Document, Passage
+from assistant.types import Answer, Citation, Passage
 
 NEED_WORDS = {
     "en": {"email": "an e-mail address", "phone": "a phone number", "number": "a figure",
@@ -140,7 +140,9 @@ def _dated_note(draft: Draft, corpus: CorpusView) -> str:
             continue
         reference = corpus.references.get(unit.doc_id)
         meeting = reference is not None and reference.meeting is not None and bool(reference.bodies)
-        dated = unit.section if YEAR_HEADING_RE.search(unit.section) else _dated_heading(doc, unit.start)
+        # '12th CGPM, 1964 › Resolution 6': the year may be said by a heading above the quote's (not the title)
+        dated = unit.section if YEAR_HEADING_RE.search(unit.section) else next(
+            (h for h in reversed(unit.above) if YEAR_HEADING_RE.search(h) and h != doc.title), "")
         if dated or meeting:  # a body's meeting, not a '9th edition'
             sections = places.setdefault(unit.doc_id, [])
             name = f"{dated} › {unit.section}" if dated and dated != unit.section else unit.section
@@ -159,21 +161,6 @@ def _dated_note(draft: Draft, corpus: CorpusView) -> str:
     if french:
         return f"(Information datée : elle figure {' ; '.join(parts)}.)"
     return f"(This is a dated statement: it appears {'; '.join(parts)}.)"
-
-
-def _dated_heading(doc: Document, offset: int) -> str:
-    """The nearest heading above the section holding ``offset`` that names a year ('12th CGPM, 1964' above
-    'Resolution 6'); '' when none does or the document does not mark its headings' levels."""
-    sections = [s for s in doc.sections if s.start <= offset]
-    if not sections or not sections[-1].level:
-        return ""
-    depth = sections[-1].level
-    for section in reversed(sections[:-1]):
-        if 0 < section.level < depth:  # an ancestor, not a sibling ('Resolution 5') or its children
-            if YEAR_HEADING_RE.search(section.heading) and section.heading != doc.title:  # the title is said
-                return section.heading
-            depth = section.level
-    return ""
 
 
 def _partial_note(draft: Draft) -> str:
