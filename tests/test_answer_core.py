@@ -1079,3 +1079,23 @@ def test_a_sentence_that_enumerates_inline_answers_a_list_question_without_its_c
         assert "(a) blue" in draft.blocks[0].units[0].text
     else:
         assert draft.reason == "missing_terms" and draft.missing == ["choices"]
+
+
+def test_a_follow_up_may_leave_out_one_of_its_few_key_nouns_when_the_quote_is_about_its_referent(answerer) -> None:
+    """A follow-up has few words of its own: those of the earlier question it stands on count towards the key
+    nouns a quote may leave one of out, when the quote is about that referent."""
+    bot, emb = answerer
+    asked = "And the painting of the widgets by its members?"
+
+    def drafted(earlier: str, **update) -> Draft:
+        answering = ExtractiveAnswerer(bot.settings.model_copy(update=update), bot.matcher) if update else bot
+        return answering.draft(question(asked), evidence(asked, emb, named_as()), question(earlier).terms)
+
+    about_widgets = "What did the 12th ABC decide in 1999 about the widgets?"
+    draft = drafted(about_widgets)
+    assert not draft.abstained and draft.partial == ["members"]
+    assert "painted blue" in draft.blocks[0].units[0].text
+    assert drafted(about_widgets, tolerate_missing=0).abstained
+    # Alone, or after a question about something else, its three key nouns are too few to leave one out.
+    assert bot.draft(question(asked), evidence(asked, emb, named_as())).abstained
+    assert drafted("How often does the Gadget Laboratory calibrate gadgets?").abstained

@@ -361,7 +361,11 @@ class ExtractiveAnswerer:
         if missing and (answered := _one_alternative(q, missing, cover)) is not None:
             missing = []  # 'Is it an MoU or a formal agreement?': the quote names one of them
             base.coverage = weighted(cover, [t for t in terms if t.lemma not in answered])
-        if missing and self._tolerated(q, missing, tolerate, keys):
+        # A follow-up's few words of its own stand on the earlier turn's: its referent's terms count as its key
+        # terms when the quote is about that referent.
+        backed = keys + [t for t in context_terms if t.key] if context_terms and self._context_ok(
+            context_terms, main, ev) else keys
+        if missing and self._tolerated(q, missing, tolerate, backed):
             base.coverage = weighted(cover, [t for t in terms if t not in missing])
             base.partial = [t.word for t in missing]
             missing = []
