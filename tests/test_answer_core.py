@@ -1099,3 +1099,21 @@ def test_a_follow_up_may_leave_out_one_of_its_few_key_nouns_when_the_quote_is_ab
     # Alone, or after a question about something else, its three key nouns are too few to leave one out.
     assert bot.draft(question(asked), evidence(asked, emb, named_as())).abstained
     assert drafted("How often does the Gadget Laboratory calibrate gadgets?").abstained
+
+
+def test_a_unit_covering_every_key_term_leads_instead_when_it_scores_alternative_share_of_the_best(
+        answerer) -> None:
+    """The leading quote leaves out a key term: a unit that covers all of them takes its place when it scores at
+    least ``alternative_share`` of the best, however far behind that is."""
+    bot, emb = answerer
+    asked = "What did the 12th ABC decide about widgets?"
+    q, ev = question(asked), evidence(asked, emb, named_as())
+    units = {u.text[:20]: u for u in ev.units}
+    keys = [t for t in ev.asked(q, ev.units[0]).strict().hard_terms]
+    full = dict.fromkeys((t.lemma for t in keys), 1.0)
+    lacking = full | {keys[0].lemma: 0.0}
+    lead = Scored(units["The Assembly of Bure"], 1.0, 0.5, lacking, False)
+    share = bot.settings.alternative_share
+    for score, taken in ((share * 1.05, True), (share * 0.95, False)):
+        other = Scored(units["The ABC decides that"], score, 0.5, full, False)
+        assert (bot._alternative(q, [lead, other], lead, ev) is other) is taken, score

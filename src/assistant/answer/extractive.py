@@ -431,7 +431,7 @@ class ExtractiveAnswerer:
         """Another strong unit whose own text covers every key term."""
         top = scored[0].score
         for s in scored[:12]:
-            if s is tried or s.score < 0.5 * top or s.unit.kind == "heading":
+            if s is tried or s.score < self.settings.alternative_share * top or s.unit.kind == "heading":
                 continue
             if all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in ev.asked(q, s.unit).strict().hard_terms):
                 return s
