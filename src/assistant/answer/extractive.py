@@ -327,6 +327,7 @@ class ExtractiveAnswerer:
         Every check's outcome is also recorded in ``base.signals`` (named floats), which the fitted
         abstention model reads; the rules below give ``reason`` and ``missing`` for the wording."""
         main = _main_units(blocks)
+        enough = self.settings.min_coverage
         q = ev.asked(q, main[0])
         classes = q.soft
         if not any(b.style == "list" for b in blocks) and not any(_enumerates(u.text) for u in main):
@@ -349,10 +350,10 @@ class ExtractiveAnswerer:
         signals["key_terms"] = float(len(keys))
         signals["list_answer"] = float(any(b.style in ("list", "steps", "section") for b in blocks))
         if context_terms and not any(t.key for t in q.terms):
-            missing, base.coverage = [], max(base.coverage, 0.75)  # 'What is that for?': the referent decides
+            missing, base.coverage = [], max(base.coverage, enough)  # 'What is that for?': the referent decides
         if q.need and not any(t.key for t in terms):
-            missing, base.coverage = [], max(base.coverage, 0.75)  # 'Whom do I write to?': the name answers
-        if not any(t.key for t in terms) and base.coverage >= 0.75:
+            missing, base.coverage = [], max(base.coverage, enough)  # 'Whom do I write to?': the name answers
+        if not any(t.key for t in terms) and base.coverage >= enough:
             missing = []  # no noun to anchor on ('Who decides when a rule changes?'): overall cover
         if missing and _shared_out(q, missing, cover, blocks, scored, ev):
             # 'the chairs of the WCC and the GCC': one quote names each
@@ -380,7 +381,7 @@ class ExtractiveAnswerer:
         unnamed = "" if any(b.style == "list" for b in blocks) else answer_type.unnamed(
             _asked_classes(q, classes), main)
         signals["unnamed"] = float(bool(unnamed))
-        if missing or base.coverage < 0.75:
+        if missing or base.coverage < enough:
             base.missing = [t.word for t in (missing or terms)]
             return _abstain(base, "missing_terms")
         if context_fail:
