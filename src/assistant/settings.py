@@ -151,6 +151,9 @@ class Settings(BaseSettings):
     alternative_share: float = Field(0.35, gt=0.0, le=1.0, description="When the leading quote leaves out a key "
                                      "term, another unit among the best twelve that covers every key term "
                                      "leads instead if it scores at least this share of the best.")
+    # 12, a former literal measured on the training sets (README, twenty-sixth session): 6 +1 −2, 30 +2 −1.
+    alternative_depth: int = Field(12, ge=1, le=100, description="How many of the best units are tried for one that "
+                                   "covers every key term (see alternative_share).")
     complement_share: float = Field(0.6, gt=0.0, le=1.0, description="A sentence that says what the answer's "
                                     "other sentences leave out (a question word none of them covers) is quoted "
                                     "when it scores at least this share of the leading sentence.")

@@ -429,9 +429,10 @@ class ExtractiveAnswerer:
         return cover
 
     def _alternative(self, q: Question, scored: list[Scored], tried: Scored, ev: Evidence) -> Scored | None:
-        """Another strong unit whose own text covers every key term."""
+        """Another strong unit (among the best ``alternative_depth``, from ``alternative_share`` of the best score)
+        whose own text covers every key term."""
         top = scored[0].score
-        for s in scored[:12]:
+        for s in scored[:self.settings.alternative_depth]:
             if s is tried or s.score < self.settings.alternative_share * top or s.unit.kind == "heading":
                 continue
             if all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in ev.asked(q, s.unit).strict().hard_terms):
