@@ -1117,3 +1117,24 @@ def test_a_unit_covering_every_key_term_leads_instead_when_it_scores_alternative
     for score, taken in ((share * 1.05, True), (share * 0.95, False)):
         other = Scored(units["The ABC decides that"], score, 0.5, full, False)
         assert (bot._alternative(q, [lead, other], lead, ev) is other) is taken, score
+
+
+def test_a_follow_up_s_referent_is_what_the_quote_is_about_from_referent_coverage_of_its_terms(answerer) -> None:
+    """The quote's context must cover ``referent_coverage`` of the earlier turn's terms by weight (or three in
+    four of them by count): 'widgets' of 'widgets, gizmos, levers' is enough when it weighs enough."""
+    from assistant.retrieve.query import Term
+
+    bot, emb = answerer
+    asked = "What did the 12th ABC decide about widgets?"
+    ev = evidence(asked, emb, named_as())
+    painted = [u for u in ev.units if "painted blue" in u.text]
+
+    def earlier(lever_weight: float) -> tuple[Term, ...]:
+        return (Term("widgets", "widget", 1.0), Term("gizmos", "gizmo", 1.0),
+                Term("levers", "lever", lever_weight))
+
+    share = bot.settings.referent_coverage
+    heavy = 1.0 / (share * 0.95) - 2.0  # 'widget' alone just under the share ...
+    light = 1.0 / (share * 1.05) - 2.0  # ... and just over it
+    assert bot._context_ok(earlier(light), painted, ev)
+    assert not bot._context_ok(earlier(heavy), painted, ev)

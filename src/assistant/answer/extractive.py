@@ -444,7 +444,8 @@ class ExtractiveAnswerer:
         # Each unit with the sentence before it, its heading and title.
         cover = self.matcher.coverage(terms, joined_profile_of(tuple(p for u in units for p in _context_parts(u, ev))))
         # By weight or by count: 'who can tell me more about that' → the contact named in the earlier answer's topic.
-        return weighted(cover, terms) >= 0.5 or sum(v >= 0.5 for v in cover.values()) * 4 >= len(terms) * 3
+        return weighted(cover, terms) >= self.settings.referent_coverage or sum(
+            v >= 0.5 for v in cover.values()) * 4 >= len(terms) * 3
 
 
 def _raised(cover: dict[str, float], found: dict[str, float]) -> dict[str, float]:
