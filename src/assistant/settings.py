@@ -152,9 +152,10 @@ class Settings(BaseSettings):
     # 12, a former literal measured on the training sets (README, twenty-sixth session): 6 +1 −2, 30 +2 −1.
     alternative_depth: int = Field(12, ge=1, le=100, description="How many of the best units are tried for one that "
                                    "covers every key term (see alternative_share).")
-    # 0.35, measured on the training sets (README, twenty-sixth session): the former literal 0.5 → 0.35 +3 −0
-    # (0.4 +2 −0, 0.25 +3 −1, 0.65 +0 −2); the seed-page sets on corpus/ alone unchanged.
-    referent_coverage: float = Field(0.35, gt=0.0, le=1.0, description="A follow-up that points back is answered "
+    # 0.45, measured on the training sets (README, twenty-sixth session): the former literal 0.5 → 0.45 +1 −0
+    # (0.35 +3 −0 and 0.4 +2 −0, but both answer a follow-up about one director with another director's e-mail,
+    # which test_api's referent test forbids; 0.25 +3 −1, 0.65 +0 −2); the seed-page sets on corpus/ alone unchanged.
+    referent_coverage: float = Field(0.45, gt=0.0, le=1.0, description="A follow-up that points back is answered "
                                      "by a quote about its referent: one whose context covers at least this share "
                                      "(by weight) of the earlier turn's terms, or three in four of them.")
     # 0.6, measured on the training sets (README, twenty-sixth session): +7 −0 (0.5: +9 −2; 0.7: +3 −0); the
