@@ -362,19 +362,18 @@ class ExtractiveAnswerer:
         if missing and (answered := _one_alternative(q, missing, cover)) is not None:
             missing = []  # 'Is it an MoU or a formal agreement?': the quote names one of them
             base.coverage = weighted(cover, [t for t in terms if t.lemma not in answered])
+        about_referent = bool(context_terms) and self._context_ok(context_terms, main, ev)
         # A follow-up's few words of its own stand on the earlier turn's: its referent's terms count as its key
         # terms when the quote is about that referent.
-        backed = keys + [t for t in context_terms if t.key] if context_terms and self._context_ok(
-            context_terms, main, ev) else keys
+        backed = keys + [t for t in context_terms if t.key] if about_referent else keys
         if missing and self._tolerated(q, missing, tolerate, backed):
             base.coverage = weighted(cover, [t for t in terms if t not in missing])
             base.partial = [t.word for t in missing]
             missing = []
         signals["rule_coverage"] = base.coverage
         signals["rule_missing"] = float(bool(missing))
-        own = [t for t in terms if t.key]  # 'Which body does it cooperate with on time signals?' is specific
-        context_fail = bool(context_terms) and len(own) < 2 and not self._context_ok(
-            context_terms, main, ev)
+        # A follow-up with key nouns of its own ('Which body does it cooperate with on time signals?') is specific.
+        context_fail = bool(context_terms) and len(keys) < 2 and not about_referent
         signals["context_fail"] = float(context_fail)
         # Only the noun asked for must be named: a list question's other plural nouns are soft too ('Which
         # colours … for widgets whose handles …' asks for colours, not for handles).
@@ -1078,4 +1077,3 @@ def _whole_lists(leads: list[int], siblings: list[Unit]) -> list[Block]:
         Block("list", (siblings[lead], *[u for u in siblings if u.kind == "item" and u.lead == lead]))
         for lead in leads
     ]
-
