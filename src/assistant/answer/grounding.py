@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.coverage import Profile
-from assistant.answer.evidence import Unit, units_of
+from assistant.answer.evidence import Unit
 from assistant.answer.prompt import Source
 from assistant.index.embedder import Embedder
 from assistant.retrieve.corpus import CorpusView
@@ -195,10 +195,8 @@ class Grounder:
         self.embedder = vectors.embedder
         self.evidence: dict[int, _Evidence] = {}
         injected: list[str] = []
-        doc_units: dict[str, list[Unit]] = {}
         for s in sources:
-            doc_id = s.passage.doc_id
-            units = _passage_units(s, doc_units.setdefault(doc_id, units_of(corpus.documents[doc_id])))
+            units = _passage_units(s, corpus.units(s.passage.doc_id))  # the corpus keeps each document's units
             unit_vectors = vectors.of(corpus.version, units)
             flagged = flags([u.text for u in units], unit_vectors)
             keep = [i for i, f in enumerate(flagged) if not f]
