@@ -1138,3 +1138,67 @@ def test_a_follow_up_s_referent_is_what_the_quote_is_about_from_referent_coverag
     light = 1.0 / (share * 1.05) - 2.0  # ... and just over it
     assert bot._context_ok(earlier(light), painted, ev)
     assert not bot._context_ok(earlier(heavy), painted, ev)
+
+
+def _record_index_doc(second_body: str = "- Date: 2001-09-20\n- Reference: Proceedings, p. 108\n",
+                      header: str = "Body: ABC — Assembly of Bureaux Date: 2001-09-20 URL: https://example.org/m10",
+                      ) -> Document:
+    """A meeting's outcomes as bare records: a level-1 title heading with the header line, level-2 headings."""
+    parts = [f"10th meeting of the ABC\n\n{header}\n\n",
+             "Recommendation 1: On widget colours\n\n- Date: 2001-09-20\n- Reference: Proceedings, p. 107\n\n",
+             f"Recommendation 2: On gadget calibration\n\n{second_body}"]
+    starts = [sum(len(p) for p in parts[:i]) for i in range(len(parts))]
+    text = "".join(parts)
+    sections = (Section("10th meeting of the ABC", 0, len(text), level=1),
+                Section("Recommendation 1: On widget colours", starts[1], starts[2], level=2),
+                Section("Recommendation 2: On gadget calibration", starts[2], len(text), level=2))
+    return Document("m10", "https://example.org/m10", "10th meeting of the ABC", text, sections=sections,
+                    date="2001-09-20", meta={"body": "ABC", "date": "2001-09-20"})
+
+
+@pytest.mark.parametrize(("asked", "leads"), [
+    # Several records asked about by the noun their headings open with: led by the header or a record's field.
+    ("What did the recommendations of the 10th ABC deal with?", ("Body:", "Reference:", "Date:")),
+    # A list asked for while no one record leads (the header line does).
+    ("Which subjects did the 10th ABC recommend on?", ("Body:",)),
+])
+def test_several_bare_records_asked_about_are_listed_by_their_headings(answerer, asked: str, leads) -> None:
+    bot, emb = answerer
+    doc = _record_index_doc()
+    q, ev = question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc])
+    unit = {u.text.split()[0]: u for u in ev.units}
+    for lead in leads:
+        top = Scored(unit[lead], 1.0, 1.0, {}, False)
+        blocks = bot._select(q, ev, [top], top)
+        assert [b.style for b in blocks] == ["list"]
+        assert [u.text for u in blocks[0].units] == [
+            "10th meeting of the ABC", "Recommendation 1: On widget colours", "Recommendation 2: On gadget calibration"]
+
+
+def test_records_with_clauses_of_their_own_or_one_record_asked_about_are_not_listed_by_heading(answerer) -> None:
+    bot, emb = answerer
+    asked = "What did the recommendations of the 10th ABC deal with?"
+    # A record with a clause of its own: its clauses answer, not the list of headings.
+    doc = _record_index_doc("- Date: 2001-09-20\n\nThe ABC recommends that gadgets are calibrated yearly.\n")
+    q, ev = question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc])
+    top = Scored(next(u for u in ev.units if u.text.startswith("Body:")), 1.0, 1.0, {}, False)
+    assert not any(u.text.startswith("Recommendation 2") for b in bot._select(q, ev, [top], top) for u in b.units)
+    # One record asked about, in the singular and not as a list: the record itself answers.
+    doc = _record_index_doc()
+    single = "What did Recommendation 1 of the 10th ABC deal with?"
+    q, ev = question(single, [doc]), evidence(single, emb, named_as([doc]), [doc])
+    assert not q.wants_list
+    heading = next(u for u in ev.units if u.text.startswith("Recommendation 1"))
+    top = Scored(next(u for u in ev.units if u.lead == heading.index), 1.0, 1.0, {}, False)
+    quoted = [u.text for b in bot._select(q, ev, [top], top) for u in b.units]
+    assert "Recommendation 2: On gadget calibration" not in quoted and heading.text in quoted
+    # A list question led by one record's field asks about that record ('the list of widget colours').
+    listed = "Which list of widget colours did the 10th ABC recommend?"
+    q, ev = question(listed, [doc]), evidence(listed, emb, named_as([doc]), [doc])
+    assert q.wants_list
+    assert bot._select(q, ev, [top], top)[0].units[0].text != "10th meeting of the ABC"  # not the records' list
+    # Headings whose entries only look like fields, with no header line of fields: a glossary, not records.
+    glossary = _record_index_doc(header="Entries of the ABC glossary are listed below.")
+    q, ev = question(asked, [glossary]), evidence(asked, emb, named_as([glossary]), [glossary])
+    top = Scored(next(u for u in ev.units if u.text.startswith("Reference:")), 1.0, 1.0, {}, False)
+    assert not any(u.text.startswith("Recommendation 2") for b in bot._select(q, ev, [top], top) for u in b.units)

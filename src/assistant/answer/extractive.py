@@ -274,6 +274,10 @@ class ExtractiveAnswerer:
         named = _named_section(q, scored, ev)
         if named:
             return named
+        records = _record_index(primary.unit, ev)
+        # Several records asked about by their kind, or a list asked for while no one record leads.
+        if records and (_names_records(q, records[0].units[1:]) or (q.wants_list and _is_header(primary.unit))):
+            return records
         if q.wants_list:
             lists = _lists_near(primary.unit, scored, ev)
             if lists:  # a record's heading with its fields is not one of them: what it heads is
@@ -841,6 +845,47 @@ def _short_section(blocks: list[Block], unit: Unit, ev: Evidence, limit: int) ->
     inside = set(body)
     rest = tuple(u for b in blocks for u in b.units if u not in inside)
     return [Block("section", body), *([Block("sentences", rest)] if rest else [])]
+
+
+# A record's header line: several fields in a row ('Body: CCL — … Date: 2001-09-20 URL: https://…').
+RECORD_HEADER_RE = re.compile(r"^[A-Z][\w-]*: \S.*\s[A-Z][\w-]*: \S")
+
+
+def _is_header(unit: Unit) -> bool:
+    return unit.kind == "sent" and bool(RECORD_HEADER_RE.match(unit.text))
+
+
+def _record_index(unit: Unit, ev: Evidence) -> list[Block]:
+    """The headings of a document of bare records (a header line of fields under its title, then decisions
+    listed by heading, each with only its fields: 'Recommendation 2: Development of optical comb technology',
+    'Date: …', 'Reference: …'), as a list under the heading they sit under, when ``unit`` is one of those
+    records, its fields or the header line. [] when the unit is not in such a document, or its records have
+    clauses of their own (then the clauses answer), or there is only one record."""
+    siblings = ev.siblings[unit.doc_id]
+    if unit.kind == "heading":
+        record: Unit | None = unit
+    elif _is_field(unit, siblings):
+        record = siblings[unit.lead] if unit.lead is not None else None
+    elif _is_header(unit):
+        record = None
+    else:
+        return []
+    above = record.above if record is not None else (*unit.above, unit.section)
+    peers = [u for u in siblings if u.kind == "heading" and u.above == above and above]
+    if len(peers) < 2 or (record is not None and record not in peers):
+        return []
+    if any(_clauses(ev, u) or not _has_items(u, siblings) for u in peers):
+        return []
+    if not any(_is_header(u) and u.section == above[-1] for u in siblings):
+        return []  # a glossary's headings with their 'Term: meaning' entries are not records
+    parent = next((u for u in siblings if u.kind == "heading" and u.text == above[-1]), None)
+    return [Block("list", (parent, *peers))] if parent is not None else []
+
+
+def _names_records(q: Question, records: tuple[Unit, ...]) -> bool:
+    """Does ``q`` ask about several of the ``records`` by the noun every one of their headings opens with ('What
+    did the recommendations of that meeting cover?' over 'Recommendation 1: …', 'Recommendation 2: …')?"""
+    return any(is_plural(t) and all(profile_of(u.text.split(":")[0]).exact(t) for u in records) for t in q.terms)
 
 
 def _clauses(ev: Evidence, unit: Unit) -> tuple[Unit, ...]:
