@@ -1202,3 +1202,18 @@ def test_records_with_clauses_of_their_own_or_one_record_asked_about_are_not_lis
     q, ev = question(asked, [glossary]), evidence(asked, emb, named_as([glossary]), [glossary])
     top = Scored(next(u for u in ev.units if u.text.startswith("Reference:")), 1.0, 1.0, {}, False)
     assert not any(u.text.startswith("Recommendation 2") for b in bot._select(q, ev, [top], top) for u in b.units)
+
+
+def test_a_question_for_what_a_text_says_is_not_answered_by_a_quote_saying_only_that_it_was_approved(answerer) -> None:
+    asked = "What does the widget safety policy require of members?"
+    approved = [minutes("p1", "Widget safety", "The board approved the proposed policy on widget safety for members.")]
+    draft = drafted(answerer, asked, approved)
+    assert draft.abstained and draft.reason == "unstated_content"
+    text, _ = compose(draft, SimpleNamespace(documents={"p1": approved[0]}, references={}), [], "")
+    assert text.startswith("The documents say this text was approved, not what it says.")
+    # A quote that gives the content answers it, after a colon or in a clause saying what the text requires.
+    for said in ("The board approved the policy on widget safety for members: every widget is to be inspected yearly.",
+                 "The board approved the widget safety policy, which requires members to inspect every widget yearly."):
+        assert not drafted(answerer, asked, [minutes("p2", "Widget safety", said)]).abstained, said
+    # A question about whether or when the text was approved is answered by the approval itself.
+    assert not drafted(answerer, "Did the board approve a policy on widget safety for members?", approved).abstained

@@ -127,6 +127,29 @@ def change_unstated(question: str, units: list[Unit]) -> bool:
     return bool(units) and bool(CHANGE_ASKED_RE.search(question)) and bool(CHANGE_NAMED_RE.search(units[0].text))
 
 
+# 'What does the policy require?', 'What do the two bodies commit to under the MoU?', 'What are the document's
+# objectives?': the content of a text.
+CONTENT_ASKED_RE = re.compile(
+    r"^\W*what\b[^?]*\b(?:say|says|said|require|requires|required|state|states|stated|commit|commits|committed|"
+    r"contain|contains|specify|specifies|set out|sets out|provide for|provides for)\b|"
+    r"^\W*what\s+(?:are|were|is|was)\s+(?:the|its|their)\b[^?]*\b(?:objectives?|requirements?|terms|commitments?|"
+    r"provisions?|contents?|aims?)\b", re.I)
+# 'approved the proposed policy on guest laboratories', 'endorsed the text of the … document': a text named as
+# approved, its content left out (a colon, or 'which states …', would give it).
+TEXT_APPROVED_RE = re.compile(
+    r"\b(?:approved?|endorsed?|adopted?|signed?|welcomed|noted|agreed|accepted|confirmed)\b[^.;:]*"
+    r"\b(?:polic(?:y|ies)|documents?|text|MoU|memorand(?:um|a)|agreements?|reports?|guidelines?|proposals?|"
+    r"procedures?|rules)\b(?![^.;]*(?::|\b(?:which|that)\s+(?:states?|requires?|says|provides?|sets? out|commits?)\b))",
+    re.I)
+
+
+def content_unstated(question: str, units: list[Unit]) -> bool:
+    """Does ``question`` ask what a text says, while the leading quote is one sentence that only says the text
+    was approved, endorsed or signed?"""
+    return (len(units) == 1 and bool(CONTENT_ASKED_RE.search(question))
+            and bool(TEXT_APPROVED_RE.search(units[0].text)))
+
+
 YEAR_ROLE_WORDS = 2  # words either side of a year that may say what it dates ('the 2012 audited financial statements')
 MONTH_RE = re.compile(rf"(?:{_MONTHS})", re.I)
 

@@ -190,6 +190,9 @@ def _abstention(draft: Draft, cites: Citations, closest_passages: list[Passage],
     elif draft.reason == "unstated":
         head = ("Les documents disent que ce changement a été approuvé, pas en quoi il consiste." if fr
                 else "The documents say this change was approved, not what it was.")
+    elif draft.reason == "unstated_content":
+        head = ("Les documents disent que ce texte a été approuvé, pas ce qu'il contient." if fr
+                else "The documents say this text was approved, not what it says.")
     elif draft.reason == "other_year" and len(draft.missing) == 2:
         asked, quoted = draft.missing
         head = (f"Les documents donnent cela pour {quoted}, pas pour {asked}." if fr

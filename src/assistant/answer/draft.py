@@ -20,8 +20,8 @@ class Block:
 class Draft:
     blocks: list[Block] = field(default_factory=list)
     abstained: bool = False
-    # 'off_topic' | 'missing_terms' | 'missing_need' | 'unnamed' | 'unreported' | 'unstated' | 'other_year' |
-    # 'empty_index'
+    # 'off_topic' | 'missing_terms' | 'missing_need' | 'unnamed' | 'unreported' | 'unstated' | 'unstated_content' |
+    # 'other_year' | 'empty_index'
     reason: str = ""
     missing: list[str] = field(default_factory=list)
     need: str | None = None

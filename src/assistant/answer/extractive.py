@@ -396,6 +396,8 @@ class ExtractiveAnswerer:
             return _abstain(base, "unreported")  # 'What did the survey find?' → 'the office to run a survey'
         if answer_type.change_unstated(q.text, main):
             return _abstain(base, "unstated")  # 'What change did it approve?' → 'approved the amendment of Rule 14'
+        if answer_type.content_unstated(q.text, main):
+            return _abstain(base, "unstated_content")  # 'What does the policy require?' → 'approved the policy'
         if years := answer_type.other_year(q.text, main):
             base.missing = list(years)
             return _abstain(base, "other_year")  # 'the 2013 statements' asked, 'the 2012 statements' quoted
