@@ -243,3 +243,13 @@ def test_hybrid_rescue_keeps_the_rules_abstention_accuracy() -> None:
 def test_hybrid_rescue_is_off_when_nothing_keeps_the_rules_abstention_accuracy() -> None:
     rows = [_row(False, False, False), _row(True, True, False)]
     assert best_hybrid(np.array([0.9, 0.8]), rows) == (0.0, 1.0)
+
+
+def test_packaged_unit_weights_were_fitted_on_answer_correctness_and_hold_on_held_out_folds() -> None:
+    """The default unit scorer (`evidence-prior.json`) says how its weights were fitted (`evals.fit_prior`), and
+    on each held-out fold the fitted weights answer at least as many questions right as the hand-set ones."""
+    m = packaged_model("evidence-prior")
+    assert m is not None and set(m.features) <= set(unit_names())
+    assert "evals.fit_prior" in m.meta["source"] and m.meta["fitted"]
+    folds = [v for k, v in m.meta["cv"].items() if "->" in k]
+    assert len(folds) == 2 and all(f["fitted"] >= f["hand_set"] for f in folds)
