@@ -1217,3 +1217,20 @@ def test_a_question_for_what_a_text_says_is_not_answered_by_a_quote_saying_only_
         assert not drafted(answerer, asked, [minutes("p2", "Widget safety", said)]).abstained, said
     # A question about whether or when the text was approved is answered by the approval itself.
     assert not drafted(answerer, "Did the board approve a policy on widget safety for members?", approved).abstained
+
+
+@pytest.mark.parametrize("asked, text, found", [
+    ("How much did the widget survey cost?", "The widget survey covered 120 sites in 2019.", False),  # figures, no sum
+    ("How much did the widget survey cost?", "The widget survey cost 12 000 euros.", True),
+    ("What was the budget of the widget survey?", "The widget survey had a budget of € 40 000.", True),
+    ("Quel montant le comité a-t-il voté ?", "Le comité a voté 3 000 000 francs-or.", True),
+    ("Quel montant le comité a-t-il voté ?", "Le comité a voté la résolution 3 en 1999.", False),
+    # Time is not money: 'how much … spend' asks a figure, any figure.
+    ("How much staff time does the office spend on widgets?", "Widgets take 355 person days a year.", True),
+])
+def test_a_sum_of_money_asked_for_is_a_figure_with_a_currency(asked: str, text: str, found: bool) -> None:
+    from assistant.answer.answer_type import has_need
+
+    q = question(asked)
+    assert q.need == "number"
+    assert has_need(q, text) is found

@@ -239,13 +239,27 @@ def counted(q: Question) -> str | None:
     return head
 
 
+# 'How much did the campaign cost?', 'What was the budget …?', 'Quel montant …?': a sum of money is asked ('how
+# much staff time … spend' is not).
+MONEY_ASKED_RE = re.compile(
+    r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|charge|charged)\b|\bhow much money\b|"
+    r"\bwhat(?:['’]s| is| was| are| were) the (?:[a-z-]+ )?(?:cost|price|budget|fee|dotation)s?\b|"
+    r"\bcombien\b[^?]*\bco[uû]t|\bquel(?:le)? (?:est |était )?(?:le |la )?(?:montant|budget|co[uû]t|dotation|somme)\b",
+    re.I)
+# A currency beside a sum: '€ 2 million', '1 910 000 francs-or', '5.3 kEUR'.
+CURRENCY_RE = re.compile(r"[€$£]|\b(?:euros?|EUR|kEUR|MEUR|francs?(?:-or)?|CHF|USD|dollars?)\b", re.I)
+
+
 def has_need(q: Question, text: str, counts: Counts | None = None) -> bool:
     """Does ``text`` hold the kind of answer asked for: an e-mail, a date, the expansion of *this* acronym …
     A figure asked for is one the question does not already give, and not part of a date; for a count
-    question, with ``counts`` given, one that ``counts`` finds its counted noun beside."""
+    question, with ``counts`` given, one that ``counts`` finds its counted noun beside; for a sum of money,
+    one with a currency."""
     if not q.need or not NEED_PATTERNS[q.need].search(text):
         return False
     if q.need == "number" and not _new_figure(q.text, text, counts):
+        return False
+    if q.need == "number" and MONEY_ASKED_RE.search(q.text) and not CURRENCY_RE.search(text):
         return False
     if q.need == "expansion":
         asked = asked_acronyms(q)
