@@ -253,3 +253,12 @@ def test_packaged_unit_weights_were_fitted_on_answer_correctness_and_hold_on_hel
     assert "evals.fit_prior" in m.meta["source"] and m.meta["fitted"]
     folds = [v for k, v in m.meta["cv"].items() if "->" in k]
     assert len(folds) == 2 and all(f["fitted"] >= f["hand_set"] for f in folds)
+
+
+def test_the_correctness_fit_moves_weights_by_steps_and_settings_by_shares_within_their_ranges() -> None:
+    from evals.fit_prior import neighbours
+
+    assert neighbours("dense", 0.05, 0.1, False) == [0.15, 0.0]  # a unit weight: ± step, never below 0
+    assert neighbours("min_coverage", 0.9, 0.25, False) == [1.0, 0.675]  # a share: ± a share of it, at most 1
+    assert neighbours("keys_per_missing", 4, 0.1, True) == [5, 3]  # a count: at least 1 either way
+    assert neighbours("operative_units", 0, 0.25, True) == [1, 0]  # and never below 0
