@@ -180,9 +180,9 @@ def main(argv: list[str] | None = None) -> int:
         names, integers = FEATURES, frozenset()
         start = [float(dict(zip(prior.features, prior.weights, strict=True)).get(f, 0.0)) for f in FEATURES]
     groups = [fold_group(r[1]) for r in records]
-    names = sorted(set(groups))
-    np.random.default_rng(SEED).shuffle(names)
-    first = set(names[: len(names) // 2])
+    group_names = sorted(set(groups))
+    np.random.default_rng(SEED).shuffle(group_names)
+    first = set(group_names[: len(group_names) // 2])
     a = [i for i, g in enumerate(groups) if g in first]
     b = [i for i, g in enumerate(groups) if g not in first]
     print(f"{len(records)} questions; starting values {dict(zip(names, start, strict=True))}")
