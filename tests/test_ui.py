@@ -113,6 +113,10 @@ def test_answer_streams_in_growing_pieces_then_settles(monkeypatch: pytest.Monke
     assert len(texts) > 3 and all(b.startswith(a) and len(b) > len(a) for a, b in zip(texts, texts[1:-1], strict=False))
     assert texts[-1] == esc(answer.text) and 'class="support partial"' in shown[-1]
     assert outputs[-1][2][-1]["answer"]["answer"] == answer.text  # the turn is kept as plain text
+    # The badge marks a finished turn: it comes in the one update that also brings the turn's JSON and plain
+    # text (and timings), never before them.
+    assert not any('class="support' in s for s in shown[:-1])
+    assert outputs[-1][3]["answer"] == answer.text and outputs[-1][4].startswith(answer.text)
 
 
 def test_unexpected_failure_is_a_message_in_the_chat() -> None:

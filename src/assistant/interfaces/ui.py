@@ -202,8 +202,9 @@ def _filters(language: str | None, source: str | None) -> dict[str, str]:
     return out
 
 
-def _stream(chat: list, text: str, answer: Answer) -> Iterator[list]:
-    """Reveal the answer a few words at a time (a fresh list each time), then settle it with its badge."""
+def _stream(chat: list, text: str) -> Iterator[list]:
+    """Reveal the answer a few words at a time (a fresh list each time), all but its last piece: the finished
+    message (`_settled`) goes out with the turn's other outputs."""
     words = len(text.split())
     # At most ~STREAM_UPDATES updates per answer: each one costs a diff and a message per client.
     pieces = list(word_pieces(text, max(3, -(-words // STREAM_UPDATES))))
@@ -213,7 +214,11 @@ def _stream(chat: list, text: str, answer: Answer) -> Iterator[list]:
         shown += piece
         yield [*chat[:-1], {"role": "assistant", "content": answer_html(shown)}]
         time.sleep(pause)
-    yield [*chat[:-1], {"role": "assistant", "content": answer_html(text, answer)}]
+
+
+def _settled(chat: list, answer: Answer) -> list:
+    """The chat with the whole answer and its badge in place of the message being streamed."""
+    return [*chat[:-1], {"role": "assistant", "content": answer_html(answer.text, answer)}]
 
 
 class ChatHandlers:
@@ -240,9 +245,11 @@ class ChatHandlers:
             return
         data = answer.to_dict()
         turns = [*turns, {"question": question, "answer": data, "answer_id": answer_id}]
-        for shown in _stream(chat, answer.text, answer):
+        for shown in _stream(chat, answer.text):
             yield gr.skip(), shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        yield "", shown, turns, data, answer_with_sources(answer), timings_html(answer)
+        # One update settles the turn: its badge (what marks it finished), JSON, plain text and timings together,
+        # so nothing that reads the finished turn sees the timings of the turn before.
+        yield "", _settled(chat, answer), turns, data, answer_with_sources(answer), timings_html(answer)
 
     def _ask(self, question: str, history: list[dict[str, str]], filters: dict[str, str]) -> tuple[Answer, str]:
         """The answer, and its query-log id ("" when the service keeps no log)."""
