@@ -257,3 +257,26 @@ def test_the_off_topic_gate_reads_a_follow_up_in_its_context(bot) -> None:
                {"role": "assistant", "content": "The IERS, the ITU and the IGS."}]
     draft, _, _ = bot.drafted("and the second one?", history)
     assert draft.reason != "off_topic"
+
+
+@pytest.mark.slow
+def test_the_leading_short_documents_other_chunks_are_candidates_too(built_index, embedder) -> None:
+    """A short page's passage that shares few words with the question is found with its page: the other
+    chunks of the first `expand_documents` documents of the fused ranking join the reranker's candidates,
+    when the document has at most `expand_chunks` chunks."""
+    from assistant.assistant import Assistant
+    from assistant.settings import Settings
+
+    asked = "What languages should a visiting scientist speak?"
+    base = Settings(index_dir=built_index, rerank_candidates=2, focus_k=50, expand_documents=1, expand_chunks=50)
+
+    def candidates(**change) -> list:
+        return Assistant(base.model_copy(update=change), embedder=embedder).candidates(asked)[1]
+
+    expanded = candidates()
+    lead = expanded[0].passage.chunk.doc_id
+    chunks = Assistant(base, embedder=embedder).corpus().chunk_count[lead]
+    assert sum(c.passage.chunk.doc_id == lead for c in expanded) == chunks
+    off = [c.passage.chunk.id for c in candidates(expand_documents=0)]  # off: the fused cut alone
+    assert sum(c.passage.chunk.doc_id == lead for c in candidates(expand_documents=0)) < chunks
+    assert [c.passage.chunk.id for c in candidates(expand_chunks=chunks - 1)] == off  # a longer one is not expanded

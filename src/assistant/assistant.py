@@ -278,6 +278,10 @@ class Assistant:
         if named:
             focus = replace(flt or Filters(), doc_ids=named)
             found += [(p, True) for p in search(k=s.focus_k, filters=focus)]
+        leading = list(dict.fromkeys(p.chunk.doc_id for p, _ in found))[:s.expand_documents]
+        short = frozenset(d for d in leading if corpus.chunk_count[d] <= s.expand_chunks) - named
+        if short and s.focus_k:
+            found += [(p, False) for p in search(k=s.focus_k, filters=replace(flt or Filters(), doc_ids=short))]
         return candidates_of(corpus, found, self.embedder.embed, self.embedder.dim)
 
     def _query(self, corpus: CorpusView, condensed: Condensed, q: Question, asked: str) -> RerankQuery:

@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     focus_k: int = Field(
         12, ge=0, le=200, description="Extra candidates from the documents a question names (meeting, year); 0 = off."
     )
+    expand_documents: int = Field(
+        2, ge=0, le=20, description="The first documents of the fused ranking whose other chunks also become "
+        "candidates (up to focus_k), when short (see expand_chunks): a short page's passage that shares few words "
+        "with the question is found with its page; 0 = off."
+    )
+    expand_chunks: int = Field(
+        15, ge=1, le=500, description="A document of at most this many chunks is short (see expand_documents)."
+    )
     rerank: bool = Field(
         True, description="Collection-scale retrieval: candidates also from the documents a question names and, "
         "for French, from its own words, ordered by the fitted reranker (assistant/data/rerank.json); false = "

@@ -7,6 +7,7 @@ import fnmatch
 import logging
 import threading
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -77,6 +78,7 @@ class CorpusView:
             stored = manifest.unit_vectors(unit_model) if unit_model else {}
             scored = manifest.unit_scores(unit_model, instructions.scorer_id()) if unit_model else {}
         self.row_of = {c.id: i for i, c in enumerate(self.chunks)}
+        self.chunk_count = Counter(c.doc_id for c in self.chunks)  # chunks per document
         # Opened after the read: every vector this version lists was written before its manifest commit.
         self.store = open_store(self) if open_store else None
         self._stored_units: dict[str, UnitVectors] = stored
