@@ -866,8 +866,8 @@ def _record_index(unit: Unit, ev: Evidence) -> list[Block]:
     siblings = ev.siblings[unit.doc_id]
     if unit.kind == "heading":
         record: Unit | None = unit
-    elif _is_field(unit, siblings):
-        record = siblings[unit.lead] if unit.lead is not None else None
+    elif _is_field(unit, siblings) and unit.lead is not None:  # a field's lead is its record's heading
+        record = siblings[unit.lead]
     elif _is_header(unit):
         record = None
     else:
