@@ -1234,3 +1234,19 @@ def test_a_sum_of_money_asked_for_is_a_figure_with_a_currency(asked: str, text: 
     q = question(asked)
     assert q.need == "number"
     assert has_need(q, text) is found
+
+
+def test_the_words_naming_where_to_look_are_the_documents_to_say_not_the_quotes(answerer) -> None:
+    scope = "Scope\n\nThis cold storage handbook explains how gadgets are kept.\n\n"
+    held = "Procedure\n\nThe reference gadget is held in a padded cradle during the comparison.\n"
+    handbook = Document("h1", "https://example.org/h1", "Gadget notes", scope + held,
+                        sections=(Section("Scope", 0, len(scope)), Section("Procedure", len(scope), len(scope + held))))
+    asked = "In the cold storage handbook, how is the reference gadget held during the comparison?"
+    draft = drafted(answerer, asked, [handbook])
+    assert not draft.abstained and "padded cradle" in draft.blocks[0].units[0].text
+    # The document must say them somewhere, and the rest of the question is still the quote's to cover.
+    other = Document("h2", "https://example.org/h2", "Gadget notes", held, sections=(Section("Procedure", 0, len(held)),))
+    assert drafted(answerer, asked, [other]).abstained
+    flight = drafted(answerer, "In the cold storage handbook, how is the reference gadget held during the flight?",
+                     [handbook])
+    assert "flight" in [*flight.missing, *flight.partial]

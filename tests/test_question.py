@@ -224,6 +224,9 @@ def test_a_figure_being_checked_is_the_answer_sought() -> None:
     ("The balance reaches a relative standard uncertainty of two parts in one hundred million.", True),
     ("The BIPM Time Department maintains UTC.", True),
     ("The nearest airports are Orly and Roissy.", True),
+    # An example's 'e.g.,' does not end the clause that names one.
+    ("Travellers use an airport close to the city (e.g., Orly, at 14 km).", True),
+    ("Travellers use an airport close to the city (e.g. at night).", False),
 ])
 def test_a_class_noun_is_named_or_only_mentioned(text: str, named: bool) -> None:
     from assistant.answer.evidence import Unit
@@ -585,3 +588,15 @@ def test_a_label_before_a_colon_frames_the_question_in_words_the_collection_neve
     assert {"optics", "fellowship"} <= keys
     # Without a colon the words are the question's own: no quote covering them, no answer.
     assert "homework" in {t.lemma for t in _q("Which department runs the homework survey?").hard_terms}
+
+
+@pytest.mark.parametrize(("text", "source"), [
+    ("In the museum's visitor guide, which entrance do wheelchair users take?", {"museum", "visitor", "guide"}),
+    ("Under the 1998 lending rules, how long may a painting leave the museum?", {"1998", "lend", "rule"}),
+    ("How long may a painting leave the museum, according to the lending rules?", {"lend", "rule"}),
+    ("Which entrance do wheelchair users take (visitor guide)?", {"visitor", "guide"}),
+    ("In which year did the museum open?", set()),
+    ("In 1998 the museum changed its lending rules: how long may a painting leave?", set()),
+])
+def test_the_phrase_naming_where_to_look_is_the_questions_source(text: str, source: set[str]) -> None:
+    assert set(_q(text).source) == source

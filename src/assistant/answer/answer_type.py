@@ -205,8 +205,8 @@ def _names_one(text: str, start: int, end: int) -> bool:
     sentence_start = re.search(r"(^|[.!?]\s+)\S+\s+$", text[:start])
     if before and before.group(1)[:1].isupper() and not sentence_start:
         return True
-    clause = re.split(r"[.;!?]", text[end:], maxsplit=1)[0]
-    return bool(re.match(r"\s*[(:]", clause) or re.search(r"\b(such as|including|namely|like|e\.g\.)\s", clause)
+    clause = re.split(r"[;!?]|\.(?!\w|,)", text[end:], maxsplit=1)[0]  # 'e.g.,' does not end it
+    return bool(re.match(r"\s*[(:]", clause) or re.search(r"\b(such as|including|namely|like|e\.g\.,?)\s", clause)
                 or re.search(r"\b[A-Z][\w-]+", clause) or NEED_PATTERNS["number"].search(clause))  # 'an uncertainty of two parts'
 
 

@@ -431,6 +431,12 @@ class ExtractiveAnswerer:
         if missing:
             section = _section_words(units[0], ev)
             cover |= {t.lemma: 1.0 for t in missing if section.exact(t)}
+        # The words that name where to look ('In the uncertainty report for radiometric thermometry, …') are the
+        # document's to say, anywhere in it: the quote need not repeat them.
+        named = [t for t in q.terms if t.lemma in q.source and cover.get(t.lemma, 0.0) < 0.5]
+        if named:
+            document = _document_words(units[0], ev)
+            cover |= {t.lemma: 1.0 for t in named if document.exact(t)}
         return cover
 
     def _alternative(self, q: Question, scored: list[Scored], tried: Scored, ev: Evidence) -> Scored | None:
@@ -467,6 +473,12 @@ def _section_words(unit: Unit, ev: Evidence) -> Profile:
     """The words of ``unit``'s section: its heading and the text of every unit under it."""
     body = _section_text(ev.siblings[unit.doc_id], unit.section)
     return _section_profile(f"{unit.section} {body}", ev.lang(unit))
+
+
+def _document_words(unit: Unit, ev: Evidence) -> Profile:
+    """The words of ``unit``'s document: its title, what it is named as, and the text of every unit of it."""
+    body = " ".join(u.text for u in ev.siblings[unit.doc_id])
+    return _section_profile(f"{ev.titles.get(unit.doc_id, '')} {ev.named.get(unit.doc_id, '')} {body}", ev.lang(unit))
 
 
 @lru_cache(maxsize=64)

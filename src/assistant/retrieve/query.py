@@ -153,6 +153,9 @@ class Question:
     conjuncts: frozenset[str] = frozenset()
     names: tuple[tuple[str, ...], ...] = ()  # proper names of 3+ words: their words, then the head's lemma
     soft: tuple[str, ...] = ()  # class nouns of a list question ('which organizations'): the answer's type
+    # Lemmas of the phrase naming where to look ('In the uncertainty report for …, which …?', '…, per the FAQ?'):
+    # they name the document, which the answering quote need not repeat.
+    source: frozenset[str] = frozenset()
     # A translated question's own words ('retraite', not the glossary's 'retirement'): what a quote in the
     # question's language must cover. Same answer type; None for a question asked in English.
     own: Question | None = None
@@ -257,6 +260,7 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
         present=bool(PRESENT_RE.search(text)),
         terms=terms,
         names=_names(text, terms),
+        source=_source(text, terms),
         either=_either(plain, terms),
         conjuncts=_conjuncts(plain, terms),
         soft=tuple(t.lemma for t in (plural if wants_list else classes)),
@@ -415,6 +419,24 @@ def _framing(text: str, lang: str, vocab: set[str]) -> set[str]:
     if not found:
         return set()
     return {w.lower() for w in words(found.group(1)) if lemma(w, lang) not in vocab}
+
+
+# The phrase of a question that names where the answer is written: an opening 'In / Under / According to …,'
+# before the question proper, or a closing ', according to / per / as given in …?' or '(…)?'.
+SOURCE_RE = re.compile(
+    r"^\s*(?:in|under|according to|per|as per)\s+(?P<opening>[^,?]{3,120}?),\s*(?=\S)|"
+    r",\s*(?:according to|per|as (?:given|stated|defined|set out) in|in)\s+(?P<closing>[^,?]{3,80}?)\s*\?\s*$|"
+    r"\((?P<bracket>[^()]{3,80})\)\s*\?\s*$", re.I)
+
+
+def _source(text: str, terms: tuple[Term, ...]) -> frozenset[str]:
+    """The lemmas of the question's terms written in the phrase that names its source (`SOURCE_RE`)."""
+    lemma_of = {t.word.lower(): t.lemma for t in terms}
+    found = set()
+    for match in SOURCE_RE.finditer(text):
+        phrase = next(g for g in match.groups() if g)
+        found |= {lemma_of[w.lower()] for w in words(phrase) if w.lower() in lemma_of}
+    return frozenset(found)
 
 
 def _either(text: str, terms: tuple[Term, ...]) -> tuple[frozenset[str], frozenset[str]] | None:
