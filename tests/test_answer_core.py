@@ -1250,3 +1250,21 @@ def test_the_words_naming_where_to_look_are_the_documents_to_say_not_the_quotes(
     flight = drafted(answerer, "In the cold storage handbook, how is the reference gadget held during the flight?",
                      [handbook])
     assert "flight" in [*flight.missing, *flight.partial]
+
+
+def test_a_french_questions_source_phrase_is_read_in_the_askers_words(answerer) -> None:
+    from assistant.question.read import in_own_words
+    from assistant.retrieve.translate import to_english
+
+    bot, emb = answerer
+    scope = "Portée\n\nCe guide de stockage froid explique comment les gadgets sont gardés.\n\n"
+    held = "Procédure\n\nLe gadget de référence est posé sur un berceau rembourré pendant la comparaison.\n"
+    guide = Document("g1", "https://example.org/g1", "Notes", scope + held, language="fr",
+                     sections=(Section("Portée", 0, len(scope)), Section("Procédure", len(scope), len(scope + held))))
+    asked = "Dans le guide de stockage froid, comment le gadget de référence est-il posé pendant la comparaison ?"
+    q = in_own_words(question(to_english(asked), [guide]), asked)
+    # The translation drops the comma that ends the phrase; it is read in the French words asked.
+    assert {"guide", "stockage", "froid"} <= q.source and {"guide", "stockage", "froid"} <= q.own.source
+    ev = replace(evidence(asked, emb, {}, [guide]), languages={"g1": "fr"})
+    draft = bot.draft(q, ev)
+    assert not draft.abstained and "berceau" in draft.blocks[0].units[0].text

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from assistant.errors import BadQuestion
 from assistant.retrieve.condense import Condensed, condense
-from assistant.retrieve.query import Question, Term, pointed_back
+from assistant.retrieve.query import Question, Term, pointed_back, source_words
 from assistant.retrieve.translate import aligned, is_french, to_english
 from assistant.text import content_lemmas, lemma, words
 
@@ -135,4 +136,11 @@ def in_own_words(q: Question, asked: str) -> Question:
         lemmas = content_lemmas(french, "fr") if french and french != t.word else []
         own = Term(french, max(lemmas, key=len), t.weight, t.key, t.known, english=t.lemma) if lemmas else t
         terms.setdefault(own.lemma, own)
-    return q.with_own(tuple(terms.values()))
+    # The phrase naming where to look, read in the asker's words ('Dans la mise en pratique de 1983, …'): the
+    # translation drops the comma that ends it.
+    named = source_words(asked)
+    english = {t.english or t.lemma for t in terms.values() if {w.lower() for w in words(t.word)} <= named}
+    q = replace(q, source=q.source | frozenset(t.lemma for t in q.terms if t.lemma in english))
+    own = q.with_own(tuple(terms.values()))
+    return replace(own, own=replace(own.own, source=frozenset(
+        t.lemma for t in terms.values() if (t.english or t.lemma) in own.source)))

@@ -423,20 +423,27 @@ def _framing(text: str, lang: str, vocab: set[str]) -> set[str]:
 
 # The phrase of a question that names where the answer is written: an opening 'In / Under / According to …,'
 # before the question proper, or a closing ', according to / per / as given in …?' or '(…)?'.
+# French: 'Dans la mise en pratique de 1983, …', 'Selon la 9e CGPM, …', '…, d'après la Brochure ?'.
 SOURCE_RE = re.compile(
-    r"^\s*(?:in|under|according to|per|as per)\s+(?P<opening>[^,?]{3,120}?),\s*(?=\S)|"
-    r",\s*(?:according to|per|as (?:given|stated|defined|set out) in|in)\s+(?P<closing>[^,?]{3,80}?)\s*\?\s*$|"
+    r"^\s*(?:in|under|according to|per|as per|dans|selon|d['’]après|sous|aux termes de)\s+"
+    r"(?P<opening>[^,?]{3,120}?),\s*(?=\S)|"
+    r",\s*(?:according to|per|as (?:given|stated|defined|set out) in|in|selon|d['’]après|dans)\s+"
+    r"(?P<closing>[^,?]{3,80}?)\s*\?\s*$|"
     r"\((?P<bracket>[^()]{3,80})\)\s*\?\s*$", re.I)
 
 
-def _source(text: str, terms: tuple[Term, ...]) -> frozenset[str]:
-    """The lemmas of the question's terms written in the phrase that names its source (`SOURCE_RE`)."""
-    lemma_of = {t.word.lower(): t.lemma for t in terms}
-    found = set()
+def source_words(text: str) -> set[str]:
+    """The lower-case words of the phrase that names the question's source (`SOURCE_RE`)."""
+    found: set[str] = set()
     for match in SOURCE_RE.finditer(text):
-        phrase = next(g for g in match.groups() if g)
-        found |= {lemma_of[w.lower()] for w in words(phrase) if w.lower() in lemma_of}
-    return frozenset(found)
+        found |= {w.lower() for w in words(next(g for g in match.groups() if g))}
+    return found
+
+
+def _source(text: str, terms: tuple[Term, ...]) -> frozenset[str]:
+    """The lemmas of the question's terms written in the phrase that names its source."""
+    named = source_words(text)
+    return frozenset(t.lemma for t in terms if t.word.lower() in named)
 
 
 def _either(text: str, terms: tuple[Term, ...]) -> tuple[frozenset[str], frozenset[str]] | None:
