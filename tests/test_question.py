@@ -383,6 +383,7 @@ def test_the_noun_a_count_question_counts(text: str, noun: str | None) -> None:
     ("In the north, museums were counted: 41 of them.", True),  # the noun may come before the figure
     ("The survey of 2019 took 41 days to plan; afterwards its team visited the museums of the north.",
      False),  # a figure counting something else, the noun far from it
+    ("The office is to list the museums that closed 5 or more years ago.", False),  # a span of time, no count
 ])
 def test_a_count_is_a_figure_beside_the_noun_counted(text: str, holds: bool) -> None:
     q = _q("How many museums did the 2019 survey count?")
@@ -392,6 +393,11 @@ def test_a_count_is_a_figure_beside_the_noun_counted(text: str, holds: bool) -> 
 
     assert has_need(q, text, counts) is holds
     assert has_need(q, text) is True  # without a judge of the noun, any new figure is one
+
+
+def test_a_span_of_time_counts_when_the_question_counts_that_time() -> None:
+    q = _q("How many years did the museums of the north stay closed?")
+    assert has_need(q, "The museums of the north stayed closed for 5 years.", lambda stretch: "year" in stretch)
 
 
 def test_an_ellipsis_naming_another_meeting_replaces_the_ordinal_too() -> None:
