@@ -602,6 +602,8 @@ def test_a_label_before_a_colon_frames_the_question_in_words_the_collection_neve
     ("How long may a painting leave the museum, according to the lending rules?", {"lend", "rule"}),
     ("Which entrance do wheelchair users take (visitor guide)?", {"visitor", "guide"}),
     ("In which year did the museum open?", set()),
+    ("How tall is the museum's tower, in the visitor guide?", {"visitor", "guide"}),
+    ("How tall is the museum's tower, in metres?", set()),  # the unit asked for, not a text
     ("In 1998 the museum changed its lending rules: how long may a painting leave?", set()),
 ])
 def test_the_phrase_naming_where_to_look_is_the_questions_source(text: str, source: set[str]) -> None:

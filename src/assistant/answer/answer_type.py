@@ -273,6 +273,8 @@ def asked_acronyms(q: Question) -> tuple[str, ...]:
 
 
 EXPONENT_RE = re.compile(r"\^[−-]?\d+")  # a power as the documents write it: 'm^2', 's^−1'
+# A time unit right after a figure ('5 or more years'): the figure spans that time.
+SPAN_AFTER_RE = re.compile(rf"\s*(?:or more\s+|or less\s+)?({_TIME_UNITS})s?\b", re.I)
 
 
 def _new_figure(question: str, text: str, counts: Counts | None = None) -> bool:
@@ -285,14 +287,12 @@ def _new_figure(question: str, text: str, counts: Counts | None = None) -> bool:
         if m.group() in given:
             continue
         if counts is not None and (unit := SPAN_AFTER_RE.match(undated, m.end())) and not re.search(
-                rf"\b{unit.group(1)}", question, re.I):
+                rf"\b{re.escape(unit.group(1))}", question, re.I):
             continue  # '5 or more years ago' spans a time the question does not count: not how many of its noun
         if counts is None or counts(_around(undated, m.start(), m.end())):
             return True
     return False
 
-
-SPAN_AFTER_RE = re.compile(rf"\s*(?:or more\s+|or less\s+)?({_TIME_UNITS})s?\b", re.I)
 
 
 def _around(text: str, start: int, end: int) -> str:

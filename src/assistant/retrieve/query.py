@@ -427,7 +427,9 @@ def _framing(text: str, lang: str, vocab: set[str]) -> set[str]:
 SOURCE_RE = re.compile(
     r"^\s*(?:in|under|according to|per|as per|dans|selon|d['’]après|sous|aux termes de)\s+"
     r"(?P<opening>[^,?]{3,120}?),\s*(?=\S)|"
-    r",\s*(?:according to|per|as (?:given|stated|defined|set out) in|in|selon|d['’]après|dans)\s+"
+    # (', in the Brochure?' names a text; ', in metres?' asks for a unit: 'in' / 'dans' only before an article)
+    r",\s*(?:according to|per|as (?:given|stated|defined|set out) in|selon|d['’]après|"
+    r"(?:in|dans)(?=\s+(?:the|its|their|la|le|les|l['’]|sa|son|ses)\b))\s+"
     r"(?P<closing>[^,?]{3,80}?)\s*\?\s*$|"
     r"\((?P<bracket>[^()]{3,80})\)\s*\?\s*$", re.I)
 
