@@ -811,6 +811,14 @@ def drafted(answerer, asked: str, docs: list[Document]) -> Draft:
     return bot.draft(question(asked, docs), evidence(asked, emb, {}, docs))
 
 
+def abstained_as(answerer, asked: str, docs: list[Document], reason: str) -> tuple[Draft, str]:
+    """The draft for ``asked`` over ``docs``, checked to abstain for ``reason``, and the answer text it makes."""
+    draft = drafted(answerer, asked, docs)
+    assert draft.abstained and draft.reason == reason, (draft.abstained, draft.reason)
+    text, _ = compose(draft, SimpleNamespace(documents={d.doc_id: d for d in docs}, references={}), [], "")
+    return draft, text
+
+
 def test_a_question_about_what_work_found_is_not_answered_by_the_quote_that_sets_the_work(answerer) -> None:
     from assistant.answer.abstain import decide
     from assistant.fitted import LinearModel
@@ -834,9 +842,7 @@ def test_a_question_for_a_fact_is_not_answered_by_the_quote_that_only_asks_for_t
     asked = "How large a shortfall in the widget fund did the 2020 review put forward?"
     set_only = [minutes("f1", "Widget fund",
                         "Following the 2020 review, the board invites the Office to estimate the shortfall in the widget fund.")]
-    draft = drafted(answerer, asked, set_only)
-    assert draft.abstained and draft.reason == "unreported"
-    text, _ = compose(draft, SimpleNamespace(documents={"f1": set_only[0]}, references={}), [], "")
+    _, text = abstained_as(answerer, asked, set_only, "unreported")
     assert text.startswith("The documents say this was asked for or planned, not what came of it.")
     found = [minutes("f2", "Widget fund", "The 2020 review put the shortfall in the widget fund at two million.")]
     assert not drafted(answerer, asked, found).abstained
@@ -858,9 +864,7 @@ def test_a_question_for_a_fact_is_not_answered_by_the_quote_that_only_asks_for_t
 def test_a_question_for_what_a_change_was_is_not_answered_by_a_quote_naming_only_the_changed_text(answerer) -> None:
     asked = "What change to the widget leave rule did the board approve?"
     named = [minutes("c1", "Widget leave", "The board approved the proposed amendment of the widget leave rule (Rule 4).")]
-    draft = drafted(answerer, asked, named)
-    assert draft.abstained and draft.reason == "unstated"
-    text, _ = compose(draft, SimpleNamespace(documents={"c1": named[0]}, references={}), [], "")
+    _, text = abstained_as(answerer, asked, named, "unstated")
     assert text.startswith("The documents say this change was approved, not what it was.")
     stated = [minutes("c2", "Widget leave",
                       "The board approved the amendment of the widget leave rule from 20 to 25 days a year.")]
@@ -876,9 +880,8 @@ def test_a_quote_that_dates_the_asked_thing_with_another_year_does_not_answer(an
 
     asked = "Which surplus is reported in the widget accounts for 2013?"
     other = [accounts("a1", "The board approved the audited 2012 widget accounts, which show a surplus of two million.")]
-    draft = drafted(answerer, asked, other)
-    assert draft.abstained and draft.reason == "other_year" and draft.missing == ["2013", "2012"]
-    text, _ = compose(draft, SimpleNamespace(documents={"a1": other[0]}, references={}), [], "")
+    draft, text = abstained_as(answerer, asked, other, "other_year")
+    assert draft.missing == ["2013", "2012"]
     assert text.startswith("The documents give this for 2012, not for 2013.")
     same = [accounts("a2", "The board approved the audited 2013 widget accounts, which show a surplus of two million.")]
     assert not drafted(answerer, asked, same).abstained
@@ -1207,9 +1210,7 @@ def test_records_with_clauses_of_their_own_or_one_record_asked_about_are_not_lis
 def test_a_question_for_what_a_text_says_is_not_answered_by_a_quote_saying_only_that_it_was_approved(answerer) -> None:
     asked = "What does the widget safety policy require of members?"
     approved = [minutes("p1", "Widget safety", "The board approved the proposed policy on widget safety for members.")]
-    draft = drafted(answerer, asked, approved)
-    assert draft.abstained and draft.reason == "unstated_content"
-    text, _ = compose(draft, SimpleNamespace(documents={"p1": approved[0]}, references={}), [], "")
+    _, text = abstained_as(answerer, asked, approved, "unstated_content")
     assert text.startswith("The documents say this text was approved, not what it says.")
     # A quote that gives the content answers it, after a colon or in a clause saying what the text requires.
     for said in ("The board approved the policy on widget safety for members: every widget is to be inspected yearly.",

@@ -140,7 +140,4 @@ def in_own_words(q: Question, asked: str) -> Question:
     # translation drops the comma that ends it.
     named = source_words(asked)
     english = {t.english or t.lemma for t in terms.values() if {w.lower() for w in words(t.word)} <= named}
-    q = replace(q, source=q.source | frozenset(t.lemma for t in q.terms if t.lemma in english))
-    own = q.with_own(tuple(terms.values()))
-    return replace(own, own=replace(own.own, source=frozenset(
-        t.lemma for t in terms.values() if (t.english or t.lemma) in own.source)))
+    return replace(q, source=q.source | english).with_own(tuple(terms.values()))

@@ -183,7 +183,8 @@ class Question:
         """This (translated) question, checked in its own words ``terms`` against documents in ``lang``."""
         kept = {t.lemma for t in terms}
         own = replace(self, lang=lang, terms=terms, names=(), either=None,
-                      soft=tuple(s for s in self.soft if s in kept), own=None)
+                      soft=tuple(s for s in self.soft if s in kept), own=None,
+                      source=frozenset(t.lemma for t in terms if (t.english or t.lemma) in self.source))
         return replace(self, own=own)
 
     def for_language(self, lang: str) -> Question:
