@@ -384,6 +384,8 @@ def test_the_noun_a_count_question_counts(text: str, noun: str | None) -> None:
     ("The survey of 2019 took 41 days to plan; afterwards its team visited the museums of the north.",
      False),  # a figure counting something else, the noun far from it
     ("The office is to list the museums that closed 5 or more years ago.", False),  # a span of time, no count
+    ("Grants to museums rose by 5.3 % that year.", False),  # a share, no count
+    ("The museums received 12 per cent more visitors.", False),
 ])
 def test_a_count_is_a_figure_beside_the_noun_counted(text: str, holds: bool) -> None:
     q = _q("How many museums did the 2019 survey count?")
@@ -398,6 +400,11 @@ def test_a_count_is_a_figure_beside_the_noun_counted(text: str, holds: bool) -> 
 def test_a_span_of_time_counts_when_the_question_counts_that_time() -> None:
     q = _q("How many years did the museums of the north stay closed?")
     assert has_need(q, "The museums of the north stayed closed for 5 years.", lambda stretch: "year" in stretch)
+
+
+def test_a_share_counts_when_the_question_asks_for_a_percentage() -> None:
+    q = _q("How many museums, as a percentage of all, closed in 2019?")
+    assert has_need(q, "In 2019, 12 % of the museums closed.", lambda stretch: "museum" in stretch)
 
 
 def test_an_ellipsis_naming_another_meeting_replaces_the_ordinal_too() -> None:

@@ -275,6 +275,10 @@ def asked_acronyms(q: Question) -> tuple[str, ...]:
 EXPONENT_RE = re.compile(r"\^[−-]?\d+")  # a power as the documents write it: 'm^2', 's^−1'
 # A time unit right after a figure ('5 or more years'): the figure spans that time.
 SPAN_AFTER_RE = re.compile(rf"\s*(?:or more\s+|or less\s+)?({_TIME_UNITS})s?\b", re.I)
+# '… by 5.3 %', 'cinq pour cent': a figure that is a share of something, not a count of it.
+SHARE_WORDS_RE = re.compile(r"\b(?:per|pour) ?cent\b", re.I)  # read as '%' (its 'cent' is no figure)
+SHARE_AFTER_RE = re.compile(r"\s*%")
+SHARE_ASKED_RE = re.compile(r"%|\bper ?cent|\bpercentage|\bpour ?cent|\bpourcentage", re.I)
 
 
 def _new_figure(question: str, text: str, counts: Counts | None = None) -> bool:
@@ -283,12 +287,15 @@ def _new_figure(question: str, text: str, counts: Counts | None = None) -> bool:
     With ``counts``, only a figure whose `COUNT_WINDOW` words either side it accepts."""
     given = {m.group() for m in NEED_PATTERNS["number"].finditer(question)}
     undated = EXPONENT_RE.sub(" ", NEED_PATTERNS["date"].sub(" ", text))  # 'kg·m^2·s^−1' gives no figure
+    undated = SHARE_WORDS_RE.sub("%", undated)
     for m in NEED_PATTERNS["number"].finditer(undated):
         if m.group() in given:
             continue
         if counts is not None and (unit := SPAN_AFTER_RE.match(undated, m.end())) and not re.search(
                 rf"\b{re.escape(unit.group(1))}", question, re.I):
             continue  # '5 or more years ago' spans a time the question does not count: not how many of its noun
+        if counts is not None and SHARE_AFTER_RE.match(undated, m.end()) and not SHARE_ASKED_RE.search(question):
+            continue  # 'staff members, by 5.3 %' raises a pay point by a share: not how many staff
         if counts is None or counts(_around(undated, m.start(), m.end())):
             return True
     return False
