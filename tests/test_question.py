@@ -593,6 +593,18 @@ def test_every_later_part_of_a_question_leans_on_the_first() -> None:
     assert parts[1].mode == "pronoun" and parts[1].context == parts[0].text
 
 
+@pytest.mark.parametrize("asked", [
+    "Which colour did the widget board choose for the 2020 fair, and why?",
+    "Quelle couleur le comité des gadgets a-t-il choisie pour la foire de 2020, et pourquoi ?",
+])
+def test_a_trailing_why_is_a_part_of_its_own(asked: str) -> None:
+    from assistant.question.read import read
+
+    _, parts = read(asked, None)
+    assert len(parts) == 2 and parts[1].text.lower().startswith("why")
+    assert parts[1].mode == "pronoun" and parts[1].context == parts[0].text  # why the first part's choice
+
+
 def test_a_label_before_a_colon_frames_the_question_in_words_the_collection_never_uses() -> None:
     keys = {t.lemma for t in _q("Garden club homework: which department runs the optics survey?").hard_terms}
     assert not keys & {"garden", "club", "homework"} and {"optics", "survey"} <= keys

@@ -19,7 +19,7 @@ from assistant.text import content_lemmas, lemma, words
 History = list[dict[str, str]]
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
-_QUESTION_START = (r"(?=(?:how|what|where|when|who|which|is|are|do|does|can|will|"
+_QUESTION_START = (r"(?=(?:how|what|where|when|who|which|why|is|are|do|does|can|will|pourquoi|"
                    r"comment|où|quand|quel|quelle|combien)\b)")
 # 'X and how much is it?', 'Any openings now? And if not, where will they be posted?': one part each.
 PART_SPLIT_RE = re.compile(
