@@ -605,6 +605,24 @@ def test_a_trailing_why_is_a_part_of_its_own(asked: str) -> None:
     assert parts[1].mode == "pronoun" and parts[1].context == parts[0].text  # why the first part's choice
 
 
+@pytest.mark.parametrize(("asked", "second"), [
+    ("Which clubs did the board admit in 2020, and with what status?", "with what status?"),
+    ("When was the widget fair first held, and in which town?", "in which town?"),
+    ("Who chaired the fair committee, and to whom did she report?", "to whom did she report?"),
+])
+def test_a_question_word_after_its_preposition_opens_a_part(asked: str, second: str) -> None:
+    from assistant.question.read import read
+
+    _, parts = read(asked, None)
+    assert [p.text for p in parts][1:] == [second]
+
+
+def test_a_preposition_and_question_word_inside_one_clause_do_not_split_it() -> None:
+    from assistant.question.read import read
+
+    assert len(read("In which town was the fair held?", None)[1]) == 1  # no 'and' before it
+
+
 def test_a_label_before_a_colon_frames_the_question_in_words_the_collection_never_uses() -> None:
     keys = {t.lemma for t in _q("Garden club homework: which department runs the optics survey?").hard_terms}
     assert not keys & {"garden", "club", "homework"} and {"optics", "survey"} <= keys

@@ -19,8 +19,10 @@ from assistant.text import content_lemmas, lemma, words
 History = list[dict[str, str]]
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
+# A question word opens a part, alone or after its preposition ('…, and at what temperature?', '…, and to whom?').
+_ASKED_AFTER = r"(?:on|by|with|at|in|to|from|for|under|over|into|during|after|before|since|until|within)"
 _QUESTION_START = (r"(?=(?:how|what|where|when|who|which|why|is|are|do|does|can|will|pourquoi|"
-                   r"comment|où|quand|quel|quelle|combien)\b)")
+                   r"comment|où|quand|quel|quelle|combien)\b|" + _ASKED_AFTER + r"\s+(?:what|which|whom|whose|when|how)\b)")
 # 'X and how much is it?', 'Any openings now? And if not, where will they be posted?': one part each.
 PART_SPLIT_RE = re.compile(
     r"\s*(?:,\s*)?\b(?:and|et)\s+(?:if not,?\s+)?" + _QUESTION_START +
