@@ -609,18 +609,22 @@ def test_a_trailing_why_is_a_part_of_its_own(asked: str) -> None:
     ("Which clubs did the board admit in 2020, and with what status?", "with what status?"),
     ("When was the widget fair first held, and in which town?", "in which town?"),
     ("Who chaired the fair committee, and to whom did she report?", "to whom did she report?"),
+    ("Who judged the 2019 fair, and was the verdict appealed?", "was the verdict appealed?"),
+    ("Did the club meet in 2019, and if so where did it meet?", "where did it meet?"),
 ])
-def test_a_question_word_after_its_preposition_opens_a_part(asked: str, second: str) -> None:
+def test_a_later_part_opens_with_a_question_word_its_preposition_or_an_auxiliary(asked: str, second: str) -> None:
     from assistant.question.read import read
 
     _, parts = read(asked, None)
     assert [p.text for p in parts][1:] == [second]
 
 
-def test_a_preposition_and_question_word_inside_one_clause_do_not_split_it() -> None:
+def test_a_question_word_or_auxiliary_inside_one_clause_does_not_split_it() -> None:
     from assistant.question.read import read
 
     assert len(read("In which town was the fair held?", None)[1]) == 1  # no 'and' before it
+    # Without a comma, a past or modal auxiliary after 'and' goes on the clause.
+    assert len(read("When the board cannot agree and has to vote, what majority is needed?", None)[1]) == 1
 
 
 def test_a_label_before_a_colon_frames_the_question_in_words_the_collection_never_uses() -> None:
