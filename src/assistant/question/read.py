@@ -23,14 +23,15 @@ TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
 _ASKED_AFTER = r"(?:on|by|with|at|in|to|from|for|under|over|into|during|after|before|since|until|within)"
 _QUESTION_START = (r"(?=(?:how|what|where|when|who|which|why|is|are|do|does|can|will|pourquoi|"
                    r"comment|où|quand|quel|quelle|combien)\b|" + _ASKED_AFTER + r"\s+(?:what|which|whom|whose|when|how)\b)")
-# 'X and how much is it?', 'Any openings now? And if not, where will they be posted?': one part each.
 # After a comma, a past or modal auxiliary opens a yes/no part too ('…, and was it approved?'); without one it
 # may go on the clause ('when the board cannot agree and has to vote').
 _AFTER_COMMA = r"(?=(?:was|were|did|has|have|had|would|should|could|must|may)\b)"
+_CONDITION = r"(?:if (?:not|so),?\s+)?"  # 'and if not, where …', 'If so, what …': the part is what follows
+# 'X and how much is it?', 'Any openings now? And if not, where will they be posted?': one part each.
 PART_SPLIT_RE = re.compile(
-    r"\s*(?:,\s*)?\b(?:and|et)\s+(?:if (?:not|so),?\s+)?" + _QUESTION_START +
+    r"\s*(?:,\s*)?\b(?:and|et)\s+" + _CONDITION + _QUESTION_START +
     r"|\s*,\s*(?:and|et)\s+" + _AFTER_COMMA +
-    r"|(?<=\?)\s+(?:(?:and|et)\s+)?(?:if not,?\s+)?" + _QUESTION_START, re.I)
+    r"|(?<=\?)\s+(?:(?:and|et)\s+)?" + _CONDITION + _QUESTION_START, re.I)
 # Personal names in a previous answer: 'Dr Jane Smith', 'John Doe, Director'.
 NAME_RE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.? ([A-Z][a-z]+ [A-Z][a-z]+)|\b([A-Z][a-z]+ [A-Z][a-z]+)(?=,)")
 
