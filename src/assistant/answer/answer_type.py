@@ -291,15 +291,19 @@ def _new_figure(question: str, text: str, counts: Counts | None = None) -> bool:
     for m in NEED_PATTERNS["number"].finditer(undated):
         if m.group() in given:
             continue
-        if counts is not None and (unit := SPAN_AFTER_RE.match(undated, m.end())) and not re.search(
-                rf"\b{re.escape(unit.group(1))}", question, re.I):
-            continue  # '5 or more years ago' spans a time the question does not count: not how many of its noun
-        if counts is not None and SHARE_AFTER_RE.match(undated, m.end()) and not SHARE_ASKED_RE.search(question):
-            continue  # 'staff members, by 5.3 %' raises a pay point by a share: not how many staff
-        if counts is None or counts(_around(undated, m.start(), m.end())):
+        if counts is None:
+            return True
+        if not _measure_unasked(question, undated, m.end()) and counts(_around(undated, m.start(), m.end())):
             return True
     return False
 
+
+def _measure_unasked(question: str, text: str, end: int) -> bool:
+    """Is the figure ending at text[end] a measure the question does not count: a span of time ('5 or more
+    years ago', unless it asks how many years) or a share ('by 5.3 %', unless it asks for a percentage)?"""
+    if (unit := SPAN_AFTER_RE.match(text, end)) and not re.search(rf"\b{re.escape(unit.group(1))}", question, re.I):
+        return True
+    return bool(SHARE_AFTER_RE.match(text, end)) and not SHARE_ASKED_RE.search(question)
 
 
 def _around(text: str, start: int, end: int) -> str:
