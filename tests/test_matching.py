@@ -61,6 +61,13 @@ def test_an_acronym_is_covered_by_the_words_it_abbreviates() -> None:
     assert not Profile(text).exact(Term("NDI", "ndi", 1.0))
 
 
+def test_a_french_name_spells_its_acronym_past_its_small_words() -> None:
+    # 'et' is French 'and': like 'des', it gives the acronym no letter.
+    text = "le Comité international des poids et mesures est autorisé à conclure un accord"
+    assert Profile(text, "fr").exact(Term("CIPM", "cipm", 1.0))
+    assert not Profile(text, "fr").exact(Term("CIPEM", "cipem", 1.0))
+
+
 def test_a_plural_acronym_is_covered_by_the_words_it_abbreviates() -> None:
     assert Profile("It helps national metrology institutes.").exact(Term("NMIs", "nmis", 1.0))
 

@@ -23,7 +23,7 @@ from assistant.index.paths import user_cache
 # An acronym as written: 'ILAC', 'NMIs', 'INetQI' (group 1 without a plural 's').
 ACRONYM_RE = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])s?\b")
 # Small words an expansion spells no letter for: 'Joint Committee *for* Guides *in* Metrology'.
-NAME_GLUE = frozenset("of for and the on in a an de des du la le".split())
+NAME_GLUE = frozenset("of for and the on in a an de des du et la le".split())
 WORD_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|[A-Za-zÀ-ÖØ-öø-ÿœŒ0-9@._%+-]*[A-Za-zÀ-ÖØ-öø-ÿœŒ0-9]",
                      re.UNICODE)
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
