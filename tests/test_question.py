@@ -208,6 +208,17 @@ def test_more_answer_types(text: str, need: str | None) -> None:
     assert _q(text).need == need
 
 
+@pytest.mark.parametrize("text", [
+    # The opening 'When …,' clause is not the question, though it holds a comma of its own or the question
+    # proper opens with a modal ('may', 'must').
+    "When a fee is paid in cash, as most visitors do, must I keep the receipt?",
+    "When I lend two paintings to the museum, may I insure them myself?",
+])
+def test_an_opening_when_clause_does_not_ask_for_a_date(text: str) -> None:
+    assert _q(text).need is None
+    assert _q(text.split(", ")[0] + ", when must I keep the receipt?").need == "date"
+
+
 def test_numbers_with_thousands_separators_are_one_word() -> None:
     assert "4,200" in _q("Is it about 4,200 visitors a year?").lemmas
 
@@ -620,6 +631,23 @@ def test_a_later_part_opens_with_a_question_word_its_preposition_or_an_auxiliary
     assert [p.text for p in parts][1:] == [second]
 
 
+@pytest.mark.parametrize(("asked", "parts"), [
+    ("When and where was the 12th widget fair held?",
+     ["When was the 12th widget fair held?", "where was the 12th widget fair held?"]),
+    ("Where and on what dates was the fair held?", ["Where was the fair held?", "on what dates was the fair held?"]),
+    ("Where, when and why did the club meet, and who chaired it?",
+     ["Where did the club meet", "when did the club meet", "why did the club meet", "who chaired it?"]),
+    # French is read in English words first ('Quand et où …' → 'when and where …').
+    ("Quand et où la foire a-t-elle eu lieu ?", ["when the foire have take place?", "where the foire have take place?"]),
+])
+def test_question_words_joined_by_and_each_ask_about_the_clause_after_them(asked: str, parts: list[str]) -> None:
+    from assistant.question.read import read
+
+    read_parts = read(asked, None)[1]
+    assert [p.text for p in read_parts] == parts
+    assert all(p.mode == "pronoun" and p.context == parts[0] for p in read_parts[1:])
+
+
 def test_a_question_word_or_auxiliary_inside_one_clause_does_not_split_it() -> None:
     from assistant.question.read import read
 
@@ -650,3 +678,12 @@ def test_a_label_before_a_colon_frames_the_question_in_words_the_collection_neve
 ])
 def test_the_phrase_naming_where_to_look_is_the_questions_source(text: str, source: set[str]) -> None:
     assert set(_q(text).source) == source
+
+
+@pytest.mark.parametrize("text", [
+    "Did anyone from the museum attend the widget fair?",
+    "Was someone else named curator later?",
+    "Did the board ask whether the fair would go ahead?",
+])
+def test_indefinite_pronouns_and_whether_are_not_terms(text: str) -> None:
+    assert not {t.lemma for t in _q(text).terms} & {"anyone", "someone", "whether"}

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from assistant.errors import BadQuestion
 from assistant.retrieve.condense import Condensed, condense
-from assistant.retrieve.query import Question, Term, pointed_back, source_words
+from assistant.retrieve.query import AUXILIARIES, Question, Term, pointed_back, source_words
 from assistant.retrieve.translate import aligned, is_french, to_english
 from assistant.text import content_lemmas, lemma, words
 
@@ -32,6 +32,14 @@ PART_SPLIT_RE = re.compile(
     r"\s*(?:,\s*)?\b(?:and|et)\s+" + _CONDITION + _QUESTION_START +
     r"|\s*,\s*(?:and|et)\s+" + _AFTER_COMMA +
     r"|(?<=\?)\s+(?:(?:and|et)\s+)?" + _CONDITION + _QUESTION_START, re.I)
+# A part that is only question words ('When and where was it held?' → 'When', 'where was it held?'): they
+# share the clause of the part after them.
+_WH = r"(?:how|what|where|when|who|which|why|pourquoi|comment|où|quand|qui|combien)"
+BARE_WH_RE = re.compile(rf"^\W*{_WH}(?:\s*,\s*{_WH})*\W*$", re.I)
+# A part's question phrase up to its auxiliary: 'where ', 'on what dates ', 'how many times ' (only 'what',
+# 'which', 'how' and 'whose' take words of their own before it).
+ASKED_PHRASE_RE = re.compile(rf"^\W*(?:{_ASKED_AFTER}\s+)?(?:(?:what|which|how|whose)(?:\s+[\w-]+){{0,3}}?|{_WH})\s+"
+                             rf"(?=(?:{'|'.join(sorted(AUXILIARIES))})\b)", re.I)
 # Personal names in a previous answer: 'Dr Jane Smith', 'John Doe, Director'.
 NAME_RE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.? ([A-Z][a-z]+ [A-Z][a-z]+)|\b([A-Z][a-z]+ [A-Z][a-z]+)(?=,)")
 
@@ -96,10 +104,28 @@ def split_parts(condensed: Condensed) -> list[Condensed]:
     one decided?')."""
     if condensed.is_followup:
         return [condensed]
-    texts = [p.strip() for p in PART_SPLIT_RE.split(condensed.text) if p.strip()]
+    texts = _shared_clauses([p.strip() for p in PART_SPLIT_RE.split(condensed.text) if p.strip()])
     first = [Condensed(texts[0])] if texts else []
     rest = [Condensed(t, texts[0], "pronoun") for t in texts[1:]]
     return first + rest
+
+
+def _shared_clauses(texts: list[str]) -> list[str]:
+    """'When', 'where was it held?' → 'When was it held?', 'where was it held?': each bare question word of
+    the opening parts asks about the clause of the first part that has one."""
+    bare = 0
+    while bare < len(texts) - 1 and BARE_WH_RE.match(texts[bare]):
+        bare += 1
+    if not bare:
+        return texts
+    # The full part without its own question word: past its auxiliary when it has one ('on what dates was it
+    # held?' → 'was it held?'), else past the question word ('where the fair took place?').
+    clause = ASKED_PHRASE_RE.sub("", texts[bare], count=1) if ASKED_PHRASE_RE.match(texts[bare]) else (
+        texts[bare].split(maxsplit=1)[1] if len(texts[bare].split()) > 1 else "")
+    if not clause:
+        return texts
+    asked = [w for t in texts[:bare] for w in re.findall(_WH, t, re.I)]
+    return [f"{w} {clause}" for w in asked] + texts[bare:]
 
 
 def in_english(text: str, history: History) -> tuple[str, History]:

@@ -203,12 +203,13 @@ Idf = Callable[[str], float]
 
 
 # An opening subordinate clause ('When …,', 'If …,') before the question proper (a question word or an
-# auxiliary after its comma).
+# auxiliary after a comma). The clause may hold commas of its own ('When a value is used as an adjective, like
+# a rating, do I …?'): it ends at the first comma the question proper follows.
 SUBORDINATE_RE = re.compile(
-    r"^\s*(when|whenever|if|once|after|before|while|lorsque|quand|si)\b[^,?]*,\s*"
+    r"^\s*(when|whenever|if|once|after|before|while|lorsque|quand|si)\b[^?]*?,\s*"
     r"(?=(?:(?:to|for|from|with|by|of|in|on|at|à|de|pour|par|avec)\s+)?(what|which|who|whom|"
-    r"whose|how|where|why|when|did|does|do|is|are|was|were|can|could|should|will|would|has|have|had|quel|"
-    r"quelle|quels|quelles|qui|que|comment|combien|où|pourquoi|est-ce)\b)", re.I)
+    r"whose|how|where|why|when|did|does|do|is|are|was|were|can|could|should|shall|may|might|must|will|would|"
+    r"has|have|had|quel|quelle|quels|quelles|qui|que|comment|combien|où|pourquoi|est-ce)\b)", re.I)
 
 
 # The answer type of a question text (e.g. the fitted classifier of `assistant.question.answer_types`).
