@@ -29,6 +29,8 @@ WORD_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|[A-Za-zÀ-ÖØ-öø
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 YEAR_RE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 
+# English function words: articles, pronouns (the indefinite ones too: 'anyone', 'something'), conjunctions,
+# prepositions, auxiliaries and contractions. None names anything to look for in the documents.
 EN_STOP = frozenset(
     """a about above after again against all am an and any are aren't as at be because been before being
     below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down
@@ -40,7 +42,8 @@ EN_STOP = frozenset(
     through to too under until up very was wasn't we we'd we'll we're we've were weren't what what's when
     when's where where's which while who who's whom why why's with won't would wouldn't you you'd you'll
     you're you've your yours yourself yourselves also may might must shall will can please tell give
-    does anything something any much many get got let us one ones others ve re ll vs versus""".split()
+    does anything something any much many get got let us one ones others ve re ll vs versus
+    anyone anybody everyone everybody everything nothing nobody someone somebody whether""".split()
 )
 FR_STOP = frozenset(
     """au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais me même mes moi
