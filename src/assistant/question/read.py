@@ -21,8 +21,9 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
 # A question word opens a part, alone or after its preposition ('…, and at what temperature?', '…, and to whom?').
 _ASKED_AFTER = r"(?:on|by|with|at|in|to|from|for|under|over|into|during|after|before|since|until|within)"
-_QUESTION_START = (r"(?=(?:how|what|where|when|who|which|why|is|are|do|does|can|will|pourquoi|"
-                   r"comment|où|quand|quel|quelle|combien)\b|" + _ASKED_AFTER + r"\s+(?:what|which|whom|whose|when|how)\b)")
+_WH = r"(?:how|what|where|when|who|which|why|pourquoi|comment|où|quand|combien)"  # the question words
+_QUESTION_START = (r"(?=(?:" + _WH + r"|is|are|do|does|can|will|quel|quelle)\b|" + _ASKED_AFTER +
+                   r"\s+(?:what|which|whom|whose|when|how)\b)")
 # After a comma, a past or modal auxiliary opens a yes/no part too ('…, and was it approved?'); without one it
 # may go on the clause ('when the board cannot agree and has to vote').
 _AFTER_COMMA = r"(?=(?:was|were|did|has|have|had|would|should|could|must|may)\b)"
@@ -34,7 +35,6 @@ PART_SPLIT_RE = re.compile(
     r"|(?<=\?)\s+(?:(?:and|et)\s+)?" + _CONDITION + _QUESTION_START, re.I)
 # A part that is only question words ('When and where was it held?' → 'When', 'where was it held?'): they
 # share the clause of the part after them.
-_WH = r"(?:how|what|where|when|who|which|why|pourquoi|comment|où|quand|qui|combien)"
 BARE_WH_RE = re.compile(rf"^\W*{_WH}(?:\s*,\s*{_WH})*\W*$", re.I)
 # A part's question phrase up to its auxiliary: 'where ', 'on what dates ', 'how many times ' (only 'what',
 # 'which', 'how' and 'whose' take words of their own before it).
@@ -120,8 +120,9 @@ def _shared_clauses(texts: list[str]) -> list[str]:
         return texts
     # The full part without its own question word: past its auxiliary when it has one ('on what dates was it
     # held?' → 'was it held?'), else past the question word ('where the fair took place?').
+    words_after = texts[bare].split(maxsplit=1)[1:]
     clause = ASKED_PHRASE_RE.sub("", texts[bare], count=1) if ASKED_PHRASE_RE.match(texts[bare]) else (
-        texts[bare].split(maxsplit=1)[1] if len(texts[bare].split()) > 1 else "")
+        words_after[0] if words_after else "")
     if not clause:
         return texts
     asked = [w for t in texts[:bare] for w in re.findall(_WH, t, re.I)]
