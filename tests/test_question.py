@@ -635,8 +635,8 @@ def test_a_later_part_opens_with_a_question_word_its_preposition_or_an_auxiliary
     ("When and where was the 12th widget fair held?",
      ["When was the 12th widget fair held?", "where was the 12th widget fair held?"]),
     ("Where and on what dates was the fair held?", ["Where was the fair held?", "on what dates was the fair held?"]),
-    ("Where, when and why did the club meet, and who chaired it?",
-     ["Where did the club meet", "when did the club meet", "why did the club meet", "who chaired it?"]),
+    ("Where, when and why did the club meet, and who led it?",
+     ["Where did the club meet", "when did the club meet", "why did the club meet", "who led it?"]),
     # French is read in English words first ('Quand et où …' → 'when and where …').
     ("Quand et où la foire a-t-elle eu lieu ?", ["when the foire have take place?", "where the foire have take place?"]),
 ])

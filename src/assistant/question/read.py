@@ -33,10 +33,10 @@ PART_SPLIT_RE = re.compile(
     r"\s*(?:,\s*)?\b(?:and|et)\s+" + _CONDITION + _QUESTION_START +
     r"|\s*,\s*(?:and|et)\s+" + _AFTER_COMMA +
     r"|(?<=\?)\s+(?:(?:and|et)\s+)?" + _CONDITION + _QUESTION_START, re.I)
-# A part that is only question words ('When and where was it held?' → 'When', 'where was it held?'): they
+# A part that is only question words ('When and where did the fair open?' → 'When', 'where did the fair open?'): they
 # share the clause of the part after them.
 BARE_WH_RE = re.compile(rf"^\W*{_WH}(?:\s*,\s*{_WH})*\W*$", re.I)
-# A part's question phrase up to its auxiliary: 'where ', 'on what dates ', 'how many times ' (only 'what',
+# A part's question phrase up to its auxiliary: 'where ', 'on what day ', 'how many stalls ' (only 'what',
 # 'which', 'how' and 'whose' take words of their own before it).
 ASKED_PHRASE_RE = re.compile(rf"^\W*(?:{_ASKED_AFTER}\s+)?(?:(?:what|which|how|whose)(?:\s+[\w-]+){{0,3}}?|{_WH})\s+"
                              rf"(?=(?:{'|'.join(sorted(AUXILIARIES))})\b)", re.I)
@@ -111,18 +111,18 @@ def split_parts(condensed: Condensed) -> list[Condensed]:
 
 
 def _shared_clauses(texts: list[str]) -> list[str]:
-    """'When', 'where was it held?' → 'When was it held?', 'where was it held?': each bare question word of
+    """'When', 'where did the fair open?' → 'When did the fair open?', 'where did the fair open?': each bare question word of
     the opening parts asks about the clause of the first part that has one."""
     bare = 0
     while bare < len(texts) - 1 and BARE_WH_RE.match(texts[bare]):
         bare += 1
     if not bare:
         return texts
-    # The full part without its own question word: past its auxiliary when it has one ('on what dates was it
-    # held?' → 'was it held?'), else past the question word ('where the fair took place?').
+    # The full part without its own question word: past its auxiliary when it has one ('on what day did the fair
+    # open?' → 'did the fair open?'), else past the question word ('where the fair took place?').
+    phrase = ASKED_PHRASE_RE.match(texts[bare])
     words_after = texts[bare].split(maxsplit=1)[1:]
-    clause = ASKED_PHRASE_RE.sub("", texts[bare], count=1) if ASKED_PHRASE_RE.match(texts[bare]) else (
-        words_after[0] if words_after else "")
+    clause = texts[bare][phrase.end():] if phrase else (words_after[0] if words_after else "")
     if not clause:
         return texts
     asked = [w for t in texts[:bare] for w in re.findall(_WH, t, re.I)]
