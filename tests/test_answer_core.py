@@ -1269,3 +1269,17 @@ def test_a_french_questions_source_phrase_is_read_in_the_askers_words(answerer) 
     ev = replace(evidence(asked, emb, {}, [guide]), languages={"g1": "fr"})
     draft = bot.draft(q, ev)
     assert not draft.abstained and "berceau" in draft.blocks[0].units[0].text
+
+
+
+def test_an_acronym_the_documents_spell_out_only_in_the_plural_is_expanded_in_the_singular_too(answerer) -> None:
+    bot, emb = answerer
+    asked = "Did the 14th ABC decide to calibrate gadgets at the Gadget Laboratory?"
+    docs = [meeting("m14", "14th", "2005", "Resolution 2: On gadgets",
+                    "The ABC decides that gadgets are to be calibrated every three years at the GL."),
+            Document("g", "https://example.org/g", "Glossary", "The Gadget Laboratories (GLs) keep reference widgets.")]
+    ev = evidence(asked, emb, named_as(docs), docs)
+    assert ev.acronyms == {"GLs": "Gadget Laboratories"}
+    draft = bot.draft(question(asked, docs), ev)
+    assert not draft.abstained
+    assert "every three years" in draft.blocks[0].units[0].text

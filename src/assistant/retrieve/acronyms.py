@@ -80,7 +80,11 @@ EXPANSION_SEPARATOR = "; "  # between the names of an acronym spelled out in sev
 
 
 def with_expansions(text: str, expansions: dict[str, str]) -> str:
-    """``text`` followed by the expansions of the acronyms it uses, so 'WHO' also covers 'World Health'."""
-    extra = [expansions[a] for a in dict.fromkeys(re.findall(r"\b[A-Z][A-Za-z0-9-]{1,9}\b", text)) if a in expansions]
-    extra = [e for e in extra if e not in text]
+    """``text`` followed by the expansions of the acronyms it uses, so 'WHO' also covers 'World Health'. An
+    acronym is looked up in the singular and the plural too: the documents may spell out only 'CCs' ('Consultative
+    Committees') and use 'the CC President'."""
+    found = dict.fromkeys(re.findall(r"\b[A-Z][A-Za-z0-9-]{1,9}\b", text))
+    extra = [e for a in found if (e := expansions.get(a) or expansions.get(f"{a}s")
+                                  or (expansions.get(a[:-1]) if a.endswith("s") else None))]
+    extra = [e for e in dict.fromkeys(extra) if e not in text]
     return f"{text}\n{'; '.join(extra)}" if extra else text
