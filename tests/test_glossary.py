@@ -200,6 +200,8 @@ def test_an_opening_when_clause_keeps_its_comma_so_the_question_after_it_decides
 def test_french_acronyms_of_international_bodies_become_english() -> None:
     assert "ITU" in words(to_english("Le BIPM est-il membre de l'UIT ?"))
     assert "WHO" in words(to_english("Un protocole d'accord avec l'OMS ?"))
+    # A sector or part named after the body's acronym keeps its suffix: 'UIT-T' is 'ITU-T'.
+    assert "ITU-T" in words(to_english("Le BIPM participe-t-il aux travaux de l'UIT-T ?"))
 
 
 @pytest.mark.parametrize(("french", "english", "absent"), [

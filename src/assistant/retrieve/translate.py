@@ -143,8 +143,10 @@ def _aligned(text: str) -> list[tuple[str, str]]:
                 i += 1
                 continue  # 'du', 'des': folded spellings would collide with other words ('dû' → 'due')
             english = english or single.get(fold(lemmas[i]))
-            if token in acronyms():
-                out.append((token, acronyms()[token]))  # 'UIT' → 'ITU': the documents use the English acronym
+            head, dash, tail = token.partition("-")
+            if head in acronyms():
+                # 'UIT' → 'ITU', 'UIT-R' → 'ITU-R': the documents use the English acronym
+                out.append((token, f"{acronyms()[head]}{dash}{tail}"))
                 i += 1
                 continue
             keep = token.isupper() or any(ch.isdigit() for ch in token) or "@" in token
