@@ -1272,7 +1272,7 @@ def test_a_french_questions_source_phrase_is_read_in_the_askers_words(answerer) 
 
 
 
-def test_an_acronym_the_documents_spell_out_only_in_the_plural_is_expanded_in_the_singular_too(answerer) -> None:
+def test_an_acronym_the_documents_spell_out_only_in_the_plural_is_read_in_the_singular_too(answerer) -> None:
     bot, emb = answerer
     asked = "Did the 14th ABC decide to calibrate gadgets at the Gadget Laboratory?"
     docs = [meeting("m14", "14th", "2005", "Resolution 2: On gadgets",
@@ -1281,5 +1281,12 @@ def test_an_acronym_the_documents_spell_out_only_in_the_plural_is_expanded_in_th
     ev = evidence(asked, emb, named_as(docs), docs)
     assert ev.acronyms == {"GLs": "Gadget Laboratories"}
     draft = bot.draft(question(asked, docs), ev)
+    assert not draft.abstained
+    assert "every three years" in draft.blocks[0].units[0].text
+    # ... and the other way round: the singular acronym asked, the name written out in the quote.
+    asked = "Did the 14th ABC decide to calibrate gadgets at the GL?"
+    docs[0] = meeting("m14", "14th", "2005", "Resolution 2: On gadgets",
+                      "The ABC decides that gadgets are to be calibrated every three years at the Gadget Laboratories.")
+    draft = bot.draft(question(asked, docs), evidence(asked, emb, named_as(docs), docs))
     assert not draft.abstained
     assert "every three years" in draft.blocks[0].units[0].text

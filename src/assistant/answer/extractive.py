@@ -24,7 +24,7 @@ from assistant.answer.evidence import Unit
 from assistant.answer.features import UnitFacts, opens_with_participle, unit_matrix
 from assistant.errors import AssistantError
 from assistant.fitted import LinearModel, packaged_model
-from assistant.retrieve.acronyms import EXPANSION_SEPARATOR, with_expansions
+from assistant.retrieve.acronyms import EXPANSION_SEPARATOR, expansion_of, with_expansions
 from assistant.retrieve.query import AUXILIARIES, STEPS_HEADING_RE, Question, Term, is_plural
 from assistant.settings import Settings
 from assistant.text import YEAR_RE, content_lemmas
@@ -244,7 +244,7 @@ class ExtractiveAnswerer:
         lowered = context.lower()
         for t in q.terms:
             # 'BIPM' asked, 'International Bureau of Weights and Measures' written: the documents' own expansion.
-            names = ev.acronyms.get(t.word, "").split(EXPANSION_SEPARATOR)
+            names = expansion_of(t.word, ev.acronyms).split(EXPANSION_SEPARATOR)
             if cover.get(t.lemma, 1.0) < 0.5 and any(n and n.lower() in lowered for n in names):
                 cover[t.lemma] = 1.0
             # 'CIPM' asked, 'the International Committee' written: a body's short name in the documents.

@@ -79,12 +79,18 @@ def _spells(short: str, words: list[str]) -> bool:
 EXPANSION_SEPARATOR = "; "  # between the names of an acronym spelled out in several ways (English, French)
 
 
+def expansion_of(acronym: str, expansions: dict[str, str]) -> str:
+    """The documents' names for ``acronym`` ('' if none), looked up in the singular and the plural too: the
+    documents may spell out only 'CCs' ('Consultative Committees') and write 'the CC President'."""
+    if acronym.endswith("s"):
+        return expansions.get(acronym) or expansions.get(acronym[:-1]) or ""
+    return expansions.get(acronym) or expansions.get(f"{acronym}s") or ""
+
+
 def with_expansions(text: str, expansions: dict[str, str]) -> str:
-    """``text`` followed by the expansions of the acronyms it uses, so 'WHO' also covers 'World Health'. An
-    acronym is looked up in the singular and the plural too: the documents may spell out only 'CCs' ('Consultative
-    Committees') and use 'the CC President'."""
+    """``text`` followed by the expansions of the acronyms it uses (`expansion_of`), so 'WHO' also covers
+    'World Health'."""
     found = dict.fromkeys(re.findall(r"\b[A-Z][A-Za-z0-9-]{1,9}\b", text))
-    extra = [e for a in found if (e := expansions.get(a) or expansions.get(f"{a}s")
-                                  or (expansions.get(a[:-1]) if a.endswith("s") else None))]
+    extra = [e for a in found if (e := expansion_of(a, expansions))]
     extra = [e for e in dict.fromkeys(extra) if e not in text]
     return f"{text}\n{'; '.join(extra)}" if extra else text
