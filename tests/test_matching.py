@@ -136,6 +136,14 @@ def test_a_nuclide_written_by_symbol_covers_its_name() -> None:
     assert not text.exact(Term("strontium-87", "strontium-87", 1.0))
 
 
+def test_a_formula_written_with_subscript_markup_covers_it_as_typed() -> None:
+    text = Profile("A laser stabilized on CH_4 with an I_2 cell, on the T_90 scale.")
+    for asked in ("CH4", "I2", "T90"):
+        assert text.exact(Term(asked, asked.lower(), 1.0)), asked
+    assert not text.exact(Term("CO2", "co2", 1.0))
+    assert not Profile("A laser stabilized on CH 4 lines.").exact(Term("CH4", "ch4", 1.0))  # no markup, no formula
+
+
 def test_a_unit_written_by_symbol_after_a_figure_covers_its_name() -> None:
     text = Profile("The widget weighs 1.25(3) × 10^−3 kg and is kept at 293.15 K, under Annex K.")
     for asked in ("kilogram", "kilogramme", "kelvin"):

@@ -49,7 +49,7 @@ class Profile:
         self.text = text
         self.lemmas = set(content_lemmas(text, lang))
         self.lemmas |= {part for t in self.lemmas if "-" in t for part in t.split("-") if len(part) > 2}
-        self.lemmas |= nuclide_lemmas(text) | quantity_lemmas(text)
+        self.lemmas |= nuclide_lemmas(text) | quantity_lemmas(text) | formula_lemmas(text)
         self.stems = {stem(t) for t in self.lemmas}
         self._parts: tuple[Profile, ...] = ()
 
@@ -197,6 +197,15 @@ def nuclide_lemmas(text: str) -> set[str]:
         for name in table.get(symbol, ()):
             out |= {f"{name}-{mass}", name, f"{mass}{symbol.lower()}"}
     return out
+
+
+# A chemical formula or symbol with subscript markup, as the documents write one: 'CH_4', 'I_2', 'T_90'.
+FORMULA_RE = re.compile(r"\b((?:[A-Z][a-z]?)+)_(\d{1,3})\b")
+
+
+def formula_lemmas(text: str) -> set[str]:
+    """The way a question types the formulas ``text`` writes with subscript markup: 'CH_4' → 'ch4'."""
+    return {f"{letters}{digits}".lower() for letters, digits in FORMULA_RE.findall(text)}
 
 
 # A figure then a unit symbol, as the documents write a quantity: '20 K', '3 Da', '10^−3 kg', '(12) kg'.
