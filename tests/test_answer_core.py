@@ -1290,3 +1290,19 @@ def test_an_acronym_the_documents_spell_out_only_in_the_plural_is_read_in_the_si
     draft = bot.draft(question(asked, docs), evidence(asked, emb, named_as(docs), docs))
     assert not draft.abstained
     assert "every three years" in draft.blocks[0].units[0].text
+
+
+def test_a_which_question_is_not_answered_by_a_name_the_documents_spell_out_as_another_kind(answerer) -> None:
+    bot, emb = answerer
+    glossary = Document("g", "https://example.org/g", "Glossary",
+                        "The Gadget Laboratory (GL) keeps reference widgets. The Assembly of Bureaux (AB) meets yearly. "
+                        "Each company sends its accounts.")
+    for checker, answered in [("GL", True), ("AB", False)]:
+        docs = [meeting("m14", "14th", "2005", "Resolution 2: On gadgets",
+                        f"The gadget accounts of 2005 were approved after a review by the {checker}."), glossary]
+        for asked in ("Which laboratory approved the gadget accounts of 2005?",
+                      "Which company approved the gadget accounts of 2005?"):
+            # The GL is a laboratory, the AB an assembly: neither is a company.
+            expected = answered and "laboratory" in asked
+            draft = bot.draft(question(asked, docs), evidence(asked, emb, named_as(docs), docs))
+            assert draft.abstained is not expected, (checker, asked)

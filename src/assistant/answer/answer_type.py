@@ -182,16 +182,19 @@ NAME_AFTER_RE = re.compile(r"(?<=[\w,;:)] )([A-Z][\w'-]*)(?:\s+([a-z][\w-]*))?")
 OPENING_WORDS = 3  # 'The ABC congratulated …': the actor named first is not what it acted on
 
 
-def names_new(question: str, units: list[Unit]) -> bool:
+def names_new(question: str, units: list[Unit], other_kind: Callable[[str], bool] | None = None) -> bool:
     """Do the quotes name something the question does not: a figure, or a name standing on its own past the
     quote's opening words ('Which laboratory …?' → '… to help the NIS (Egypt) with …')? A name that qualifies
-    the noun after it ('the Kelvin medal') names a thing of that noun's kind, which may not be the one asked."""
+    the noun after it ('the Kelvin medal') names a thing of that noun's kind, which may not be the one asked;
+    nor does a name ``other_kind`` says is of another kind than the one asked."""
     asked = {w.lower() for w in re.findall(r"[\w'-]+", question)}
     for unit in units:
         opening = len(" ".join(unit.text.split()[:OPENING_WORDS]))
         for found in NAME_AFTER_RE.finditer(unit.text):
             name, after = found.group(1), found.group(2)
             if found.start() < opening or name.lower() in asked or (after and not is_stop(after)):
+                continue
+            if other_kind is not None and other_kind(name):
                 continue
             return True
         if _new_figure(question, unit.text):

@@ -8,7 +8,7 @@ for an e-mail, a number, a date or a duration needs one in the quote.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -341,7 +341,7 @@ class ExtractiveAnswerer:
         # 'Which laboratory …?' → '… to help the NIS (Egypt)': one X named covers X. (Plural ones ask for a
         # list, which has its own check.)
         singular = {t.lemma for t in terms if t.lemma in classes and cover.get(t.lemma, 0.0) < 0.5 and not is_plural(t)}
-        if singular and answer_type.names_new(q.text, main):
+        if singular and answer_type.names_new(q.text, main, _other_kind([t for t in terms if t.lemma in singular], ev)):
             cover = cover | dict.fromkeys(singular, 1.0)
         missing = [t for t in terms if cover.get(t.lemma, 0.0) < 0.5]
         base.blocks = blocks
@@ -651,6 +651,16 @@ def _asked_classes(q: Question, classes: tuple[str, ...]) -> tuple[str, ...]:
 def _counted_term(q: Question, count: str | None) -> Term | None:
     """The term of ``q`` (in its own or its English lemma) that a 'how many' question counts, if any."""
     return next((t for t in q.terms if count in (t.lemma, t.english)), None) if count else None
+
+
+def _other_kind(asked: list[Term], ev: Evidence) -> Callable[[str], bool]:
+    """Is a name of another kind than the ``asked`` class nouns: an acronym whose name in the documents says
+    none of them ('Which audit firm …?' → 'the CIPM approved …': the CIPM is a committee)? A name the documents
+    do not spell out may be of any kind."""
+    def other(name: str) -> bool:
+        expansion = expansion_of(name, ev.acronyms)
+        return bool(expansion) and not any(profile_of(expansion).exact(t) for t in asked)
+    return other
 
 
 def ranked(q: Question, scored: list[Scored], ev: Evidence, other_language_factor: float) -> list[Scored]:
