@@ -199,12 +199,12 @@ def nuclide_lemmas(text: str) -> set[str]:
     return out
 
 
-# A chemical formula or symbol with subscript markup, as the documents write one: 'CH_4', 'I_2', 'T_90'.
+# A chemical formula or symbol with subscript markup, as the documents write one: 'CO_2', 'N_2', 'T_90'.
 FORMULA_RE = re.compile(r"\b((?:[A-Z][a-z]?)+)_(\d{1,3})\b")
 
 
 def formula_lemmas(text: str) -> set[str]:
-    """The way a question types the formulas ``text`` writes with subscript markup: 'CH_4' → 'ch4'."""
+    """The way a question types the formulas ``text`` writes with subscript markup: 'CO_2' → 'co2'."""
     return {f"{letters}{digits}".lower() for letters, digits in FORMULA_RE.findall(text)}
 
 

@@ -655,8 +655,8 @@ def _counted_term(q: Question, count: str | None) -> Term | None:
 
 def _other_kind(asked: list[Term], ev: Evidence) -> Callable[[str], bool]:
     """Is a name of another kind than the ``asked`` class nouns: an acronym whose name in the documents says
-    none of them ('Which audit firm …?' → 'the CIPM approved …': the CIPM is a committee)? A name the documents
-    do not spell out may be of any kind."""
+    none of them ('Which company …?' → '… approved by the XYZ', where the XYZ is spelled out as a committee)? A
+    name the documents do not spell out may be of any kind."""
     def other(name: str) -> bool:
         expansion = expansion_of(name, ev.acronyms)
         return bool(expansion) and not any(profile_of(expansion).exact(t) for t in asked)

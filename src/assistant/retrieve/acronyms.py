@@ -81,7 +81,7 @@ EXPANSION_SEPARATOR = "; "  # between the names of an acronym spelled out in sev
 
 def expansion_of(acronym: str, expansions: dict[str, str]) -> str:
     """The documents' names for ``acronym`` ('' if none), looked up in the singular and the plural too: the
-    documents may spell out only 'CCs' ('Consultative Committees') and write 'the CC President'."""
+    documents may spell out only the plural ('the Gadget Laboratories (GLs)') and write 'the GL' elsewhere."""
     if acronym.endswith("s"):
         return expansions.get(acronym) or expansions.get(acronym[:-1]) or ""
     return expansions.get(acronym) or expansions.get(f"{acronym}s") or ""

@@ -145,7 +145,7 @@ def _aligned(text: str) -> list[tuple[str, str]]:
             english = english or single.get(fold(lemmas[i]))
             head, dash, tail = token.partition("-")
             if head in acronyms():
-                # 'UIT' → 'ITU', 'UIT-R' → 'ITU-R': the documents use the English acronym
+                # 'UIT' → 'ITU', 'UIT-T' → 'ITU-T': the documents use the English acronym
                 out.append((token, f"{acronyms()[head]}{dash}{tail}"))
                 i += 1
                 continue
