@@ -604,6 +604,21 @@ def test_every_later_part_of_a_question_leans_on_the_first() -> None:
     assert parts[1].mode == "pronoun" and parts[1].context == parts[0].text
 
 
+def test_a_follow_ups_parts_each_go_on_from_the_earlier_turn() -> None:
+    from assistant.question.read import read
+
+    history = [{"role": "user", "content": "What did the 12th Assembly decide about widget fairs?"},
+               {"role": "assistant", "content": "It decided to hold one fair each year."}]
+    _, parts = read("Who had proposed that, and since when?", history)
+    assert [p.text for p in parts] == ["Who had proposed that", "since when?"]
+    earlier = history[0]["content"]
+    assert parts[0].context == earlier
+    # The later part may point at the first ('since when' the proposal) as well as at the earlier turn.
+    assert parts[1].context == f"{earlier} Who had proposed that" and parts[1].mode == "pronoun"
+    # A follow-up that asks one thing stays whole.
+    assert len(read("Who had proposed that?", history)[1]) == 1
+
+
 @pytest.mark.parametrize("asked", [
     "Which colour did the widget board choose for the 2020 fair, and why?",
     "Quelle couleur le comité des gadgets a-t-il choisie pour la foire de 2020, et pourquoi ?",

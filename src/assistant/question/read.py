@@ -102,9 +102,15 @@ def split_parts(condensed: Condensed) -> list[Condensed]:
     """'Where is it and when does it open?' → two questions; each later part is read with the first
     as its context, pronoun or not: the parts of one question are about one subject ('… and when is the second
     one decided?')."""
-    if condensed.is_followup:
-        return [condensed]
     texts = _shared_clauses([p.strip() for p in PART_SPLIT_RE.split(condensed.text) if p.strip()])
+    if condensed.is_followup:
+        # A follow-up's parts each go on from the earlier turn ('For how long had it run by then, and how many
+        # took part?'), as the whole did; an elliptical one is a phrase, not parts.
+        if len(texts) < 2 or condensed.mode == "ellipsis" or condensed.elliptical:
+            return [condensed]
+        # A later part may point at the first ('…, and since when?'), so it reads both as its context.
+        return [replace(condensed, text=texts[0])] + [
+            replace(condensed, text=t, context=f"{condensed.context} {texts[0]}") for t in texts[1:]]
     first = [Condensed(texts[0])] if texts else []
     rest = [Condensed(t, texts[0], "pronoun") for t in texts[1:]]
     return first + rest
