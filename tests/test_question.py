@@ -638,6 +638,8 @@ def test_a_trailing_why_is_a_part_of_its_own(asked: str) -> None:
     ("Who judged the 2019 fair, and was the verdict appealed?", "was the verdict appealed?"),
     ("Did the club meet in 2019, and if so where did it meet?", "where did it meet?"),
     ("Did the club meet in 2019? If so, where did it meet?", "where did it meet?"),
+    ("When was the widget fair first held, and roughly how many stalls were there?", "how many stalls were there?"),
+    ("Who chaired the fair committee, and also where did it meet?", "where did it meet?"),
 ])
 def test_a_later_part_opens_with_a_question_word_its_preposition_or_an_auxiliary(asked: str, second: str) -> None:
     from assistant.question.read import read

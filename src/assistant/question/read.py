@@ -29,8 +29,10 @@ _QUESTION_START = (r"(?=(?:" + _WH + r"|is|are|do|does|can|will|quel|quelle)\b|"
 _AFTER_COMMA = r"(?=(?:was|were|did|has|have|had|would|should|could|must|may)\b)"
 _CONDITION = r"(?:if (?:not|so),?\s+)?"  # 'and if not, where …', 'If so, what …': the part is what follows
 # 'X and how much is it?', 'Any openings now? And if not, where will they be posted?': one part each.
+# An adverb may come between 'and' and the question word ('…, and roughly how many …', '…, and also where …').
+_ADVERB = r"(?:(?:also|[a-z]+ly),?\s+)?"
 PART_SPLIT_RE = re.compile(
-    r"\s*(?:,\s*)?\b(?:and|et)\s+" + _CONDITION + _QUESTION_START +
+    r"\s*(?:,\s*)?\b(?:and|et)\s+" + _CONDITION + _ADVERB + _QUESTION_START +
     r"|\s*,\s*(?:and|et)\s+" + _AFTER_COMMA +
     r"|(?<=\?)\s+(?:(?:and|et)\s+)?" + _CONDITION + _QUESTION_START, re.I)
 # A part that is only question words ('When and where did the fair open?' → 'When', 'where did the fair open?'): they
