@@ -101,3 +101,18 @@ def test_a_record_is_held_when_a_document_matches_or_its_body_has_the_year_named
     assert not r.recorded(r.parse("What did the 11th ABC do with the 1998 accounts?", BODIES), docs)
     assert r.unrecorded_words("Quand aura lieu la 13e réunion de la ABC ?",
                               r.parse("Quand aura lieu la 13e réunion de la ABC ?", BODIES)) == ["13e ABC"]
+
+
+def test_a_year_that_dates_what_was_decided_on_also_names_the_bodys_records_of_the_next_year() -> None:
+    docs = {"m11": r.of_document(doc("11th meeting of the ABC", "2011-06-01")),
+            "m12": r.of_document(doc("12th meeting of the ABC", "2012-06-01")),
+            "x12": r.of_document(doc("5th meeting of the XYZC", "2012-06-01", body="XYZC"))}
+    # 'the 2011 accounts' are approved at the ABC's 2012 meeting: both years' records are the ones named.
+    assert r.records_of(r.parse("What did the ABC decide about its 2011 accounts?", BODIES), docs) == {"m11", "m12"}
+    # A year written as when the body met names that meeting only.
+    for asked in ("What did the ABC decide in 2011 about its accounts?", "At its June 2011 session, what did "
+                  "the ABC decide?"):
+        ref = r.parse(asked, BODIES)
+        assert ref.dated == {"2011"} and r.records_of(ref, docs) == {"m11"}
+    # So does a meeting named by its ordinal.
+    assert r.records_of(r.parse("What did the 11th ABC decide about its 2011 accounts?", BODIES), docs) == {"m11"}

@@ -18,6 +18,12 @@ from assistant.types import Document
 # '27th', '1st', '101e', '2nd', '1re', '3ème' — an ordinal as English and French write it.
 ORDINAL_RE = re.compile(r"\b(\d{1,3})\s?(?:st|nd|rd|th|e|er|re|ère|ème|eme)\b", re.I)
 YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# A year written as the time of an event, after 'in' or a month ('met in 2012', 'its June 2012 session',
+# 'en mars 2014'), as against a year that names what was decided on ('the 2012 accounts', 'the budget for 2012').
+DATED_YEAR_RE = re.compile(
+    r"\b(?:in|at|during|en|january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)\s+"
+    r"(1[89]\d\d|20\d\d)\b", re.I)
 # 'Resolution 4', 'Recommendation 1', 'Decision CIPM/105-13', 'Résolution 2', 'Action JCRB/45-1'.
 ITEM_RE = re.compile(
     r"\b(resolution|résolution|recommendation|recommandation|decision|décision|action|declaration|"
@@ -35,6 +41,7 @@ class Reference:
     meeting: int | None = None
     years: frozenset[str] = frozenset()
     items: frozenset[tuple[str, str]] = frozenset()  # ('resolution', '4')
+    dated: frozenset[str] = frozenset()  # the years written as when something happened ('in 2012', 'June 2012')
 
     def __bool__(self) -> bool:
         return bool(self.bodies or self.meeting is not None or self.years or self.items)
@@ -125,6 +132,7 @@ def parse(text: str, bodies: frozenset[str], names: dict[str, str] | None = None
         meeting=ordinals[0] if len(ordinals) == 1 else None,
         years=frozenset(YEAR_RE.findall(text)),
         items=frozenset(_item(kind, number) for kind, number in ITEM_RE.findall(text)),
+        dated=frozenset(DATED_YEAR_RE.findall(text)),
     )
 
 
@@ -199,6 +207,18 @@ def document_match(asked: Reference, doc: Reference) -> float:
     if asked.years and asked.meeting is None and not (asked.years & doc.years):
         return 0.0
     return 1.0
+
+
+def records_of(asked: Reference, docs: dict[str, Reference]) -> frozenset[str]:
+    """The ids of the documents whose meeting ``asked`` names. A year named without a meeting, and not as a
+    date ('in 2012', 'June 2012'), may be the year of what was decided on ('the 2011 accounts'), which the
+    body decides the next year: the body's records of that year count too (as in `recorded`)."""
+    named = frozenset(d for d, r in docs.items() if document_match(asked, r))
+    undated = asked.years - asked.dated
+    if asked.meeting is not None or not asked.names_document or not undated:
+        return named
+    following = Reference(asked.bodies, None, frozenset(str(int(y) + 1) for y in undated))
+    return named | frozenset(d for d, r in docs.items() if document_match(following, r))
 
 
 def recorded(asked: Reference, docs: Iterable[Reference]) -> bool:

@@ -269,8 +269,8 @@ class CorpusView:
         return refs.recorded(asked, self.references.values())
 
     def referenced(self, asked: refs.Reference) -> frozenset[str]:
-        """The documents whose meeting ``asked`` names."""
-        return frozenset(d for d, r in self.references.items() if refs.document_match(asked, r))
+        """The documents whose meeting ``asked`` names (see `references.records_of`)."""
+        return refs.records_of(asked, self.references)
 
     def _lexical_text(self, chunk: Chunk) -> str:
         doc = self.documents[chunk.doc_id]
