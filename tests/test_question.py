@@ -378,6 +378,19 @@ def test_a_figure_asked_for_is_new_and_not_a_date(text: str, holds: bool) -> Non
     assert has_need(q, text) is holds
 
 
+@pytest.mark.parametrize(("text", "need"), [
+    ("Number of museums in the 2019 survey?", "number"),
+    ("Total number of museums surveyed in 2019?", "number"),
+    ("The 2019 museum survey: number of regions covered?", "number"),
+    ("2019 museum survey — number of regions?", "number"),
+    ("Which survey raised the number of museums?", None),  # 'number of' inside the question asks for no figure
+    ("The survey listed a number of museums. Which ones?", None),
+])
+def test_a_number_of_phrase_opening_the_question_or_its_part_after_a_colon_asks_for_a_figure(
+        text: str, need: str | None) -> None:
+    assert _q(text).need == need
+
+
 @pytest.mark.parametrize(("text", "noun"), [
     ("How many museums did the 2019 survey count?", "museum"),
     ("How many regional museum directors attended?", "director"),  # the last noun of the phrase is counted

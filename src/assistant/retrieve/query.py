@@ -96,7 +96,10 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         r"\bwhat(?:['’]s| (?:is|was|are|were)) the (?:[a-z-]+ )?(amount|number|figure|sum|"
         r"percentage|rate|size|cost|price|uncertainty|accuracy|precision|value|weight|length|capacity|budget|fee)"
         # 'amount of substance' is the name of a quantity (the mole's), not a request for an amount
-        r"s?\b|\b(amount|figure|sum) of\b(?! substance)|\bnumerical value\b|\b(does|do|will|would) \w+( \w+)? cost\b|"
+        r"s?\b|\b(amount|figure|sum) of\b(?! substance)|"
+        # 'Number of member States in 2020?', 'the 2012 pilot — number of contributing labs?': a count asked
+        # in a few words, the phrase opening the question or the part after a colon or a dash
+        r"(?:^|[:—–]\s*)\W*(?:the\s+|total\s+)?number of\b|\bnumerical value\b|\b(does|do|will|would) \w+( \w+)? cost\b|"
         r"\b(salary|allowance|pay|fee|price) (figure|amount|level|rate)\b", re.I)),
     ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\s+(the\b|a\b|an\b|le\b|la\b|l'|(?-i:[A-Z]))|"
                           # 'Who was president of …': a role named without an article
