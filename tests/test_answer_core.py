@@ -196,6 +196,28 @@ def test_a_meeting_asked_about_is_answered_from_its_own_record_not_from_a_later_
     assert "recalling" in other.blocks[0].units[0].text
 
 
+def test_an_earlier_record_that_names_the_meeting_asked_about_may_answer_what_was_planned_for_it(answerer) -> None:
+    from assistant.answer.extractive import _of_record
+
+    bot, emb = answerer
+    before = meeting("m11", "11th", "1995", "Resolution 4: On the next meeting",
+                     "The 12th meeting of the ABC will be hosted by the Gadget Laboratory in Lyon.")
+    after = meeting("m14", "14th", "2007", "Resolution 2: On history",
+                    "The 12th meeting of the ABC was hosted by a laboratory of the host country.")
+    docs = [*DOCS, before, after]
+    asked = "Which laboratory was to host the 12th ABC meeting?"
+    dates = {d.doc_id: d.date for d in docs}
+    ev = replace(evidence(asked, emb, named_as(docs), docs), referenced=frozenset({"m12"}), dates=dates)
+    q = question(asked, docs)
+    kept = {s.unit.doc_id for s in _of_record(q, bot._score(q, ev), ev)}
+    # The record of the 12th covers the question's names (ABC, 12th, meeting), so texts that do not name the
+    # meeting are set aside; the earlier record that names it says what was planned, a later one only recalls.
+    assert kept == {"m12", "m11"}
+    # Without the documents' dates, no text outside the record is read as planning the meeting.
+    kept = {s.unit.doc_id for s in _of_record(q, bot._score(q, ev), replace(ev, dates={}))}
+    assert kept == {"m12"}
+
+
 def test_a_text_that_does_not_name_the_meeting_asked_about_does_not_lead_over_its_record(answerer) -> None:
     from assistant.answer.extractive import _of_record
 

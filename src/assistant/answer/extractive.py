@@ -68,6 +68,7 @@ class Evidence:
     unrecorded: tuple[str, ...] = ()
     # The documents that are the record of the meeting the question names (a body with a meeting or a year).
     referenced: frozenset[str] = frozenset()
+    dates: dict[str, str] = field(default_factory=dict)  # doc_id → the document's date (ISO, '' when undated)
     # The asker's own words (a translated question) embedded: what units in the asker's language are compared
     # with too, as the embedder matches a text best in its own language.
     own_vector: np.ndarray | None = None
@@ -573,19 +574,35 @@ def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
     units answer: what a later text recalls of the meeting ('recalling that in 1999 its 12th meeting adopted …')
     is not what the meeting decided."""
     own = [s for s in scored if s.unit.doc_id in ev.referenced]
-    if any(s.unit.kind != "heading" and _covers_key_terms(q, s, ev) for s in own):
-        return own
     if not own:
         return scored
+    named = _meeting_terms(q, scored, ev)
+    if any(s.unit.kind != "heading" and _covers_key_terms(q, s, ev) for s in own):
+        # An earlier record that names the meeting in the unit itself says what was planned for it ('The 31st
+        # meeting will be hosted by …'), which the meeting's own record may not repeat; a later text only recalls.
+        held = min((ev.dates.get(d, "") for d in ev.referenced), default="")
+        return [s for s in scored if s.unit.doc_id in ev.referenced or (
+            "" < ev.dates.get(s.unit.doc_id, "") < held and _says_the_meeting(named[ev.lang(s.unit)], s, ev))]
     # Else a text outside the record answers only if it names the meeting itself: one that does not cannot
     # pass the coverage check, and leading with it hides the record's own best quote.
-    named: dict[str, list[Term]] = {}  # per language: what the question names of the meeting (body, ordinal, year)
+    return [s for s in scored if s.unit.doc_id in ev.referenced or _names_the_record(named[ev.lang(s.unit)], s, ev)]
+
+
+def _meeting_terms(q: Question, scored: list[Scored], ev: Evidence) -> dict[str, list[Term]]:
+    """Per language, the question's terms that name the meeting it asks about (body, ordinal, year)."""
+    named: dict[str, list[Term]] = {}
     for s in scored:
         lang = ev.lang(s.unit)
         if lang not in named:
             named[lang] = [t for t in ev.asked(q, s.unit).terms
                            if any(profile_of(ev.named.get(d, ""), lang).exact(t) for d in ev.referenced)]
-    return [s for s in scored if s.unit.doc_id in ev.referenced or _names_the_record(named[ev.lang(s.unit)], s, ev)]
+    return named
+
+
+def _says_the_meeting(named: list[Term], s: Scored, ev: Evidence) -> bool:
+    """Does the unit's own text say every term that names the meeting?"""
+    text = profile_of(s.unit.text, ev.lang(s.unit))
+    return bool(named) and all(text.exact(t) for t in named)
 
 
 def _names_the_record(named: list[Term], s: Scored, ev: Evidence) -> bool:
