@@ -717,3 +717,9 @@ def test_the_phrase_naming_where_to_look_is_the_questions_source(text: str, sour
 ])
 def test_indefinite_pronouns_and_whether_are_not_terms(text: str) -> None:
     assert not {t.lemma for t in _q(text).terms} & {"anyone", "someone", "whether"}
+
+
+def test_the_latin_abbreviations_that_introduce_examples_are_no_terms() -> None:
+    q = _q("Can the optics survey be moved, i.e. is it portable, e.g. by the institute?")
+    assert not {"i.e", "e.g"} & {t.word.lower() for t in q.terms}
+    assert {"survey", "institute"} <= {t.lemma for t in q.terms}

@@ -43,7 +43,8 @@ EN_STOP = frozenset(
     when's where where's which while who who's whom why why's with won't would wouldn't you you'd you'll
     you're you've your yours yourself yourselves also may might must shall will can please tell give
     does anything something any much many get got let us one ones others ve re ll vs versus
-    anyone anybody everyone everybody everything nothing nobody someone somebody whether""".split()
+    anyone anybody everyone everybody everything nothing nobody someone somebody whether
+    i.e e.g etc cf viz""".split()  # the Latin abbreviations that introduce examples ('i.e.', 'e.g.') as the words cut them
 )
 FR_STOP = frozenset(
     """au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais me même mes moi
