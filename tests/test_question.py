@@ -723,3 +723,14 @@ def test_the_latin_abbreviations_that_introduce_examples_are_no_terms() -> None:
     q = _q("Can the optics survey be moved, i.e. is it portable, e.g. by the institute?")
     assert not {"i.e", "e.g"} & {t.word.lower() for t in q.terms}
     assert {"survey", "institute"} <= {t.lemma for t in q.terms}
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("Was there anything specific on optics in the survey?", "specific"),
+    ("Was there anything still to settle in the survey?", "still"),
+    ("Did the institute ask for anything extra in the survey?", "extra"),
+    ("Is there something better than the survey?", "better"),
+])
+def test_a_word_right_after_an_indefinite_pronoun_is_not_a_key_noun(text: str, word: str) -> None:
+    keys = {t.word.lower() for t in _q(text).terms if t.key}
+    assert word not in keys and "survey" in keys

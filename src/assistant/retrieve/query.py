@@ -16,6 +16,7 @@ from datetime import date
 import numpy as np
 
 from assistant.text import (
+    EN_STOP,
     QUESTION_WORDS,
     detect_language,
     dictionary_lemma,
@@ -527,6 +528,9 @@ def is_key(word: str, previous: str, first: bool = False, lang: str = "en", foll
     low = word.lower()
     if low in NUMBER_WORDS:
         return False
+    before = previous.lower()
+    if len(before) > 4 and before.endswith(("thing", "body", "one")) and before in EN_STOP:
+        return False  # after 'anything', 'someone' …: an adjective or a verb ('anything specific', 'someone leaves')
     tags = english_lemmas(low)
     if not tags:
         if french_verb_form(low):
