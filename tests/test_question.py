@@ -559,6 +559,10 @@ def test_a_noun_a_follow_up_points_back_with_is_not_required(elliptical: bool) -
         assert kept <= keys and not pointed & keys
         alone = {t.word for t in analysed(Condensed(asked), _q).terms if t.key}  # a question on its own
         assert pointed <= alone
+    # A year between the pointing words and the noun says which one was meant: the noun still points back.
+    asked = "How does that same 2019 handbook describe the gadgets?"
+    keys = {t.word for t in analysed(Condensed(asked, context, "pronoun", elliptical=elliptical), _q).terms if t.key}
+    assert "gadgets" in keys and "handbook" not in keys
 
 
 def test_a_rewritten_follow_up_keeps_its_pointing_words_key() -> None:

@@ -18,6 +18,7 @@ import numpy as np
 from assistant.text import (
     EN_STOP,
     QUESTION_WORDS,
+    YEAR_RE,
     detect_language,
     dictionary_lemma,
     english_lemmas,
@@ -284,7 +285,8 @@ def pointed_back(q: Question) -> Question:
     too: 'the corresponding fee'), nor the pointing word itself when it is a word of the question ('same',
     'corresponding': they say how the thing relates to the earlier turn, which a quote has no reason to say)."""
     pointed: set[str] = set()
-    for found in POINTER_RE.finditer(q.text):
+    # A year names which one was meant, not a noun of its own: 'that same 1946 text' points like 'that same text'.
+    for found in POINTER_RE.finditer(YEAR_RE.sub(" ", q.text)):
         first, second = found["first"].lower(), found["second"]
         pointed.update((first, found["pointer"].lower()))
         if second and "NOUN" not in english_lemmas(first):
