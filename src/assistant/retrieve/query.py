@@ -285,7 +285,7 @@ def pointed_back(q: Question) -> Question:
     too: 'the corresponding fee'), nor the pointing word itself when it is a word of the question ('same',
     'corresponding': they say how the thing relates to the earlier turn, which a quote has no reason to say)."""
     pointed: set[str] = set()
-    # A year names which one was meant, not a noun of its own: 'that same 1946 text' points like 'that same text'.
+    # A year names which one was meant, not a noun of its own: 'that same 2019 handbook' points like 'that same handbook'.
     for found in POINTER_RE.finditer(YEAR_RE.sub(" ", q.text)):
         first, second = found["first"].lower(), found["second"]
         pointed.update((first, found["pointer"].lower()))
