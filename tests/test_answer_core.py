@@ -196,10 +196,17 @@ def test_a_meeting_asked_about_is_answered_from_its_own_record_not_from_a_later_
     assert "recalling" in other.blocks[0].units[0].text
 
 
-def test_an_earlier_record_that_names_the_meeting_asked_about_may_answer_what_was_planned_for_it(answerer) -> None:
+def kept_for_the_12th(answerer, asked: str, docs: list[Document], **update) -> set[str]:
+    """The documents whose units `_of_record` keeps for ``asked`` when the 12th ABC's record is the one named."""
     from assistant.answer.extractive import _of_record
 
     bot, emb = answerer
+    ev = replace(evidence(asked, emb, named_as(docs), docs), referenced=frozenset({"m12"}), **update)
+    q = question(asked, docs)
+    return {s.unit.doc_id for s in _of_record(q, bot._score(q, ev), ev)}
+
+
+def test_an_earlier_record_that_names_the_meeting_asked_about_may_answer_what_was_planned_for_it(answerer) -> None:
     before = meeting("m11", "11th", "1995", "Resolution 4: On the next meeting",
                      "The 12th meeting of the ABC will be hosted by the Gadget Laboratory in Lyon.")
     after = meeting("m14", "14th", "2007", "Resolution 2: On history",
@@ -207,32 +214,21 @@ def test_an_earlier_record_that_names_the_meeting_asked_about_may_answer_what_wa
     docs = [*DOCS, before, after]
     asked = "Which laboratory was to host the 12th ABC meeting?"
     dates = {d.doc_id: d.date for d in docs}
-    ev = replace(evidence(asked, emb, named_as(docs), docs), referenced=frozenset({"m12"}), dates=dates)
-    q = question(asked, docs)
-    kept = {s.unit.doc_id for s in _of_record(q, bot._score(q, ev), ev)}
     # The record of the 12th covers the question's names (ABC, 12th, meeting), so texts that do not name the
     # meeting are set aside; the earlier record that names it says what was planned, a later one only recalls.
-    assert kept == {"m12", "m11"}
+    assert kept_for_the_12th(answerer, asked, docs, dates=dates) == {"m12", "m11"}
     # Without the documents' dates, no text outside the record is read as planning the meeting.
-    kept = {s.unit.doc_id for s in _of_record(q, bot._score(q, ev), replace(ev, dates={}))}
-    assert kept == {"m12"}
+    assert kept_for_the_12th(answerer, asked, docs) == {"m12"}
 
 
 def test_a_text_that_does_not_name_the_meeting_asked_about_does_not_lead_over_its_record(answerer) -> None:
-    from assistant.answer.extractive import _of_record
-
-    bot, emb = answerer
     other = meeting("m14", "14th", "2007", "Resolution 5: On widget fees",
                     "The ABC decides that widget owners pay an annual widget fee of 3 %.")
     recalling = meeting("m21", "21st", "2020", "Resolution 1: On gadgets",
                         "The ABC, noting that in 1999 the 12th ABC set widget fees, decides to keep them.")
     docs = [*DOCS, other, recalling]
-    asked = "What annual widget fee did the 12th ABC (1999) set for new owners?"
-    ev = replace(evidence(asked, emb, named_as(docs), docs), referenced=frozenset({"m12"}))
-    q = question(asked, docs)
-    scored = bot._score(q, ev)
     # No unit of the record covers the question ('fee' is not in it), so the others are not all set aside...
-    kept = {s.unit.doc_id for s in _of_record(q, scored, ev)}
+    kept = kept_for_the_12th(answerer, "What annual widget fee did the 12th ABC (1999) set for new owners?", docs)
     assert "m12" in kept and "m21" in kept  # a later text that names the meeting may still answer
     # ... but one that does not name the meeting (the 14th's fee) cannot answer what the 12th set.
     assert "m14" not in kept
