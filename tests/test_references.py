@@ -116,3 +116,13 @@ def test_a_year_that_dates_what_was_decided_on_also_names_the_bodys_records_of_t
         assert ref.dated == {"2011"} and r.records_of(ref, docs) == {"m11"}
     # So does a meeting named by its ordinal.
     assert r.records_of(r.parse("What did the 11th ABC decide about its 2011 accounts?", BODIES), docs) == {"m11"}
+
+
+def test_a_bodys_acronym_followed_by_a_small_number_names_its_meeting() -> None:
+    assert r.with_ordinals("What did ABC 12 (1999) decide?", BODIES) == "What did 12th ABC (1999) decide?"
+    ref = r.parse("What did ABC 12 (1999) decide about widgets?", BODIES)
+    assert ref.meeting == 12 and ref.bodies == {"ABC"} and ref.years == {"1999"}
+    assert r.parse("Which widgets did ABC 2011 list?", BODIES).meeting is None  # a year, not a number
+    assert r.parse("What does Decision ABC/12-3 say?", BODIES).meeting is None  # a decision's number
+    assert r.parse("What did QRS 12 decide?", BODIES).meeting is None  # not a body of the collection
+    assert r.with_ordinals("at ABC 1 and XYZC 23", BODIES) == "at 1st ABC and 23rd XYZC"

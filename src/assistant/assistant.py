@@ -216,7 +216,9 @@ class Assistant:
         return condensed, draft, passages
 
     def _analyse(self, corpus: CorpusView, text: str) -> Question:
-        return analyse(text, corpus.lexical.vocab, corpus.lexical.idf, answer_type=self._answer_type)
+        # 'JCRB 34' is read as '34th JCRB', the way the documents name the meeting.
+        return analyse(refs.with_ordinals(text, corpus.bodies), corpus.lexical.vocab, corpus.lexical.idf,
+                       answer_type=self._answer_type)
 
     def _answer_type(self, text: str) -> str | None:
         """The answer type of a question text as `Settings.answer_types` reads it."""

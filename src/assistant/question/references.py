@@ -19,7 +19,7 @@ from assistant.types import Document
 ORDINAL_RE = re.compile(r"\b(\d{1,3})\s?(?:st|nd|rd|th|e|er|re|ère|ème|eme)\b", re.I)
 YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A year written as the time of an event, after 'in' or a month ('met in 2012', 'its June 2012 session',
-# 'en mars 2014'), as against a year that names what was decided on ('the 2012 accounts', 'the budget for 2012').
+# 'en mars 2030'), as against a year that names what was decided on ('the 2012 accounts', 'the budget for 2012').
 DATED_YEAR_RE = re.compile(
     r"\b(?:in|at|during|en|january|february|march|april|may|june|july|august|september|october|november|"
     r"december|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)\s+"
@@ -126,7 +126,7 @@ def parse(text: str, bodies: frozenset[str], names: dict[str, str] | None = None
     lowered = " ".join(text.lower().split())
     named = frozenset(b for b in bodies if b in words or b.lower() in words)
     named |= frozenset(body for alias, body in (names or {}).items() if alias in lowered)
-    ordinals = [int(n) for n in ORDINAL_RE.findall(text)]
+    ordinals = [int(n) for n in ORDINAL_RE.findall(with_ordinals(text, named))]
     return Reference(
         bodies=named,
         meeting=ordinals[0] if len(ordinals) == 1 else None,
@@ -163,9 +163,24 @@ def month_names(date: str) -> str:
 
 def ordinal_forms(n: int) -> str:
     """The ways English and French questions write meeting ``n`` ('26th 26e'; '1st 1er 1re')."""
-    english = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     french = "er 1re" if n == 1 else "e"
-    return f"{n}{english} {n}{french}"
+    return f"{english_ordinal(n)} {n}{french}"
+
+
+def english_ordinal(n: int) -> str:
+    """'1st', '12th', '23rd'."""
+    return f"{n}" + ("th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th"))
+
+
+def with_ordinals(text: str, bodies: Iterable[str]) -> str:
+    """``text`` with a meeting written by number after its body ('JCRB 34', 'at CIPM 112') written as an ordinal
+    before it ('34th JCRB'), as the documents name their meetings; a year ('CIPM 1992') or an item's number
+    ('CIPM/105-13') is left alone."""
+    names = sorted(bodies)
+    if not names:
+        return text
+    numbered = re.compile(rf"\b({'|'.join(map(re.escape, names))})\s+(\d{{1,3}})\b(?![-/.]?\d)")
+    return numbered.sub(lambda m: f"{english_ordinal(int(m[2]))} {m[1]}", text)
 
 
 def named_as(doc: Document, ref: Reference, names: dict[str, str],
