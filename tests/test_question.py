@@ -626,14 +626,14 @@ def test_a_follow_ups_parts_each_go_on_from_the_earlier_turn() -> None:
 
     history = [{"role": "user", "content": "What did the 12th Assembly decide about widget fairs?"},
                {"role": "assistant", "content": "It decided to hold one fair each year."}]
-    _, parts = read("Who had proposed that, and since when?", history)
-    assert [p.text for p in parts] == ["Who had proposed that", "since when?"]
+    _, parts = read("Who proposed it first, and since when?", history)
+    assert [p.text for p in parts] == ["Who proposed it first", "since when?"]
     earlier = history[0]["content"]
     assert parts[0].context == earlier
     # The later part may point at the first ('since when' the proposal) as well as at the earlier turn.
-    assert parts[1].context == f"{earlier} Who had proposed that" and parts[1].mode == "pronoun"
+    assert parts[1].context == f"{earlier} Who proposed it first" and parts[1].mode == "pronoun"
     # A follow-up that asks one thing stays whole.
-    assert len(read("Who had proposed that?", history)[1]) == 1
+    assert len(read("Who proposed it first?", history)[1]) == 1
 
 
 @pytest.mark.parametrize("asked", [
@@ -655,7 +655,7 @@ def test_a_trailing_why_is_a_part_of_its_own(asked: str) -> None:
     ("Who judged the 2019 fair, and was the verdict appealed?", "was the verdict appealed?"),
     ("Did the club meet in 2019, and if so where did it meet?", "where did it meet?"),
     ("Did the club meet in 2019? If so, where did it meet?", "where did it meet?"),
-    ("When was the widget fair first held, and roughly how many stalls were there?", "how many stalls were there?"),
+    ("When was the widget fair first held, and approximately how many stalls were there?", "how many stalls were there?"),
     ("Who chaired the fair committee, and also where did it meet?", "where did it meet?"),
 ])
 def test_a_later_part_opens_with_a_question_word_its_preposition_or_an_auxiliary(asked: str, second: str) -> None:
@@ -730,8 +730,8 @@ def test_the_latin_abbreviations_that_introduce_examples_are_no_terms() -> None:
 
 
 @pytest.mark.parametrize(("text", "word"), [
-    ("Was there anything specific on optics in the survey?", "specific"),
-    ("Was there anything still to settle in the survey?", "still"),
+    ("Is anything specific on optics planned in the survey?", "specific"),
+    ("Is anything still pending in the survey?", "still"),
     ("Did the institute ask for anything extra in the survey?", "extra"),
     ("Is there something better than the survey?", "better"),
 ])

@@ -578,7 +578,7 @@ def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
         return scored
     named = _meeting_terms(q, scored, ev)
     if any(s.unit.kind != "heading" and _covers_key_terms(q, s, ev) for s in own):
-        # An earlier record that names the meeting in the unit itself says what was planned for it ('The 31st
+        # An earlier record that names the meeting in the unit itself says what was planned for it ('The 12th
         # meeting will be hosted by …'), which the meeting's own record may not repeat; a later text only recalls.
         held = min((ev.dates.get(d, "") for d in ev.referenced), default="")
         return [s for s in scored if s.unit.doc_id in ev.referenced or (

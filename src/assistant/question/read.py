@@ -29,7 +29,7 @@ _QUESTION_START = (r"(?=(?:" + _WH + r"|is|are|do|does|can|will|quel|quelle)\b|"
 _AFTER_COMMA = r"(?=(?:was|were|did|has|have|had|would|should|could|must|may)\b)"
 _CONDITION = r"(?:if (?:not|so),?\s+)?"  # 'and if not, where …', 'If so, what …': the part is what follows
 # 'X and how much is it?', 'Any openings now? And if not, where will they be posted?': one part each.
-# An adverb may come between 'and' and the question word ('…, and roughly how many …', '…, and also where …').
+# An adverb may come between 'and' and the question word ('…, and approximately how many …', '…, and also where …').
 _ADVERB = r"(?:(?:also|[a-z]+ly),?\s+)?"
 PART_SPLIT_RE = re.compile(
     r"\s*(?:,\s*)?\b(?:and|et)\s+" + _CONDITION + _ADVERB + _QUESTION_START +
@@ -106,7 +106,7 @@ def split_parts(condensed: Condensed) -> list[Condensed]:
     one decided?')."""
     texts = _shared_clauses([p.strip() for p in PART_SPLIT_RE.split(condensed.text) if p.strip()])
     if condensed.is_followup:
-        # A follow-up's parts each go on from the earlier turn ('For how long had it run by then, and how many
+        # A follow-up's parts each go on from the earlier turn ('How long did it run, and how many
         # took part?'), as the whole did; an elliptical one is a phrase, not parts.
         if len(texts) < 2 or condensed.mode == "ellipsis" or condensed.elliptical:
             return [condensed]

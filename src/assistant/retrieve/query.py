@@ -99,7 +99,7 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         r"percentage|rate|size|cost|price|uncertainty|accuracy|precision|value|weight|length|capacity|budget|fee)"
         # 'amount of substance' is the name of a quantity (the mole's), not a request for an amount
         r"s?\b|\b(amount|figure|sum) of\b(?! substance)|"
-        # 'Number of member States in 2020?', 'the 2012 pilot — number of contributing labs?': a count asked
+        # 'Number of member States in 2020?', 'the 2030 survey — number of regions covered?': a count asked
         # in a few words, the phrase opening the question or the part after a colon or a dash
         r"(?:^|[:—–]\s*)\W*(?:the\s+|total\s+)?number of\b|\bnumerical value\b|\b(does|do|will|would) \w+( \w+)? cost\b|"
         r"\b(salary|allowance|pay|fee|price) (figure|amount|level|rate)\b", re.I)),
