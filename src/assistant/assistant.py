@@ -216,7 +216,7 @@ class Assistant:
         return condensed, draft, passages
 
     def _analyse(self, corpus: CorpusView, text: str) -> Question:
-        # 'JCRB 34' is read as '34th JCRB', the way the documents name the meeting.
+        # 'ABC 12' is read as '12th ABC', the way the documents name the meeting (`references.with_ordinals`).
         return analyse(refs.with_ordinals(text, corpus.bodies), corpus.lexical.vocab, corpus.lexical.idf,
                        answer_type=self._answer_type)
 

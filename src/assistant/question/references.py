@@ -173,9 +173,9 @@ def english_ordinal(n: int) -> str:
 
 
 def with_ordinals(text: str, bodies: Iterable[str]) -> str:
-    """``text`` with a meeting written by number after its body ('JCRB 34', 'at CIPM 112') written as an ordinal
-    before it ('34th JCRB'), as the documents name their meetings; a year ('CIPM 1992') or an item's number
-    ('CIPM/105-13') is left alone."""
+    """``text`` with a meeting written by number after its body ('ABC 12', 'at XYZ 101') written as an ordinal
+    before it ('12th ABC'), as the documents name their meetings; a year ('ABC 2030') or an item's number
+    ('ABC/12-3') is left alone."""
     names = sorted(bodies)
     if not names:
         return text
