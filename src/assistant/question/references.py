@@ -17,13 +17,15 @@ from assistant.types import Document
 
 # '27th', '1st', '101e', '2nd', '1re', '3ème' — an ordinal as English and French write it.
 ORDINAL_RE = re.compile(r"\b(\d{1,3})\s?(?:st|nd|rd|th|e|er|re|ère|ème|eme)\b", re.I)
-YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_YEAR = r"(1[89]\d\d|20\d\d)\b"
+YEAR_RE = re.compile(rf"\b{_YEAR}")
+# How the two languages name a document's month ('October 2015', 'octobre 2015'); calendar data, not tuning.
+MONTHS = ("January February March April May June July August September October November December".split(),
+          "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split())
 # A year written as the time of an event, after 'in' or a month ('met in 2012', 'its June 2012 session',
 # 'en mars 2030'), as against a year that names what was decided on ('the 2012 accounts', 'the budget for 2012').
 DATED_YEAR_RE = re.compile(
-    r"\b(?:in|at|during|en|january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)\s+"
-    r"(1[89]\d\d|20\d\d)\b", re.I)
+    rf"\b(?:in|at|during|en|{'|'.join(m for names in MONTHS for m in names)})\s+{_YEAR}", re.I)
 # 'Resolution 4', 'Recommendation 1', 'Decision CIPM/105-13', 'Résolution 2', 'Action JCRB/45-1'.
 ITEM_RE = re.compile(
     r"\b(resolution|résolution|recommendation|recommandation|decision|décision|action|declaration|"
@@ -148,9 +150,6 @@ def of_document(doc: Document) -> Reference:
     )
 
 
-# How the two languages name a document's month ('October 2015', 'octobre 2015'); calendar data, not tuning.
-MONTHS = ("January February March April May June July August September October November December".split(),
-          "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split())
 
 
 def month_names(date: str) -> str:
