@@ -187,6 +187,18 @@ def test_a_topic_or_title_asked_for_is_the_answer_not_a_word_to_find() -> None:
     assert "title" not in {t.lemma for t in _q("Gadget board 2005, resolution 1: title?").terms}
 
 
+@pytest.mark.parametrize(("text", "head"), [
+    ("Which audit firm audited the gadget accounts?", "firm"),  # 'firm' and 'audit' can be verbs too
+    ("Which national gadget institute hosted the fair?", "institute"),
+    ("Which gadget institutes currently have staff at the fair?", "institute"),
+    ("Which organization covers Oceania?", "organization"),  # 'covers' is the verb: not the head
+    ("Which time scales does the office publish?", "scale"),
+])
+def test_the_noun_right_before_the_verb_heads_a_which_phrase(text: str, head: str) -> None:
+    q = _q(text)
+    assert head in q.soft and any(t.lemma == head and t.key for t in q.terms)
+
+
 def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
     keys = {t.lemma for t in _q("Quick check: a bushel equals how many pecks?").hard_terms}
     assert "equal" not in keys and {"bushel", "peck"} <= keys

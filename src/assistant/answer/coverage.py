@@ -225,11 +225,15 @@ def quantity_lemmas(text: str) -> set[str]:
     return names | YEAR_LEMMAS if YEAR_RE.search(text) else names
 
 
+SYNONYM_FILES = ("synonyms.tsv", "places.tsv")
+
+
 @lru_cache(maxsize=1)
 def synonyms() -> dict[str, frozenset[str]]:
-    """lemma → the other lemmas of its groups in the packaged synonym file (data/synonyms.tsv)."""
+    """lemma → the other lemmas of its groups in the packaged synonym files: data/synonyms.tsv (interchangeable
+    words) and data/places.tsv (a place and its adjective: 'Norway', 'Norwegian')."""
     groups: dict[str, set[str]] = {}
-    text = (files("assistant.data") / "synonyms.tsv").read_text(encoding="utf-8")
+    text = "\n".join((files("assistant.data") / name).read_text(encoding="utf-8") for name in SYNONYM_FILES)
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue

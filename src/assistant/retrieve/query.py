@@ -251,6 +251,8 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     if not any(t.key for t in terms):  # 'I work for an RMO. May I apply?': the statement holds the topic
         terms = _terms(plain, lang, vocab, idf, need, claimed | examples)
     classes = _class_noun(text, terms)
+    # A class noun read as a verb elsewhere ('which audit firm …') is the noun the answer must name.
+    terms = tuple(next((c for c in classes if c.lemma == t.lemma), t) for t in terms)
     terms = _demote_verb_after(text, classes, terms)
     if lang == "en":
         terms = _demote_do_support_verb(words(plain), terms)
@@ -311,14 +313,24 @@ def _class_noun(text: str, terms: tuple[Term, ...]) -> list[Term]:
         term = by_word.get(word)
         if term is None:
             break  # 'what part does the committee play': the phrase after 'what' ends at a function word
-        if head and "VERB" in english_lemmas(word) and nxt and nxt not in AUXILIARIES:
-            break  # 'which organization covers Africa' (but 'which time scales does …')
+        before_verb = _opens_predicate(nxt)
+        if head and "VERB" in english_lemmas(word) and nxt and not before_verb:
+            break  # 'which organization covers Africa' (but 'which time scales does …', '… institute hosted …')
         if term.key:
             head = [term]  # the last noun of the phrase is its head: 'regional metrology organizations'
+        elif "NOUN" in english_lemmas(word) and before_verb:
+            head = [replace(term, key=True)]  # 'which audit firm audited …': a noun right before the verb
         elif head:
             break
 
     return head
+
+
+def _opens_predicate(word: str) -> bool:
+    """Can ``word`` (lower case) only open the clause's predicate: an auxiliary, a verb form that is no noun
+    ('hosted', 'sent'), or an adverb before one ('currently have')?"""
+    tags = english_lemmas(word)
+    return word in AUXILIARIES or (bool(tags) and "NOUN" not in tags and ("VERB" in tags or set(tags) == {"ADV"}))
 
 
 def _names(text: str, terms: tuple[Term, ...]) -> tuple[tuple[str, ...], ...]:
