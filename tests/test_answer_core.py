@@ -942,6 +942,11 @@ def test_a_which_x_question_is_answered_by_a_quote_naming_one_x_without_the_word
     named, vague = (next(u for u in units if w in u.text) for w in ("QZL", "report on"))
     asked = "Which institute did the ABC ask the regional bodies to support in gadget tests?"
     assert names_new(asked, [named]) and not names_new(asked, [vague])
+    # A dictionary word in capitals standing alone is a title, not a name; capitalised words side by side name.
+    titled, titled_name = (replace(vague, text=t) for t in (
+        "The ABC asked the regional bodies to report to the Director on gadget tests.",
+        "The ABC asked the regional bodies to use the Supplementary Guide for gadget tests."))
+    assert not names_new(asked, [titled]) and names_new(asked, [titled_name])
     q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
     assert "institute" in q.soft
     scored = bot._score(q, ev)

@@ -250,6 +250,8 @@ def test_a_figure_being_checked_is_the_answer_sought() -> None:
     # An example's 'e.g.,' does not end the clause that names one.
     ("Travellers use an airport close to the city (e.g., Orly, at 14 km).", True),
     ("Travellers use an airport close to the city (e.g. at night).", False),
+    # An acronym in brackets before the noun names it: 'the Gadget Training (GT) department'.
+    ("It runs the Gadget Training (GT) department.", True),
 ])
 def test_a_class_noun_is_named_or_only_mentioned(text: str, named: bool) -> None:
     from assistant.answer.evidence import Unit

@@ -194,6 +194,8 @@ def names_new(question: str, units: list[Unit], other_kind: Callable[[str], bool
             name, after = found.group(1), found.group(2)
             if found.start() < opening or name.lower() in asked or (after and not is_stop(after)):
                 continue
+            if _capitalised_word(unit.text, found.start(), found.end(1)):
+                continue
             if other_kind is not None and other_kind(name):
                 continue
             return True
@@ -202,9 +204,21 @@ def names_new(question: str, units: list[Unit], other_kind: Callable[[str], bool
     return False
 
 
+def _capitalised_word(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] a dictionary word in capitals standing alone ('the Director of …', 'a Decision'): a
+    title, not a name? Capitalised words side by side name something ('Supplementary Information for …');
+    an acronym is a name."""
+    word = text[start:end]
+    if word.isupper() or not english_lemmas(word.lower()):
+        return False
+    before = re.search(r"(\S+)\s+$", text[:start])
+    after = re.match(r"\s+(\S+)", text[end:])
+    return not any(m and m.group(1)[:1].isupper() for m in (before, after))
+
+
 def _names_one(text: str, start: int, end: int) -> bool:
     """Is the noun at text[start:end] given a name: 'Time Department', 'airports such as …', 'X (ABC)', 'are ILAC …'?"""
-    before = re.search(r"([\w-]+)\s+$", text[:start])
+    before = re.search(r"([\w-]+)\)?\s+$", text[:start])  # 'Time Department', '(CBKT) programme'
     sentence_start = re.search(r"(^|[.!?]\s+)\S+\s+$", text[:start])
     if before and before.group(1)[:1].isupper() and not sentence_start:
         return True
