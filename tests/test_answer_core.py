@@ -1251,6 +1251,8 @@ def test_a_question_for_what_a_text_says_is_not_answered_by_a_quote_saying_only_
     ("Quel montant le comité a-t-il voté ?", "Le comité a voté la résolution 3 en 1999.", False),
     # Time is not money: 'how much … spend' asks a figure, any figure.
     ("How much staff time does the office spend on widgets?", "Widgets take 355 person days a year.", True),
+    ("What is the widget club's annual fee?", "The widget club fixed its annual fee in 1999.", False),
+    ("What annual fee does the widget club charge?", "The widget club charges 30 euros a year.", True),
 ])
 def test_a_sum_of_money_asked_for_is_a_figure_with_a_currency(asked: str, text: str, found: bool) -> None:
     from assistant.answer.answer_type import has_need

@@ -215,6 +215,10 @@ def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
     ("Tell me the amount of money raised.", "number"),
     # 'amount of substance' names a quantity (the mole's); it does not ask for an amount
     ("How is an amount of substance computed from a count of molecules?", None),
+    # a figure noun after an owner, or right after 'what' before the verb; 'value' and 'number' are not enough
+    ("What is the gadget board's annual fee?", "number"), ("What discount rate did the fund assume?", "number"),
+    ("What relative uncertainty does the new gadget achieve?", "number"),
+    ("What value does the gadget table give for steel?", None), ("What document number did the board cite?", None),
 ])
 def test_more_answer_types(text: str, need: str | None) -> None:
     assert _q(text).need == need

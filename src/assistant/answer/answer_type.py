@@ -260,7 +260,8 @@ def counted(q: Question) -> str | None:
 # much staff time … spend' is not).
 MONEY_ASKED_RE = re.compile(
     r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|charge|charged)\b|\bhow much money\b|"
-    r"\bwhat(?:['’]s| is| was| are| were) the (?:[a-z-]+ )?(?:cost|price|budget|fee|dotation)s?\b|"
+    r"\bwhat(?:['’]s| is| was| are| were) the (?:(?:[\w-]+ )?[\w-]+['’]s? )?(?:[a-z-]+ )?(?:cost|price|budget|fee|dotation)s?\b|"
+    r"\bwhat (?:[a-z-]+ )?(?:cost|price|budget|fee|salary|dotation)s? (?:did|does|do|was|were|is|are|has|had|will)\b|"
     r"\bcombien\b[^?]*\bco[uû]t|\bquel(?:le)? (?:est |était )?(?:le |la )?(?:montant|budget|co[uû]t|dotation|somme)\b",
     re.I)
 # A currency beside a sum: '€ 2 million', '1 910 000 francs-or', '5.3 kEUR'.

@@ -69,6 +69,9 @@ PRESENT_RE = re.compile(r"\b(currently|right now|now|at present|at the moment|no
 # on quality systems').
 ROLE_RE = re.compile(r"^\s*who (chairs|heads|leads|runs|directs|manages|presides|chaired|headed|led|ran|directed|"
                      r"managed|presided|convened)\b", re.I)
+# Nouns that are figures themselves ('what annual fee does …', 'what rate did …'); not 'value' or 'number',
+# which may be a formula or a document's number.
+_FIGURE_NOUNS = r"amount|sum|percentage|rate|cost|price|uncertainty|budget|fee|salary"
 NEEDS: list[tuple[str, re.Pattern[str]]] = [
     # Who may apply: answered by a statement of who applications are welcome from, not by any sentence
     # that happens to mention the same nouns.
@@ -102,7 +105,11 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         # 'Number of member States in 2020?', 'the 2030 survey — number of regions covered?': a count asked
         # in a few words, the phrase opening the question or the part after a colon or a dash
         r"(?:^|[:—–]\s*)\W*(?:the\s+|total\s+)?number of\b|\bnumerical value\b|\b(does|do|will|would) \w+( \w+)? cost\b|"
-        r"\b(salary|allowance|pay|fee|price) (figure|amount|level|rate)\b", re.I)),
+        r"\b(salary|allowance|pay|fee|price) (figure|amount|level|rate)\b|"
+        # 'What is the board's annual fee?', 'What annual fee does the board charge?': the noun after an owner, or
+        # right after 'what' before the verb
+        rf"\bwhat(?:['’]s| (?:is|was|are|were)) the (?:[\w-]+ )?[\w-]+['’]s? (?:[a-z-]+ )?({_FIGURE_NOUNS})s?\b|"
+        rf"\bwhat (?:[a-z-]+ )?({_FIGURE_NOUNS})s? (?:did|does|do|was|were|is|are|has|have|had|will|would)\b", re.I)),
     ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\s+(the\b|a\b|an\b|le\b|la\b|l'|(?-i:[A-Z]))|"
                           # 'Who was president of …': a role named without an article
                           r"^\s*who\s+(is|was)\s+(director|head|chair|chairman|chairperson|president|secretary)\b|"
