@@ -219,6 +219,9 @@ def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
     ("What is the gadget board's annual fee?", "number"), ("What discount rate did the fund assume?", "number"),
     ("What relative uncertainty does the new gadget achieve?", "number"),
     ("What value does the gadget table give for steel?", None), ("What document number did the board cite?", None),
+    # a person's name asked without 'who'; the name of a thing is not a person's
+    ("What is the name of the gadget board's secretary?", "person"), ("Name the person who chaired it.", "person"),
+    ("What is the name of the new gadget programme?", None),
 ])
 def test_more_answer_types(text: str, need: str | None) -> None:
     assert _q(text).need == need

@@ -114,6 +114,10 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
                           # 'Who was president of …': a role named without an article
                           r"^\s*who\s+(is|was)\s+(director|head|chair|chairman|chairperson|president|secretary)\b|"
                           + ROLE_RE.pattern + "|"
+                          # 'What is the name of the board's secretary?', 'Name the person who …': a name asked
+                          r"\bwhat(?:['’]s| is| was) the name of (?:the|its|their|his|her) (?:[\w'’-]+ ){0,3}?"
+                          r"(?:director|head|chair\w*|president|secretary|representative|advis[eo]r|officer|convenor|"
+                          r"rapporteur|treasurer|manager|coordinator|person|individual)\b|\bname the (?:person|individual)\b|"
                           r"\bwho (should|could|can|do|may|might|would) (i|we|one|you) (contact|talk|speak|write|"
                           r"ask|e-?mail|call|turn|get in touch)\b|\bwho to (contact|ask|talk to|write to)\b", re.I)),
 ]
