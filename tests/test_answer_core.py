@@ -944,7 +944,7 @@ def test_a_which_x_question_is_answered_by_a_quote_naming_one_x_without_the_word
     assert names_new(asked, [named]) and not names_new(asked, [vague])
     # A dictionary word in capitals standing alone is a title, not a name; capitalised words side by side name.
     titled, titled_name = (replace(vague, text=t) for t in (
-        "The ABC asked the regional bodies to report to the Director on gadget tests.",
+        "The ABC asked the regional bodies to send results to the Director on gadget tests.",
         "The ABC asked the regional bodies to use the Supplementary Guide for gadget tests."))
     assert not names_new(asked, [titled]) and names_new(asked, [titled_name])
     q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
@@ -1251,8 +1251,8 @@ def test_a_question_for_what_a_text_says_is_not_answered_by_a_quote_saying_only_
     ("Quel montant le comité a-t-il voté ?", "Le comité a voté la résolution 3 en 1999.", False),
     # Time is not money: 'how much … spend' asks a figure, any figure.
     ("How much staff time does the office spend on widgets?", "Widgets take 355 person days a year.", True),
-    ("What is the widget club's annual fee?", "The widget club fixed its annual fee in 1999.", False),
-    ("What annual fee does the widget club charge?", "The widget club charges 30 euros a year.", True),
+    ("What is the widget club's entry fee?", "The widget club fixed its entry fee in 1999.", False),
+    ("What entry fee will the widget club ask?", "The widget club asks 30 euros a year.", True),
 ])
 def test_a_sum_of_money_asked_for_is_a_figure_with_a_currency(asked: str, text: str, found: bool) -> None:
     from assistant.answer.answer_type import has_need

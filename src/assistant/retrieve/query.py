@@ -69,7 +69,7 @@ PRESENT_RE = re.compile(r"\b(currently|right now|now|at present|at the moment|no
 # on quality systems').
 ROLE_RE = re.compile(r"^\s*who (chairs|heads|leads|runs|directs|manages|presides|chaired|headed|led|ran|directed|"
                      r"managed|presided|convened)\b", re.I)
-# Nouns that are figures themselves ('what annual fee does …', 'what rate did …'); not 'value' or 'number',
+# Nouns that are figures themselves ('what entry fee will …', 'what rate had …'); not 'value' or 'number',
 # which may be a formula or a document's number.
 _FIGURE_NOUNS = r"amount|sum|percentage|rate|cost|price|uncertainty|budget|fee|salary"
 NEEDS: list[tuple[str, re.Pattern[str]]] = [
@@ -106,7 +106,7 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         # in a few words, the phrase opening the question or the part after a colon or a dash
         r"(?:^|[:—–]\s*)\W*(?:the\s+|total\s+)?number of\b|\bnumerical value\b|\b(does|do|will|would) \w+( \w+)? cost\b|"
         r"\b(salary|allowance|pay|fee|price) (figure|amount|level|rate)\b|"
-        # 'What is the board's annual fee?', 'What annual fee does the board charge?': the noun after an owner, or
+        # 'What is the club's entry fee?', 'What entry fee will the club ask?': the noun after an owner, or
         # right after 'what' before the verb
         rf"\bwhat(?:['’]s| (?:is|was|are|were)) the (?:[\w-]+ )?[\w-]+['’]s? (?:[a-z-]+ )?({_FIGURE_NOUNS})s?\b|"
         rf"\bwhat (?:[a-z-]+ )?({_FIGURE_NOUNS})s? (?:did|does|do|was|were|is|are|has|have|had|will|would)\b", re.I)),
@@ -262,7 +262,7 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     if not any(t.key for t in terms):  # 'I work for an RMO. May I apply?': the statement holds the topic
         terms = _terms(plain, lang, vocab, idf, need, claimed | examples)
     classes = _class_noun(text, terms)
-    # A class noun read as a verb elsewhere ('which audit firm …') is the noun the answer must name.
+    # A class noun read as a verb elsewhere ('which law firm …') is the noun the answer must name.
     terms = tuple(next((c for c in classes if c.lemma == t.lemma), t) for t in terms)
     terms = _demote_verb_after(text, classes, terms)
     if lang == "en":
@@ -330,7 +330,7 @@ def _class_noun(text: str, terms: tuple[Term, ...]) -> list[Term]:
         if term.key:
             head = [term]  # the last noun of the phrase is its head: 'regional metrology organizations'
         elif "NOUN" in english_lemmas(word) and before_verb:
-            head = [replace(term, key=True)]  # 'which audit firm audited …': a noun right before the verb
+            head = [replace(term, key=True)]  # 'which law firm drafted …': a noun right before the verb
         elif head:
             break
 
@@ -339,7 +339,7 @@ def _class_noun(text: str, terms: tuple[Term, ...]) -> list[Term]:
 
 def _opens_predicate(word: str) -> bool:
     """Can ``word`` (lower case) only open the clause's predicate: an auxiliary, a verb form that is no noun
-    ('hosted', 'sent'), or an adverb before one ('currently have')?"""
+    ('hosted', 'sent'), or an adverb before one ('currently lend')?"""
     tags = english_lemmas(word)
     return word in AUXILIARIES or (bool(tags) and "NOUN" not in tags and ("VERB" in tags or set(tags) == {"ADV"}))
 
