@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from assistant.answer.evidence import Unit
 from assistant.retrieve.acronyms import spells_out
-from assistant.retrieve.query import DETERMINERS, NEED_WORDS, Question
+from assistant.retrieve.query import DETERMINERS, NEED_WORDS, Question, asked_after_what
 from assistant.text import ACRONYM_RE, EMAIL_RE, YEAR_RE, content_lemmas, english_lemmas, is_stop
 
 # Numbers as English and French write them in words ('ten members', 'dix membres'); 'un'/'une' are articles.
@@ -261,7 +261,7 @@ def counted(q: Question) -> str | None:
 MONEY_ASKED_RE = re.compile(
     r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|charge|charged)\b|\bhow much money\b|"
     r"\bwhat(?:['’]s| is| was| are| were) the (?:(?:[\w-]+ )?[\w-]+['’]s? )?(?:[a-z-]+ )?(?:cost|price|budget|fee|dotation)s?\b|"
-    r"\bwhat (?:[a-z-]+ )?(?:cost|price|budget|fee|salary|dotation)s? (?:did|does|do|was|were|is|are|has|had|will)\b|"
+    + asked_after_what("cost|price|budget|fee|salary|dotation") + "|"
     r"\bcombien\b[^?]*\bco[uû]t|\bquel(?:le)? (?:est |était )?(?:le |la )?(?:montant|budget|co[uû]t|dotation|somme)\b",
     re.I)
 # A currency beside a sum: '€ 2 million', '1 910 000 francs-or', '5.3 kEUR'.

@@ -150,8 +150,6 @@ def of_document(doc: Document) -> Reference:
     )
 
 
-
-
 def month_names(date: str) -> str:
     """'2015-10-14' → 'October octobre' ('' when the date has no month)."""
     month = date[5:7]

@@ -72,6 +72,14 @@ ROLE_RE = re.compile(r"^\s*who (chairs|heads|leads|runs|directs|manages|presides
 # Nouns that are figures themselves ('what entry fee will …', 'what rate had …'); not 'value' or 'number',
 # which may be a formula or a document's number.
 _FIGURE_NOUNS = r"amount|sum|percentage|rate|cost|price|uncertainty|budget|fee|salary"
+
+
+def asked_after_what(nouns: str) -> str:
+    """The pattern of a noun of the alternation ``nouns`` asked for right after 'what', before the clause's
+    verb: 'What entry fee will the club ask?', 'What rate had the fund used?'."""
+    return rf"\bwhat (?:[a-z-]+ )?(?:{nouns})s? (?:did|does|do|was|were|is|are|has|have|had|will|would)\b"
+
+
 NEEDS: list[tuple[str, re.Pattern[str]]] = [
     # Who may apply: answered by a statement of who applications are welcome from, not by any sentence
     # that happens to mention the same nouns.
@@ -109,7 +117,7 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         # 'What is the club's entry fee?', 'What entry fee will the club ask?': the noun after an owner, or
         # right after 'what' before the verb
         rf"\bwhat(?:['’]s| (?:is|was|are|were)) the (?:[\w-]+ )?[\w-]+['’]s? (?:[a-z-]+ )?({_FIGURE_NOUNS})s?\b|"
-        rf"\bwhat (?:[a-z-]+ )?({_FIGURE_NOUNS})s? (?:did|does|do|was|were|is|are|has|have|had|will|would)\b", re.I)),
+        + asked_after_what(_FIGURE_NOUNS), re.I)),
     ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\s+(the\b|a\b|an\b|le\b|la\b|l'|(?-i:[A-Z]))|"
                           # 'Who was president of …': a role named without an article
                           r"^\s*who\s+(is|was)\s+(director|head|chair|chairman|chairperson|president|secretary)\b|"
