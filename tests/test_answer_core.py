@@ -23,6 +23,7 @@ from assistant.answer.extractive import (
     ExtractiveAnswerer,
     Scored,
     _context_parts,
+    _main_units,
     _whole_when_several,
     _with_antecedent,
     _with_continuation,
@@ -1201,6 +1202,21 @@ def test_several_bare_records_asked_about_are_listed_by_their_headings(answerer,
             "10th meeting of the ABC", "Recommendation 1: On widget colours", "Recommendation 2: On gadget calibration"]
 
 
+def test_a_record_header_line_alone_does_not_answer(answerer) -> None:
+    # 'Body: ABC — Assembly of Bureaux Date: … URL: …' names the meeting a question asks about, not what it did:
+    # it leads no answer, and a sentence quoted beside it is the one the check reads.
+    bot, emb = answerer
+    doc = _record_index_doc("- Date: 2001-09-20\n\nThe ABC recommends that gadgets are calibrated yearly.\n")
+    asked = "Which bureau assembly met in 2001?"
+    q, ev = question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc])
+    header = next(u for u in ev.units if u.text.startswith("Body:"))
+    clause = next(u for u in ev.units if u.text.startswith("The ABC recommends"))
+    scored = bot._score(q, ev)
+    alone = bot._check(q, ev, scored, [Block("sentences", (header,))], Draft(), ())
+    assert alone.abstained and alone.reason == "missing_terms"
+    assert _main_units([Block("sentences", (header, clause))]) == [clause]
+
+
 def test_records_with_clauses_of_their_own_or_one_record_asked_about_are_not_listed_by_heading(answerer) -> None:
     bot, emb = answerer
     asked = "What did the recommendations of the 10th ABC deal with?"
@@ -1251,10 +1267,27 @@ def test_a_question_for_what_a_text_says_is_not_answered_by_a_quote_saying_only_
     ("Quel montant le comité a-t-il voté ?", "Le comité a voté la résolution 3 en 1999.", False),
     # Time is not money: 'how much … spend' asks a figure, any figure.
     ("How much staff time does the office spend on widgets?", "Widgets take 355 person days a year.", True),
+    # 'How much does it spend' names no measure: a sum of money.
+    ("How much does the office spend on widgets each year?", "Widgets take 355 person days a year.", False),
+    ("How much does the office spend on widgets each year?", "Widgets cost the office 9 000 euros a year.", True),
     ("What is the widget club's entry fee?", "The widget club fixed its entry fee in 1999.", False),
     ("What entry fee will the widget club ask?", "The widget club asks 30 euros a year.", True),
 ])
 def test_a_sum_of_money_asked_for_is_a_figure_with_a_currency(asked: str, text: str, found: bool) -> None:
+    from assistant.answer.answer_type import has_need
+
+    q = question(asked)
+    assert q.need == "number"
+    assert has_need(q, text) is found
+
+
+@pytest.mark.parametrize("asked, text, found", [
+    # A figure the question gives is no answer, in words or in digits.
+    ("How many gadgets older than five years were on the list?", "Send a list of gadgets older than 5 years.", False),
+    ("How many gadgets older than 5 years were on the list?", "Send a list of gadgets older than five years.", False),
+    ("How many gadgets older than five years were on the list?", "The list held 12 gadgets older than 5 years.", True),
+])
+def test_a_figure_the_question_gives_is_no_answer_in_either_spelling(asked: str, text: str, found: bool) -> None:
     from assistant.answer.answer_type import has_need
 
     q = question(asked)

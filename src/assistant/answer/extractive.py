@@ -388,6 +388,8 @@ class ExtractiveAnswerer:
         if missing or base.coverage < enough:
             base.missing = [t.word for t in (missing or terms)]
             return _abstain(base, "missing_terms")
+        if _is_header(main[0]):
+            return _abstain(base, "missing_terms")
         if context_fail:
             return _abstain(base, "missing_terms")
         if unnamed:
@@ -747,9 +749,12 @@ def _abstain(draft: Draft, reason: str) -> Draft:
 
 
 def _main_units(blocks: list[Block]) -> list[Unit]:
-    """The leading quote: a whole list, steps or section, or the first sentence."""
+    """The leading quote: a whole list, steps or section, or the first sentence that is no record's header
+    line ('Body: … Date: … URL: …' says which meeting, not what it did; alone, it leads)."""
     first = blocks[0]
-    return list(first.units) if first.style != "sentences" else [first.units[0]]
+    if first.style != "sentences":
+        return list(first.units)
+    return [next((u for u in first.units if not _is_header(u)), first.units[0])]
 
 
 def _merge(covers: list[dict[str, float]]) -> dict[str, float]:
