@@ -347,6 +347,7 @@ def test_an_untranslated_french_participle_is_not_a_key_term() -> None:
     ("When the museum reopened in 2010, what exhibition did it show first?", None),
     ("If the fellowship is extended, how long does it last?", "duration"),
     ("When a loan is overdue, to whom does the museum write?", None),  # a preposition before the question word
+    ("When the museum reopened in 2010, under which rule did it lend paintings?", None),
     ("When did the museum reopen?", "date"),
     ("When did the museum reopen, and what did it show?", "date"),
 ])

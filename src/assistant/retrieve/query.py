@@ -231,8 +231,8 @@ Idf = Callable[[str], float]
 # a rating, do I …?'): it ends at the first comma the question proper follows.
 SUBORDINATE_RE = re.compile(
     r"^\s*(when|whenever|if|once|after|before|while|lorsque|quand|si)\b[^?]*?,\s*"
-    r"(?=(?:(?:to|for|from|with|by|of|in|on|at|à|de|pour|par|avec)\s+)?(what|which|who|whom|"
-    r"whose|how|where|why|when|did|does|do|is|are|was|were|can|could|should|shall|may|might|must|will|would|"
+    r"(?=(?:(?:to|for|from|with|by|of|in|on|at|under|during|after|before|à|de|pour|par|avec|sous|selon)\s+)?"
+    r"(what|which|who|whom|whose|how|where|why|when|did|does|do|is|are|was|were|can|could|should|shall|may|might|must|will|would|"
     r"has|have|had|quel|quelle|quels|quelles|qui|que|comment|combien|où|pourquoi|est-ce)\b)", re.I)
 
 
