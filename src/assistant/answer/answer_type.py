@@ -16,11 +16,16 @@ from assistant.retrieve.query import DETERMINERS, NEED_WORDS, Question, asked_af
 from assistant.text import ACRONYM_RE, EMAIL_RE, YEAR_RE, content_lemmas, english_lemmas, is_stop
 
 # Numbers as English and French write them in words ('ten members', 'dix membres'); 'un'/'une' are articles.
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-                 r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-                 r"hundred|thousand|million|billion|dozen|"
-                 r"deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingt|"
-                 r"trente|quarante|cinquante|soixante|cents?|mille|millions?|milliards?|douzaine")
+# The first run of each language counts up from one (English) or two (French), so a word's value is its place.
+_EN_COUNTING = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+                "seventeen eighteen nineteen twenty").split()
+_FR_COUNTING = "deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize".split()
+# 'five' in a question is the '5' of a text: a figure the question gives is no answer in either spelling.
+NUMBER_VALUES = {w: str(n) for n, w in enumerate(_EN_COUNTING, start=1)} | {
+    w: str(n) for n, w in enumerate(_FR_COUNTING, start=2)}
+_NUMBER_WORDS = "|".join(_EN_COUNTING + ["thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|"
+                                         "billion|dozen"] + [w for w in _FR_COUNTING if w != "six"] + [
+    "vingt|trente|quarante|cinquante|soixante|cents?|mille|millions?|milliards?|douzaine"])
 # Singular forms: the patterns below allow a plural 's' ('centurie' is there for 'centuries').
 _TIME_UNITS = r"hour|day|week|month|year|decade|century|centurie|heure|jour|semaine|mois|ans|année|siècle"
 
@@ -260,6 +265,8 @@ def counted(q: Question) -> str | None:
 # much staff time … spend' is not).
 MONEY_ASKED_RE = re.compile(
     r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|charge|charged)\b|\bhow much money\b|"
+    # 'How much does it spend …?' names no measure, so it asks for money ('how much time … spend' names one).
+    r"\bhow much (?:does|did|do|will|would|has|have|had)\b[^?]*\b(?:spend|spent|earn|earned)\b|"
     r"\bwhat(?:['’]s| is| was| are| were) the (?:(?:[\w-]+ )?[\w-]+['’]s? )?(?:[a-z-]+ )?(?:cost|price|budget|fee|dotation)s?\b|"
     + asked_after_what("cost|price|budget|fee|salary|dotation") + "|"
     r"\bcombien\b[^?]*\bco[uû]t|\bquel(?:le)? (?:est |était )?(?:le |la )?(?:montant|budget|co[uû]t|dotation|somme)\b",
@@ -303,11 +310,12 @@ def _new_figure(question: str, text: str, counts: Counts | None = None) -> bool:
     """Does ``text`` give a figure other than a date ('14 October 2015', '2019'), a power ('m^2') or a figure
     the question itself gives ('How many members did the 2011 meeting elect?' is not answered by '2011')?
     With ``counts``, only a figure whose `COUNT_WINDOW` words either side it accepts."""
-    given = {m.group() for m in NEED_PATTERNS["number"].finditer(question)}
+    given = {m.group().lower() for m in NEED_PATTERNS["number"].finditer(question)}
+    given |= {NUMBER_VALUES.get(g, g) for g in given}
     undated = EXPONENT_RE.sub(" ", NEED_PATTERNS["date"].sub(" ", text))  # 'kg·m^2·s^−1' gives no figure
     undated = SHARE_WORDS_RE.sub("%", undated)
     for m in NEED_PATTERNS["number"].finditer(undated):
-        if m.group() in given:
+        if NUMBER_VALUES.get(m.group().lower(), m.group().lower()) in given:
             continue
         if counts is None:
             return True
