@@ -1268,14 +1268,14 @@ def test_a_question_for_what_a_text_says_is_not_answered_by_a_quote_saying_only_
     # Time is not money: 'how much … spend' asks a figure, any figure.
     ("How much staff time does the office spend on widgets?", "Widgets take 355 person days a year.", True),
     # 'How much does it spend' names no measure: a sum of money.
-    ("How much does the office spend on widgets each year?", "Widgets take 355 person days a year.", False),
+    ("How much does the office spend on widgets each year?", "Widgets take 120 staff hours a month.", False),
     ("How much does the office spend on widgets each year?", "Widgets cost the office 9 000 euros a year.", True),
     ("What is the widget club's entry fee?", "The widget club fixed its entry fee in 1999.", False),
     ("What entry fee will the widget club ask?", "The widget club asks 30 euros a year.", True),
     # A figure the question gives is no answer, in words or in digits.
-    ("How many gadgets older than five years were on the list?", "Send a list of gadgets older than 5 years.", False),
-    ("How many gadgets older than 5 years were on the list?", "Send a list of gadgets older than five years.", False),
-    ("How many gadgets older than five years were on the list?", "The list held 12 gadgets older than 5 years.", True),
+    ("How many gadgets heavier than ten kilograms did the store keep?", "Gadgets heavier than 10 kilograms are kept apart.", False),
+    ("How many gadgets heavier than 10 kilograms did the store keep?", "Gadgets heavier than ten kilograms are kept apart.", False),
+    ("How many gadgets heavier than ten kilograms did the store keep?", "The store kept 12 gadgets heavier than 10 kilograms.", True),
 ])
 def test_a_figure_asked_for_is_a_new_one_and_a_sum_of_money_has_a_currency(asked: str, text: str, found: bool) -> None:
     from assistant.answer.answer_type import has_need
