@@ -23,9 +23,10 @@ _FR_COUNTING = "deux trois quatre cinq six sept huit neuf dix onze douze treize 
 # 'five' in a question is the '5' of a text: a figure the question gives is no answer in either spelling.
 NUMBER_VALUES = {w: str(n) for n, w in enumerate(_EN_COUNTING, start=1)} | {
     w: str(n) for n, w in enumerate(_FR_COUNTING, start=2)}
-_NUMBER_WORDS = "|".join(_EN_COUNTING + ["thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|"
-                                         "billion|dozen"] + [w for w in _FR_COUNTING if w != "six"] + [
-    "vingt|trente|quarante|cinquante|soixante|cents?|mille|millions?|milliards?|douzaine"])
+_EN_LARGER = "thirty forty fifty sixty seventy eighty ninety hundred thousand million billion dozen".split()
+_FR_LARGER = "vingt trente quarante cinquante soixante cents? mille millions? milliards? douzaine".split()  # regex
+_NUMBER_WORDS = "|".join([*_EN_COUNTING, *_EN_LARGER, *(w for w in _FR_COUNTING if w not in _EN_COUNTING),
+                          *_FR_LARGER])
 # Singular forms: the patterns below allow a plural 's' ('centurie' is there for 'centuries').
 _TIME_UNITS = r"hour|day|week|month|year|decade|century|centurie|heure|jour|semaine|mois|ans|année|siècle"
 

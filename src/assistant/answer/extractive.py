@@ -388,7 +388,7 @@ class ExtractiveAnswerer:
         if missing or base.coverage < enough:
             base.missing = [t.word for t in (missing or terms)]
             return _abstain(base, "missing_terms")
-        if _is_header(main[0]):
+        if _is_header(main[0]):  # only header lines to lead with: they name the meeting, not what it did
             return _abstain(base, "missing_terms")
         if context_fail:
             return _abstain(base, "missing_terms")
@@ -750,7 +750,7 @@ def _abstain(draft: Draft, reason: str) -> Draft:
 
 def _main_units(blocks: list[Block]) -> list[Unit]:
     """The leading quote: a whole list, steps or section, or the first sentence that is no record's header
-    line ('Body: … Date: … URL: …' says which meeting, not what it did; alone, it leads)."""
+    line ('Body: … Date: … URL: …' says which meeting, not what it did); the first sentence when all are."""
     first = blocks[0]
     if first.style != "sentences":
         return list(first.units)

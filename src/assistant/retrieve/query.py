@@ -232,8 +232,9 @@ Idf = Callable[[str], float]
 SUBORDINATE_RE = re.compile(
     r"^\s*(when|whenever|if|once|after|before|while|lorsque|quand|si)\b[^?]*?,\s*"
     r"(?=(?:(?:to|for|from|with|by|of|in|on|at|under|during|after|before|à|de|pour|par|avec|sous|selon)\s+)?"
-    r"(what|which|who|whom|whose|how|where|why|when|did|does|do|is|are|was|were|can|could|should|shall|may|might|must|will|would|"
-    r"has|have|had|quel|quelle|quels|quelles|qui|que|comment|combien|où|pourquoi|est-ce)\b)", re.I)
+    r"(what|which|who|whom|whose|how|where|why|when|did|does|do|is|are|was|were|can|could|should|shall|may|"
+    r"might|must|will|would|has|have|had|quel|quelle|quels|quelles|qui|que|comment|combien|où|pourquoi|"
+    r"est-ce)\b)", re.I)
 
 
 # The answer type of a question text (e.g. the fitted classifier of `assistant.question.answer_types`).
