@@ -12,7 +12,13 @@ from collections.abc import Callable
 
 from assistant.answer.evidence import Unit
 from assistant.retrieve.acronyms import spells_out
-from assistant.retrieve.query import DETERMINERS, NEED_WORDS, Question, asked_after_what
+from assistant.retrieve.query import (
+    DETERMINERS,
+    NEED_WORDS,
+    Question,
+    asked_after_what,
+    asked_as_the,
+)
 from assistant.text import ACRONYM_RE, EMAIL_RE, YEAR_RE, content_lemmas, english_lemmas, is_stop
 
 # Numbers as English and French write them in words ('ten members', 'dix membres'); 'un'/'une' are articles.
@@ -268,8 +274,8 @@ MONEY_ASKED_RE = re.compile(
     r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|charge|charged)\b|\bhow much money\b|"
     # 'How much does it spend …?' names no measure, so it asks for money ('how much time … spend' names one).
     r"\bhow much (?:does|did|do|will|would|has|have|had)\b[^?]*\b(?:spend|spent|earn|earned)\b|"
-    r"\bwhat(?:['’]s| is| was| are| were) the (?:(?:[\w-]+ )?[\w-]+['’]s? )?(?:[a-z-]+ )?(?:cost|price|budget|fee|dotation)s?\b|"
-    + asked_after_what("cost|price|budget|fee|salary|dotation") + "|"
+    + asked_as_the("cost|price|budget|fee|dotation") + "|" + asked_after_what("cost|price|budget|fee|salary|dotation")
+    + "|"
     r"\bcombien\b[^?]*\bco[uû]t|\bquel(?:le)? (?:est |était )?(?:le |la )?(?:montant|budget|co[uû]t|dotation|somme)\b",
     re.I)
 # A currency beside a sum: '€ 2 million', '1 910 000 francs-or', '5.3 kEUR'.
@@ -311,18 +317,22 @@ def _new_figure(question: str, text: str, counts: Counts | None = None) -> bool:
     """Does ``text`` give a figure other than a date ('14 October 2015', '2019'), a power ('m^2') or a figure
     the question itself gives ('How many members did the 2011 meeting elect?' is not answered by '2011')?
     With ``counts``, only a figure whose `COUNT_WINDOW` words either side it accepts."""
-    given = {m.group().lower() for m in NEED_PATTERNS["number"].finditer(question)}
-    given |= {NUMBER_VALUES.get(g, g) for g in given}
+    given = {_value(m.group()) for m in NEED_PATTERNS["number"].finditer(question)}
     undated = EXPONENT_RE.sub(" ", NEED_PATTERNS["date"].sub(" ", text))  # 'kg·m^2·s^−1' gives no figure
     undated = SHARE_WORDS_RE.sub("%", undated)
     for m in NEED_PATTERNS["number"].finditer(undated):
-        if NUMBER_VALUES.get(m.group().lower(), m.group().lower()) in given:
+        if _value(m.group()) in given:
             continue
         if counts is None:
             return True
         if not _measure_unasked(question, undated, m.end()) and counts(_around(undated, m.start(), m.end())):
             return True
     return False
+
+
+def _value(figure: str) -> str:
+    """A figure as compared with another: a number word as its digits ('Five' → '5'), else in lower case."""
+    return NUMBER_VALUES.get(figure.lower(), figure.lower())
 
 
 def _measure_unasked(question: str, text: str, end: int) -> bool:
