@@ -250,6 +250,9 @@ SHRED_RUN = 4  # this many one-character blocks in a row are text a converter sp
 
 def _drop_shredded(blocks: list[Block]) -> list[Block]:
     """Drop runs like 'Note: A', 'Note: t', 'Note : i' …: a sentence shredded into one block per character."""
+    # Joined back instead, the 55 such notes of the BIPM collection come out whole ('This definition was abrogated
+    # in 1964 …'), but 53 of them repeat a note of the SI Brochure's appendix of decisions or a later resolution,
+    # and the joined notes cost 2 eval questions (README, thirty-fifth session).
     out: list[Block] = []
     run: list[Block] = []
     for block in [*blocks, Block("para", "end of text")]:

@@ -157,3 +157,9 @@ def test_a_definition_list_becomes_one_item_per_entry() -> None:
 def test_a_single_double_colon_inside_prose_is_left_alone() -> None:
     raw = "Criteria\n\n2.5 d ≤ U:: no action is needed until the next calibration.\n"
     assert "2.5 d ≤ U:: no action is needed until the next calibration." in clean_text(raw).text
+
+
+def test_c1_control_characters_are_read_as_windows_1252() -> None:
+    # Windows-1252 bytes read as Latin-1: '\x9c' is 'œ', '\x80' is '€'; an unassigned byte ('\x81') is left.
+    text = clean_text("La mise en \x9cuvre coûte 5 \x80 (\x81).").text
+    assert text == "La mise en œuvre coûte 5 € (\x81)."

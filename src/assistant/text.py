@@ -61,9 +61,16 @@ QUESTION_WORDS = frozenset(
 )
 
 
+# C1 control characters (U+0080–U+009F) never stand for themselves in a text: they are Windows-1252 bytes read as
+# Latin-1 ('mise en \x9cuvre' for 'mise en œuvre'). Read back as Windows-1252; its five unassigned bytes stay.
+C1_AS_CP1252 = {code: ch for code in range(0x80, 0xA0)
+                if (ch := bytes([code]).decode("cp1252", errors="replace")) != "\ufffd"}
+
+
 def normalize(text: str) -> str:
-    """NFC-normalize, turn non-breaking and odd spaces into plain spaces."""
-    text = unicodedata.normalize("NFC", text)
+    """NFC-normalize, read C1 control characters as the Windows-1252 characters they stand for, turn
+    non-breaking and odd spaces into plain spaces."""
+    text = unicodedata.normalize("NFC", text.translate(C1_AS_CP1252))
     return text.replace("\u00a0", " ").replace("\u2009", " ").replace("\u202f", " ").replace("\ufeff", "")
 
 
