@@ -1086,8 +1086,29 @@ def test_a_runner_up_further_behind_is_quoted_when_it_says_what_the_leading_sent
         first.text, pays.text]
     # The same score without a word of its own: not quoted; nor below complement_share with one.
     assert bot._sentences(q, [lead, Scored(again, between, 0.5, covers["lead"], False)], lead) == [first]
+    # Nor below complement_share with one, in another paragraph (the leading sentence's neighbour: next test).
     below = settings.complement_share * 0.9
-    assert bot._sentences(q, [lead, Scored(pays, below, 0.5, covers["pay"], False)], lead) == [first]
+    far = replace(pays, block=pays.block + 1)
+    assert bot._sentences(q, [lead, Scored(far, below, 0.5, covers["pay"], False)], lead) == [first]
+
+
+def test_the_leading_sentences_neighbour_is_quoted_when_its_own_words_say_more(answerer) -> None:
+    """A sentence next to the leading one in its paragraph is quoted, whatever it scores, when its own text says
+    a question word no chosen sentence's own text says (scores read a unit with its context, which hides that)."""
+    bot, _ = answerer
+    doc = Document("h", "https://example.org/h", "Gadget page",
+                   "Please post the gadget form to the Bureau. The Bureau will then send a loan contract. "
+                   "Loans are free of charge.")
+    form, contract, free = units_of(doc)[:3]
+    q = question("Do I post the gadget form before or after the Bureau sends the loan contract?", [doc])
+    everything = {t.lemma: 1.0 for t in q.terms}  # the leading sentence with its context covers every word
+    lead = Scored(contract, 1.0, 0.5, everything, False)
+    low = 0.1 * bot.settings.complement_share
+    assert [u.text for u in bot._sentences(q, [lead, Scored(form, low, 0.5, {}, False)], lead)] == [
+        form.text, contract.text]
+    # Not from another paragraph, nor a neighbour whose own words add nothing the question asks.
+    assert bot._sentences(q, [lead, Scored(replace(form, block=form.block + 1), low, 0.5, {}, False)], lead) == [contract]
+    assert bot._sentences(q, [lead, Scored(free, low, 0.5, {}, False)], lead) == [contract]
 
 
 @pytest.mark.parametrize(("record", "answered"), [

@@ -321,8 +321,31 @@ class ExtractiveAnswerer:
             if any(_near_duplicate(s.unit.text, c.unit.text) for c in chosen):
                 continue
             chosen.append(s)
+        chosen += self._neighbour(q, scored, primary, chosen)
         order = {c.unit.block: i for i, c in reversed(list(enumerate(chosen)))}
         return [c.unit for c in sorted(chosen, key=lambda c: (order[c.unit.block], c.unit.index))]
+
+    def _neighbour(self, q: Question, scored: list[Scored], primary: Scored, chosen: list[Scored]) -> list[Scored]:
+        """The sentence just before or after the leading one, in its paragraph, when its own text says a question
+        word that no chosen sentence's own text says: the second half of a two-part answer is often the leading
+        sentence's neighbour, whatever it scores alone ('… forward a copy of your CV …' before 'The BIPM will then
+        send a Secondment Contract …'). Scores read a unit with its context, so they cannot tell this."""
+        if len(chosen) >= self.settings.max_answer_sentences:
+            return []
+        lead = primary.unit
+
+        def says(unit: Unit) -> set[str]:
+            cover = self.matcher.coverage(q.terms, profile_of(unit.text))
+            return {lemma for lemma, value in cover.items() if value >= 0.5}
+
+        said = set().union(*(says(c.unit) for c in chosen))
+        for s in scored:
+            u = s.unit
+            if (u.doc_id == lead.doc_id and u.block == lead.block and u.kind == "sent" and abs(u.index - lead.index) == 1
+                    and s not in chosen and (not q.need or s.has_need) and says(u) - said
+                    and not any(_near_duplicate(u.text, c.unit.text) for c in chosen)):
+                return [s]
+        return []
 
     # --- coverage check ------------------------------------------------------
     def _check(self, q: Question, ev: Evidence, scored: list[Scored], blocks: list[Block],
