@@ -1109,6 +1109,12 @@ def test_the_leading_sentences_neighbour_is_quoted_when_its_own_words_say_more(a
     # Not from another paragraph, nor a neighbour whose own words add nothing the question asks.
     assert bot._sentences(q, [lead, Scored(replace(form, block=form.block + 1), low, 0.5, {}, False)], lead) == [contract]
     assert bot._sentences(q, [lead, Scored(free, low, 0.5, {}, False)], lead) == [contract]
+    # Both neighbours, when each says a word of its own.
+    both = question("Do I post the gadget form before the Bureau sends the loan contract, and what does it charge?",
+                    [doc])
+    lead = Scored(contract, 1.0, 0.5, {t.lemma: 1.0 for t in both.terms}, False)
+    assert bot._sentences(both, [lead, Scored(form, low, 0.5, {}, False), Scored(free, low, 0.5, {}, False)],
+                          lead) == [form, contract, free]
 
 
 @pytest.mark.parametrize(("record", "answered"), [

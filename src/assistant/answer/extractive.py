@@ -339,13 +339,17 @@ class ExtractiveAnswerer:
             return {lemma for lemma, value in cover.items() if value >= 0.5}
 
         said = set().union(*(says(c.unit) for c in chosen))
+        added: list[Scored] = []
         for s in scored:
             u = s.unit
+            if len(chosen) + len(added) >= self.settings.max_answer_sentences:
+                break
             if (u.doc_id == lead.doc_id and u.block == lead.block and u.kind == "sent" and abs(u.index - lead.index) == 1
-                    and s not in chosen and (not q.need or s.has_need) and says(u) - said
+                    and s not in chosen and (not q.need or s.has_need) and (new := says(u) - said)
                     and not any(_near_duplicate(u.text, c.unit.text) for c in chosen)):
-                return [s]
-        return []
+                added.append(s)
+                said |= new
+        return added
 
     # --- coverage check ------------------------------------------------------
     def _check(self, q: Question, ev: Evidence, scored: list[Scored], blocks: list[Block],
