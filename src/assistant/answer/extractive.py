@@ -287,7 +287,7 @@ class ExtractiveAnswerer:
             section = self._whole_section(q, ev, primary.unit)
             if section:
                 return section
-        blocks = _short_section(_whole_when_several(_with_leads(self._sentences(q, scored, primary), ev), ev,
+        blocks = _short_section(_whole_when_several(_with_leads(self._sentences(q, scored, primary, ev), ev), ev,
                                                     self.settings.short_list_items),
                                 primary.unit, ev, self.settings.short_section_units)
         blocks = _with_continuation(blocks, ev, self.settings.short_section_units, self.settings.operative_units)
@@ -303,7 +303,7 @@ class ExtractiveAnswerer:
         body = [u for u in ev.siblings[unit.doc_id] if u.section == unit.section and u.kind == "sent"]
         return [Block("section", tuple(body[:8]))] if len(body) >= 2 else []
 
-    def _sentences(self, q: Question, scored: list[Scored], primary: Scored) -> list[Unit]:
+    def _sentences(self, q: Question, scored: list[Scored], primary: Scored, ev: Evidence | None = None) -> list[Unit]:
         """The primary unit plus close runners-up (with the asked-for e-mail/number/date, if one was asked), and
         runners-up a little further behind that cover a question word none of the chosen units covers ('Does it
         pay secondees anything?': 'work with scientists …' leads, 'will normally pay an allowance' says the rest)."""
@@ -321,21 +321,21 @@ class ExtractiveAnswerer:
             if any(_near_duplicate(s.unit.text, c.unit.text) for c in chosen):
                 continue
             chosen.append(s)
-        chosen += self._neighbour(q, scored, primary, chosen)
+        chosen += self._neighbours(q, scored, primary, chosen, ev)
         order = {c.unit.block: i for i, c in reversed(list(enumerate(chosen)))}
         return [c.unit for c in sorted(chosen, key=lambda c: (order[c.unit.block], c.unit.index))]
 
-    def _neighbour(self, q: Question, scored: list[Scored], primary: Scored, chosen: list[Scored]) -> list[Scored]:
-        """The sentence just before or after the leading one, in its paragraph, when its own text says a question
-        word that no chosen sentence's own text says: the second half of a two-part answer is often the leading
+    def _neighbours(self, q: Question, scored: list[Scored], primary: Scored, chosen: list[Scored],
+                    ev: Evidence | None = None) -> list[Scored]:
+        """The sentences just before and after the leading one, in its paragraph, each when its own text says a
+        question word that no chosen sentence's own text says: the second half of a two-part answer is often the leading
         sentence's neighbour, whatever it scores alone ('… forward a copy of your CV …' before 'The BIPM will then
         send a Secondment Contract …'). Scores read a unit with its context, so they cannot tell this."""
-        if len(chosen) >= self.settings.max_answer_sentences:
-            return []
         lead = primary.unit
 
-        def says(unit: Unit) -> set[str]:
-            cover = self.matcher.coverage(q.terms, profile_of(unit.text))
+        def says(unit: Unit) -> set[str]:  # in the unit's language (a French quote: the question's French words)
+            asked, lang = (ev.asked(q, unit), ev.lang(unit)) if ev is not None else (q, "en")
+            cover = self.matcher.coverage(asked.terms, profile_of(unit.text, lang))
             return {lemma for lemma, value in cover.items() if value >= 0.5}
 
         said = set().union(*(says(c.unit) for c in chosen))
