@@ -1100,7 +1100,7 @@ def test_the_leading_sentences_neighbour_is_quoted_when_its_own_words_say_more(a
                    "Please post the gadget form to the Bureau. The Bureau will then send a loan contract. "
                    "Loans are free of charge.")
     form, contract, free = units_of(doc)[:3]
-    q = question("Do I post the gadget form before or after the Bureau sends the loan contract?", [doc])
+    q = question("Do I post the gadget form first, or does the Bureau first send a loan contract?", [doc])
     everything = {t.lemma: 1.0 for t in q.terms}  # the leading sentence with its context covers every word
     lead = Scored(contract, 1.0, 0.5, everything, False)
     low = 0.1 * bot.settings.complement_share
@@ -1110,7 +1110,7 @@ def test_the_leading_sentences_neighbour_is_quoted_when_its_own_words_say_more(a
     assert bot._sentences(q, [lead, Scored(replace(form, block=form.block + 1), low, 0.5, {}, False)], lead) == [contract]
     assert bot._sentences(q, [lead, Scored(free, low, 0.5, {}, False)], lead) == [contract]
     # Both neighbours, when each says a word of its own.
-    both = question("Do I post the gadget form before the Bureau sends the loan contract, and what does it charge?",
+    both = question("Do I post the gadget form first, or does the Bureau first send a loan contract, and what is charged?",
                     [doc])
     lead = Scored(contract, 1.0, 0.5, {t.lemma: 1.0 for t in both.terms}, False)
     assert bot._sentences(both, [lead, Scored(form, low, 0.5, {}, False), Scored(free, low, 0.5, {}, False)],

@@ -161,5 +161,5 @@ def test_a_single_double_colon_inside_prose_is_left_alone() -> None:
 
 def test_c1_control_characters_are_read_as_windows_1252() -> None:
     # Windows-1252 bytes read as Latin-1: '\x9c' is 'œ', '\x80' is '€'; an unassigned byte ('\x81') is left.
-    text = clean_text("La mise en \x9cuvre coûte 5 \x80 (\x81).").text
-    assert text == "La mise en œuvre coûte 5 € (\x81)."
+    text = clean_text("Sa mise en \x9cuvre coûte 5 \x80 (\x81).").text
+    assert text == "Sa mise en œuvre coûte 5 € (\x81)."

@@ -329,8 +329,8 @@ class ExtractiveAnswerer:
                     ev: Evidence | None = None) -> list[Scored]:
         """The sentences just before and after the leading one, in its paragraph, each when its own text says a
         question word that no chosen sentence's own text says: the second half of a two-part answer is often the leading
-        sentence's neighbour, whatever it scores alone ('… forward a copy of your CV …' before 'The BIPM will then
-        send a Secondment Contract …'). Scores read a unit with its context, so they cannot tell this."""
+        sentence's neighbour, whatever it scores alone ('… please post the form first …' before 'The office will
+        then send a contract …'). Scores read a unit with its context, so they cannot tell this."""
         lead = primary.unit
 
         def says(unit: Unit) -> set[str]:  # in the unit's language (a French quote: the question's French words)
