@@ -306,7 +306,8 @@ class ExtractiveAnswerer:
     def _sentences(self, q: Question, scored: list[Scored], primary: Scored, ev: Evidence | None = None) -> list[Unit]:
         """The primary unit plus close runners-up (with the asked-for e-mail/number/date, if one was asked), and
         runners-up a little further behind that cover a question word none of the chosen units covers ('Does it
-        pay secondees anything?': 'work with scientists …' leads, 'will normally pay an allowance' says the rest)."""
+        pay secondees anything?': 'work with scientists …' leads, 'will normally pay an allowance' says the rest),
+        and the leading unit's neighbours that say more (`_neighbours`); ``ev`` gives each unit's language."""
         chosen = [primary]
         for s in scored:
             if len(chosen) >= self.settings.max_answer_sentences:
