@@ -80,11 +80,11 @@ def asked_after_what(nouns: str) -> str:
     return rf"\bwhat (?:[a-z-]+ )?(?:{nouns})s? (?:did|does|do|was|were|is|are|has|have|had|will|would)\b"
 
 
-def asked_as_the(nouns: str, owner: str = "optional") -> str:
+def asked_as_the(nouns: str, *, owner_required: bool = False) -> str:
     """The pattern of a noun of the alternation ``nouns`` asked for as 'what is the …': after an owner ('What
-    is the club's entry fee?'), which ``owner`` makes 'optional' or 'required', and one word of its own."""
+    is the club's entry fee?'; optional unless ``owner_required``), and one word of its own."""
     whose = r"(?:[\w-]+ )?[\w-]+['’]s? "
-    return (rf"\bwhat(?:['’]s| (?:is|was|are|were)) the {whose if owner == 'required' else f'(?:{whose})?'}"
+    return (rf"\bwhat(?:['’]s| (?:is|was|are|were)) the {whose if owner_required else f'(?:{whose})?'}"
             rf"(?:[a-z-]+ )?(?:{nouns})s?\b")
 
 
@@ -124,7 +124,7 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         r"\b(salary|allowance|pay|fee|price) (figure|amount|level|rate)\b|"
         # 'What is the club's entry fee?', 'What entry fee will the club ask?': the noun after an owner, or
         # right after 'what' before the verb
-        + asked_as_the(_FIGURE_NOUNS, owner="required") + "|" + asked_after_what(_FIGURE_NOUNS), re.I)),
+        + asked_as_the(_FIGURE_NOUNS, owner_required=True) + "|" + asked_after_what(_FIGURE_NOUNS), re.I)),
     ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\s+(the\b|a\b|an\b|le\b|la\b|l'|(?-i:[A-Z]))|"
                           # 'Who was president of …': a role named without an article
                           r"^\s*who\s+(is|was)\s+(director|head|chair|chairman|chairperson|president|secretary)\b|"
