@@ -423,7 +423,7 @@ class ExtractiveAnswerer:
         if _is_header(main[0]):  # only header lines to lead with: they name the meeting, not what it did
             return _abstain(base, "missing_terms")
         if context_fail:
-            return _abstain(base, "off_referent")  # 'What is his e-mail?' → a quote about someone else
+            return _abstain(base, "off_referent")  # 'And her office?' → a quote about someone else's
         if unnamed:
             base.missing = [unnamed]
             return _abstain(base, "unnamed")  # 'Which airports?' → 'the international airports are within reach'
