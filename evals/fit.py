@@ -28,12 +28,6 @@ EVALS = REPO_ROOT / "evals"
 # Every training set (the default of the fits); each packaged model lists in its meta the sets it was fitted on.
 FIT_SETS = ("gold", "holdout", "dev", "train-extra-a", "train-extra-b", "train-extra-c", "train-extra-d",
             "train-extra-e", "train-extra-f", "train-extra-g", "train-extra-h")
-# The blind sets whose failures earlier sessions studied (blind2–18): no longer blind, so they are training
-# data for the abstention model, whose one decision per question needs many questions (thirty-sixth
-# session: fitted on the eleven sets alone it lost to the coverage checks on the later blind sets; with
-# these too it beat them). blind19 onwards stay held out.
-STUDIED_SETS = tuple(f"blind{n}" for n in range(2, 19))
-DEFAULT_SETS = {"abstain": FIT_SETS + STUDIED_SETS}
 DEFAULT_CORPORA = (REPO_ROOT / "corpus", REPO_ROOT.parent / "shared" / "corpus-extra")
 DATA = REPO_ROOT / "src" / "assistant" / "data"
 
@@ -104,7 +98,7 @@ class DraftRow:
     qid: str
     group: str
     answerable: bool
-    x: np.ndarray | None  # signals; None when the draft always abstains (nothing to quote, or a standing reason)
+    x: np.ndarray | None  # signals; None when the draft had nothing to quote (always abstains)
     correct_if_answered: bool  # the answer the draft would give holds every fact (answerable only)
     rules_answer: bool  # what the coverage rules alone decided
 
@@ -113,7 +107,7 @@ def build_draft_rows(bot, items: list[dict], names: tuple[str, ...]) -> list[Dra
     """One row per question: the draft's signals and whether answering with it would be right."""
     from dataclasses import replace
 
-    from assistant.answer.abstain import STANDING_REASONS, signal_row
+    from assistant.answer.abstain import signal_row
     from assistant.answer.compose import compose
     from evals.textmatch import group_present
 
@@ -122,9 +116,7 @@ def build_draft_rows(bot, items: list[dict], names: tuple[str, ...]) -> list[Dra
         draft, passages, corpus = bot.drafted(item["question"], history=item.get("history") or [])
         rules_answer = not draft.abstained
         x, correct = None, False
-        # A draft with nothing to quote, or withheld for a reason the model does not overturn, always abstains:
-        # no row for the model to fit.
-        if draft.blocks and not (draft.abstained and draft.reason in STANDING_REASONS):
+        if draft.blocks:
             x = np.array(signal_row(draft, names), dtype=np.float64)
             forced = replace(draft, abstained=False, reason="", missing=[])
             text, _ = compose(forced, corpus, passages, "")
@@ -343,8 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m evals.fit", description=__doc__.splitlines()[0])
     p.add_argument("--index-dir", type=Path, default=None)
     p.add_argument("--corpus", type=Path, action="append", default=None)
-    p.add_argument("--sets", nargs="+", default=None,
-                   help="question sets to fit on (default: the training sets; abstain: also blind2–18)")
+    p.add_argument("--sets", nargs="+", default=list(FIT_SETS))
     p.add_argument("--model", choices=("rerank", "evidence", "abstain"), default="rerank",
                    help="rerank: passages (candidates of retrieval); evidence: answer units (sentences, items)")
     p.add_argument("--out", type=Path, default=None, help="default: src/assistant/data/<model>.json")
@@ -359,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     names = tuple({"rerank": FEATURES, "evidence": unit_names(), "abstain": ABSTAIN_FEATURES}[args.model])
     out = args.out or DATA / f"{args.model}.json"
-    sets = tuple(args.sets or DEFAULT_SETS.get(args.model, FIT_SETS))
+    sets = tuple(args.sets)
     bot = make_bot(args.index_dir, args.corpus or list(DEFAULT_CORPORA), args.rerank)
     items = load_items(sets)
     also = [make_bot(d, [], args.rerank) for d in args.also_index_dir]

@@ -74,16 +74,9 @@ DOCS = [
 ]
 
 
-def rules_settings():
-    """Settings whose answers the coverage checks decide: they are what these tests drive. The fitted decision
-    over the checks' signals (the default) reads a model fitted on real questions, which a hashing embedder
-    over toy documents does not stand for; it has its own tests (test_fitted.py)."""
-    return load_settings(abstention="rules")
-
-
 @pytest.fixture()
 def answerer() -> tuple[ExtractiveAnswerer, HashEmbedder]:
-    settings = rules_settings()
+    settings = load_settings()
     emb = HashEmbedder()
     matcher = TermMatcher(emb, low=settings.term_match - 0.17, high=settings.term_match + 0.13)
     return ExtractiveAnswerer(settings, matcher), emb
@@ -676,7 +669,7 @@ class SynonymEmbedder(HashEmbedder):
 
 
 def test_a_class_noun_is_covered_by_a_quote_naming_one_in_other_words() -> None:
-    settings = rules_settings()
+    settings = load_settings()
     docs = [meeting("m18", "18th", "2016", "Decision 18-4: On honours",
                     "The ABC congratulated the Gadget Laboratory, which will receive the Kelvin medal."),
             meeting("m19", "19th", "2017", "Decision 19-1: On committees", "The trophy committee meets every year.")]
@@ -1030,7 +1023,7 @@ class TripEmbedder(HashEmbedder):
 def test_a_counted_noun_matched_by_meaning_is_covered_where_its_figure_counts_it() -> None:
     """'How many journeys …?' → '35 trips': the count check reads 'trips' as 'journeys', and so does the check
     that every key noun is covered, though the corpus uses the word 'journeys' elsewhere."""
-    settings = rules_settings()
+    settings = load_settings()
     docs = [meeting("m22", "22nd", "2018", "Resolution 4: On travel", "The ABC staff made 35 trips to the depot."),
             meeting("m23", "23rd", "2019", "Resolution 1: On booking", "Journeys are booked by the ABC office.")]
     asked = "How many journeys did the ABC staff make to the depot?"
@@ -1057,7 +1050,7 @@ class KindEmbedder(HashEmbedder):
 
 
 def test_a_which_question_s_class_is_covered_by_a_name_of_that_kind_even_where_the_corpus_uses_the_word() -> None:
-    settings = rules_settings()
+    settings = load_settings()
     emb = KindEmbedder()
     bot = ExtractiveAnswerer(settings, TermMatcher(emb, low=settings.term_match - 0.17,
                                                    high=settings.term_match + 0.13))
@@ -1388,44 +1381,3 @@ def test_a_which_question_is_not_answered_by_a_name_the_documents_spell_out_as_a
             expected = answered and "laboratory" in asked
             draft = bot.draft(question(asked, docs), evidence(asked, emb, named_as(docs), docs))
             assert draft.abstained is not expected, (checker, asked)
-
-
-def test_the_draft_records_the_coverage_checks_decision_and_the_question_s_kind_for_the_fitted_model(answerer) -> None:
-    """The fitted decision reads what the checks decided and why, the answer type asked, and whether the question
-    is a follow-up; every signal the packaged model names is recorded on a draft with quotes."""
-    from assistant.answer.abstain import ABSTAIN_FEATURES
-    from assistant.answer.draft import QUOTED_REASONS
-    from assistant.fitted import packaged_model
-
-    bot, emb = answerer
-    set_only = [minutes("w1", "Survey of widgets", "The Office to circulate a widget survey to each member before the next meeting.")]
-    withheld = drafted(answerer, "What did the widget survey reveal?", set_only).signals
-    assert withheld["rules_answer"] == 0.0 and withheld["reason_unreported"] == 1.0
-    assert sum(withheld[f"reason_{r}"] for r in QUOTED_REASONS) == 1.0
-    asked = "Who is to circulate the widget survey?"
-    answered = drafted(answerer, asked, set_only).signals
-    assert answered["rules_answer"] == 1.0 and not any(answered[f"reason_{r}"] for r in QUOTED_REASONS)
-    assert not any(answered[f"need_{n}"] for n in answer_type.NEED_PATTERNS)  # no answer type asked
-    dated = [minutes("w3", "Survey of widgets", "The Office circulated the widget survey on 3 March 2021.")]
-    when = drafted(answerer, "When was the widget survey circulated?", dated).signals
-    assert when["rules_answer"] == 1.0 and when["need_date"] == 1.0
-    assert sum(when[f"need_{n}"] for n in answer_type.NEED_PATTERNS) == 1.0
-    assert answered["follow_up"] == 0.0 and answered["french"] == 0.0
-    assert set(ABSTAIN_FEATURES) <= set(answered) and set(packaged_model("abstain").features) <= set(answered)
-    followed = bot.draft(question(asked, set_only), replace(evidence(asked, emb, {}, set_only), followup=True))
-    assert followed.signals["follow_up"] == 1.0
-
-
-def test_a_follow_up_whose_quote_is_about_something_else_is_withheld_as_off_its_referent(answerer) -> None:
-    """'And the widgets?' after a question about gadgets: the quote about widgets is not about what the follow-up
-    stands on, a reason of its own that the fitted decision does not overturn (abstain.STANDING_REASONS)."""
-    from assistant.answer.abstain import STANDING_REASONS
-
-    bot, emb = answerer
-    asked = "And the widgets?"
-    draft = bot.draft(question(asked), evidence(asked, emb, named_as()),
-                      question("How often does the Gadget Laboratory calibrate gadgets?").terms)
-    assert draft.abstained and draft.reason == "off_referent" and draft.signals["context_fail"] == 1.0
-    assert "off_referent" in STANDING_REASONS
-    text, _ = compose(draft, SimpleNamespace(documents={d.doc_id: d for d in DOCS}, references={}), [], "")
-    assert text.startswith("The documents don't cover this question.")

@@ -51,8 +51,7 @@ def hand_built_case(question: str):
         passage_rank={("museum", u.index): 1 for u in units}, siblings={"museum": units},
         passage_score={("museum", u.index): 1.0 for u in units}, max_rank=2,
     )
-    # The coverage checks decide: a fitted decision reads real questions' signals, which these axis vectors are not.
-    settings = Settings(abstention="rules")
+    settings = Settings()
     answerer = ExtractiveAnswerer(settings, TermMatcher.from_settings(HashEmbedder(), settings))
     q = analyse(question, set(content_lemmas(TEXT)), lambda _: 1.0)
     draft = answerer.draft(q, evidence)

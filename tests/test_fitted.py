@@ -192,16 +192,6 @@ def test_hybrid_keeps_the_rules_unless_the_model_is_confident() -> None:
     assert vetoed.abstained and vetoed.reason == "low_confidence"
 
 
-@pytest.mark.parametrize(("reason", "stands"), [
-    ("missing_terms", False), ("unnamed", True), ("off_referent", True), ("unreported", True),
-])
-def test_a_confident_model_overturns_only_the_abstentions_it_can_read(reason: str, stands: bool) -> None:
-    m = model(("coverage",), [4.0], threshold=0.5)
-    draft = draft_with({"coverage": 1.0}, abstained=True)  # p 0.98
-    draft.reason = reason
-    assert decide(draft, m).abstained is stands
-
-
 def test_decide_never_answers_without_a_quote() -> None:
     empty = Draft(abstained=True, reason="off_topic")
     assert decide(empty, model(("coverage",), [4.0])).abstained
@@ -222,16 +212,12 @@ def test_packaged_abstention_model_is_calibrated_on_held_out_folds() -> None:
     m = packaged_model("abstain")
     assert m is not None and set(m.features) <= set(ABSTAIN_FEATURES)
     assert 0.0 < m.meta["threshold"] < 1.0
-    # The default decision (fitted) answers at least as many questions right as the coverage checks alone on
-    # held-out folds, with fewer false abstentions, and reads the checks' own decision among its signals.
-    rules = m.meta["rules_alone"]
-    assert m.meta["cv"]["accuracy"] >= rules["accuracy"]
-    assert m.meta["cv"]["false_abstention"] < rules["false_abstention"]
-    assert {"rules_answer", "follow_up", "french"} <= set(m.features)
-    # The hybrid option answers more questions right than the checks; it never withholds a rule answer. (Its
-    # held-out abstention accuracy is no longer quite the checks' own since the thirty-sixth session's refit:
-    # 0.769 against 0.770.)
-    assert m.meta["cv_hybrid"]["accuracy"] > rules["accuracy"]
+    assert m.meta["cv"]["accuracy"] >= m.meta["rules_alone"]["accuracy"]
+    # The default decision (hybrid) answers more questions right than the rules on held-out folds, without
+    # answering more unanswerable ones; it never withholds a rule answer.
+    hybrid, rules = m.meta["cv_hybrid"], m.meta["rules_alone"]
+    assert hybrid["accuracy"] > rules["accuracy"]
+    assert hybrid["abstention_accuracy"] >= rules["abstention_accuracy"]
     assert m.meta["veto"] == 0.0 and 0.0 < m.meta["rescue"] <= 1.0
 
 

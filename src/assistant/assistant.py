@@ -350,7 +350,6 @@ class Assistant:
             siblings={d: corpus.units(d) for d in docs}, acronyms=corpus.acronyms,
             body_names=corpus.names_of_bodies, unrecorded=self._unrecorded(corpus, q.text),
             referenced=referenced, dates={d: corpus.documents[d].date for d in docs | referenced},
-            followup=bool(condensed and condensed.is_followup),
         )
 
     @staticmethod

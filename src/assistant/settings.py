@@ -131,12 +131,11 @@ class Settings(BaseSettings):
         "the classifier when none matches.",
     )
     abstention: Literal["rules", "fitted", "hybrid"] = Field(
-        "fitted", description="fitted = the calibrated model of assistant/data/abstain.json decides at its "
-        "fitted threshold, reading the coverage checks' decision and reason among its signals (fewer false "
-        "abstentions, more answers to unanswerable questions than the checks alone: see README); hybrid = the "
-        "checks decide, and an abstention of theirs is answered when the model is confident (its fitted rescue "
-        "probability, chosen to answer no more unanswerable questions than the checks on the training "
-        "questions); rules = the checks alone (the model's probability is then only the support score).",
+        "hybrid", description="hybrid = the coverage checks decide, and an abstention of theirs is answered when "
+        "the calibrated model of assistant/data/abstain.json is confident (its fitted rescue probability, chosen "
+        "to answer no more unanswerable questions than the rules on the training questions); rules = the checks "
+        "alone (the model's probability is then only the support score); fitted = the model decides at its "
+        "fitted threshold (fewer false abstentions, more answers to unanswerable questions: see README).",
     )
     max_answer_sentences: int = Field(4, ge=1, le=20, description="Sentences in an extractive answer.")
     # 0.8, measured on the training sets (README, seventeenth session): French questions +6 −2 (0.9: +3 −2; 0.7:

@@ -13,8 +13,7 @@ from functools import cache
 
 import numpy as np
 
-from assistant.answer.answer_type import NEED_PATTERNS
-from assistant.answer.draft import QUOTED_REASONS, Draft
+from assistant.answer.draft import Draft
 from assistant.errors import AssistantError
 from assistant.fitted import LinearModel, packaged_model
 from assistant.types import Support
@@ -23,10 +22,6 @@ ABSTAIN_FEATURES = (
     "coverage", "missing_share", "missing_weight", "key_terms", "list_answer", "rule_coverage", "rule_missing",
     "context_fail", "unnamed", "primary_score", "best_score", "primary_dense", "best_dense", "best_passage",
     "need_asked", "need_met",
-    # the coverage checks' own decision and its reason, the answer type asked, the question's kind
-    # (`extractive.decision_signals`)
-    "rules_answer", *(f"reason_{r}" for r in QUOTED_REASONS), *(f"need_{n}" for n in NEED_PATTERNS),
-    "french", "follow_up",
 )
 
 
@@ -45,13 +40,10 @@ def with_confidence(draft: Draft, model: LinearModel) -> Draft:
     return draft
 
 
-# Abstentions the model does not overturn. Some have a cause none of its signals reads (the quote only sets
-# the work whose outcome is asked, names a change or a text without saying what it was or says, or dates the
-# thing asked with another year). The others are the checks of whom or what the quote is about (a follow-up
-# whose referent it is not about; a 'which X' question it names no X for): each fires on under 1 % of the
-# training drafts, too few for a weight (the fitted 'unnamed' and 'reason_unnamed' cancel), and overturning
-# them answered unanswerable questions of the seed pages (README, thirty-sixth session).
-STANDING_REASONS = frozenset({"unreported", "unstated", "unstated_content", "other_year", "off_referent", "unnamed"})
+# Abstentions whose cause none of the model's signals reads (the quote only sets the work whose outcome is
+# asked, names a change or a text without saying what it was or says, or dates the thing asked with another
+# year): the model's confidence says nothing about them, so it does not overturn them.
+UNREAD_REASONS = frozenset({"unreported", "unstated", "unstated_content", "other_year"})
 
 
 def decide(draft: Draft, model: LinearModel, hybrid: bool = False) -> Draft:
@@ -64,7 +56,7 @@ def decide(draft: Draft, model: LinearModel, hybrid: bool = False) -> Draft:
     if not draft.blocks:
         return draft
     draft.confidence = probability(draft, model)
-    if draft.abstained and draft.reason in STANDING_REASONS:
+    if draft.abstained and draft.reason in UNREAD_REASONS:
         return draft
     if hybrid:
         bar = float(model.meta["veto"] if not draft.abstained else model.meta["rescue"])

@@ -16,18 +16,12 @@ class Block:
     units: tuple[Unit, ...]
 
 
-# Why the coverage checks withhold a draft that has quotes (`ExtractiveAnswerer._check`); the other reasons
-# ('off_topic', 'missing_need', 'empty_index') leave nothing to quote.
-QUOTED_REASONS = ("missing_terms", "off_referent", "unnamed", "unreported", "unstated", "unstated_content",
-                  "other_year")
-
-
 @dataclass
 class Draft:
     blocks: list[Block] = field(default_factory=list)
     abstained: bool = False
-    # 'off_topic' | 'missing_terms' | 'off_referent' | 'missing_need' | 'unnamed' | 'unreported' | 'unstated' |
-    # 'unstated_content' | 'other_year' | 'empty_index'
+    # 'off_topic' | 'missing_terms' | 'missing_need' | 'unnamed' | 'unreported' | 'unstated' | 'unstated_content' |
+    # 'other_year' | 'empty_index'
     reason: str = ""
     missing: list[str] = field(default_factory=list)
     need: str | None = None

@@ -19,7 +19,7 @@ from assistant.answer.abstain import decide, with_confidence
 from assistant.answer.base import Case
 from assistant.answer.compose import written
 from assistant.answer.coverage import Profile, TermMatcher, joined_profile_of, profile_of, weighted
-from assistant.answer.draft import QUOTED_REASONS, Block, Draft
+from assistant.answer.draft import Block, Draft
 from assistant.answer.evidence import Unit
 from assistant.answer.features import UnitFacts, opens_with_participle, unit_matrix
 from assistant.errors import AssistantError
@@ -72,9 +72,6 @@ class Evidence:
     # The asker's own words (a translated question) embedded: what units in the asker's language are compared
     # with too, as the embedder matches a text best in its own language.
     own_vector: np.ndarray | None = None
-    # The question was completed from the conversation (a follow-up): the abstention model reads it, as a
-    # follow-up's words are partly the earlier question's, which the quotes need not repeat.
-    followup: bool = False
 
     def asked(self, q: Question, unit: Unit) -> Question:
         """The question as a quote from ``unit``'s document must cover it (a French quote: its French words)."""
@@ -145,7 +142,6 @@ class ExtractiveAnswerer:
             base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
             draft = self._check(q, ev, scored, blocks, base, context_terms, tolerate=self.settings.tolerate_missing)
         draft.signals.update(_draft_signals(q, ev, scored, primary))
-        draft.signals.update(decision_signals(draft, q, ev))
         model = packaged_model("abstain")
         if model is None:
             return draft
@@ -423,7 +419,7 @@ class ExtractiveAnswerer:
         if _is_header(main[0]):  # only header lines to lead with: they name the meeting, not what it did
             return _abstain(base, "missing_terms")
         if context_fail:
-            return _abstain(base, "off_referent")  # 'And her office?' → a quote about someone else's
+            return _abstain(base, "missing_terms")
         if unnamed:
             base.missing = [unnamed]
             return _abstain(base, "unnamed")  # 'Which airports?' → 'the international airports are within reach'
@@ -770,18 +766,6 @@ def _draft_signals(q: Question, ev: Evidence, scored: list[Scored], primary: Sco
         "best_dense": max(s.dense for s in scored),
         "best_passage": max(ev.passage_score.values(), default=0.0),
         "need_asked": float(q.need is not None), "need_met": float(primary.has_need),
-    }
-
-
-def decision_signals(draft: Draft, q: Question, ev: Evidence) -> dict[str, float]:
-    """What the abstention model reads of the coverage checks' own decision and of the question: whether the
-    checks answer and, if not, why (one indicator per reason), the answer type asked (one per type), and
-    whether the question is French or a follow-up. Each reason and type is right or wrong at its own rate."""
-    return {
-        "rules_answer": float(not draft.abstained),
-        **{f"reason_{r}": float(draft.abstained and draft.reason == r) for r in QUOTED_REASONS},
-        **{f"need_{n}": float(q.need == n) for n in answer_type.NEED_PATTERNS},
-        "french": float(q.own is not None or q.lang == "fr"), "follow_up": float(ev.followup),
     }
 
 
