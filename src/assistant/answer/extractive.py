@@ -339,15 +339,17 @@ class ExtractiveAnswerer:
             cover = self.matcher.coverage(asked.terms, profile_of(unit.text, lang))
             return {lemma for lemma, value in cover.items() if value >= 0.5}
 
+        beside = [s for s in scored if s.unit.doc_id == lead.doc_id and s.unit.block == lead.block
+                  and s.unit.kind == "sent" and abs(s.unit.index - lead.index) == 1 and s not in chosen
+                  and (not q.need or s.has_need)]
+        if not beside:  # most answers: no coverage to read
+            return []
         said = set().union(*(says(c.unit) for c in chosen))
         added: list[Scored] = []
-        for s in scored:
-            u = s.unit
+        for s in beside:
             if len(chosen) + len(added) >= self.settings.max_answer_sentences:
                 break
-            if (u.doc_id == lead.doc_id and u.block == lead.block and u.kind == "sent" and abs(u.index - lead.index) == 1
-                    and s not in chosen and (not q.need or s.has_need) and (new := says(u) - said)
-                    and not any(_near_duplicate(u.text, c.unit.text) for c in chosen)):
+            if (new := says(s.unit) - said) and not any(_near_duplicate(s.unit.text, c.unit.text) for c in chosen):
                 added.append(s)
                 said |= new
         return added
