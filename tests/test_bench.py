@@ -64,11 +64,11 @@ def test_recommend_takes_the_fastest_precision_within_one_point_of_fp32() -> Non
 
 
 @pytest.mark.slow
-def test_onnx_backends_agree_with_torch_and_reuse_their_export(embedder, tmp_path: Path) -> None:
+def test_onnx_backends_agree_with_torch_and_reuse_their_export(torch_embedder, tmp_path: Path) -> None:
     from assistant.index.embedder import OnnxEmbedder
 
     texts = ["What is the SI?", "Qui a le droit de demander un détachement au BIPM ?", "", "metre " * 300]
-    reference = embedder.embed(texts)
+    reference = torch_embedder.embed(texts)
     fp32 = OnnxEmbedder("onnx", threads=2, cache_dir=tmp_path)
     exported = sorted(tmp_path.rglob("*.onnx"))
     int8 = OnnxEmbedder("onnx-int8", threads=2, cache_dir=tmp_path)
