@@ -134,9 +134,9 @@ def test_min_cosine_is_a_validated_setting() -> None:
 
 
 @pytest.mark.slow
-def test_plain_torch_forward_gives_sentence_transformers_vectors(embedder) -> None:
+def test_plain_torch_forward_gives_sentence_transformers_vectors(torch_embedder) -> None:
     texts = [*P.PROBE_TEXTS, "metre " * 300]
-    reference = embedder.embed(texts) if embedder.precision == "fp32" else None
+    reference = torch_embedder.embed(texts) if torch_embedder.precision == "fp32" else None
     if reference is None:
         from assistant.index.embedder import MiniLMEmbedder
 
