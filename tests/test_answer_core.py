@@ -235,6 +235,48 @@ def test_a_text_that_does_not_name_the_meeting_asked_about_does_not_lead_over_it
     assert "m14" not in kept
 
 
+def _two_recommendations() -> Document:
+    """One record holding two numbered items, each under its own heading."""
+    first = "Recommendation 1: On widgets\n\nThe 12th ABC recommends that widgets be stored dry.\n\n"
+    second = "Recommendation 3: On gadgets and widgets\n\nThe ABC recommends that widgets be painted green."
+    text = first + second
+    return Document("r12", "https://example.org/r12", "12th meeting of the ABC", text,
+                    sections=(Section("Recommendation 1: On widgets", 0, len(first)),
+                              Section("Recommendation 3: On gadgets and widgets", len(first), len(text))),
+                    date="1999-10-01", meta={"body": "ABC", "date": "1999-10-01"})
+
+
+def test_a_numbered_item_asked_about_is_answered_from_that_item_not_from_another_of_its_kind(answerer) -> None:
+    bot, emb = answerer
+    docs = [_two_recommendations()]
+    asked = "What did Recommendation 3 of the 12th ABC recommend about widgets?"
+    ev = evidence(asked, emb, named_as(docs), docs)
+    q = question(asked, docs)
+    # Read without the item, the other recommendation's sentence matches more of the question's words.
+    assert "stored dry" in bot.draft(q, ev).blocks[0].units[0].text
+    draft = bot.draft(q, replace(ev, items=refs.parse(asked, frozenset({"ABC"})).items))
+    assert not draft.abstained and "painted green" in draft.blocks[0].units[0].text
+    assert all("stored dry" not in u.text for u in draft.units)
+
+
+def test_a_unit_of_another_item_that_names_the_item_asked_about_still_answers(answerer) -> None:
+    from assistant.answer.extractive import _of_item
+
+    bot, emb = answerer
+    text = ("Decision 7: On widgets\n\nThe ABC asks for widgets.\n\n"
+            "Decision 8: On delays\n\nThe ABC defers action on Decision 7 until 2001.")
+    cut = text.index("Decision 8")
+    doc = Document("d12", "https://example.org/d12", "12th meeting of the ABC", text,
+                   sections=(Section("Decision 7: On widgets", 0, cut), Section("Decision 8: On delays", cut, len(text))),
+                   date="1999-10-01", meta={"body": "ABC", "date": "1999-10-01"})
+    asked = "Until when did the ABC defer action on Decision 7?"
+    ev = replace(evidence(asked, emb, named_as([doc]), [doc]), items=frozenset({("decision", "7")}))
+    q = question(asked, [doc])
+    kept = {s.unit.text for s in _of_item(bot._score(q, ev), ev)}
+    assert "The ABC defers action on Decision 7 until 2001." in kept  # names the item in its own words
+    assert "Decision 8: On delays" not in kept  # another item's heading
+
+
 def test_a_pronoun_follow_up_names_the_meeting_of_the_question_it_follows() -> None:
     from assistant.assistant import Assistant
     from assistant.retrieve.condense import condense

@@ -340,6 +340,7 @@ class Assistant:
         score = {(u.doc_id, u.index): p.score for u, p in held}
         docs = {u.doc_id for u in units}
         referenced = self._referenced(corpus, q.text, condensed)
+        items = question_reference(corpus, q.text).items
         return Evidence(
             units=units, vectors=vectors, question_vector=self._embed_question(q.text),
             # A translated question is also compared, in its own words, with the units in its own language.
@@ -349,7 +350,7 @@ class Assistant:
             passage_rank=rank, passage_score=score, max_rank=len(passages) + 1,
             siblings={d: corpus.units(d) for d in docs}, acronyms=corpus.acronyms,
             body_names=corpus.names_of_bodies, unrecorded=self._unrecorded(corpus, q.text),
-            referenced=referenced, dates={d: corpus.documents[d].date for d in docs | referenced},
+            referenced=referenced, dates={d: corpus.documents[d].date for d in docs | referenced}, items=items,
         )
 
     @staticmethod

@@ -24,6 +24,7 @@ from assistant.answer.evidence import Unit
 from assistant.answer.features import UnitFacts, opens_with_participle, unit_matrix
 from assistant.errors import AssistantError
 from assistant.fitted import LinearModel, packaged_model
+from assistant.question import references as refs
 from assistant.retrieve.acronyms import EXPANSION_SEPARATOR, expansion_of, with_expansions
 from assistant.retrieve.query import AUXILIARIES, STEPS_HEADING_RE, Question, Term, is_plural
 from assistant.settings import Settings
@@ -68,6 +69,9 @@ class Evidence:
     unrecorded: tuple[str, ...] = ()
     # The documents that are the record of the meeting the question names (a body with a meeting or a year).
     referenced: frozenset[str] = frozenset()
+    # The numbered items the question names (('recommendation', '3')): a unit of another item of that kind does
+    # not answer when one of the named item's does.
+    items: frozenset[tuple[str, str]] = frozenset()
     dates: dict[str, str] = field(default_factory=dict)  # doc_id → the document's date (ISO, '' when undated)
     # The asker's own words (a translated question) embedded: what units in the asker's language are compared
     # with too, as the embedder matches a text best in its own language.
@@ -123,6 +127,7 @@ class ExtractiveAnswerer:
             base.missing = list(ev.unrecorded)
             return _abstain(base, "missing_terms")
         scored = _of_record(q, scored, ev)
+        scored = _of_item(scored, ev)
         primary = self._primary(q, scored, ev)
         if primary is None and q.need in TOLERANT_NEEDS and self.settings.tolerate_missing:
             # No unit of the kind asked for covers every key term: one that leaves out a few of many, as any
@@ -618,6 +623,28 @@ def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
     # Else a text outside the record answers only if it names the meeting itself: one that does not cannot
     # pass the coverage check, and leading with it hides the record's own best quote.
     return [s for s in scored if s.unit.doc_id in ev.referenced or _names_the_record(named[ev.lang(s.unit)], s, ev)]
+
+
+def _of_item(scored: list[Scored], ev: Evidence) -> list[Scored]:
+    """When the question names a numbered item ('What was Recommendation 3 … about?') and a unit belongs to it,
+    the units of the other items of that kind ('Recommendation 1: …' of the same record) are not its answer."""
+    if not ev.items:
+        return scored
+    named = [_unit_items(s.unit) for s in scored]
+    if not any(items & ev.items for items in named):
+        return scored
+    kinds = {kind for kind, _ in ev.items}
+    # A unit of another item that names the asked one in its own words ('defers action on Decision 7 until …')
+    # speaks of it, and stays.
+    return [s for s, items in zip(scored, named, strict=True)
+            if items & ev.items or not {kind for kind, _ in items} & kinds
+            or refs.section_items(s.unit.text) & ev.items]
+
+
+def _unit_items(unit: Unit) -> frozenset[tuple[str, str]]:
+    """The numbered items ``unit`` belongs to: its section's, and a heading's own."""
+    items = refs.section_items(unit.section)
+    return items | refs.section_items(unit.text) if unit.kind == "heading" else items
 
 
 def _meeting_terms(q: Question, scored: list[Scored], ev: Evidence) -> dict[str, list[Term]]:
