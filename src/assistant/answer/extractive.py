@@ -627,7 +627,8 @@ def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
 
 def _of_item(scored: list[Scored], ev: Evidence) -> list[Scored]:
     """When the question names a numbered item ('What was Recommendation 3 … about?') and a unit belongs to it,
-    the units of the other items of that kind ('Recommendation 1: …' of the same record) are not its answer."""
+    the units of other items of that kind ('Recommendation 1: …', in any record of the evidence) are set aside;
+    ``scored`` is returned as it is otherwise. Measured per record instead, it answered worse (README)."""
     if not ev.items:
         return scored
     named = [_unit_items(s.unit) for s in scored]
