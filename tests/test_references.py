@@ -24,6 +24,22 @@ def test_parse_french_ordinal_and_item() -> None:
     assert ref.bodies == {"XYZC"} and ref.meeting == 7 and ref.items == {("resolution", "2")}
 
 
+def test_ordinals_spelled_out_number_items_and_meetings_in_both_languages() -> None:
+    ref = r.parse("What was the third recommendation of the twelfth ABC about?", BODIES)
+    assert ref.meeting == 12 and ref.items == {("recommendation", "3")}
+    ref = r.parse("Que dit la deuxième résolution de la septième réunion de la XYZC ?", BODIES)
+    assert ref.meeting == 7 and ref.items == {("resolution", "2")}
+    # A body's short name counts as what the ordinal numbers ('the first Widget Assembly' is the 1st ABC).
+    assert r.parse("What did the first widget assembly adopt?", BODIES, {"widget assembly": "ABC"}).meeting == 1
+
+
+def test_a_spelled_ordinal_alone_names_nothing() -> None:
+    # 'second' is also a unit and 'first' an adverb: neither names a meeting unless a meeting or body follows.
+    ref = r.parse("How was the second first defined by the ABC?", BODIES)
+    assert ref.meeting is None and not ref.items
+    assert r.parse("What did the 12th ABC say in its second resolution?", BODIES).meeting == 12
+
+
 def test_unknown_bodies_and_plain_numbers_are_not_references() -> None:
     ref = r.parse("How many of the 40 staff work in the QRS lab?", BODIES)
     assert not ref and not ref.names_document

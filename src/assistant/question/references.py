@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from text_to_num import alpha2digit
+
 from assistant.types import Document
 
 # '27th', '1st', '101e', '2nd', '1re', '3ème' — an ordinal as English and French write it.
@@ -26,10 +28,18 @@ MONTHS = ("January February March April May June July August September October N
 # 'en mars 2030'), as against a year that names what was decided on ('the 2012 accounts', 'the budget for 2012').
 DATED_YEAR_RE = re.compile(
     rf"\b(?:in|at|during|en|{'|'.join(m for names in MONTHS for m in names)})\s+{_YEAR}", re.I)
+# The kinds of numbered item a record holds, in both languages.
+_ITEM_KINDS = (r"resolution|résolution|recommendation|recommandation|decision|décision|action|declaration|"
+               r"déclaration|statement")
 # 'Resolution 4', 'Recommendation 1', 'Decision CIPM/105-13', 'Résolution 2', 'Action JCRB/45-1'.
 ITEM_RE = re.compile(
-    r"\b(resolution|résolution|recommendation|recommandation|decision|décision|action|declaration|"
-    r"déclaration|statement)s?\s+(?:no\.?\s*|n°\s*)?((?:[A-Z]{2,6}/)?\d{1,3}(?:-\d{1,3})?)\b", re.I)
+    rf"\b({_ITEM_KINDS})s?\s+(?:no\.?\s*|n°\s*)?((?:[A-Z]{{2,6}}/)?\d{{1,3}}(?:-\d{{1,3}})?)\b", re.I)
+# An ordinal spelled out ('the third recommendation', 'la vingt-sixième réunion'), once text2num has written it
+# in digits, followed by what it numbers: an item's kind ('3rd recommendation' is Recommendation 3), a meeting
+# ('26e réunion') or, checked in code, a body ('1st General Conference'). Alone it names nothing: 'the second'
+# is also the unit of time, and 'first' an adverb.
+SPELLED_RE = re.compile(
+    rf"\b(\d{{1,3}})(?:st|nd|rd|th|e|er|re|ère|ème)\s+(?:({_ITEM_KINDS})s?\b|(meeting|réunion)s?\b)?", re.I)
 # The first letters name the kind in both languages ('réso' and 'reso' alike after accent folding).
 _KIND_KEY = {"res": "resolution", "rés": "resolution", "rec": "recommendation", "dec": "decision",
              "déc": "decision", "act": "action", "sta": "statement"}
@@ -128,12 +138,13 @@ def parse(text: str, bodies: frozenset[str], names: dict[str, str] | None = None
     lowered = " ".join(text.lower().split())
     named = frozenset(b for b in bodies if b in words or b.lower() in words)
     named |= frozenset(body for alias, body in (names or {}).items() if alias in lowered)
-    ordinals = [int(n) for n in ORDINAL_RE.findall(with_ordinals(text, named))]
+    meetings, items = spelled(text, named, names or {})
+    ordinals = [int(n) for n in ORDINAL_RE.findall(with_ordinals(text, named))] + meetings
     return Reference(
         bodies=named,
         meeting=ordinals[0] if len(ordinals) == 1 else None,
         years=frozenset(YEAR_RE.findall(text)),
-        items=frozenset(_item(kind, number) for kind, number in ITEM_RE.findall(text)),
+        items=frozenset(_item(kind, number) for kind, number in ITEM_RE.findall(text)) | items,
         dated=frozenset(DATED_YEAR_RE.findall(text)),
     )
 
@@ -197,6 +208,25 @@ def named_as(doc: Document, ref: Reference, names: dict[str, str],
     if month := month_names(str(doc.meta.get("date") or doc.date)):
         parts.append(month)
     return " · ".join(parts)
+
+
+def spelled(text: str, bodies: frozenset[str], names: dict[str, str]) -> tuple[list[int], frozenset[tuple[str, str]]]:
+    """The meetings and the items ``text`` numbers with an ordinal in words, in English or French ('its third
+    recommendation' → recommendation 3; 'the first General Conference' → meeting 1). An ordinal already written
+    in digits is left to `ORDINAL_RE` and `ITEM_RE`."""
+    digits = alpha2digit(alpha2digit(text, "en", threshold=0), "fr", threshold=0)
+    written = set(ORDINAL_RE.findall(text))
+    named = tuple(b.lower() for b in bodies) + tuple(names)
+    meetings: list[int] = []
+    items: set[tuple[str, str]] = set()
+    for m in SPELLED_RE.finditer(digits):
+        if m[1] in written:
+            continue
+        if m[2]:
+            items.add(_item(m[2], m[1]))
+        elif m[3] or digits[m.end():].lower().startswith(named):
+            meetings.append(int(m[1]))
+    return meetings, frozenset(items)
 
 
 def section_items(heading: str) -> frozenset[tuple[str, str]]:
