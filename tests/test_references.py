@@ -37,7 +37,12 @@ def test_a_spelled_ordinal_alone_names_nothing() -> None:
     # 'second' is also a unit and 'first' an adverb: neither names a meeting unless a meeting or body follows.
     ref = r.parse("How was the second first defined by the ABC?", BODIES)
     assert ref.meeting is None and not ref.items
-    assert r.parse("What did the 12th ABC say in its second resolution?", BODIES).meeting == 12
+    ref = r.parse("What did the 12th ABC say in its second resolution?", BODIES)
+    assert ref.meeting == 12 and ref.items == {("resolution", "2")}
+    # The same meeting in digits and in words is one meeting; a third meeting would make it ambiguous.
+    assert r.parse("The twelfth ABC, also called the 12th ABC, and its third recommendation", BODIES).meeting == 12
+    ref = r.parse("What did the third recommendation of the 3rd ABC say?", BODIES)
+    assert ref.meeting == 3 and ref.items == {("recommendation", "3")}
 
 
 def test_unknown_bodies_and_plain_numbers_are_not_references() -> None:

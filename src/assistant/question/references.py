@@ -212,19 +212,17 @@ def named_as(doc: Document, ref: Reference, names: dict[str, str],
 
 def spelled(text: str, bodies: frozenset[str], names: dict[str, str]) -> tuple[list[int], frozenset[tuple[str, str]]]:
     """The meetings and the items ``text`` numbers with an ordinal in words, in English or French ('its third
-    recommendation' → recommendation 3; 'the first General Conference' → meeting 1). An ordinal already written
-    in digits is left to `ORDINAL_RE` and `ITEM_RE`."""
+    recommendation' → recommendation 3; 'the first General Conference' → meeting 1). A meeting the text also
+    numbers in digits is `ORDINAL_RE`'s: counted once, it stays the one meeting named."""
     digits = alpha2digit(alpha2digit(text, "en", threshold=0), "fr", threshold=0)
     written = set(ORDINAL_RE.findall(text))
     named = tuple(b.lower() for b in bodies) + tuple(names)
     meetings: list[int] = []
     items: set[tuple[str, str]] = set()
     for m in SPELLED_RE.finditer(digits):
-        if m[1] in written:
-            continue
         if m[2]:
             items.add(_item(m[2], m[1]))
-        elif m[3] or digits[m.end():].lower().startswith(named):
+        elif m[1] not in written and (m[3] or digits[m.end():].lower().startswith(named)):
             meetings.append(int(m[1]))
     return meetings, frozenset(items)
 
