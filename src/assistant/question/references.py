@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from text_to_num import alpha2digit
 
@@ -138,7 +139,7 @@ def parse(text: str, bodies: frozenset[str], names: dict[str, str] | None = None
     lowered = " ".join(text.lower().split())
     named = frozenset(b for b in bodies if b in words or b.lower() in words)
     named |= frozenset(body for alias, body in (names or {}).items() if alias in lowered)
-    meetings, items = spelled(text, named, names or {})
+    meetings, items = _spelled(text, named, names or {})
     ordinals = [int(n) for n in ORDINAL_RE.findall(with_ordinals(text, named))] + meetings
     return Reference(
         bodies=named,
@@ -210,11 +211,18 @@ def named_as(doc: Document, ref: Reference, names: dict[str, str],
     return " · ".join(parts)
 
 
-def spelled(text: str, bodies: frozenset[str], names: dict[str, str]) -> tuple[list[int], frozenset[tuple[str, str]]]:
+@lru_cache(maxsize=256)
+def _in_digits(text: str) -> str:
+    """``text`` with its number words in digits, English then French (text2num). Cached: an answer parses its
+    question's references more than once."""
+    return alpha2digit(alpha2digit(text, "en", threshold=0), "fr", threshold=0)
+
+
+def _spelled(text: str, bodies: frozenset[str], names: dict[str, str]) -> tuple[list[int], frozenset[tuple[str, str]]]:
     """The meetings and the items ``text`` numbers with an ordinal in words, in English or French ('its third
     recommendation' → recommendation 3; 'the first General Conference' → meeting 1). A meeting the text also
     numbers in digits is `ORDINAL_RE`'s: counted once, it stays the one meeting named."""
-    digits = alpha2digit(alpha2digit(text, "en", threshold=0), "fr", threshold=0)
+    digits = _in_digits(text)
     written = set(ORDINAL_RE.findall(text))
     named = tuple(b.lower() for b in bodies) + tuple(names)
     meetings: list[int] = []
