@@ -1271,6 +1271,26 @@ def test_several_bare_records_asked_about_are_listed_by_their_headings(answerer,
             "10th meeting of the ABC", "Recommendation 1: On widget colours", "Recommendation 2: On gadget calibration"]
 
 
+def test_a_numbered_item_asked_about_sets_aside_the_record_header_line(answerer) -> None:
+    """'Body: … Date: … URL: …' names only the meeting: when a unit of the item asked about is there, the header
+    line is set aside with the other items' units, and the item's heading leads."""
+    from assistant.answer.extractive import _of_item
+
+    bot, emb = answerer
+    doc = _record_index_doc()
+    asked = "Which subject did the 10th ABC take up in Recommendation 2?"
+    ev = replace(evidence(asked, emb, named_as([doc]), [doc]), items=refs.parse(asked, frozenset({"ABC"})).items)
+    q = question(asked, [doc])
+    kept = {s.unit.text for s in _of_item(bot._score(q, ev), ev)}
+    assert "Recommendation 2: On gadget calibration" in kept
+    assert not any(t.startswith(("Body:", "Recommendation 1")) for t in kept)
+    draft = bot.draft(q, ev)
+    assert not draft.abstained and draft.blocks[0].units[0].text == "Recommendation 2: On gadget calibration"
+    # No unit of the item asked about: nothing is set aside, the header line included.
+    other = replace(ev, items=frozenset({("recommendation", "5")}))
+    assert any(s.unit.text.startswith("Body:") for s in _of_item(bot._score(q, other), other))
+
+
 def test_a_record_header_line_alone_does_not_answer(answerer) -> None:
     # 'Body: ABC — Assembly of Bureaux Date: … URL: …' names the meeting a question asks about, not what it did:
     # it leads no answer, and a sentence quoted beside it is the one the check reads.

@@ -636,9 +636,9 @@ def _of_item(scored: list[Scored], ev: Evidence) -> list[Scored]:
         return scored
     kinds = {kind for kind, _ in ev.items}
     # A unit of another item that names the asked one in its own words ('defers action on Decision 7 until …')
-    # speaks of it, and stays.
+    # speaks of it, and stays. A record's header line ('Body: … Date: …') names only the meeting: it goes too.
     return [s for s, items in zip(scored, named, strict=True)
-            if items & ev.items or not {kind for kind, _ in items} & kinds
+            if items & ev.items or (not {kind for kind, _ in items} & kinds and not _is_header(s.unit))
             or refs.section_items(s.unit.text) & ev.items]
 
 
