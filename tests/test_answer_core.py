@@ -1278,7 +1278,7 @@ def test_a_numbered_item_asked_about_sets_aside_the_record_header_line(answerer)
 
     bot, emb = answerer
     doc = _record_index_doc()
-    asked = "Which subject did the 10th ABC take up in Recommendation 2?"
+    asked = "Under Recommendation 2, what topic was taken up at the 10th ABC?"
     ev = replace(evidence(asked, emb, named_as([doc]), [doc]), items=refs.parse(asked, frozenset({"ABC"})).items)
     q = question(asked, [doc])
     kept = {s.unit.text for s in _of_item(bot._score(q, ev), ev)}
