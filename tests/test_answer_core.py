@@ -1443,3 +1443,36 @@ def test_a_which_question_is_not_answered_by_a_name_the_documents_spell_out_as_a
             expected = answered and "laboratory" in asked
             draft = bot.draft(question(asked, docs), evidence(asked, emb, named_as(docs), docs))
             assert draft.abstained is not expected, (checker, asked)
+
+
+def _two_decision_meeting() -> Document:
+    """One meeting's record with two decisions, each under its own heading: only the first names the scale."""
+    parts = ["Resolution 1: On the gizmo scale\n\nThe ABC adopts the new gizmo scale in place of the old one.\n\n",
+             "Resolution 2: On reporting\n\nThe ABC asks each laboratory to report its calibrations every spring.\n"]
+    text = "".join(parts)
+    return Document("m20", "https://example.org/m20", "20th meeting of the ABC", text,
+                    sections=(Section("Resolution 1: On the gizmo scale", 0, len(parts[0])),
+                              Section("Resolution 2: On reporting", len(parts[0]), len(text))),
+                    date="2005-10-01", meta={"body": "ABC", "date": "2005-10-01"})
+
+
+def test_a_follow_up_may_go_on_to_another_decision_of_the_record_its_earlier_answer_came_from(answerer) -> None:
+    """After an answer from a meeting's record, 'that same meeting' is about that record: a quote from another of
+    its decisions is about the referent when its document also holds the earlier answer's terms. Without an
+    earlier answer (a later part of one message), or after an answer the document does not hold, the quote's
+    own context must name the referent."""
+    bot, emb = answerer
+    docs = [_two_decision_meeting(), *DOCS]
+    earlier = question("Which scale for gizmos did the ABC adopt?", docs).hard_terms
+    asked = "And what did that same meeting ask of the laboratories?"
+    ev = evidence(asked, emb, named_as(docs), docs)
+
+    def drafted(answer: str) -> Draft:
+        return bot.draft(question(asked, docs), ev, earlier, question(answer, docs).terms if answer else ())
+
+    after = drafted("It adopted the new gizmo scale in place of the old one.")
+    assert not after.abstained, after.reason
+    assert "report its calibrations" in after.blocks[0].units[0].text
+    for answer in ("", "Widgets are to be painted blue from 2001."):
+        alone = drafted(answer)
+        assert alone.abstained and alone.signals["context_fail"] == 1.0, answer

@@ -113,9 +113,11 @@ class ExtractiveAnswerer:
         yield answer.text
         yield answer
 
-    def draft(self, q: Question, ev: Evidence, context_terms: tuple[Term, ...] = ()) -> Draft:
+    def draft(self, q: Question, ev: Evidence, context_terms: tuple[Term, ...] = (),
+              answer_terms: tuple[Term, ...] = ()) -> Draft:
         """Which units answer ``q`` and how to show them, or why the evidence does not answer it;
-        ``context_terms`` are what a pronoun follow-up points back to."""
+        ``context_terms`` are what a pronoun follow-up points back to, ``answer_terms`` the terms of the earlier
+        turn's answer (none for a later part of one message)."""
         if not ev.units:
             return Draft(abstained=True, reason="off_topic", lang=q.lang)
         scored = ranked(q, self._score(q, ev), ev, self.settings.other_language_factor)
@@ -136,16 +138,18 @@ class ExtractiveAnswerer:
         if primary is None:
             return _abstain(base, "missing_need")
         blocks = self._select(q, ev, scored, primary)
-        draft = self._check(q, ev, scored, blocks, base, context_terms)
+        draft = self._check(q, ev, scored, blocks, base, context_terms, answer_terms=answer_terms)
         alternative = self._alternative(q, scored, primary, ev) if draft.abstained and not q.need else None
         if alternative is not None:
             base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
-            draft = self._check(q, ev, scored, self._select(q, ev, scored, alternative), base, context_terms)
+            draft = self._check(q, ev, scored, self._select(q, ev, scored, alternative), base, context_terms,
+                                answer_terms=answer_terms)
             primary = alternative
         elif draft.abstained and self.settings.tolerate_missing:
             # No unit covers every key term: the leading quote may leave out a few of many, named in the answer.
             base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
-            draft = self._check(q, ev, scored, blocks, base, context_terms, tolerate=self.settings.tolerate_missing)
+            draft = self._check(q, ev, scored, blocks, base, context_terms, tolerate=self.settings.tolerate_missing,
+                                answer_terms=answer_terms)
         draft.signals.update(_draft_signals(q, ev, scored, primary))
         model = packaged_model("abstain")
         if model is None:
@@ -361,7 +365,8 @@ class ExtractiveAnswerer:
 
     # --- coverage check ------------------------------------------------------
     def _check(self, q: Question, ev: Evidence, scored: list[Scored], blocks: list[Block],
-               base: Draft, context_terms: tuple[Term, ...], tolerate: int = 0) -> Draft:
+               base: Draft, context_terms: tuple[Term, ...], tolerate: int = 0,
+               answer_terms: tuple[Term, ...] = ()) -> Draft:
         """The leading quote (a sentence, a whole list or section) must cover every key term itself.
 
         Every check's outcome is also recorded in ``base.signals`` (named floats), which the fitted
@@ -402,7 +407,7 @@ class ExtractiveAnswerer:
         if missing and (answered := _one_alternative(q, missing, cover)) is not None:
             missing = []  # 'Is it an MoU or a formal agreement?': the quote names one of them
             base.coverage = weighted(cover, [t for t in terms if t.lemma not in answered])
-        about_referent = bool(context_terms) and self._context_ok(context_terms, main, ev)
+        about_referent = bool(context_terms) and self._context_ok(context_terms, main, ev, answer_terms)
         # A follow-up's few words of its own stand on the earlier turn's: its referent's terms count as its key
         # terms when the quote is about that referent.
         backed = keys + [t for t in context_terms if t.key] if about_referent else keys
@@ -488,10 +493,21 @@ class ExtractiveAnswerer:
                 return s
         return None
 
-    def _context_ok(self, terms: tuple[Term, ...], units: list[Unit], ev: Evidence) -> bool:
-        """A follow-up's referent (the earlier question or answer) must be what the quote is about."""
+    def _context_ok(self, terms: tuple[Term, ...], units: list[Unit], ev: Evidence,
+                    answer_terms: tuple[Term, ...] = ()) -> bool:
+        """A follow-up's referent (the earlier question or answer) must be what the quote is about: what the
+        quote's context says or, when the leading quote's document is the one the earlier answer came from
+        (it covers ``answer_terms`` as a context must cover a referent), what that document says."""
         # Each unit with the sentence before it, its heading and title.
         cover = self.matcher.coverage(terms, joined_profile_of(tuple(p for u in units for p in _context_parts(u, ev))))
+        if answer_terms and units:
+            # A follow-up goes on from the record the earlier answer quoted ('that same meeting', 'from what
+            # date', 'the other laboratories'): another of its decisions names the earlier topic only in its
+            # document. A quote from a document the answer did not come from gets no such reach ('What is his
+            # e-mail address?' is not answered by another director's).
+            document = _document_words(units[0], ev)
+            if weighted(self.matcher.coverage(answer_terms, document), answer_terms) >= self.settings.referent_coverage:
+                cover = cover | _raised(cover, self.matcher.coverage(terms, document))
         # By weight or by count: 'who can tell me more about that' → the contact named in the earlier answer's topic.
         return weighted(cover, terms) >= self.settings.referent_coverage or sum(
             v >= 0.5 for v in cover.values()) * 4 >= len(terms) * 3

@@ -42,6 +42,9 @@ BARE_WH_RE = re.compile(rf"^\W*{_WH}(?:\s*,\s*{_WH})*\W*$", re.I)
 # 'which', 'how' and 'whose' take words of their own before it).
 ASKED_PHRASE_RE = re.compile(rf"^\W*(?:{_ASKED_AFTER}\s+)?(?:(?:what|which|how|whose)(?:\s+[\w-]+){{0,3}}?|{_WH})\s+"
                              rf"(?=(?:{'|'.join(sorted(AUXILIARIES))})\b)", re.I)
+# How much of an earlier answer is read for what a follow-up points back to: its lead (an answer opens with
+# what it found; citations, notes and further quotes follow).
+ANSWER_CHARS = 300
 # Personal names in a previous answer: 'Dr Jane Smith', 'John Doe, Director'.
 NAME_RE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.? ([A-Z][a-z]+ [A-Z][a-z]+)|\b([A-Z][a-z]+ [A-Z][a-z]+)(?=,)")
 
@@ -95,9 +98,17 @@ def referent_terms(condensed: Condensed, analyse: Analyse) -> tuple[Term, ...]:
     return tuple({t.lemma: t for t in (*terms, *extra)}.values())
 
 
+def answer_terms(condensed: Condensed, analyse: Analyse) -> tuple[Term, ...]:
+    """The terms of the earlier turn's answer that a pronoun follow-up goes on from (its opening
+    ``ANSWER_CHARS``); none for a later part of one message, which has no answer yet, or any other question."""
+    if condensed.mode != "pronoun" or not condensed.previous_answer:
+        return ()
+    return analyse(condensed.previous_answer[:ANSWER_CHARS]).terms
+
+
 def previous_names(answer: str) -> list[str]:
     """Personal names in a previous answer, which a pronoun may point back to."""
-    return [a or b for a, b in NAME_RE.findall(answer[:300])]
+    return [a or b for a, b in NAME_RE.findall(answer[:ANSWER_CHARS])]
 
 
 def split_parts(condensed: Condensed) -> list[Condensed]:
