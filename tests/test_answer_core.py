@@ -782,6 +782,18 @@ def test_a_short_line_introducing_a_paragraph_or_list_is_part_of_its_context() -
     assert "costs rise" not in context(next(u for u in units if u.text == "decides"))
 
 
+def test_a_paragraph_ending_with_a_colon_introduces_the_block_after_it_whatever_its_length() -> None:
+    units = units_of(meeting("m16", "16th", "2010", "Resolution 2: On the budget",
+                             "decides that the yearly fee paid by each member of the Assembly shall, for the "
+                             "coming years, be:\n\n10 francs in 2011, 12 francs in 2012\n\n"
+                             "notes that the fees of the past were paid in full.\n\n9 francs in 2009\n"))
+    ev = SimpleNamespace(siblings={"m16": units}, acronyms={}, titles={})
+    row = next(u for u in units if "12 francs" in u.text)
+    assert "yearly fee paid by each member" in _context_parts(row, ev)[1]
+    past = next(u for u in units if u.text.startswith("9 francs"))
+    assert _context_parts(past, ev)[1] == ""  # a sentence that ends with a full stop introduces nothing
+
+
 def test_a_translated_question_is_compared_in_its_own_words_with_units_in_its_language(answerer) -> None:
     """The embedder matches a text best in its own language: a French unit is compared with the French question
     too (the better of the two cosines), an English unit only with the English rendering."""

@@ -578,18 +578,20 @@ def _compound_cover(q: Question, unit: Unit, ev: Evidence, cover: dict[str, floa
 
 
 # A paragraph of at most this many words, with no end mark, introduces what follows it: the operative verb of a
-# resolution set on its own line ('**decides**', 'sanctions', 'est d'avis'), read with the clauses under it.
+# resolution set on its own line ('**decides**', 'sanctions', 'est d'avis'), read with the clauses under it. So
+# does a paragraph of any length that ends with a colon ('decides that the dotation … shall be:' before its table).
 INTRO_WORDS = 3
 ANAPHOR_WORDS = 3  # words before a pointing-back determiner that still open the text ('The chair of this …')
 
 
 def _introduction(units: list[Unit], index: int) -> str:
-    """The short introducing paragraph just before unit ``index``, if there is one."""
+    """The introducing paragraph just before unit ``index`` (short, or ending with a colon), if there is one."""
     if index <= 0:
         return ""
     before = units[index - 1]
     text = before.text.strip()
-    return text if before.kind != "heading" and len(text.split()) <= INTRO_WORDS and text[-1:] not in ".?!" else ""
+    short = len(text.split()) <= INTRO_WORDS and text[-1:] not in ".?!"
+    return text if before.kind != "heading" and (short or text.endswith(":")) else ""
 
 
 # 'The members of this panel are: …': a text that opens by pointing back ('this', 'these', 'such', 'ces', …)
