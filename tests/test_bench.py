@@ -159,15 +159,17 @@ def test_emulated_bf16_is_not_benchmarked(monkeypatch: pytest.MonkeyPatch) -> No
     assert runnable(["fp32", "bf16", "onnx-int8"]) == ["fp32", "onnx-int8"]
 
 
-def test_latency_asks_each_question_without_history_once(tmp_path: Path) -> None:
+def test_latency_asks_each_question_without_history_once_or_each_follow_up_with_its_history(tmp_path: Path) -> None:
     from evals.latency import questions
 
     qs = tmp_path / "q.jsonl"
+    earlier = [{"role": "user", "content": "Who may take part?"}]
     qs.write_text("\n".join(json.dumps(i) for i in (
         {"question": "Who may take part?"},
-        {"question": "And how?", "history": [{"role": "user", "content": "Who may take part?"}]},
+        {"question": "And how?", "history": earlier},
         {"question": "Is travel reimbursed?"})) + "\n", encoding="utf-8")
-    assert questions([qs]) == ["Who may take part?", "Is travel reimbursed?"]
+    assert questions([qs]) == [("Who may take part?", []), ("Is travel reimbursed?", [])]
+    assert questions([qs], follow_ups=True) == [("And how?", earlier)]
 
 
 @pytest.mark.slow

@@ -500,17 +500,23 @@ class ExtractiveAnswerer:
         (it covers ``answer_terms`` as a context must cover a referent), what that document says."""
         # Each unit with the sentence before it, its heading and title.
         cover = self.matcher.coverage(terms, joined_profile_of(tuple(p for u in units for p in _context_parts(u, ev))))
-        if answer_terms and units:
-            # A follow-up goes on from the record the earlier answer quoted ('that same meeting', 'from what
-            # date', 'the other laboratories'): another of its decisions names the earlier topic only in its
-            # document. A quote from a document the answer did not come from gets no such reach ('What is his
-            # e-mail address?' is not answered by another director's).
-            document = _document_words(units[0], ev)
-            if weighted(self.matcher.coverage(answer_terms, document), answer_terms) >= self.settings.referent_coverage:
-                cover = cover | _raised(cover, self.matcher.coverage(terms, document))
-        # By weight or by count: 'who can tell me more about that' → the contact named in the earlier answer's topic.
-        return weighted(cover, terms) >= self.settings.referent_coverage or sum(
-            v >= 0.5 for v in cover.values()) * 4 >= len(terms) * 3
+        share = self.settings.referent_coverage
+        if _refers(cover, terms, share) or not answer_terms or not units:
+            return _refers(cover, terms, share)
+        # A follow-up goes on from the record the earlier answer quoted ('that same meeting', 'from what date',
+        # 'the other laboratories'): another of its decisions names the earlier topic only in its document. A
+        # quote from a document the answer did not come from gets no such reach ('What is his e-mail address?'
+        # is not answered by another director's). Read only when the context falls short: a document is long.
+        document = _document_words(units[0], ev)
+        if weighted(self.matcher.coverage(answer_terms, document), answer_terms) < share:
+            return False
+        return _refers(cover | _raised(cover, self.matcher.coverage(terms, document)), terms, share)
+
+
+def _refers(cover: dict[str, float], terms: tuple[Term, ...], share: float) -> bool:
+    """Does ``cover`` show a referent's ``terms``: ``share`` of them by weight, or three in four by count ('who can
+    tell me more about that' → the contact named in the earlier answer's topic)?"""
+    return weighted(cover, terms) >= share or sum(v >= 0.5 for v in cover.values()) * 4 >= len(terms) * 3
 
 
 def _raised(cover: dict[str, float], found: dict[str, float]) -> dict[str, float]:
