@@ -328,8 +328,8 @@ class Assistant:
             asked_vector = (self._embed_question(_searched(condensed)) if condensed.mode == "pronoun"
                             else evidence.question_vector)
             evidence = replace(evidence, relevance=self._relevance(corpus, first, asked_vector))
-        draft = self.answerer.draft(q, evidence, referent_terms(condensed, partial(self._analyse, corpus)),
-                                    answer_terms(condensed, partial(self._analyse, corpus)))
+        analyse = partial(self._analyse, corpus)
+        draft = self.answerer.draft(q, evidence, referent_terms(condensed, analyse), answer_terms(condensed, analyse))
         timings["retrieve_ms"] = timings.get("retrieve_ms", 0.0) + (t1 - t0) * 1000
         timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
         return draft, passages
