@@ -501,8 +501,9 @@ class ExtractiveAnswerer:
         # Each unit with the sentence before it, its heading and title.
         cover = self.matcher.coverage(terms, joined_profile_of(tuple(p for u in units for p in _context_parts(u, ev))))
         share = self.settings.referent_coverage
-        if _refers(cover, terms, share) or not answer_terms or not units:
-            return _refers(cover, terms, share)
+        about = _refers(cover, terms, share)
+        if about or not answer_terms or not units:
+            return about
         # A follow-up goes on from the record the earlier answer quoted ('that same meeting', 'from what date',
         # 'the other laboratories'): another of its decisions names the earlier topic only in its document. A
         # quote from a document the answer did not come from gets no such reach ('What is his e-mail address?'
