@@ -331,7 +331,12 @@ class _Run:
         return WordVectors(name, vectors, tuple(d.content_hash for d in docs))
 
     def _backfill_units(self) -> None:
-        """Unit vectors for documents indexed before they were stored (or with another embedder)."""
+        """Unit vectors for documents indexed before they were stored (or with another embedder), and again for
+        documents whose answer units changed since (the answerer now splits their text otherwise): without
+        them, every question about such a document would embed its units again."""
+        if stale := self._stale_units():
+            log.info("the answer units of %d documents changed since their vectors were stored", len(stale))
+            self.manifest.forget_unit_vectors(stale)
         docs = self._documents_missing(self.manifest.missing_unit_vectors)
         if not docs:
             return
@@ -340,6 +345,13 @@ class _Run:
             part = docs[start : start + GROUP_BATCHES]
             units = {d.content_hash: units_of(d) for d in part}
             self.manifest.put_unit_vectors(self._unit_vectors(part, units), self._words(part, units))
+
+    def _stale_units(self) -> list[str]:
+        """Content hashes of the documents whose stored unit vectors were made for other units than
+        `units_of` now gives them (any embedder's: the texts are the same for all)."""
+        stored = self.manifest.unit_texts_hashes()
+        return [d.content_hash for d in self.manifest.documents()
+                if d.content_hash in stored and stored[d.content_hash] != {texts_digest(unit_texts(d))}]
 
     def _backfill_scores(self) -> None:
         """Instruction scores of answer units whose vectors were stored before the scores were (or by another

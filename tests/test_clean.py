@@ -137,12 +137,14 @@ def test_inline_emphasis_is_removed_but_symbols_keep_their_underscores() -> None
     assert "*" not in cleaned.text.replace("2 * 3", "")
 
 
-def test_sentences_split_at_their_ends_not_at_a_numbered_title_in_quotes() -> None:
+def test_sentences_split_at_their_ends_not_at_a_numbered_title_in_quotes_or_a_name_s_initials() -> None:
     from assistant.text import split_sentences
 
-    text = 'The board adds the new Section "12. Late fees" to its rules. It met in 2012. Dr. Roe chaired.'
+    text = ('The board adds the new Section "12. Late fees" to its rules. It met in 2012. Dr. Roe chaired. '
+            "It appointed A.B. Smith and J.-K. Doe as its delegates. Both accepted.")
     assert [text[a:b] for a, b in split_sentences(text)] == [
-        'The board adds the new Section "12. Late fees" to its rules.', "It met in 2012.", "Dr. Roe chaired."]
+        'The board adds the new Section "12. Late fees" to its rules.', "It met in 2012.", "Dr. Roe chaired.",
+        "It appointed A.B. Smith and J.-K. Doe as its delegates.", "Both accepted."]
 
 
 def test_a_definition_list_becomes_one_item_per_entry() -> None:

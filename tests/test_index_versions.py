@@ -94,6 +94,30 @@ def test_an_index_without_stored_unit_vectors_answers_the_same_and_the_next_inge
     m.close()
 
 
+def test_unit_vectors_stored_for_other_units_are_stored_again_by_the_next_ingest(
+    index_copy: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(index_dir=index_copy)
+    before = Assistant(settings, embedder=embedder).ask(QUESTION)
+    with sqlite3.connect(manifest_path(settings)) as db:  # as if the answer units were split otherwise since
+        db.execute("UPDATE unit_vectors SET texts_hash = 'earlier units'")
+    spy = Spy(embedder, monkeypatch)
+    stale_index = Assistant(settings, embedder=embedder).ask(QUESTION)
+    assert (stale_index.text, stale_index.citations) == (before.text, before.citations)
+    assert any(": " in t and len(t) > 100 for t in spy.texts)  # the stale vectors are not read
+
+    summary = run_ingest(settings, [CORPUS], progress=False, embedder=embedder)
+    assert (summary.unchanged, summary.embedded) == (2, 0) and summary.units_embedded > 0
+    m = Manifest(manifest_path(settings))
+    stored = m.unit_vectors(embedder.name)
+    assert {stored[d.content_hash].texts_hash for d in m.documents()} == {
+        texts_digest(unit_texts(d)) for d in m.documents()}
+    assert m.missing_unit_scores(instructions.scorer_id()) == []
+    m.close()
+    again = run_ingest(settings, [CORPUS], progress=False, embedder=embedder)
+    assert again.units_embedded == 0
+
+
 def test_the_vocabulary_and_the_instruction_scores_are_stored_at_ingest(manifest: Manifest, embedder) -> None:
     assert manifest.missing_vocabulary(embedder.name) == []
     assert manifest.missing_unit_scores(instructions.scorer_id()) == []

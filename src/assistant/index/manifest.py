@@ -204,6 +204,24 @@ class Manifest:
             " JOIN documents d ON d.content_hash = u.content_hash WHERE u.model=?", (model,))
         return {h: UnitVectors(t, _matrix(data, n, dim)) for h, t, n, dim, data in rows}
 
+    def unit_texts_hashes(self) -> dict[str, set[str]]:
+        """content hash → the texts hashes (`texts_digest`) its stored unit vectors were made for, for any
+        embedder, of the live documents."""
+        rows = self._db.execute("SELECT u.content_hash, u.texts_hash FROM unit_vectors u"
+                                " JOIN documents d ON d.content_hash = u.content_hash")
+        out: dict[str, set[str]] = {}
+        for content_hash, texts_hash in rows:
+            out.setdefault(content_hash, set()).add(texts_hash)
+        return out
+
+    def forget_unit_vectors(self, content_hashes: Iterable[str]) -> None:
+        """Drop the unit vectors and instruction scores stored for these documents, for every embedder."""
+        with self.transaction() as db:
+            for content_hash in content_hashes:
+                db.execute("DELETE FROM unit_vectors WHERE content_hash=?", (content_hash,))
+                db.execute("DELETE FROM unit_scores WHERE content_hash=?", (content_hash,))
+            self._touch(db)
+
     def missing_unit_vectors(self, model: str | None) -> list[str]:
         """doc ids of live documents with no stored unit vectors for ``model`` (None: for any model)."""
         rows = self._db.execute(
