@@ -213,3 +213,12 @@ def test_french_acronyms_of_international_bodies_become_english() -> None:
 def test_verbs_and_idioms_are_rendered_as_such(french: str, english: str, absent: str) -> None:
     rendered = to_english(french)
     assert english in rendered and absent not in rendered, rendered
+
+
+def test_a_french_function_word_translates_to_an_english_function_word() -> None:
+    # A stop word rendered as a content word ('se' as 'oneself') would become a term every quote must hold.
+    from assistant.text import FR_STOP, is_stop
+
+    for key, equivalents in glossary().items():
+        if key in FR_STOP:
+            assert all(is_stop(w) for w in equivalents[0].split()), (key, equivalents)
