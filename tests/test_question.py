@@ -479,6 +479,7 @@ def test_a_date_asked_for_is_found_in_english_and_french(text: str, holds: bool)
 @pytest.mark.parametrize(("text", "holds"), [
     ("The group comprises Jane Smith (convenor), Ann Lee and Tom Park.", True),
     ("P. Wong (convenor) and K. Ito will draft the paper.", True),
+    ("The task group comprises Ann Lee (convener), Tom Park and Jane Smith.", True),
     ("Dr Smith led the group.", True),
     ("The group met in Paris to draft the paper.", False),
     ("The Secretary and A. Henson will review the paper.", False),

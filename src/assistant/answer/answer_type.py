@@ -53,10 +53,10 @@ NEED_PATTERNS = {
         r"\bapplications? (are|is) (welcome|invited|open|accepted|encouraged)\b|\b(applicants|candidates) (must|should|need)"
         r"\b|\bel+igib(le|ility)\b|\bopen to\b|\b(are|is) (welcome|invited|encouraged) to apply\b|"
         r"\bmust be (an? )?(employee|member|staff)", re.I),
-    # A title and a name, or a name with its role: 'Jane Doe, Director', 'Claudia Santo (convenor)',
-    # 'P. Hetherington (convenor', 'J.-T. Janssen, Chair'.
+    # A title and a name, or a name with its role: 'Jane Doe, Director', 'Ann Lee (convener)', 'P. Wong (convenor',
+    # 'J.-K. Doe, Chair' ('convener' and 'convenor' are both in use).
     "person": re.compile(r"\b(Dr|Mr|Mrs|Ms|Prof|Professor)\.? [A-Z][a-z]+|(?:(?<![\w.])[A-Z]\.(?:-?[A-Z]\.)? ?[A-Z][a-z]{2,}|"
-                         r"\b[A-Z][a-z]+ [A-Z][a-z]+)(?:, | \()(?i:director|head|chair|chairman|chairperson|convenor|"
+                         r"\b[A-Z][a-z]+ [A-Z][a-z]+)(?:, | \()(?i:director|head|chair|chairman|chairperson|conven[eo]r|"
                          r"president|secretary)\b"),
 }
 ROLE_OF_RE = re.compile(r"\b(director|head|chair|chairman|chairperson|president|secretary|manager|coordinator)s?"
