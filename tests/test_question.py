@@ -259,12 +259,19 @@ def test_a_figure_being_checked_is_the_answer_sought() -> None:
     ("Travellers use an airport close to the city (e.g. at night).", False),
     # An acronym in brackets before the noun names it: 'the Gadget Training (GT) department'.
     ("It runs the Gadget Training (GT) department.", True),
+    # A plural or an indefinite article mentions a kind; the definite singular with its modifiers is the one
+    # thing asked about.
+    ("The board closed the accounts of the 2012 financial period.", True),
+    ("The accounts of all financial periods are audited.", False),
+    ("The lab worked with a commercial standards vendor.", False),
+    ("The lab worked with the standards vendor of the region.", True),
+    ("It helps NMIs compare their standards.", False),  # an acronym's plural, whose lemma keeps its 's'
 ])
 def test_a_class_noun_is_named_or_only_mentioned(text: str, named: bool) -> None:
     from assistant.answer.evidence import Unit
 
     unit = Unit("d", 0, "sent", text, 0, len(text), "", 0)
-    found = unnamed(("airport", "uncertainty", "department"), [unit])
+    found = unnamed(("airport", "uncertainty", "department", "period", "vendor", "nmis"), [unit])
     assert (found is None) is named
 
 

@@ -108,7 +108,10 @@ def outcome_unreported(question: str, units: list[Unit]) -> bool:
 
 
 def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
-    """The class noun of a 'which X' question, when the quotes mention X only generically, naming none."""
+    """The class noun of a 'which X' question, when the quotes mention X only generically, naming none: in the
+    plural, a set without its members ('the international airports are within reach'), or after an indefinite
+    article ('a commercial vendor'). The definite singular with its modifiers is the one thing asked about
+    ('the 2012 financial period', 'the BIPM editing team')."""
     if not classes:
         return None
     mentioned = None
@@ -116,10 +119,21 @@ def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
         for found in re.finditer(r"[\w'-]+", unit.text):
             lemmas = content_lemmas(found.group())
             if lemmas and lemmas[0] in classes:
-                mentioned = found.group()
                 if _names_one(unit.text, found.start(), found.end()):
                     return None
+                word = found.group()
+                # 'airports' (lemma 'airport'); 'NMIs', whose lemma keeps its 's'
+                plural = word.lower() != lemmas[0] and word.endswith(("s", "x")) or (
+                    len(word) > 2 and word.endswith("s") and word[:-1].isupper())
+                article = ARTICLE_BEFORE_RE.search(unit.text[:found.start()])
+                if plural or (article is not None and article.group(1).lower() in INDEFINITE):
+                    mentioned = found.group()
     return mentioned
+
+
+# The article of the noun phrase a noun ends ('an airport', 'a commercial standards vendor', 'the 2012 period').
+ARTICLE_BEFORE_RE = re.compile(r"\b(an?|the|une?|les?|la|l'|des)\s+(?:[\w'.-]+\s+){0,3}$", re.I)
+INDEFINITE = frozenset({"a", "an", "un", "une", "des"})
 
 
 # 'What change to the opening hours did the board approve?', 'What exactly was changed?': the content of a change.
