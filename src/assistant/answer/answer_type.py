@@ -123,7 +123,7 @@ def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
                     return None
                 word = found.group()
                 # 'airports' (lemma 'airport'); 'NMIs', whose lemma keeps its 's'
-                plural = word.lower() != lemmas[0] and word.endswith(("s", "x")) or (
+                plural = (word.lower() != lemmas[0] and word.endswith(("s", "x"))) or (
                     len(word) > 2 and word.endswith("s") and word[:-1].isupper())
                 article = ARTICLE_BEFORE_RE.search(unit.text[:found.start()])
                 if plural or (article is not None and article.group(1).lower() in INDEFINITE):
