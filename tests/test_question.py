@@ -261,10 +261,10 @@ def test_a_figure_being_checked_is_the_answer_sought() -> None:
     ("It runs the Gadget Training (GT) department.", True),
     # A plural or an indefinite article mentions a kind; the definite singular with its modifiers is the one
     # thing asked about.
-    ("The board closed the accounts of the 2012 financial period.", True),
-    ("The accounts of all financial periods are audited.", False),
-    ("The lab worked with a commercial standards vendor.", False),
-    ("The lab worked with the standards vendor of the region.", True),
+    ("The board closed the accounts of the 2019 audit period.", True),
+    ("The accounts of all audit periods are kept.", False),
+    ("The lab worked with a local widget vendor.", False),
+    ("The lab worked with the widget vendor of the region.", True),
     ("It helps NMIs compare their standards.", False),  # an acronym's plural, whose lemma keeps its 's'
 ])
 def test_a_class_noun_is_named_or_only_mentioned(text: str, named: bool) -> None:

@@ -282,7 +282,7 @@ _ABBREV = frozenset(
     "mm mme mlle m".split()
 )
 _OPENERS = "\"'“‘«(["  # quotation marks and brackets that may open a numbered title
-# A name's initials ('V.G. Achanta', 'J.-T. Janssen'): dotted single letters, perhaps hyphenated, end no sentence.
+# A name's initials ('A.B. Smith', 'J.-K. Doe'): dotted single letters, perhaps hyphenated, end no sentence.
 _INITIALS = re.compile(r"(?:[^\W\d_]\.-?)+[^\W\d_]")
 _SENT_END = re.compile(r"[.!?…]+[\"')\]]*(?=\s+|$)")
 

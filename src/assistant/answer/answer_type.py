@@ -109,9 +109,9 @@ def outcome_unreported(question: str, units: list[Unit]) -> bool:
 
 def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
     """The class noun of a 'which X' question, when the quotes mention X only generically, naming none: in the
-    plural, a set without its members ('the international airports are within reach'), or after an indefinite
-    article ('a commercial vendor'). The definite singular with its modifiers is the one thing asked about
-    ('the 2012 financial period', 'the BIPM editing team')."""
+    plural, a set without its members ('the nearby airports are within reach'), or after an indefinite article
+    ('a local widget supplier'). The definite singular with its modifiers is the one thing asked about ('the 2019
+    audit period', 'the ABC drafting team')."""
     if not classes:
         return None
     mentioned = None
@@ -131,7 +131,7 @@ def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
     return mentioned
 
 
-# The article of the noun phrase a noun ends ('an airport', 'a commercial standards vendor', 'the 2012 period').
+# The article of the noun phrase a noun ends ('an airport', 'a local widget supplier', 'the 2019 audit period').
 ARTICLE_BEFORE_RE = re.compile(r"\b(an?|the|une?|les?|la|l'|des)\s+(?:[\w'.-]+\s+){0,3}$", re.I)
 INDEFINITE = frozenset({"a", "an", "un", "une", "des"})
 
