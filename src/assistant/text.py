@@ -282,8 +282,9 @@ _ABBREV = frozenset(
     "mm mme mlle m".split()
 )
 _OPENERS = "\"'“‘«(["  # quotation marks and brackets that may open a numbered title
-# A name's initials ('A.B. Smith', 'J.-K. Doe'): dotted single letters, perhaps hyphenated, end no sentence.
-_INITIALS = re.compile(r"(?:[^\W\d_]\.-?)+[^\W\d_]")
+# An initial or a name's initials ('A.B. Smith', 'J.-K. Doe'): dotted single letters, perhaps hyphenated, end no
+# sentence.
+_INITIALS = re.compile(r"(?:[^\W\d_]\.-?)*[^\W\d_]")
 _SENT_END = re.compile(r"[.!?…]+[\"')\]]*(?=\s+|$)")
 
 
@@ -295,7 +296,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         end = match.end()
         before = text[start : match.start()].split()
         last = before[-1].lower().rstrip(".") if before else ""
-        if last in _ABBREV or (len(last) == 1 and last.isalpha()) or _INITIALS.fullmatch(last):
+        if last in _ABBREV or _INITIALS.fullmatch(last):
             continue
         if len(last) > 1 and last[0] in _OPENERS and last[1:].isdigit():
             continue  # 'the new Section "12. Greying-out …"': a number opening a quotation numbers it

@@ -127,7 +127,7 @@ def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
                     len(word) > 2 and word.endswith("s") and word[:-1].isupper())
                 article = ARTICLE_BEFORE_RE.search(unit.text[:found.start()])
                 if plural or (article is not None and article.group(1).lower() in INDEFINITE):
-                    mentioned = found.group()
+                    mentioned = word
     return mentioned
 
 
