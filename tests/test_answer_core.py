@@ -371,13 +371,14 @@ def test_a_french_question_is_checked_in_its_own_words_against_a_french_quote(an
     ev = Evidence(units=units, vectors=emb.embed([u.text for u in units]), question_vector=emb.embed([asked])[0],
                   titles={"fr": doc.title}, passage_rank={("fr", u.index): 1 for u in units},
                   siblings={"fr": units}, languages={"fr": "fr"})
-    assert bot.draft(q, ev).abstained  # English words against a French quote
     own = in_own_words(q, asked)
     assert {"retraite", "caisse"} <= {t.lemma for t in own.own.terms}
+    assert ev.asked(own, units[0]).terms == own.own.terms  # a French document: the French words
     draft = bot.draft(own, ev)
     assert not draft.abstained and "auditée" in draft.blocks[0].units[0].text
-    # An English document is still checked in the English words.
-    assert bot.draft(own, replace(ev, languages={"fr": "en"})).abstained
+    # An English document is still checked in the English words (which its French passages' glossary
+    # rendering may cover: see the test of an English question against a French passage).
+    assert replace(ev, languages={"fr": "en"}).asked(own, units[0]).terms == q.terms
 
 
 @pytest.mark.parametrize("language, lead", [("fr", "D'après les documents :"), ("en", "(cités en anglais")])
@@ -829,6 +830,20 @@ def test_an_acronym_asked_is_covered_by_any_of_the_names_the_documents_give_it(a
     covered = bot.draft(question(asked), replace(ev, acronyms={"GL": "Laboratoire des gadgets; Gadget Laboratory"}))
     assert not covered.abstained and "every two years" in covered.blocks[0].units[0].text
     assert bot.draft(question(asked), replace(ev, acronyms={"GL": "Laboratoire des gadgets"})).abstained
+    # The documents spell out only the plural ('the Gadget Laboratories (GLs)'), and the quote names one.
+    assert not bot.draft(question(asked), replace(ev, acronyms={"GLs": "Gadget Laboratories"})).abstained
+
+
+def test_an_english_question_is_checked_against_a_french_passage_through_the_glossary(answerer) -> None:
+    # An old record in French, filed with the English documents.
+    docs = [meeting("m14", "14th", "2007", "Resolution 2: Sur les gadgets",
+                    "Le ABC décide que le gadget sera envoyé au laboratoire national chaque année.")]
+    bot, emb = answerer
+    asked = "How often did the ABC decide the gadget goes to the national laboratory, every year?"
+    draft = bot.draft(question(asked, docs), evidence(asked, emb, named_as(docs), docs))
+    assert not draft.abstained and "chaque année" in draft.blocks[0].units[0].text
+    unrelated = "How often did the ABC decide the gadget goes to the national laboratory, every month?"
+    assert bot.draft(question(unrelated, docs), evidence(unrelated, emb, named_as(docs), docs)).abstained
 
 
 def test_a_meeting_the_collection_has_no_record_of_is_not_answered(answerer) -> None:

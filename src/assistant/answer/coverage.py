@@ -26,6 +26,7 @@ from assistant.text import (
     derivational_root,
     fold,
     is_stop,
+    lemma,
     stem,
     stem_root,
     words,
@@ -110,8 +111,8 @@ class Profile:
             return True  # 'NMI' is covered by 'national measurement institute'
         if forms.mixed is not None and forms.mixed in self.all_initials:
             return True  # 'MeP-K' is covered by 'mise en pratique'
-        if forms.parts is not None and all(part in self.lemmas for part in forms.parts):
-            return True  # 'Asia-Pacific' is covered by 'Asia Pacific'
+        if forms.parts is not None and all(not part.isdisjoint(self.lemmas) for part in forms.parts):
+            return True  # 'Asia-Pacific' is covered by 'Asia Pacific', 'greyed-out' by 'greyed out'
         if not forms.synonyms.isdisjoint(self.lemmas):
             return True  # 'openings' is covered by 'opportunities', 'links' by 'liaison'
         return self._derived(forms.root)
@@ -136,7 +137,7 @@ class TermForms(NamedTuple):
     bare: str  # without a plural 's', as an acronym
     spelled: str | None  # an acronym's letters as initials (' n m i '), for an all-capitals word
     mixed: str | None  # a mixed-case acronym's letters as initials (' m e p ' for 'MeP', 'MeP-K', 'MoUs')
-    parts: tuple[str, ...] | None  # a hyphenated lemma's parts of 3+ letters
+    parts: tuple[frozenset[str], ...] | None  # a hyphenated lemma's content parts of 3+ letters, as written and as lemmas
     synonyms: frozenset[str]
     root: str  # derivational root
 
@@ -145,11 +146,13 @@ class TermForms(NamedTuple):
 def _term_forms(token: str, word: str) -> TermForms:
     bare = token[:-1] if token.endswith("s") else token
     spelled = f" {' '.join(bare)} " if word.rstrip("s").isupper() and len(bare) >= 3 else None
-    parts = tuple(part for part in token.split("-") if len(part) > 2) if "-" in token else None
+    # A part that is a stop word ('out' of 'greyed-out') is in no text's lemmas: the content parts decide.
+    parts = tuple(frozenset({part, lemma(part)}) for part in token.split("-")
+                  if len(part) > 2 and not is_stop(part)) if "-" in token else None
     head = word.split("-")[0]
     head = head[:-1] if len(head) > 3 and head.endswith("s") and head[-2].isupper() else head  # 'MoUs'
     mixed = f" {' '.join(head.lower())} " if MIXED_ACRONYM_RE.match(head) else None
-    return TermForms(token, stem(token), bare, spelled, mixed, parts, synonyms().get(token, frozenset()),
+    return TermForms(token, stem(token), bare, spelled, mixed, parts or None, synonyms().get(token, frozenset()),
                      derivational_root(token))
 
 
@@ -190,12 +193,12 @@ def by_symbol(name: str) -> dict[str, tuple[str, ...]]:
 
 def nuclide_lemmas(text: str) -> set[str]:
     """The names a question may give the nuclides ``text`` writes by symbol: '^87Rb' → 'rubidium-87',
-    'rubidium', '87rb'."""
+    'rubidium', '87rb', 'rb-87'."""
     out: set[str] = set()
     table = by_symbol("elements.tsv")
     for mass, symbol in NUCLIDE_RE.findall(text):
         for name in table.get(symbol, ()):
-            out |= {f"{name}-{mass}", name, f"{mass}{symbol.lower()}"}
+            out |= {f"{name}-{mass}", name, f"{mass}{symbol.lower()}", f"{symbol.lower()}-{mass}"}
     return out
 
 

@@ -27,8 +27,9 @@ from assistant.fitted import LinearModel, packaged_model
 from assistant.question import references as refs
 from assistant.retrieve.acronyms import EXPANSION_SEPARATOR, expansion_of, with_expansions
 from assistant.retrieve.query import AUXILIARIES, STEPS_HEADING_RE, Question, Term, is_plural
+from assistant.retrieve.translate import to_english
 from assistant.settings import Settings
-from assistant.text import YEAR_RE, content_lemmas
+from assistant.text import YEAR_RE, content_lemmas, detect_language
 from assistant.types import Answer
 
 PRESENT_RE = re.compile(r"\b(at present|currently|presently|at the moment|now)\b", re.I)
@@ -255,7 +256,7 @@ class ExtractiveAnswerer:
         for t in q.terms:
             # 'BIPM' asked, 'International Bureau of Weights and Measures' written: the documents' own expansion.
             names = expansion_of(t.word, ev.acronyms).split(EXPANSION_SEPARATOR)
-            if cover.get(t.lemma, 1.0) < 0.5 and any(n and n.lower() in lowered for n in names):
+            if cover.get(t.lemma, 1.0) < 0.5 and any(n and _writes(n, context, ev.lang(unit)) for n in names):
                 cover[t.lemma] = 1.0
             # 'CIPM' asked, 'the International Committee' written: a body's short name in the documents.
             if cover.get(t.lemma, 1.0) < 0.5 and any(name in lowered for name in ev.body_names.get(t.word, ())):
@@ -264,6 +265,11 @@ class ExtractiveAnswerer:
         if translated:  # a French record's English label ('Recommendation 1: …') covers 'recommandation'
             profile = joined_profile_of(parts, "en")
             cover |= {t.lemma: 1.0 for t in translated if profile.exact(replace(t, word=t.english, lemma=t.english))}
+        if q.lang != "fr" and any(cover.get(t.lemma, 1.0) < 0.5 for t in q.terms) and _in_french(context):
+            # An English question's words in a French passage (an old record filed with English documents, a
+            # French document): covered by the passage's glossary rendering.
+            rendered = joined_profile_of(tuple(to_english(p) for p in parts), "en")
+            cover |= {t.lemma: 1.0 for t in q.terms if cover.get(t.lemma, 0.0) < 0.5 and rendered.exact(t)}
         for *short, head in q.names:
             # 'Physical Metrology Department' is covered by a page titled 'Physical Metrology: …'
             if cover.get(head, 1.0) < 0.5 and " ".join(short) in context:
@@ -566,6 +572,25 @@ def _compounds(q: Question) -> list[tuple[Term, ...]]:
 def _section_text(units: list[Unit], section: str) -> str:
     """The text of a document's units filed under ``section``, in document order."""
     return " ".join(u.text for u in units if u.section == section)
+
+
+# Passages whose language is kept: about one question's evidence units, a few times over.
+PASSAGE_LANGUAGES_KEPT = 4096
+
+
+def _writes(name: str, text: str, lang: str) -> bool:
+    """Does ``text`` write ``name``, in any number: 'the Gadget Committee chairs' writes 'Gadget Committees'?
+    (Its content words' lemmas in a row, the stop words between them aside.)"""
+    wanted = content_lemmas(name, lang)
+    found = content_lemmas(text, lang)
+    n = len(wanted)
+    return n > 0 and any(found[i:i + n] == wanted for i in range(len(found) - n + 1))
+
+
+@lru_cache(maxsize=PASSAGE_LANGUAGES_KEPT)
+def _in_french(text: str) -> bool:
+    """Is the passage (a unit with its context) in French, whatever its document's language?"""
+    return detect_language(text) == "fr"
 
 
 def _compound_cover(q: Question, unit: Unit, ev: Evidence, cover: dict[str, float]) -> dict[str, float]:
