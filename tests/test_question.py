@@ -530,6 +530,18 @@ def test_an_adjective_before_a_number_is_not_a_key_noun() -> None:
     assert keys["old"] is False and keys["handbook"] is True
 
 
+@pytest.mark.parametrize(("text", "adverb", "nouns"), [
+    ("Thinking back to the 2010 museum exhibition, which painter won the prize?", "back", {"museum", "exhibition", "prize"}),
+    ("Did the club change its rules back in 1990?", "back", {"club", "rule"}),
+    ("Which lamps did the museum want put back on the wall?", "back", {"museum", "wall"}),
+])
+def test_an_adverb_before_a_preposition_is_not_a_key_noun(text: str, adverb: str, nouns: set[str]) -> None:
+    vocab = {w.lower() for w in words(text)}
+    key = {t.lemma for t in analyse(text, vocab, lambda _t: 1.0).terms if t.key}
+    assert adverb not in key and nouns <= key
+    assert is_key("back", "the", following="of", known=True) is True  # 'the back of the card': a noun
+
+
 @pytest.mark.parametrize(("text", "verb", "nouns"), [
     ("How many pages of the museum brochure make up its guide?", "make", {"museum", "brochure", "guide"}),
     ("By which date should the museum notification go out?", "go", {"museum", "notification"}),

@@ -112,7 +112,7 @@ class Profile:
         if forms.mixed is not None and forms.mixed in self.all_initials:
             return True  # 'MeP-K' is covered by 'mise en pratique'
         if forms.parts is not None and all(not part.isdisjoint(self.lemmas) for part in forms.parts):
-            return True  # 'Asia-Pacific' is covered by 'Asia Pacific', 'greyed-out' by 'greyed out'
+            return True  # 'Asia-Pacific' is covered by 'Asia Pacific', 'dimmed-out' by 'dimmed out'
         if not forms.synonyms.isdisjoint(self.lemmas):
             return True  # 'openings' is covered by 'opportunities', 'links' by 'liaison'
         return self._derived(forms.root)
@@ -146,7 +146,7 @@ class TermForms(NamedTuple):
 def _term_forms(token: str, word: str) -> TermForms:
     bare = token[:-1] if token.endswith("s") else token
     spelled = f" {' '.join(bare)} " if word.rstrip("s").isupper() and len(bare) >= 3 else None
-    # A part that is a stop word ('out' of 'greyed-out') is in no text's lemmas: the content parts decide.
+    # A part that is a stop word ('out' of 'dimmed-out') is in no text's lemmas: the content parts decide.
     parts = tuple(frozenset({part, lemma(part)}) for part in token.split("-")
                   if len(part) > 2 and not is_stop(part)) if "-" in token else None
     head = word.split("-")[0]

@@ -618,6 +618,8 @@ def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
         return True  # 'which experience is …', 'what role does …' (but 'what comes after …' is a verb)
     if prev in SUBJECTS or prev in QUESTION_WORDS or (word.endswith("ing") and "VERB" in tags):
         return False  # 'what comes', 'a committee dealing with'
+    if "ADV" in tags and following in PREPOSITIONS:
+        return False  # 'thinking back to', 'the rules back in 1990', 'put back on the wall': an adverb
     prev_tags = english_lemmas(prev)
     if following in AUXILIARIES and "NOUN" in prev_tags:
         return True  # 'which time scales does …': the head of a compound noun
