@@ -266,6 +266,10 @@ def test_a_figure_being_checked_is_the_answer_sought() -> None:
     ("The lab worked with a local widget vendor.", False),
     ("The lab worked with the widget vendor of the region.", True),
     ("It helps NMIs compare their standards.", False),  # an acronym's plural, whose lemma keeps its 's'
+    # Quotation marks right after the noun name it, in either language's marks.
+    ("Locals call the two airports \"north\" and \"south\".", True),
+    ("On appelle les airports « nord » et « sud ».", True),
+    ("Locals call the two airports by their old names.", False),
 ])
 def test_a_class_noun_is_named_or_only_mentioned(text: str, named: bool) -> None:
     from assistant.answer.evidence import Unit

@@ -249,7 +249,8 @@ def _names_one(text: str, start: int, end: int) -> bool:
     if before and before.group(1)[:1].isupper() and not sentence_start:
         return True
     clause = re.split(r"[;!?]|\.(?!\w|,)", text[end:], maxsplit=1)[0]  # 'e.g.,' does not end it
-    return bool(re.match(r"\s*[(:]", clause) or re.search(r"\b(such as|including|namely|like|e\.g\.,?)\s", clause)
+    # A bracket, a colon or quotation marks right after it ('le mot « gadget »', 'the name "widget"') name it.
+    return bool(re.match(r"\s*[(:«“\"]", clause) or re.search(r"\b(such as|including|namely|like|e\.g\.,?)\s", clause)
                 or re.search(r"\b[A-Z][\w-]+", clause) or NEED_PATTERNS["number"].search(clause))  # 'an uncertainty of two parts'
 
 
