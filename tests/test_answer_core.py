@@ -1035,6 +1035,23 @@ def test_a_french_record_keeping_an_english_label_covers_the_french_word(answere
     assert bot._cover(own, unit, ev)["recommandation"] == 1.0
 
 
+def test_a_french_question_in_its_own_words_keeps_french_lemmas_and_its_class_noun() -> None:
+    from assistant.question.read import in_own_words
+    from assistant.retrieve.translate import to_english
+
+    record = meeting("m51", "51e", "2002", "Décision 3: Sur les boulons",
+                     "Le Comité commande des boulons et des organisations.")
+    # 'boulons' has no glossary entry: the English reading would take it for a plural 'boulons'.
+    asked = "Combien de boulons le Comité a-t-il commandés ?"
+    own = in_own_words(question(to_english(asked), [record]), asked).own
+    assert "boulon" in own.lemmas
+    # The class noun of 'Quelles organisations …?' is the French word's lemma in the question's own words.
+    asked = "Quelles organisations le Comité a-t-il choisies ?"
+    q = question(to_english(asked), [record])
+    assert "organization" in q.soft
+    assert in_own_words(q, asked).own.soft == ("organisation",)
+
+
 def test_a_translated_question_leads_with_a_unit_in_the_askers_language_when_nearly_as_good() -> None:
     from assistant.answer.extractive import ranked
     from assistant.question.read import in_own_words

@@ -176,8 +176,8 @@ def in_own_words(q: Question, asked: str) -> Question:
     """A translated question with the French words its terms came from, for checking French quotes.
 
     Each English term keeps its weight and key-ness (read from the English, where nouns can be told from
-    verbs) and takes the lemma of the French word it translates ('retirement' ← 'retraite'); a term that
-    was not translated (a name, a number, an acronym) stays as it is.
+    verbs) and takes the lemma of the French word it translates ('retirement' ← 'retraite'), or, left
+    untranslated, its own French lemma (a name, a number or an acronym reads the same in both languages).
     """
     source: dict[str, str] = {}
     for french, english in aligned(asked):
@@ -186,7 +186,8 @@ def in_own_words(q: Question, asked: str) -> Question:
     terms: dict[str, Term] = {}
     for t in q.terms:
         french = source.get(t.lemma) or source.get(lemma(t.word))
-        lemmas = content_lemmas(french, "fr") if french and french != t.word else []
+        # An untranslated word is read as French too: 'boulons' is no English plural.
+        lemmas = content_lemmas(french, "fr") if french else []
         own = Term(french, max(lemmas, key=len), t.weight, t.key, t.known, english=t.lemma) if lemmas else t
         terms.setdefault(own.lemma, own)
     # The phrase naming where to look, read in the asker's words ('Dans la mise en pratique de 1983, …'): the

@@ -212,9 +212,10 @@ class Question:
 
     def with_own(self, terms: tuple[Term, ...], lang: str = "fr") -> Question:
         """This (translated) question, checked in its own words ``terms`` against documents in ``lang``."""
-        kept = {t.lemma for t in terms}
-        own = replace(self, lang=lang, terms=terms, names=(), either=None,
-                      soft=tuple(s for s in self.soft if s in kept), own=None,
+        # A class noun stays one in its own words ('organisations' for 'organizations').
+        soft = tuple(dict.fromkeys(t.lemma for t in terms
+                                   if (t.english or t.lemma) in self.soft or t.lemma in self.soft))
+        own = replace(self, lang=lang, terms=terms, names=(), either=None, soft=soft, own=None,
                       source=frozenset(t.lemma for t in terms if (t.english or t.lemma) in self.source))
         return replace(self, own=own)
 
