@@ -137,7 +137,7 @@ class TermForms(NamedTuple):
     bare: str  # without a plural 's', as an acronym
     spelled: str | None  # an acronym's letters as initials (' n m i '), for an all-capitals word
     mixed: str | None  # a mixed-case acronym's letters as initials (' m e p ' for 'MeP', 'MeP-K', 'MoUs')
-    parts: tuple[frozenset[str], ...] | None  # a hyphenated lemma's content parts of 3+ letters, as written and as lemmas
+    parts: tuple[frozenset[str], ...] | None  # a hyphenated lemma's content parts (3+ letters), as written or lemmas
     synonyms: frozenset[str]
     root: str  # derivational root
 

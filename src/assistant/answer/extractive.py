@@ -574,10 +574,6 @@ def _section_text(units: list[Unit], section: str) -> str:
     return " ".join(u.text for u in units if u.section == section)
 
 
-# Passages whose language is kept: about one question's evidence units, a few times over.
-PASSAGE_LANGUAGES_KEPT = 4096
-
-
 def _writes(name: str, text: str, lang: str) -> bool:
     """Does ``text`` write ``name``, in any number: 'the Gadget Committee chairs' writes 'Gadget Committees'?
     (Its content words' lemmas in a row, the stop words between them aside.)"""
@@ -585,6 +581,10 @@ def _writes(name: str, text: str, lang: str) -> bool:
     found = content_lemmas(text, lang)
     n = len(wanted)
     return n > 0 and any(found[i:i + n] == wanted for i in range(len(found) - n + 1))
+
+
+# Passages whose language is kept: about one question's evidence units, a few times over.
+PASSAGE_LANGUAGES_KEPT = 4096
 
 
 @lru_cache(maxsize=PASSAGE_LANGUAGES_KEPT)
