@@ -268,7 +268,7 @@ class ExtractiveAnswerer:
         if q.lang != "fr" and any(cover.get(t.lemma, 1.0) < 0.5 for t in q.terms) and _in_french(context):
             # An English question's words in a French passage (an old record filed with English documents, a
             # French document): covered by the passage's glossary rendering.
-            rendered = joined_profile_of(tuple(to_english(p) for p in parts), "en")
+            rendered = joined_profile_of(tuple(_in_english(p) for p in parts), "en")
             cover |= {t.lemma: 1.0 for t in q.terms if cover.get(t.lemma, 0.0) < 0.5 and rendered.exact(t)}
         for *short, head in q.names:
             # 'Physical Metrology Department' is covered by a page titled 'Physical Metrology: …'
@@ -583,14 +583,21 @@ def _writes(name: str, text: str, lang: str) -> bool:
     return n > 0 and any(found[i:i + n] == wanted for i in range(len(found) - n + 1))
 
 
-# Passages whose language is kept: about one question's evidence units, a few times over.
-PASSAGE_LANGUAGES_KEPT = 4096
+# Passages whose language and English rendering are kept: about one question's evidence units, a few times
+# over (the next question about the same documents reads them again).
+PASSAGES_KEPT = 4096
 
 
-@lru_cache(maxsize=PASSAGE_LANGUAGES_KEPT)
+@lru_cache(maxsize=PASSAGES_KEPT)
 def _in_french(text: str) -> bool:
     """Is the passage (a unit with its context) in French, whatever its document's language?"""
     return detect_language(text) == "fr"
+
+
+@lru_cache(maxsize=PASSAGES_KEPT)
+def _in_english(text: str) -> str:
+    """The glossary's word-by-word English rendering of a French passage, worked out once."""
+    return to_english(text)
 
 
 def _compound_cover(q: Question, unit: Unit, ev: Evidence, cover: dict[str, float]) -> dict[str, float]:

@@ -88,7 +88,8 @@ def acronyms() -> dict[str, str]:
 
 
 def to_english(text: str) -> str:
-    """Word-by-word English rendering of a French question, sentence by sentence (their end marks kept)."""
+    """Word-by-word English rendering of a French question (or passage), sentence by sentence (their end marks
+    kept)."""
     sentences = re.split(r"(?<=[.!?])\s+", text.strip())
     return " ".join(_sentence_to_english(s) for s in sentences if s)
 
