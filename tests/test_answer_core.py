@@ -1510,3 +1510,20 @@ def test_a_follow_up_may_go_on_to_another_decision_of_the_record_its_earlier_ans
     for answer in ("", "Widgets are to be painted blue from 2001."):
         alone = drafted(answer)
         assert alone.abstained and alone.signals["context_fail"] == 1.0, answer
+
+
+def test_a_table_is_read_with_the_paragraph_before_it() -> None:
+    """A table's rows hold figures; what they are figures of is said in the paragraph it follows, which
+    therefore is part of each row's context and, quoted, goes on with the table."""
+    _, ev, unit = _laid_out("m23", "23rd", "2018", "Resolution 4: On the gadget levy",
+                            "decides that the yearly gadget levy of the members be raised to\n\n"
+                            "| 30 euros in 2020 | |---| | 31 euros in 2021 |\n\nthanks the board for its work.\n\n"
+                            "notes the widget report.\n")
+    ev.acronyms, ev.titles = {}, {}
+    table = unit["|"]
+    assert "gadget levy" in _context_parts(table, ev)[1]
+    assert _first_words(_with_continuation([Block("sentences", (unit["decides"],))], ev, 10, 3)) == ["decides", "|"]
+    # A paragraph followed by another paragraph announces nothing; nor does one after the table read it.
+    done = [Block("sentences", (unit["thanks"],))]
+    assert _with_continuation(done, ev, 10, 3) == done
+    assert "gadget levy" not in _context_parts(unit["notes"], ev)[1]

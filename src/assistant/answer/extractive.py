@@ -643,6 +643,16 @@ def _points_back(unit: Unit, before: Unit) -> bool:
     return before.kind != "heading" and bool(ANAPHOR_RE.match(unit.text))
 
 
+def _captions(before: Unit, unit: Unit) -> bool:
+    """Is ``before`` the text a table ``unit`` follows ('decides that the budget be raised to' + its rows)? A
+    table's rows hold figures and labels; what they are figures of is said in the paragraph before it."""
+    return before.kind != "heading" and before.section == unit.section and _is_table(unit)
+
+
+def _is_table(unit: Unit) -> bool:
+    return unit.text.lstrip().startswith("|")
+
+
 def _context_profile(unit: Unit, ev: Evidence) -> Profile:
     """The profile of the unit's context (`_context_parts` joined by line breaks) in the unit's language, joined
     from its parts' profiles."""
@@ -657,7 +667,8 @@ def _context_parts(unit: Unit, ev: Evidence) -> tuple[str, str, str, str, str]:
     if unit.lead is not None:
         lead = f"{_introduction(siblings, unit.lead)}\n{lead}"
     before = siblings[unit.index - 1] if unit.index > 0 else None
-    previous = before.text if before is not None and (before.block == unit.block or _points_back(unit, before)) \
+    previous = before.text if before is not None and (
+        before.block == unit.block or _points_back(unit, before) or _captions(before, unit)) \
         else _introduction(siblings, unit.index)
     text = with_expansions(unit.text, ev.acronyms)
     return text, previous, unit.section, lead, ev.titles.get(unit.doc_id, "")
@@ -1060,8 +1071,10 @@ def _introduces(unit: Unit, siblings: list[Unit]) -> bool:
     """The unit announces what comes next: it ends with a colon ('… on the following subjects:') or is a
     short introducing line ('recommends that')."""
     text = unit.text.rstrip()
+    after = siblings[unit.index + 1] if unit.index + 1 < len(siblings) else None
     return unit.kind != "heading" and (_colon_ended(unit) or bool(CONJUNCTION_END_RE.search(text))
-                                       or _introduction(siblings, unit.index + 1) == text)
+                                       or _introduction(siblings, unit.index + 1) == text
+                                       or (after is not None and _captions(unit, after)))
 
 
 # '… on the WTO Committee on Technical Barriers to Trade, and': a clause cut off at its conjunction goes on.
