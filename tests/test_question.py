@@ -187,6 +187,15 @@ def test_a_topic_or_title_asked_for_is_the_answer_not_a_word_to_find() -> None:
     assert "title" not in {t.lemma for t in _q("Gadget board 2005, resolution 1: title?").terms}
 
 
+def test_a_word_about_the_asking_written_as_a_name_is_a_term() -> None:
+    # 'state' asks what a text says; 'States' inside a sentence names countries, which the quote must name.
+    key = {t.lemma for t in _q("How many States signed the gadget treaty?").terms if t.key}
+    assert "state" in key and "gadget" in key
+    assert "state" not in {t.lemma for t in _q("What does the gadget charter state about fees?").terms}
+    # A capital that opens a sentence says nothing: the statement before the question has its own opener.
+    assert "according" not in {t.word.lower() for t in _q("Our lab is new. According to the board, may we join?").terms}
+
+
 @pytest.mark.parametrize(("text", "head"), [
     ("Which law firm drafted the gadget contract?", "firm"),  # 'firm' can be a verb or an adjective too
     ("Which national gadget institute hosted the fair?", "institute"),

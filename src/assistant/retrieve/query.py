@@ -529,10 +529,13 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None,
     contrasted = {w.lower() for m in CONTRAST_RE.finditer(text) for w in words(m.group())} | background
     tokens = words(text)
     keywords = _keyword_query(text, tokens)
+    openers = {m.group(1) for m in SENTENCE_OPENER_RE.finditer(text)}
     for i, word in enumerate(tokens):
         low = word.lower()
-        if is_stop(word) or low in DETERMINERS or low in QUESTION_WORDS or low in META_WORDS or (
-                need and low in NEED_WORDS[need]) or lemma(word, lang) in META_WORDS:
+        # A word about the asking written with a capital inside the question is a name ('How many States …').
+        meta = (low in META_WORDS or lemma(word, lang) in META_WORDS) and not (
+            word not in openers and word[:1].isupper() and not word.isupper())
+        if is_stop(word) or low in DETERMINERS or low in QUESTION_WORDS or meta or (need and low in NEED_WORDS[need]):
             continue
         base = correct(lemma(word, lang), vocab, lang)
         if base not in out:
@@ -543,6 +546,10 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None,
                        known=base in vocab))
             out[base] = Term(word, base, float(idf(base)), key, base in vocab)
     return tuple(out.values())
+
+
+# The first word of each sentence (of the question, or of a statement before it), capitalised as any is.
+SENTENCE_OPENER_RE = re.compile(r"(?:^|[.!?:;]\s+)\W*([\w'-]+)")
 
 
 def _keyword_query(text: str, tokens: list[str]) -> bool:
