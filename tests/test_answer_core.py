@@ -1527,3 +1527,15 @@ def test_a_table_is_read_with_the_paragraph_before_it() -> None:
     done = [Block("sentences", (unit["thanks"],))]
     assert _with_continuation(done, ev, 10, 3) == done
     assert "gadget levy" not in _context_parts(unit["notes"], ev)[1]
+
+
+def test_the_text_a_unit_leans_on_is_read_with_its_acronyms_spelled_out() -> None:
+    """'- GB' then '- XYZ (Norway) as a member.': the item after an acronym is about the body it names, which a
+    question may call by its full name."""
+    _, ev, unit = _laid_out("m24", "24th", "2017", "Decisions of the 24th meeting",
+                            "accepted the following changes to the membership of the boards:\n\n- GB\n"
+                            "- XYZ (Norway) as a member.\n- WB\n- QRS (Chile) as an observer.\n")
+    ev.acronyms, ev.titles = {"GB": "Gadget Board", "WB": "Widget Board"}, {}
+    assert "Gadget Board" in _context_parts(unit["XYZ"], ev)[1]
+    assert "Widget Board" in _context_parts(unit["QRS"], ev)[1]
+    assert "Widget Board" not in "\n".join(_context_parts(unit["XYZ"], ev))

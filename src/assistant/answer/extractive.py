@@ -670,7 +670,8 @@ def _context_parts(unit: Unit, ev: Evidence) -> tuple[str, str, str, str, str]:
     previous = before.text if before is not None and (
         before.block == unit.block or _points_back(unit, before) or _captions(before, unit)) \
         else _introduction(siblings, unit.index)
-    text = with_expansions(unit.text, ev.acronyms)
+    # The text it leans on is read as the unit is: 'CCM' then '- DFM (Denmark) as a member' is the mass committee's.
+    text, previous, lead = (with_expansions(part, ev.acronyms) if part else part for part in (unit.text, previous, lead))
     return text, previous, unit.section, lead, ev.titles.get(unit.doc_id, "")
 
 
