@@ -650,6 +650,7 @@ def _captions(before: Unit, unit: Unit) -> bool:
 
 
 def _is_table(unit: Unit) -> bool:
+    """Is ``unit`` a table's rows ('| 5 310 000 gold francs in 1977 | |---| | …')?"""
     return unit.text.lstrip().startswith("|")
 
 
