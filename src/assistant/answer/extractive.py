@@ -189,15 +189,16 @@ class ExtractiveAnswerer:
             dense = np.where(own, np.maximum(dense, ev.vectors @ ev.own_vector), dense)
         # One embedding call for every word the coverage checks below may compare (then cached).
         terms = [*q.terms, *(q.own.terms if q.own else ())]
-        self.matcher.prefetch([_context_profile(u, ev) for u in ev.units],
+        contexts = [_context_parts(u, ev) for u in ev.units]  # read once, for the prefetch and the covers below
+        self.matcher.prefetch([joined_profile_of(c, ev.lang(u)) for u, c in zip(ev.units, contexts, strict=True)],
                               [t for t in terms if not (t.known and t.key)])
         out = []
         count = answer_type.counted(q)
-        for unit, d in zip(ev.units, dense, strict=True):
+        for unit, d, context in zip(ev.units, dense, contexts, strict=True):
             uq = ev.asked(q, unit)  # in the words of the unit's language
             classes = [t for t in uq.terms if t.lemma in uq.soft]
             kinds = self._named_kinds(uq, unit.text, ev.lang(unit))  # read once, for both covers below
-            cover = self._cover(uq, unit, ev, kinds)
+            cover = self._cover(uq, unit, ev, kinds, context)
             profile = profile_of(unit.text, ev.lang(unit))
             text_cover = self.matcher.coverage(uq.terms, profile)
             text_cover |= _raised(text_cover, kinds)
@@ -242,10 +243,12 @@ class ExtractiveAnswerer:
         names = " ".join(NAME_WORD_RE.findall(text))
         return self.matcher.coverage(classes, profile_of(names, lang)) if names else {}
 
-    def _cover(self, q: Question, unit: Unit, ev: Evidence, kinds: dict[str, float] | None = None) -> dict[str, float]:
-        """Coverage by the unit, the sentence before it, its heading, its list's lead and its title (and, for a
-        'which X' question, by the unit's names of an X: ``kinds``, read here when not given)."""
-        parts = _context_parts(unit, ev)
+    def _cover(self, q: Question, unit: Unit, ev: Evidence, kinds: dict[str, float] | None = None,
+               parts: tuple[str, ...] | None = None) -> dict[str, float]:
+        """Coverage by the unit, the sentence before it, its heading, its list's lead and its title (its
+        `_context_parts`, read here when not given; and, for a 'which X' question, by the unit's names of an X:
+        ``kinds``, read here when not given)."""
+        parts = _context_parts(unit, ev) if parts is None else parts
         context = "\n".join(parts)
         cover = self.matcher.coverage(q.terms, joined_profile_of(parts, ev.lang(unit)))
         cover |= _raised(cover, self._named_kinds(q, unit.text, ev.lang(unit)) if kinds is None else kinds)
@@ -652,12 +655,6 @@ def _captions(before: Unit, unit: Unit) -> bool:
 def _is_table(unit: Unit) -> bool:
     """Is ``unit`` a table's rows ('| 5 310 000 gold francs in 1977 | |---| | …')?"""
     return unit.text.lstrip().startswith("|")
-
-
-def _context_profile(unit: Unit, ev: Evidence) -> Profile:
-    """The profile of the unit's context (`_context_parts` joined by line breaks) in the unit's language, joined
-    from its parts' profiles."""
-    return joined_profile_of(_context_parts(unit, ev), ev.lang(unit))
 
 
 def _context_parts(unit: Unit, ev: Evidence) -> tuple[str, str, str, str, str]:
