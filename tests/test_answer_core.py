@@ -1539,3 +1539,18 @@ def test_the_text_a_unit_leans_on_is_read_with_its_acronyms_spelled_out() -> Non
     assert "Gadget Board" in _context_parts(unit["XYZ"], ev)[1]
     assert "Widget Board" in _context_parts(unit["QRS"], ev)[1]
     assert "Widget Board" not in "\n".join(_context_parts(unit["XYZ"], ev))
+
+
+def test_a_unit_announcing_what_follows_goes_on_with_it_even_when_other_sentences_are_quoted_after_it() -> None:
+    """'… is complemented by its work in:' quoted first and another clause second: its items come right after
+    it, not after the other clause, nor not at all."""
+    _, ev, unit = _laid_out("m25", "25th", "2019", "Resolution 3: On the gadget board",
+                            "welcomes the widget report,\n\n"
+                            "that the work of the board is complemented by its work in:\n\n"
+                            "- gadget training for members,\n- gizmo transfer to members.\n\n"
+                            "thanks the board.\n")
+    quoted = [Block("sentences", (unit["that"], unit["welcomes"]))]
+    assert _first_words(_with_continuation(quoted, ev, 10, 3)) == ["that", "gadget", "gizmo", "welcomes"]
+    # A unit that announces nothing keeps the block as it was.
+    plain = [Block("sentences", (unit["welcomes"], unit["thanks"]))]
+    assert _with_continuation(plain, ev, 10, 3) == plain

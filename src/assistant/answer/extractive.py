@@ -1081,7 +1081,8 @@ CONJUNCTION_END_RE = re.compile(r"\s(?:and|or|et|ou)$", re.I)
 
 
 def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative: int) -> list[Block]:
-    """A quoted block that ends with a unit announcing what follows, without it, goes on with it: the list
+    """A quoted unit announcing what follows, without it, goes on with it (a sentence block is cut after
+    each such unit first, so what it announces comes right after it): the list
     that unit leads, or else the next paragraph of its section (for a list item ending with a colon, the items
     after it in its list, up to ``short``). 'recommends that' or 'appointed the following:'
     quoted alone says nothing, nor does a record's heading with its fields ('Date: …'): that one goes on with
@@ -1089,7 +1090,7 @@ def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative:
     clauses (at most ``operative``), not its premises. A unit is quoted once."""
     out: list[Block] = []
     shown = {u for b in blocks for u in b.units}
-    for block in blocks:
+    for block in _split_after_introductions(blocks, ev):
         out.append(block)
         last = block.units[-1]
         siblings = ev.siblings[last.doc_id]
@@ -1122,6 +1123,27 @@ def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative:
                     run.append(nxt)
             out.append(Block("sentences", tuple(run)))
             shown.update(run)
+    return out
+
+
+def _split_after_introductions(blocks: list[Block], ev: Evidence) -> list[Block]:
+    """Sentence blocks cut after each unit that announces what follows and is not followed by it, so that what
+    it announces can go on right after it ('… complemented by its work in:' then its items), not after the
+    sentences quoted with it."""
+    out: list[Block] = []
+    for block in blocks:
+        if block.style != "sentences":
+            out.append(block)
+            continue
+        run: list[Unit] = []
+        for unit, after in zip(block.units, (*block.units[1:], None), strict=True):
+            run.append(unit)
+            follows = after is not None and after.doc_id == unit.doc_id and after.index == unit.index + 1
+            if after is not None and not follows and _introduces(unit, ev.siblings[unit.doc_id]):
+                out.append(Block(block.style, tuple(run)))
+                run = []
+        if run:
+            out.append(Block(block.style, tuple(run)))
     return out
 
 
