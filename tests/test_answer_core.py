@@ -1162,15 +1162,15 @@ def test_a_runner_up_further_behind_is_quoted_when_it_says_what_the_leading_sent
         first.text, pays.text]
     # The same score without a word of its own: not quoted; nor below complement_share with one.
     assert bot._sentences(q, [lead, Scored(again, between, 0.5, covers["lead"], False)], lead) == [first]
-    # Nor below complement_share with one, in another paragraph (the leading sentence's neighbour: next test).
+    # Nor below complement_share with one, in another section (the leading sentence's neighbour: next test).
     below = settings.complement_share * 0.9
-    far = replace(pays, block=pays.block + 1)
+    far = replace(pays, block=pays.block + 1, section="Other gadgets")
     assert bot._sentences(q, [lead, Scored(far, below, 0.5, covers["pay"], False)], lead) == [first]
 
 
 def test_the_leading_sentences_neighbour_is_quoted_when_its_own_words_say_more(answerer) -> None:
-    """A sentence next to the leading one in its paragraph is quoted, whatever it scores, when its own text says
-    a question word no chosen sentence's own text says (scores read a unit with its context, which hides that)."""
+    """A sentence or item next to the leading one in its section is quoted, whatever it scores, when its own text
+    says a question word no chosen sentence's own text says (scores read a unit with its context, which hides that)."""
     bot, _ = answerer
     doc = Document("h", "https://example.org/h", "Gadget page",
                    "Please post the gadget form to the Bureau. The Bureau will then send a loan contract. "
@@ -1182,8 +1182,13 @@ def test_the_leading_sentences_neighbour_is_quoted_when_its_own_words_say_more(a
     low = 0.1 * bot.settings.complement_share
     assert [u.text for u in bot._sentences(q, [lead, Scored(form, low, 0.5, {}, False)], lead)] == [
         form.text, contract.text]
-    # Not from another paragraph, nor a neighbour whose own words add nothing the question asks.
-    assert bot._sentences(q, [lead, Scored(replace(form, block=form.block + 1), low, 0.5, {}, False)], lead) == [contract]
+    # From another paragraph of the section too (a resolution's clauses), as a sentence or a list item ...
+    for kind in ("sent", "item"):
+        apart = replace(form, block=form.block + 1, kind=kind)
+        assert bot._sentences(q, [lead, Scored(apart, low, 0.5, {}, False)], lead) == [contract, apart]
+    # ... but not from another section, nor a neighbour whose own words add nothing the question asks.
+    elsewhere = replace(form, section="Decision 2: On widgets")
+    assert bot._sentences(q, [lead, Scored(elsewhere, low, 0.5, {}, False)], lead) == [contract]
     assert bot._sentences(q, [lead, Scored(free, low, 0.5, {}, False)], lead) == [contract]
     # Both neighbours, when each says a word of its own.
     both = question("Do I post the gadget form first, or does the Bureau first send a loan contract, and what is charged?",

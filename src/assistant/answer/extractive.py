@@ -346,10 +346,11 @@ class ExtractiveAnswerer:
 
     def _neighbours(self, q: Question, scored: list[Scored], primary: Scored, chosen: list[Scored],
                     ev: Evidence | None = None) -> list[Scored]:
-        """The sentences just before and after the leading one, in its paragraph, each when its own text says a
-        question word that no chosen sentence's own text says: the second half of a two-part answer is often the leading
-        sentence's neighbour, whatever it scores alone ('… please post the form first …' before 'The office will
-        then send a contract …'). Scores read a unit with its context, so they cannot tell this."""
+        """The sentences or items just before and after the leading one, in its section, each when its own text
+        says a question word that no chosen sentence's own text says: the second half of a two-part answer is often
+        the leading sentence's neighbour, whatever it scores alone ('… please post the form first …' before 'The
+        office will then send a contract …'), in its paragraph or, in a resolution whose clauses are paragraphs
+        and items, the clause next to it. Scores read a unit with its context, so they cannot tell this."""
         lead = primary.unit
 
         def says(unit: Unit) -> set[str]:  # in the unit's language (a French quote: the question's French words)
@@ -357,8 +358,8 @@ class ExtractiveAnswerer:
             cover = self.matcher.coverage(asked.terms, profile_of(unit.text, lang))
             return {lemma for lemma, value in cover.items() if value >= 0.5}
 
-        beside = [s for s in scored if s.unit.doc_id == lead.doc_id and s.unit.block == lead.block
-                  and s.unit.kind == "sent" and abs(s.unit.index - lead.index) == 1 and s not in chosen
+        beside = [s for s in scored if s.unit.doc_id == lead.doc_id and s.unit.section == lead.section
+                  and s.unit.kind in ("sent", "item") and abs(s.unit.index - lead.index) == 1 and s not in chosen
                   and (not q.need or s.has_need)]
         if not beside:  # most answers: no coverage to read
             return []
