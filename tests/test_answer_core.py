@@ -1559,3 +1559,20 @@ def test_a_unit_announcing_what_follows_goes_on_with_it_even_when_other_sentence
     # A unit that announces nothing keeps the block as it was.
     plain = [Block("sentences", (unit["welcomes"], unit["thanks"]))]
     assert _with_continuation(plain, ev, 10, 3) == plain
+
+
+def test_a_list_questions_leading_sentence_goes_on_with_the_example_after_it(answerer) -> None:
+    """A list question answered by a loose sentence and a list near it: the sentence's 'For example, …' comes
+    with it, as it does in any other answer (the examples are often what a list question asks for)."""
+    bot, emb = answerer
+    record = meeting("m26", "26th", "2020", "Resolution 5: On gizmo quantities",
+                     "Some gizmo quantities are ratios of two gizmo quantities of the same kind. For example, the glim "
+                     "index is a ratio of two speeds. Others count entities.\n\n"
+                     "The ABC recommends the following:\n\n- gizmos are painted blue,\n- widgets are painted red.\n")
+    asked = "Which examples of gizmo quantities that are ratios does the 26th ABC give?"
+    q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
+    assert q.wants_list
+    ratio = next(u for u in ev.units if u.text.startswith("Some gizmo"))
+    top = Scored(ratio, 1.0, 1.0, {}, False)
+    quoted = [u.text for b in bot._select(q, ev, [top], top) for u in b.units]
+    assert quoted[:2] == [ratio.text, "For example, the glim index is a ratio of two speeds."]

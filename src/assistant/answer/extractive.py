@@ -301,7 +301,7 @@ class ExtractiveAnswerer:
             lists = _lists_near(primary.unit, scored, ev)
             if lists:  # a record's heading with its fields is not one of them: what it heads is
                 lists = _with_continuation(lists, ev, self.settings.short_section_units, self.settings.operative_units)
-                return _with_operative(lists, ev, self.settings.operative_units)
+                return _with_operative(_with_examples(lists, ev), ev, self.settings.operative_units)
             section = self._whole_section(q, ev, primary.unit)
             if section:
                 return section
