@@ -149,6 +149,11 @@ def test_a_formula_written_with_subscript_markup_covers_it_as_typed() -> None:
         assert text.exact(Term(asked, asked.lower(), 1.0)), asked
     assert not text.exact(Term("H2", "h2", 1.0))
     assert not Profile("A gadget filled with CO 2 gas.").exact(Term("CO2", "co2", 1.0))  # no markup, no formula
+    # A nuclide's molecule and a lower-case label, with superscript and subscript markup, as typed.
+    line = Profile("A gizmo locked to the ^127I_2 line, component a_9 (or g).")
+    for asked in ("127I2", "a9"):
+        assert line.exact(Term(asked, asked.lower(), 1.0)), asked
+    assert not line.exact(Term("a1", "a1", 1.0))
 
 
 def test_a_unit_written_by_symbol_after_a_figure_covers_its_name() -> None:
