@@ -646,33 +646,36 @@ def test_one_item_of_a_short_announced_list_is_shown_with_the_whole_list() -> No
     assert _whole_when_several(loose, ev, 3) == loose
 
 
-def test_a_list_question_gets_what_a_record_heading_heads_not_its_fields(answerer) -> None:
+def _list_answer(answerer, record: Document, asked: str, best) -> tuple[Unit, list[str]]:
+    """The unit of ``record`` that ``best`` picks, and the texts quoted for the list question ``asked`` when
+    that unit scores best."""
     bot, emb = answerer
+    q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
+    assert q.wants_list
+    unit = next(u for u in ev.units if best(u))
+    top = Scored(unit, 1.0, 1.0, {}, False)
+    return unit, [u.text for b in bot._select(q, ev, [top], top) for u in b.units]
+
+
+def test_a_list_question_gets_what_a_record_heading_heads_not_its_fields(answerer) -> None:
     record = meeting("m19", "19th", "1991", "Resolution 4: Gizmo prefixes glim and glom",
                      "- Date: 1991-10-04\n- URL: https://example.org/m19/4\n\nThe ABC,\n\n"
                      "- considering that wider gizmo ranges are measured,\n\n"
                      "decides to add the gizmo prefixes glim for 10^21 and glom for 10^-24.\n")
-    asked = "Which prefixes did the 19th ABC add?"
-    q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
-    assert q.wants_list
-    heading = next(u for u in ev.units if u.kind == "heading" and u.text.startswith("Resolution"))
-    top = Scored(heading, 1.0, 1.0, {}, False)  # the heading's words match the question best
-    quoted = [u.text for b in bot._select(q, ev, [top], top) for u in b.units]
+    # The heading's words match the question best.
+    heading, quoted = _list_answer(answerer, record, "Which prefixes did the 19th ABC add?",
+                                   lambda u: u.kind == "heading" and u.text.startswith("Resolution"))
     assert quoted[:3] == [heading.text, "Date: 1991-10-04", "URL: https://example.org/m19/4"]
     assert any("10^21" in t for t in quoted[3:])
 
 
 def test_a_list_question_answered_by_listed_premises_goes_on_with_the_operative_clause(answerer) -> None:
-    bot, emb = answerer
     record = meeting("m21", "21st", "1999", "Resolution 3: Gizmo units",
                      "- Date: 1999-10-04\n\nThe ABC\n\n- considering that more gizmo units are useful,\n\n"
                      "decides to add:\n\n| glim | per gizmo |\n|---|---|\n| glom | gizmo squared |\n")
-    asked = "What units were added by the 21st ABC?"
-    q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
-    assert q.wants_list
-    premise = next(u for u in ev.units if u.text.startswith("considering"))
-    top = Scored(premise, 1.0, 1.0, {}, False)  # the premise repeats the question's words best
-    quoted = [u.text for b in bot._select(q, ev, [top], top) for u in b.units]
+    # The premise repeats the question's words best.
+    premise, quoted = _list_answer(answerer, record, "What units were added by the 21st ABC?",
+                                   lambda u: u.text.startswith("considering"))
     assert quoted[:2] == ["The ABC", premise.text]
     # What was decided follows the premise it rests on: the operative line and the table it introduces.
     assert quoted[2] == "decides to add:" and any("glom" in t for t in quoted[3:])
@@ -1564,15 +1567,10 @@ def test_a_unit_announcing_what_follows_goes_on_with_it_even_when_other_sentence
 def test_a_list_questions_leading_sentence_goes_on_with_the_example_after_it(answerer) -> None:
     """A list question answered by a loose sentence and a list near it: the sentence's 'For example, …' comes
     with it, as it does in any other answer (the examples are often what a list question asks for)."""
-    bot, emb = answerer
     record = meeting("m26", "26th", "2020", "Resolution 5: On gizmo quantities",
                      "Some gizmo quantities are ratios of two gizmo quantities of the same kind. For example, the glim "
                      "index is a ratio of two speeds. Others count entities.\n\n"
                      "The ABC recommends the following:\n\n- gizmos are painted blue,\n- widgets are painted red.\n")
-    asked = "Which examples of gizmo quantities that are ratios does the 26th ABC give?"
-    q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
-    assert q.wants_list
-    ratio = next(u for u in ev.units if u.text.startswith("Some gizmo"))
-    top = Scored(ratio, 1.0, 1.0, {}, False)
-    quoted = [u.text for b in bot._select(q, ev, [top], top) for u in b.units]
+    ratio, quoted = _list_answer(answerer, record, "Which examples of gizmo quantities that are ratios does the 26th "
+                                 "ABC give?", lambda u: u.text.startswith("Some gizmo"))
     assert quoted[:2] == [ratio.text, "For example, the glim index is a ratio of two speeds."]

@@ -205,13 +205,13 @@ def nuclide_lemmas(text: str) -> set[str]:
 # A formula, symbol or label with sub- or superscript markup, as the documents write one: 'CO_2', 'T_90',
 # '^127I_2', 'a_9' (letters and figures joined by '_' or '^').
 FORMULA_RE = re.compile(r"\^?[^\W_]+(?:[_^][^\W_]+)+")
-MARKUP_RE = re.compile(r"[_^]")
+MARKUP = str.maketrans("", "", "_^")
 
 
 def formula_lemmas(text: str) -> set[str]:
     """The way a question types what ``text`` writes with sub- or superscript markup, the markup left out:
     'CO_2' → 'co2', '^127I_2' → '127i2', 'a_9' → 'a9'."""
-    return {MARKUP_RE.sub("", m).lower() for m in FORMULA_RE.findall(text)}
+    return {m.translate(MARKUP).lower() for m in FORMULA_RE.findall(text)}
 
 
 # A figure then a unit symbol, as the documents write a quantity: '20 K', '3 Da', '10^−3 kg', '(12) kg'.
