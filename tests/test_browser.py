@@ -124,7 +124,8 @@ def test_answer_with_sources_and_feedback(page: Any, server: tuple[str, Path]) -
     assert "allowance" in message.inner_text()
     assert message.locator(".support").inner_text().startswith("supported")
     sources = message.locator("details.sources")
-    assert not sources.locator("blockquote").is_visible()
+    quotes = sources.locator("blockquote").all()  # one per cited passage, all folded until the sources are opened
+    assert quotes and not any(quote.is_visible() for quote in quotes)
     sources.locator("summary").click()
     assert sources.locator("mark").first.is_visible()
     assert "secondments-physical-metrology" in sources.inner_text()
