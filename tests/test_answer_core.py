@@ -1568,9 +1568,9 @@ def test_a_list_questions_leading_sentence_goes_on_with_the_example_after_it(ans
     """A list question answered by a loose sentence and a list near it: the sentence's 'For example, …' comes
     with it, as it does in any other answer (the examples are often what a list question asks for)."""
     record = meeting("m26", "26th", "2020", "Resolution 5: On gizmo quantities",
-                     "Some gizmo quantities are ratios of two gizmo quantities of the same kind. For example, the glim "
-                     "index is a ratio of two speeds. Others count entities.\n\n"
+                     "Some gizmo quantities compare two gizmos of one sort. For example, the glim index compares two "
+                     "widgets. Others count gadgets.\n\n"
                      "The ABC recommends the following:\n\n- gizmos are painted blue,\n- widgets are painted red.\n")
-    ratio, quoted = _list_answer(answerer, record, "Which examples of gizmo quantities that are ratios does the 26th "
-                                 "ABC give?", lambda u: u.text.startswith("Some gizmo"))
-    assert quoted[:2] == [ratio.text, "For example, the glim index is a ratio of two speeds."]
+    compare, quoted = _list_answer(answerer, record, "Which examples of gizmo quantities that compare two gizmos does "
+                                   "the 26th ABC give?", lambda u: u.text.startswith("Some gizmo"))
+    assert quoted[:2] == [compare.text, "For example, the glim index compares two widgets."]
