@@ -1082,13 +1082,13 @@ CONJUNCTION_END_RE = re.compile(r"\s(?:and|or|et|ou)$", re.I)
 
 
 def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative: int) -> list[Block]:
-    """A quoted unit announcing what follows, without it, goes on with it (a sentence block is cut after
-    each such unit first, so what it announces comes right after it): the list
-    that unit leads, or else the next paragraph of its section (for a list item ending with a colon, the items
-    after it in its list, up to ``short``). 'recommends that' or 'appointed the following:'
-    quoted alone says nothing, nor does a record's heading with its fields ('Date: …'): that one goes on with
-    the clauses of its section, all of them when there are at most ``short``, else its opening and operative
-    clauses (at most ``operative``), not its premises. A unit is quoted once."""
+    """A quoted unit announcing what follows, without it, goes on with it: the list that unit leads, or else the
+    next paragraph of its section (for a list item ending with a colon, the items after it in its list, up to
+    ``short``). A sentence block is first cut after each such unit, so what it announces comes right after it.
+    'recommends that' or 'appointed the following:' quoted alone says nothing, nor does a record's heading with
+    its fields ('Date: …'): that one goes on with the clauses of its section, all of them when there are at most
+    ``short``, else its opening and operative clauses (at most ``operative``), not its premises. A unit is quoted
+    once."""
     out: list[Block] = []
     shown = {u for b in blocks for u in b.units}
     for block in _split_after_introductions(blocks, ev):
