@@ -218,6 +218,38 @@ def test_a_record_field_list_is_not_a_structured_section() -> None:
     assert _short_section([Block("sentences", (chair,))], chair, ev, limit=10) == [Block("sentences", (chair,))]
 
 
+def test_a_record_premise_shown_under_its_heading_is_shown_with_its_whole_record() -> None:
+    from assistant.answer.draft import Block
+    from assistant.answer.evidence import units_of
+    from assistant.answer.extractive import Evidence, _short_section
+    from assistant.types import Document, Section
+
+    record = ("Resolution 8: Gizmo units\n\n- Date: 1975-06-03\n- URL: https://example.org/r8\n- The board,\n"
+              "- by reason of the need for easy use,\n- taking into consideration the risks of error,\n\n"
+              "adopts the name gizmo for the unit of widgets.\n\n")
+    plain = "Partners\n\n- Alpha Society\n- Beta Union\n"
+    text = record + plain
+    cut = len(record)
+    doc = Document("rec", "rec.md", "Minutes", text,
+                   (Section("Resolution 8: Gizmo units", 0, cut), Section("Partners", cut, len(text))))
+    units = units_of(doc)
+    ev = Evidence(units=units, vectors=np.eye(len(units)), question_vector=np.ones(len(units)), titles={},
+                  passage_rank={}, siblings={"rec": units})
+    by_text = {u.text: u for u in units}
+    heading, need = by_text["Resolution 8: Gizmo units"], by_text["by reason of the need for easy use,"]
+    adopts = by_text["adopts the name gizmo for the unit of widgets."]
+    assert need.lead == heading.index  # the premise is listed under the record's heading, as in the outcome files
+    body = tuple(u for u in units if u.section == heading.section and u.kind != "heading"
+                 and not u.text.startswith(("Date:", "URL:")))
+    # The operative clause and one premise shown under the heading: the whole record, premises and all.
+    blocks = [Block("sentences", (adopts,)), Block("list", (heading, need))]
+    assert _short_section(blocks, adopts, ev, limit=10) == [Block("section", body)]
+    # A list under a heading without a record's fields keeps its shape.
+    partners, alpha = by_text["Partners"], by_text["Alpha Society"]
+    listed = [Block("list", (partners, alpha))]
+    assert _short_section(listed, alpha, ev, limit=10) == listed
+
+
 @pytest.mark.slow
 def test_the_diagnostic_evidence_reads_a_french_question_as_the_answerer_does(bot) -> None:
     """`Assistant.evidence` (fitting, diagnostics) gives the question the answerer gets: a French question

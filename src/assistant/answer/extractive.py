@@ -1009,14 +1009,27 @@ def _short_section(blocks: list[Block], unit: Unit, ev: Evidence, limit: int) ->
     premises and operative clauses; a record's field list is not one) become that whole section, as its
     premises and its operative part answer together ('considering …' then 'decides …'); the other sentences
     follow. The coverage check then reads the section as the leading quote."""
-    if not limit or any(b.style != "sentences" for b in blocks) or not unit.section:
+    if not limit or not unit.section:
         return blocks
     body = _clauses(ev, unit)
     if len(body) > limit or not any(u.kind == "item" for u in body):
         return blocks
     inside = set(body)
-    rest = tuple(u for b in blocks for u in b.units if u not in inside)
+    # An item shown under its record's heading is one of the record's clauses too (a resolution's premises,
+    # listed under its title and fields); any other list keeps its shape.
+    if any(b.style != "sentences" and not _clauses_under_record(b, inside, ev) for b in blocks):
+        return blocks
+    rest = tuple(u for b in blocks for u in b.units if u not in inside and u.kind != "heading")
     return [Block("section", body), *([Block("sentences", rest)] if rest else [])]
+
+
+def _clauses_under_record(block: Block, clauses: set[Unit], ev: Evidence) -> bool:
+    """Is ``block`` a list of some of ``clauses`` led by the heading of their record (one with fields: 'Date:
+    …')? A heading without fields leads a plain list, which keeps its shape."""
+    lead = block.units[0]
+    siblings = ev.siblings[lead.doc_id]
+    return (block.style == "list" and lead.kind == "heading" and all(u in clauses for u in block.units[1:])
+            and any(u.lead == lead.index and _is_field(u, siblings) for u in siblings))
 
 
 # A record's header line: several fields in a row ('Body: CCL — … Date: 2001-09-20 URL: https://…').
