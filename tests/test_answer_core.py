@@ -568,6 +568,18 @@ def test_a_clause_cut_off_at_its_conjunction_goes_on_with_what_follows() -> None
     assert _with_continuation(done, ev, 10, 3) == done
 
 
+def test_a_sentence_stopping_before_its_closing_punctuation_goes_on_with_the_formula_after_it() -> None:
+    _, ev, unit = _laid_out("m24", "24th", "2018", "Decision 24-1: On the gizmo constant",
+                            "The gizmo constant is given in the 2018 listing as\n\ng_0 = 1.25 (3) × 10^−4 s,\n\n"
+                            "where 3 is the uncertainty of the last digits.\n\n- gizmo boards in 2019\n"
+                            "- widget boards in 2020\n")
+    given = [Block("sentences", (unit["The"],))]
+    assert _first_words(_with_continuation(given, ev, 10, 3)) == ["The", "g_0"]
+    # A complete sentence, and a list item that has no closing punctuation, announce nothing.
+    for alone in ([Block("sentences", (unit["where"],))], [Block("sentences", (unit["gizmo"],))]):
+        assert _with_continuation(alone, ev, 10, 3) == alone
+
+
 def test_an_item_ending_with_a_colon_goes_on_with_the_items_after_it() -> None:
     _, ev, unit = _laid_out("m22", "22nd", "2016", "Resolution 3: On the gadget fee",
                             "decides that\n\n- the gadget fee shall be:\n- 30 euros in 2020\n- 31 euros in 2021\n"

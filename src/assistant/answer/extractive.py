@@ -1087,7 +1087,10 @@ def _introduces(unit: Unit, siblings: list[Unit]) -> bool:
     after = siblings[unit.index + 1] if unit.index + 1 < len(siblings) else None
     return unit.kind != "heading" and (_colon_ended(unit) or bool(CONJUNCTION_END_RE.search(text))
                                        or _introduction(siblings, unit.index + 1) == text
-                                       or (after is not None and _captions(unit, after)))
+                                       or (after is not None and _captions(unit, after))
+                                       # a sentence that stops before its closing punctuation goes on in the
+                                       # next paragraph: a displayed formula ('… is given … as' then 'm_e = …')
+                                       or (unit.kind == "sent" and text[-1:].isalpha()))
 
 
 # '… on the WTO Committee on Technical Barriers to Trade, and': a clause cut off at its conjunction goes on.
