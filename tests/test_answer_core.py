@@ -693,6 +693,26 @@ def test_a_list_question_answered_by_listed_premises_goes_on_with_the_operative_
     assert quoted[2] == "decides to add:" and any("glom" in t for t in quoted[3:])
 
 
+def test_a_sentence_quoted_after_the_lead_goes_on_with_the_list_it_announces(answerer) -> None:
+    bot, emb = answerer
+    record = meeting("m25", "25th", "2019", "Decision 25-2: Gizmo guides",
+                     "- Date: 2019-10-04\n\nThree gizmo guides accompany the widget rules. These three guides are:\n\n"
+                     "- Guide A: on painting gizmos\n- Guide B: on storing gizmos\n- Guide C: on moving gizmos\n\n"
+                     "The board thanked the authors of the widget rules. It met in May. It met in June. It met in "
+                     "July. It met in August. It met in September. It met in October. It met in November.\n")
+    asked = "What accompanies the widget rules?"
+    q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
+    assert not q.wants_list
+    # More than a short section's clauses (`short_section_units`), so the record is not quoted whole.
+    assert sum(u.kind != "heading" for u in ev.units) > bot.settings.short_section_units
+    lead = next(u for u in ev.units if u.text.startswith("Three gizmo guides"))
+    top = Scored(lead, 1.0, 1.0, {}, False)
+    quoted = [u.text for b in bot._select(q, ev, [top], top) for u in b.units]
+    # The lead, the sentence after it in its paragraph, then what that sentence announces.
+    assert quoted[:2] == [lead.text, "These three guides are:"]
+    assert [t.split(":")[0] for t in quoted[2:5]] == ["Guide A", "Guide B", "Guide C"]
+
+
 def test_a_compound_asked_is_covered_when_the_section_names_it_whole_or_by_its_acronym() -> None:
     from assistant.answer.extractive import _compound_cover
 

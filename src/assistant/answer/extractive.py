@@ -310,6 +310,8 @@ class ExtractiveAnswerer:
                                 primary.unit, ev, self.settings.short_section_units)
         blocks = _with_continuation(blocks, ev, self.settings.short_section_units, self.settings.operative_units)
         blocks = _with_following(_with_antecedent(blocks, ev), ev, self.settings.follow_sentences)
+        # A sentence that came with the lead may announce what follows it too ('These three are:').
+        blocks = _with_continuation(blocks, ev, self.settings.short_section_units, self.settings.operative_units)
         blocks = _with_examples(blocks, ev)
         return _with_operative(blocks, ev, self.settings.operative_units)
 
