@@ -637,6 +637,22 @@ def test_a_leading_sentence_that_points_back_is_quoted_after_what_it_points_to()
         assert _with_antecedent(alone, ev) == alone
 
 
+def test_a_leading_list_item_that_points_back_is_shown_after_the_item_it_points_to() -> None:
+    units, ev, _ = _laid_out("m26", "26th", "2012", "Resolution 5: On gadget paint",
+                            "The Board,\n\n- considering that gadget colour depends on the paint used,\n"
+                            "- considering that this effect is now a main source of complaints,\n"
+                            "- noting the widget report,\n\ndecides that gadgets are painted grey.\n")
+    board = next(u for u in units if u.text == "The Board,")
+    effect = next(u for u in units if "this effect" in u.text)
+    colour = next(u for u in units if "gadget colour" in u.text)
+    quoted = _with_antecedent([Block("list", (board, effect))], ev)
+    assert quoted == [Block("list", (board, colour, effect))]
+    # An item that does not point back, or whose antecedent is shown already, stands as it is.
+    noting = next(u for u in units if u.text.startswith("noting"))
+    for alone in ([Block("list", (board, noting))], [Block("list", (board, colour, effect))]):
+        assert _with_antecedent(alone, ev) == alone
+
+
 def test_one_item_of_a_short_announced_list_is_shown_with_the_whole_list() -> None:
     units, ev, unit = _laid_out("m20", "20th", "2012", "Decision 20-4: Gadget board",
                                 "elected the following:\n\n- Dr Blue as Chair;\n- Dr Green as Treasurer.\n\n"

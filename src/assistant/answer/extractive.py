@@ -1241,7 +1241,10 @@ CLEFT_RE = re.compile(r"^\W*ce\s+n['’]est\b", re.I)
 def _with_antecedent(blocks: list[Block], ev: Evidence) -> list[Block]:
     """A leading loose sentence that opens by pointing back ('This implies …', 'Cela a eu pour effet …') is
     quoted after the sentence it points back to, when that sentence is a sentence of the same paragraph:
-    without it the quote says nothing the reader can check, and what it points to is often what was asked."""
+    without it the quote says nothing the reader can check, and what it points to is often what was asked. A
+    leading list's items are read likewise, against the item before them in their list."""
+    if blocks and blocks[0].style == "list":
+        return [_with_item_antecedents(blocks[0], ev), *blocks[1:]]
     if not blocks or blocks[0].style != "sentences":
         return blocks
     lead = blocks[0].units[0]
@@ -1250,6 +1253,20 @@ def _with_antecedent(blocks: list[Block], ev: Evidence) -> list[Block]:
     if before is None or before in shown or not _points_back(lead, before) or CLEFT_RE.match(lead.text):
         return blocks
     return [Block("sentences", (before, *blocks[0].units)), *blocks[1:]]
+
+
+def _with_item_antecedents(block: Block, ev: Evidence) -> Block:
+    """A leading list's item that opens by pointing back ('considering that this effect …') is shown after the
+    item of its list it points back to ('considering that the temperature … depends on …'), as a loose sentence
+    is after the sentence before it (`_with_antecedent`)."""
+    siblings = ev.siblings[block.units[0].doc_id]
+    units = list(block.units)
+    for unit in block.units[1:]:
+        before = siblings[unit.index - 1] if unit.kind == "item" and unit.index > 0 else None
+        if (before is not None and before.kind == "item" and before.lead == unit.lead and before not in units
+                and _points_back(unit, before)):
+            units.insert(units.index(unit), before)
+    return Block(block.style, tuple(units))
 
 
 def _with_operative(blocks: list[Block], ev: Evidence, limit: int) -> list[Block]:
