@@ -34,7 +34,7 @@ from assistant.answer.extractive import (
 from assistant.question import references as refs
 from assistant.retrieve.acronyms import find_expansions
 from assistant.retrieve.lexical import LexicalIndex
-from assistant.retrieve.query import analyse
+from assistant.retrieve.query import Question, analyse
 from assistant.settings import load_settings
 from assistant.types import Document, Section
 
@@ -674,15 +674,21 @@ def test_one_item_of_a_short_announced_list_is_shown_with_the_whole_list() -> No
     assert _whole_when_several(loose, ev, 3) == loose
 
 
-def _list_answer(answerer, record: Document, asked: str, best) -> tuple[Unit, list[str]]:
-    """The unit of ``record`` that ``best`` picks, and the texts quoted for the list question ``asked`` when
-    that unit scores best."""
+def _selected(answerer, record: Document, asked: str, best) -> tuple[Question, Evidence, Unit, list[str]]:
+    """The question ``asked`` as read, its evidence over ``record``, the unit that ``best`` picks, and the texts
+    quoted when that unit scores best."""
     bot, emb = answerer
     q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
-    assert q.wants_list
     unit = next(u for u in ev.units if best(u))
     top = Scored(unit, 1.0, 1.0, {}, False)
-    return unit, [u.text for b in bot._select(q, ev, [top], top) for u in b.units]
+    return q, ev, unit, [u.text for b in bot._select(q, ev, [top], top) for u in b.units]
+
+
+def _list_answer(answerer, record: Document, asked: str, best) -> tuple[Unit, list[str]]:
+    """`_selected` for a list question: the unit picked and the texts quoted."""
+    q, _, unit, quoted = _selected(answerer, record, asked, best)
+    assert q.wants_list
+    return unit, quoted
 
 
 def test_a_list_question_gets_what_a_record_heading_heads_not_its_fields(answerer) -> None:
@@ -710,20 +716,16 @@ def test_a_list_question_answered_by_listed_premises_goes_on_with_the_operative_
 
 
 def test_a_sentence_quoted_after_the_lead_goes_on_with_the_list_it_announces(answerer) -> None:
-    bot, emb = answerer
     record = meeting("m25", "25th", "2019", "Decision 25-2: Gizmo guides",
                      "- Date: 2019-10-04\n\nThree gizmo guides accompany the widget rules. These three guides are:\n\n"
                      "- Guide A: on painting gizmos\n- Guide B: on storing gizmos\n- Guide C: on moving gizmos\n\n"
                      "The board thanked the authors of the widget rules. It met in May. It met in June. It met in "
                      "July. It met in August. It met in September. It met in October. It met in November.\n")
-    asked = "What accompanies the widget rules?"
-    q, ev = question(asked, [record]), evidence(asked, emb, named_as([record]), [record])
+    q, ev, lead, quoted = _selected(answerer, record, "What accompanies the widget rules?",
+                                    lambda u: u.text.startswith("Three gizmo guides"))
     assert not q.wants_list
     # More than a short section's clauses (`short_section_units`), so the record is not quoted whole.
-    assert sum(u.kind != "heading" for u in ev.units) > bot.settings.short_section_units
-    lead = next(u for u in ev.units if u.text.startswith("Three gizmo guides"))
-    top = Scored(lead, 1.0, 1.0, {}, False)
-    quoted = [u.text for b in bot._select(q, ev, [top], top) for u in b.units]
+    assert sum(u.kind != "heading" for u in ev.units) > answerer[0].settings.short_section_units
     # The lead, the sentence after it in its paragraph, then what that sentence announces.
     assert quoted[:2] == [lead.text, "These three guides are:"]
     assert [t.split(":")[0] for t in quoted[2:5]] == ["Guide A", "Guide B", "Guide C"]
