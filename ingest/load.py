@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import html
 import io
 import logging
 import os
@@ -38,6 +39,8 @@ BOLD_RE = re.compile(r"(\*\*)(?=\S)(.+?)(?<=\S)\*\*|(?<!\w)(__)(?=\S)(.+?)(?<=\S
 WESTERN = {"cp1252", "latin_1", "iso8859_15"}
 log = logging.getLogger(__name__)
 HTML_LANG_RE = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.I)
+# An HTML character reference, named or numeric ('&eacute;', '&#xa0;', '&#233;'), as Markdown allows in its text.
+CHAR_REF_RE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 
 
 class Skip(Exception):
@@ -311,8 +314,19 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
 def _read_text(path: Path, data: bytes, limits: Limits) -> Loaded:
     meta, body = split_front_matter(decode_text(data))
     if path.suffix.lower() in MARKDOWN_SUFFIXES:
-        body = strip_emphasis(body)
+        body = strip_emphasis(decode_references(body))
     return Loaded(path, [(None, body)], meta)
+
+
+def decode_references(markdown: str) -> str:
+    """'m&eacute;trologie' → 'métrologie': Markdown shows a character reference as its character, so the text
+    is searched and quoted with it. A reference to '<' or '>' stays as written: decoded, it would read as a tag to
+    the cleaner, which drops inline HTML. An unknown name ('&foo;') stays too (html.unescape leaves it)."""
+    def character(m: re.Match[str]) -> str:
+        text = html.unescape(m.group(0))
+        return m.group(0) if text in ("<", ">") else text
+
+    return CHAR_REF_RE.sub(character, markdown)
 
 
 def strip_emphasis(markdown: str) -> str:

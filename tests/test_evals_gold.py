@@ -144,6 +144,12 @@ def test_quote_split_across_chunks() -> None:
     assert not quote_matches("quantum Hall resistance", "the Hall resistance")
 
 
+def test_a_quote_copied_from_markdown_source_matches_the_decoded_text() -> None:
+    # Markdown source writes 'A.&#xa0;Gizmo'; the ingest reads it as 'A. Gizmo' (a no-break space).
+    assert quote_matches("| A.&#xa0;Gizmo + Chair, GIZ |", "A. Gizmo + Chair, GIZ")
+    assert phrase_in("m&eacute;trologie", "la métrologie des gizmos")
+
+
 @dataclass
 class Psg:
     text: str

@@ -67,11 +67,15 @@ C1_AS_CP1252 = {code: ch for code in range(0x80, 0xA0)
                 if (ch := bytes([code]).decode("cp1252", errors="replace")) != "\ufffd"}
 
 
+ZERO_WIDTH = dict.fromkeys(map(ord, "\ufeff\u200b\u200c"))
+
+
 def normalize(text: str) -> str:
     """NFC-normalize, read C1 control characters as the Windows-1252 characters they stand for, turn
-    non-breaking and odd spaces into plain spaces."""
+    non-breaking and odd spaces into plain spaces, and drop zero-width characters (a byte-order mark, a
+    zero-width space or non-joiner), which split a word or a symbol ('^28 Si') without being seen."""
     text = unicodedata.normalize("NFC", text.translate(C1_AS_CP1252))
-    return text.replace("\u00a0", " ").replace("\u2009", " ").replace("\u202f", " ").replace("\ufeff", "")
+    return text.replace("\u00a0", " ").replace("\u2009", " ").replace("\u202f", " ").translate(ZERO_WIDTH)
 
 
 @lru_cache(maxsize=200_000)

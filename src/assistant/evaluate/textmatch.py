@@ -8,10 +8,14 @@ Rules (also stated in every Markdown report):
 * a gold quote supports a passage when their word-token sequences (case-folded,
   punctuation ignored) satisfy: the passage contains the quote, or the quote
   contains the passage (>= 3 words), or the longest common run of consecutive
-  words covers >= 60 % of a quote of >= 5 words (a quote split across chunks).
+  words covers >= 60 % of a quote of >= 5 words (a quote split across chunks);
+* both sides are read with HTML character references decoded ('&#xa0;' is a
+  space): a quote copied from a Markdown file's source matches the text the
+  ingest reads from it.
 """
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -28,8 +32,8 @@ OVERLAP_RATIO = 0.6
 
 
 def normalize(text: str) -> str:
-    """Case-fold, unify quotes/dashes (NFKC) and collapse whitespace."""
-    text = unicodedata.normalize("NFKC", text or "").translate(_PUNCT_MAP)
+    """Decode character references, case-fold, unify quotes/dashes (NFKC) and collapse whitespace."""
+    text = unicodedata.normalize("NFKC", html.unescape(text or "")).translate(_PUNCT_MAP)
     return " ".join(text.casefold().split())
 
 
