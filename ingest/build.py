@@ -19,8 +19,8 @@ PIPELINE_VERSION = "14"  # 5: marked-heading documents keep short paragraphs, da
 # pipeline version that built them (`assistant info` and `assistant eval` name the ones an older one built);
 # 12: sections record a marked heading's level, so a quote can name the heading it sits under; 13: C1 control
 # characters are read as the Windows-1252 characters they stand for ('mise en \x9cuvre' → 'mise en œuvre');
-# 14: Markdown character references are read as their characters ('m&eacute;trologie' → 'métrologie'), and
-# zero-width characters are dropped
+# 14: Markdown character references and backslash escapes are read as their characters ('m&eacute;trologie' →
+# 'métrologie', '\*' → '*'), and zero-width characters are dropped
 
 
 def doc_id_for(path: Path) -> str:

@@ -39,6 +39,8 @@ BOLD_RE = re.compile(r"(\*\*)(?=\S)(.+?)(?<=\S)\*\*|(?<!\w)(__)(?=\S)(.+?)(?<=\S
 WESTERN = {"cp1252", "latin_1", "iso8859_15"}
 log = logging.getLogger(__name__)
 HTML_LANG_RE = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.I)
+# A backslash-escaped ASCII punctuation character ('\*', '\]', '^\+'), which Markdown shows without its backslash.
+ESCAPED_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
 # An HTML character reference, named or numeric ('&eacute;', '&#xa0;', '&#233;'), as Markdown allows in its text.
 CHAR_REF_RE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 
@@ -314,7 +316,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
 def _read_text(path: Path, data: bytes, limits: Limits) -> Loaded:
     meta, body = split_front_matter(decode_text(data))
     if path.suffix.lower() in MARKDOWN_SUFFIXES:
-        body = strip_emphasis(decode_references(body))
+        body = unescape_punctuation(strip_emphasis(decode_references(body)))
     return Loaded(path, [(None, body)], meta)
 
 
@@ -327,6 +329,13 @@ def decode_references(markdown: str) -> str:
         return m.group(0) if text in ("<", ">") else text
 
     return CHAR_REF_RE.sub(character, markdown)
+
+
+def unescape_punctuation(markdown: str) -> str:
+    """'\\*\\* ≤ 104 W' → '** ≤ 104 W', '^88Sr^\\+' → '^88Sr^+': Markdown shows an escaped punctuation character as
+    itself. Run after `strip_emphasis`, so an escaped '*' is never read as emphasis; an escaped '|' stays as
+    written, since unescaped it would split a table cell."""
+    return ESCAPED_RE.sub(lambda m: m.group(0) if m.group(1) == "|" else m.group(1), markdown)
 
 
 def strip_emphasis(markdown: str) -> str:

@@ -171,7 +171,7 @@ def test_markdown_bold_is_not_part_of_the_quoted_text(tmp_path: Path) -> None:
     assert "**" in built(plain).text
 
 
-def test_markdown_character_references_are_read_as_their_characters(tmp_path: Path) -> None:
+def test_markdown_character_references_and_escapes_read_as_their_characters(tmp_path: Path) -> None:
     md = tmp_path / "gizmo.md"
     md.write_text("## Gizmo m&eacute;trologie\n\nThe gizmo&#xa0;mass is m(&#x200c;^12 C)/12 at 20&#176; "
                   "&amp; written &lt;b&gt; in &foo; notes.\n", encoding="utf-8")
@@ -179,6 +179,9 @@ def test_markdown_character_references_are_read_as_their_characters(tmp_path: Pa
     assert doc.sections[0].heading == "Gizmo métrologie"
     # a no-break space reads as a space, a zero-width one as nothing; '&lt;b&gt;' stays text, not a tag to drop
     assert "The gizmo mass is m(^12 C)/12 at 20° & written &lt;b&gt; in &foo; notes." in doc.text
+    md.write_text("Gizmo note \\*\\* 10 W, ion ^88Gz^\\+ at [c\\] | cell \\| cell | and **bold**.\n", encoding="utf-8")
+    # escaped punctuation reads as itself, never as emphasis; an escaped '|' stays: it is not a cell border
+    assert "Gizmo note ** 10 W, ion ^88Gz^+ at [c] | cell \\| cell | and bold." in built(md).text
     plain = tmp_path / "gizmo.txt"  # plain text is not markup: its references stay as typed
     plain.write_text("Gizmo m&eacute;trologie notes.\n", encoding="utf-8")
     assert "m&eacute;trologie" in built(plain).text
