@@ -668,6 +668,10 @@ def test_one_item_of_a_short_announced_list_is_shown_with_the_whole_list() -> No
     assert _whole_when_several(red, ev, 3) == red
     assert first(_whole_when_several([Block("list", (rules, unit["red"], unit["grey"]))], ev, 3)) == \
         ["The", "red", "blue", "green", "grey"]
+    # Unless its colon's line leads the answer: then what that line announces is the answer, up to ``led`` items.
+    assert first(_whole_when_several(red, ev, 3, rules, 4)) == ["The", "red", "blue", "green", "grey"]
+    assert _whole_when_several(red, ev, 3, rules, 3) == red
+    assert _whole_when_several(red, ev, 3, unit["red"], 4) == red
     noted = [Block("list", (next(u for u in units if u.text.startswith("The board")), unit["a"]))]
     assert _whole_when_several(noted, ev, 3) == noted
     loose = [Block("sentences", (unit["elected"],))]

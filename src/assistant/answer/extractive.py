@@ -306,7 +306,8 @@ class ExtractiveAnswerer:
             if section:
                 return section
         blocks = _short_section(_whole_when_several(_with_leads(self._sentences(q, scored, primary, ev), ev), ev,
-                                                    self.settings.short_list_items),
+                                                    self.settings.short_list_items, primary.unit,
+                                                    self.settings.short_section_units),
                                 primary.unit, ev, self.settings.short_section_units)
         blocks = _with_continuation(blocks, ev, self.settings.short_section_units, self.settings.operative_units)
         blocks = _with_following(_with_antecedent(blocks, ev), ev, self.settings.follow_sentences)
@@ -1321,17 +1322,20 @@ def _operative_blocks(clauses: list[Unit], limit: int) -> list[Block]:
     return blocks
 
 
-def _whole_when_several(blocks: list[Block], ev: Evidence, short: int) -> list[Block]:
+def _whole_when_several(blocks: list[Block], ev: Evidence, short: int, leading: Unit | None = None,
+                        led: int = 0) -> list[Block]:
     """Two or more items of one list were picked: the question is about the list, so show all of it. So too for
     one item of a list of at most ``short`` items announced by a colon ('elected the following:'): the items
     answer together, and a question about one of them often asks about its neighbours ('the Secretary and the
-    Vice-President')."""
+    Vice-President'); and, up to ``led`` items, when that colon's line is the ``leading`` unit: the answer is
+    what it announces ('will contact the agency for:'), not only the item that scored best."""
     out = []
     for block in blocks:
         lead = block.units[0]
         if block.style == "list" and (len(block.units) > 2 or _colon_ended(lead)):
             whole = _whole_lists([lead.index], ev.siblings[lead.doc_id])[0]
-            if len(block.units) > 2 or len(whole.units) - 1 <= short:
+            items = len(whole.units) - 1
+            if len(block.units) > 2 or items <= short or (lead == leading and items <= led):
                 block = whole
         out.append(block)
     return out
