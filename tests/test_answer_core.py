@@ -23,6 +23,7 @@ from assistant.answer.extractive import (
     ExtractiveAnswerer,
     Scored,
     _context_parts,
+    _from_named_source,
     _main_units,
     _whole_when_several,
     _with_antecedent,
@@ -244,6 +245,28 @@ def _two_recommendations() -> Document:
                     sections=(Section("Recommendation 1: On widgets", 0, len(first)),
                               Section("Recommendation 3: On gadgets and widgets", len(first), len(text))),
                     date="1999-10-01", meta={"body": "ABC", "date": "1999-10-01"})
+
+
+def _plain(doc_id: str, title: str, text: str) -> Document:
+    return Document(doc_id, f"https://example.org/{doc_id}", title, text, sections=(Section(title, 0, len(text)),))
+
+
+def test_units_of_the_document_a_question_names_as_its_source_go_first(answerer) -> None:
+    _, emb = answerer
+    handbook = _plain("hb", "The gizmo handbook", "Gizmos leave the works in a dark blue finish.")
+    guide = _plain("wg", "Widget guide", "Gizmos are painted red by most widget makers.")
+    docs = [guide, handbook]
+
+    def first(asked: str, order: list[str]) -> str:
+        q, ev = question(asked, docs), evidence(asked, emb, named_as(docs), docs)
+        by_doc = {u.doc_id: u for u in ev.units}
+        scored = [Scored(by_doc[d], 1.0 - n / 10, 0.5, {}, False) for n, d in enumerate(order)]
+        return _from_named_source(q, scored, ev)[0].unit.doc_id
+
+    # The guide's sentence says more of the question's words, but the question names the handbook.
+    assert first("According to the gizmo handbook, what colour are gizmos painted?", ["wg", "hb"]) == "hb"
+    assert first("What colour are gizmos painted?", ["wg", "hb"]) == "wg"  # no source named
+    assert first("According to the gizmo catalogue, what colour are gizmos painted?", ["wg", "hb"]) == "wg"
 
 
 def test_a_numbered_item_asked_about_is_answered_from_that_item_not_from_another_of_its_kind(answerer) -> None:

@@ -131,6 +131,7 @@ class ExtractiveAnswerer:
             return _abstain(base, "missing_terms")
         scored = _of_record(q, scored, ev)
         scored = _of_item(scored, ev)
+        scored = _from_named_source(q, scored, ev)
         primary = self._primary(q, scored, ev)
         if primary is None and q.need in TOLERANT_NEEDS and self.settings.tolerate_missing:
             # No unit of the kind asked for covers every key term: one that leaves out a few of many, as any
@@ -694,6 +695,24 @@ def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
     # Else a text outside the record answers only if it names the meeting itself: one that does not cannot
     # pass the coverage check, and leading with it hides the record's own best quote.
     return [s for s in scored if s.unit.doc_id in ev.referenced or _names_the_record(named[ev.lang(s.unit)], s, ev)]
+
+
+def _from_named_source(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
+    """When the question names where to look ('According to the gizmo handbook, …') and the best unit's document
+    is not named so, the units of documents whose name (title, or what they are named as) says every word of that
+    phrase go first, in their order; ``scored`` is returned as it is when none is, or the best unit's is."""
+    if not q.source or not scored:
+        return scored
+
+    def named(s: Scored) -> bool:
+        terms = [t for t in ev.asked(q, s.unit).terms if (t.english or t.lemma) in q.source]
+        name = profile_of(f"{ev.titles.get(s.unit.doc_id, '')} {ev.named.get(s.unit.doc_id, '')}", ev.lang(s.unit))
+        return bool(terms) and all(name.exact(t) for t in terms)
+
+    first = [s for s in scored if named(s)]
+    if not first or first[0] is scored[0]:
+        return scored
+    return first + [s for s in scored if s not in first]
 
 
 def _of_item(scored: list[Scored], ev: Evidence) -> list[Scored]:
