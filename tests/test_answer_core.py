@@ -30,6 +30,7 @@ from assistant.answer.extractive import (
     _with_continuation,
     _with_examples,
     _with_following,
+    _with_leads,
     _with_operative,
 )
 from assistant.question import references as refs
@@ -674,6 +675,19 @@ def test_a_leading_list_item_that_points_back_is_shown_after_the_item_it_points_
     noting = next(u for u in units if u.text.startswith("noting"))
     for alone in ([Block("list", (board, noting))], [Block("list", (board, colour, effect))]):
         assert _with_antecedent(alone, ev) == alone
+
+
+def test_a_quoted_line_that_introduces_a_list_keeps_its_place_when_an_item_of_it_comes() -> None:
+    units, ev, unit = _laid_out("m22", "22nd", "2010", "Action 22-1: Gadget review",
+                                "- Date: 2010-03-17\n\nThe Chair will contact the gadget agency for:\n\n"
+                                "- fixing a review date;\n- sharing the widget report.\n")
+    heading = next(u for u in units if u.kind == "heading")
+    # The introducing line scored best, the record's field next, then an item of the line's list.
+    blocks = _with_leads([unit["The"], unit["Date:"], unit["sharing"]], ev)
+    assert blocks == [Block("list", (unit["The"], unit["sharing"])), Block("list", (heading, unit["Date:"]))]
+    # Loose sentences around the line stay where they were, before and after its list.
+    blocks = _with_leads([unit["Date:"], unit["The"], unit["fixing"]], ev)
+    assert blocks == [Block("list", (heading, unit["Date:"])), Block("list", (unit["The"], unit["fixing"]))]
 
 
 def test_one_item_of_a_short_announced_list_is_shown_with_the_whole_list() -> None:

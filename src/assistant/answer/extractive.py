@@ -998,16 +998,23 @@ def _steps(primary: Scored, scored: list[Scored], ev: Evidence) -> list[Block]:
 
 
 def _with_leads(units: list[Unit], ev: Evidence) -> list[Block]:
-    """A list item quoted alone is shown under the line that introduces its list."""
+    """A list item quoted alone is shown under the line that introduces its list; when that line was quoted
+    already, the list takes its place (a leading sentence that introduces a list still leads)."""
     blocks: list[Block] = []
     for unit in units:
         if unit.kind == "item" and unit.lead is not None:
             lead = ev.siblings[unit.doc_id][unit.lead]
-            blocks = [b for b in (_without(b, lead) for b in blocks) if b.units]
             if blocks and blocks[-1].style == "list" and blocks[-1].units[0] == lead:
                 blocks[-1] = Block("list", (*blocks[-1].units, unit))
-            else:
+                continue
+            at = next((i for i, b in enumerate(blocks) if b.style == "sentences" and lead in b.units), None)
+            if at is None:
                 blocks.append(Block("list", (lead, unit)))
+                continue
+            quoted = blocks[at].units
+            cut = quoted.index(lead)
+            blocks[at:at + 1] = [*([Block("sentences", quoted[:cut])] if cut else []), Block("list", (lead, unit)),
+                                 *([Block("sentences", quoted[cut + 1:])] if cut + 1 < len(quoted) else [])]
         elif blocks and blocks[-1].style == "sentences":
             blocks[-1] = Block("sentences", (*blocks[-1].units, unit))
         else:
