@@ -793,3 +793,11 @@ def test_the_latin_abbreviations_that_introduce_examples_are_no_terms() -> None:
 def test_a_word_right_after_an_indefinite_pronoun_is_not_a_key_noun(text: str, word: str) -> None:
     keys = {t.word.lower() for t in _q(text).terms if t.key}
     assert word not in keys and "survey" in keys
+
+
+def test_another_is_a_determiner_not_a_term() -> None:
+    # 'another international body' asks for a body; no quote says 'another' of it.
+    text = "Which agreement between the club and another international body did the museum welcome?"
+    vocab = {w.lower() for w in words(text)}
+    terms = {t.lemma: t.key for t in analyse(text, vocab, lambda _t: 1.0).terms}
+    assert "another" not in terms and terms["body"] and terms["museum"]

@@ -61,7 +61,7 @@ NEED_HINTS: dict[str, tuple[str, ...]] = {
     "eligibility": ("application", "welcome", "employee", "eligible", "open"),
 }
 DETERMINERS = frozenset(
-    """the a an my your his her its our their this that these those any some no each every of for with
+    """the a an another my your his her its our their this that these those any some no each every of for with
     whose whole per there in on at about from by into within without between among""".split()
 )
 PRESENT_RE = re.compile(r"\b(currently|right now|now|at present|at the moment|nowadays|today|actuellement|en ce moment)\b", re.I)
