@@ -1404,6 +1404,24 @@ def test_several_bare_records_asked_about_are_listed_by_their_headings(answerer,
             "10th meeting of the ABC", "Recommendation 1: On widget colours", "Recommendation 2: On gadget calibration"]
 
 
+def test_a_bare_records_title_that_names_what_is_asked_only_generically_does_not_answer_it(answerer) -> None:
+    bot, emb = answerer
+    doc = _record_index_doc("The ABC recommends that gadgets are calibrated every year.\n")
+    doc = replace(doc, text=doc.text.replace("On widget colours", "Conditions for new widget colours"), sections=tuple(
+        replace(s, heading=s.heading.replace("On widget colours", "Conditions for new widget colours"))
+        for s in doc.sections))
+
+    def drafted(asked: str):
+        return bot.draft(question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc]))
+
+    # The record has a heading and fields only: its title names the conditions, but not one of them.
+    unnamed = drafted("What conditions did the 10th ABC set for new widget colours?")
+    assert unnamed.abstained and unnamed.reason == "unnamed"
+    # What it is printed under, or where, the heading and fields do answer.
+    paged = drafted("On which page is the 10th ABC recommendation on new widget colours?")
+    assert not paged.abstained and "Reference: Proceedings, p. 107" in [u.text for b in paged.blocks for u in b.units]
+
+
 def test_a_numbered_item_asked_about_sets_aside_the_record_header_line(answerer) -> None:
     """'Body: … Date: … URL: …' names only the meeting: when a unit of the item asked about is there, the header
     line is set aside with the other items' units, and the item's heading leads."""

@@ -436,8 +436,12 @@ class ExtractiveAnswerer:
         signals["context_fail"] = float(context_fail)
         # Only the noun asked for must be named: a list question's other plural nouns are soft too ('Which
         # colours … for widgets whose handles …' asks for colours, not for handles).
-        unnamed = "" if any(b.style == "list" for b in blocks) else answer_type.unnamed(
-            _asked_classes(q, classes), main)
+        # An answer that is only records' headings with their fields lists no members: their titles' words are
+        # read as any quote's ('Conditions for …' names no condition).
+        bare = all(b.style == "list" and all(_is_field(u, ev.siblings[u.doc_id]) for u in b.units[1:])
+                   for b in blocks)
+        listed = any(b.style == "list" for b in blocks) and not bare
+        unnamed = "" if listed else answer_type.unnamed(_asked_classes(q, classes), main)
         signals["unnamed"] = float(bool(unnamed))
         if missing or base.coverage < enough:
             base.missing = [t.word for t in (missing or terms)]
