@@ -708,12 +708,14 @@ def _from_named_source(q: Question, scored: list[Scored], ev: Evidence) -> list[
     if not q.source or not scored:
         return scored
 
-    def named(s: Scored) -> bool:
-        terms = [t for t in ev.asked(q, s.unit).terms if (t.english or t.lemma) in q.source]
-        name = profile_of(f"{ev.titles.get(s.unit.doc_id, '')} {ev.named.get(s.unit.doc_id, '')}", ev.lang(s.unit))
-        return bool(terms) and all(name.exact(t) for t in terms)
-
-    first = [s for s in scored if named(s)]
+    named: dict[str, bool] = {}  # by document: its name and language are the same for each of its units
+    for s in scored:
+        if s.unit.doc_id not in named:
+            terms = [t for t in ev.asked(q, s.unit).terms if (t.english or t.lemma) in q.source]
+            name = profile_of(f"{ev.titles.get(s.unit.doc_id, '')} {ev.named.get(s.unit.doc_id, '')}",
+                              ev.lang(s.unit))
+            named[s.unit.doc_id] = bool(terms) and all(name.exact(t) for t in terms)
+    first = [s for s in scored if named[s.unit.doc_id]]
     if not first or first[0] is scored[0]:
         return scored
     return first + [s for s in scored if s not in first]
@@ -1369,13 +1371,6 @@ def _whole_when_several(blocks: list[Block], ev: Evidence, short: int, leading: 
                 block = whole
         out.append(block)
     return out
-
-
-def _without(block: Block, unit: Unit) -> Block:
-    """The block minus a sentence that is about to lead a list (so it is not quoted twice)."""
-    if block.style != "sentences":
-        return block
-    return Block(block.style, tuple(u for u in block.units if u != unit))
 
 
 def _has_items(unit: Unit, units: list[Unit]) -> bool:
