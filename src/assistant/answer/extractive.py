@@ -438,9 +438,7 @@ class ExtractiveAnswerer:
         # colours … for widgets whose handles …' asks for colours, not for handles).
         # An answer that is only records' headings with their fields lists no members: their titles' words are
         # read as any quote's ('Conditions for …' names no condition).
-        bare = all(b.style == "list" and all(_is_field(u, ev.siblings[u.doc_id]) for u in b.units[1:])
-                   for b in blocks)
-        listed = any(b.style == "list" for b in blocks) and not bare
+        listed = any(b.style == "list" for b in blocks) and not all(_is_bare_record(b, ev) for b in blocks)
         unnamed = "" if listed else answer_type.unnamed(_asked_classes(q, classes), main)
         signals["unnamed"] = float(bool(unnamed))
         if missing or base.coverage < enough:
@@ -1039,6 +1037,12 @@ def _is_field(unit: Unit, siblings: list[Unit]) -> bool:
             and bool(FIELD_ITEM_RE.match(unit.text)))
 
 
+def _is_bare_record(block: Block, ev: Evidence) -> bool:
+    """Is ``block`` a record's heading shown with its fields only (a list whose every item is a field)?"""
+    siblings = ev.siblings[block.units[0].doc_id]
+    return block.style == "list" and all(_is_field(u, siblings) for u in block.units[1:])
+
+
 def _short_section(blocks: list[Block], unit: Unit, ev: Evidence, limit: int) -> list[Block]:
     """Loose sentences from a short structured section (a resolution or decision: an opening, then listed
     premises and operative clauses; a record's field list is not one) become that whole section, as its
@@ -1146,7 +1150,7 @@ def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative:
         out.append(block)
         last = block.units[-1]
         siblings = ev.siblings[last.doc_id]
-        if block.style == "list" and all(_is_field(u, siblings) for u in block.units[1:]):
+        if _is_bare_record(block, ev):
             body = tuple(u for u in _clauses(ev, last) if u not in shown)
             if len(body) > short:
                 body = tuple(u for u in body if not opens_with_participle(u.text))[:operative + 1]
