@@ -76,8 +76,10 @@ _FIGURE_NOUNS = r"amount|sum|percentage|rate|cost|price|uncertainty|budget|fee|s
 
 def asked_after_what(nouns: str) -> str:
     """The pattern of a noun of the alternation ``nouns`` asked for right after 'what', before the clause's
-    verb: 'What entry fee will the club ask?', 'What rate had the fund used?'."""
-    return rf"\bwhat (?:[a-z-]+ )?(?:{nouns})s? (?:did|does|do|was|were|is|are|has|have|had|will|would)\b"
+    verb, the noun perhaps followed by what it is of or for: 'What entry fee will the club ask?', 'What rate had
+    the fund used?', 'What price for one gizmo did the shop quote?'."""
+    return (rf"\bwhat (?:[a-z-]+ )?(?:{nouns})s? (?:(?:for|of|on|per) [^?,;]{{1,60}}? )?"
+            rf"(?:did|does|do|was|were|is|are|has|have|had|will|would)\b")
 
 
 def asked_as_the(nouns: str, *, owner_required: bool = False) -> str:
