@@ -1512,6 +1512,8 @@ def test_a_question_for_what_a_text_says_is_not_answered_by_a_quote_saying_only_
     ("How much does the office spend on widgets each year?", "Widgets cost the office 9 000 euros a year.", True),
     ("What is the widget club's entry fee?", "The widget club fixed its entry fee in 1999.", False),
     ("What entry fee will the widget club ask?", "The widget club asks 30 euros a year.", True),
+    ("What was the vote count on the widget motion?", "The widget motion was carried by the club.", False),
+    ("What was the vote count on the widget motion?", "The widget motion was carried by 17 votes to 3.", True),
     ("What entry fee for a new member did the widget club ask?", "The widget club asks a fee of new members.", False),
     ("What entry fee for a new member did the widget club ask?", "The widget club asks 30 euros of new members.", True),
     # A figure the question gives is no answer, in words or in digits.

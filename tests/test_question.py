@@ -227,6 +227,7 @@ def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
     # a figure noun after an owner, or right after 'what' before the verb; 'value' and 'number' are not enough
     ("What is the gadget board's entry fee?", "number"), ("What exchange rate had the gadget fund used?", "number"),
     ("What expanded uncertainty has the new gadget reached?", "number"),
+    ("What was the vote count on the gadget motion?", "number"),  # a count is a figure
     # the figure noun with what it is of or for before the verb
     ("What purchase price for one gadget did the shop quote in 2001?", "number"),
     ("What rate of interest had the gadget fund used?", "number"), ("What role for the gadget did the board see?", None),

@@ -46,7 +46,7 @@ NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten both 
 NEED_WORDS: dict[str, frozenset[str]] = {
     "email": frozenset("email e-mail mail address adress adresse courriel".split()),
     "phone": frozenset("phone telephone tel fax number".split()),
-    "number": frozenset("number numbers amount figure sum many much total time".split()),
+    "number": frozenset("number numbers amount figure sum many much total time count".split()),
     "date": frozenset("date dates year years day days month months deadline".split()),
     "duration": frozenset("long duration day days week weeks month months year years time".split()),
     "person": frozenset("person name contact talk speak write ask email e-mail call turn touch".split()),
@@ -116,7 +116,7 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
     # 'what is the (exact) value', 'what's the fee': one word may qualify the quantity asked for
     ("number", re.compile(
         r"\bhow (much|many)\b|\bcombien\b|\bmontant\b|"
-        r"\bwhat(?:['’]s| (?:is|was|are|were)) the (?:[a-z-]+ )?(amount|number|figure|sum|"
+        r"\bwhat(?:['’]s| (?:is|was|are|were)) the (?:[a-z-]+ )?(amount|number|count|figure|sum|"
         r"percentage|rate|size|cost|price|uncertainty|accuracy|precision|value|weight|length|capacity|budget|fee)"
         # 'amount of substance' is the name of a quantity (the mole's), not a request for an amount
         r"s?\b|\b(amount|figure|sum) of\b(?! substance)|"
