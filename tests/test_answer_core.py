@@ -690,6 +690,18 @@ def test_a_quoted_line_that_introduces_a_list_keeps_its_place_when_an_item_of_it
     assert blocks == [Block("list", (heading, unit["Date:"])), Block("list", (unit["The"], unit["fixing"]))]
 
 
+def test_one_field_of_a_record_is_shown_with_all_the_record_s_fields() -> None:
+    _, ev, unit = _laid_out("m22", "22nd", "2013", "Action 22-4 (2013)",
+                            "- Date: 2013-03-01\n- Categories: Gadgets\n- URL: https://example.org/m22\n\n"
+                            "The board agreed to paint gadgets.\n")
+    heading = ev.siblings["m22"][0]
+    one = [Block("list", (heading, unit["URL:"]))]
+    assert _first_words(_whole_when_several(one, ev, 3)) == ["Action", "Date:", "Categories:", "URL:"]
+    assert _whole_when_several(one, ev, 2) == one  # more fields than ``short``: what was picked
+    alone = [Block("list", (heading,))]
+    assert _whole_when_several(alone, ev, 3) == alone
+
+
 def test_one_item_of_a_short_announced_list_is_shown_with_the_whole_list() -> None:
     units, ev, unit = _laid_out("m20", "20th", "2012", "Decision 20-4: Gadget board",
                                 "elected the following:\n\n- Dr Blue as Chair;\n- Dr Green as Treasurer.\n\n"

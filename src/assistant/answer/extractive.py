@@ -1364,11 +1364,13 @@ def _whole_when_several(blocks: list[Block], ev: Evidence, short: int, leading: 
     one item of a list of at most ``short`` items announced by a colon ('elected the following:'): the items
     answer together, and a question about one of them often asks about its neighbours ('the Secretary and the
     Vice-President'); and, up to ``led`` items, when that colon's line is the ``leading`` unit: the answer is
-    what it announces ('will contact the agency for:'), not only the item that scored best."""
+    what it announces ('will contact the agency for:'), not only the item that scored best. A record's fields
+    ('Date: …', 'Categories: …') are one list too: one of them shows them all, up to ``short``."""
     out = []
     for block in blocks:
         lead = block.units[0]
-        if block.style == "list" and (len(block.units) > 2 or _colon_ended(lead)):
+        fields = len(block.units) > 1 and _is_bare_record(block, ev)
+        if block.style == "list" and (len(block.units) > 2 or _colon_ended(lead) or fields):
             whole = _whole_lists([lead.index], ev.siblings[lead.doc_id])[0]
             items = len(whole.units) - 1
             if len(block.units) > 2 or items <= short or (lead == leading and items <= led):
