@@ -41,6 +41,7 @@ def test_an_acronym_brings_its_expansion_into_the_text() -> None:
     ("people", "It has an international staff of about 75."),
     ("Norwegian", "The committee admitted Gadgetverket (Norway) as a member."),  # data/places.tsv
     ("Swiss", "A laboratory in Switzerland hosted it."),
+    ("requirements", "Gadget experience needed"),  # what is needed is a requirement
 ])
 def test_synonyms_cover_a_question_word(question_word: str, text: str) -> None:
     lemma = question_word.lower() if question_word[:1].isupper() else (
