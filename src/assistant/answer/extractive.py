@@ -716,7 +716,7 @@ def _from_named_source(q: Question, scored: list[Scored], ev: Evidence) -> list[
     first = [s for s in scored if named[s.unit.doc_id]]
     if not first or first[0] is scored[0]:
         return scored
-    return first + [s for s in scored if s not in first]
+    return first + [s for s in scored if not named[s.unit.doc_id]]
 
 
 def _of_item(scored: list[Scored], ev: Evidence) -> list[Scored]:
