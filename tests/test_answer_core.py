@@ -1528,6 +1528,11 @@ def test_a_question_for_what_a_text_says_is_not_answered_by_a_quote_saying_only_
     ("What was the vote count on the widget motion?", "The widget motion was carried by 17 votes to 3.", True),
     ("What entry fee for a new member did the widget club ask?", "The widget club asks a fee of new members.", False),
     ("What entry fee for a new member did the widget club ask?", "The widget club asks 30 euros of new members.", True),
+    # 'What did it cost …?' and 'What annual subscription …?' ask for a sum of money too.
+    ("What did it cost to build the widget hall?", "The widget hall was built in 1889 for 12 members.", False),
+    ("What did it cost to build the widget hall?", "The widget hall cost 12 000 francs.", True),
+    ("What annual subscription does the widget club charge?", "The widget club has 40 members.", False),
+    ("What annual subscription does the widget club charge?", "The widget club charges 30 euros a year.", True),
     # A figure the question gives is no answer, in words or in digits.
     ("How many gadgets heavier than ten kilograms did the store keep?", "Gadgets heavier than 10 kilograms are kept apart.", False),
     ("How many gadgets heavier than 10 kilograms did the store keep?", "Gadgets heavier than ten kilograms are kept apart.", False),

@@ -71,14 +71,17 @@ ROLE_RE = re.compile(r"^\s*who (chairs|heads|leads|runs|directs|manages|presides
                      r"managed|presided|convened)\b", re.I)
 # Nouns that are figures themselves ('what entry fee will …', 'what rate had …'); not 'value' or 'number',
 # which may be a formula or a document's number.
-_FIGURE_NOUNS = r"amount|sum|percentage|rate|cost|price|uncertainty|budget|fee|salary"
+_FIGURE_NOUNS = r"amount|sum|percentage|rate|cost|price|uncertainty|budget|fee|salary|subscription"
 
 
 def asked_after_what(nouns: str) -> str:
     """The pattern of a noun of the alternation ``nouns`` asked for right after 'what', before the clause's
-    verb, the noun perhaps followed by what it is of or for: 'What entry fee will the club ask?', 'What rate had
-    the fund used?', 'What price for one gizmo did the shop quote?'."""
-    return (rf"\bwhat (?:[a-z-]+ )?(?:{nouns})s? (?:(?:for|of|on|per) [^?,;]{{1,60}}? )?"
+    verb, the noun perhaps followed by what it is of, for or in: 'What entry fee will the club ask?', 'What rate
+    had the fund used?', 'What price for one gizmo did the shop quote?', 'What sums in euros did …?'. Up to two
+    words may qualify the noun ('What gross annual salary …'); a function word does not ('What kind of budget …'
+    asks a kind, 'What level of uncertainty …' a level)."""
+    qualifier = r"(?!(?:and|or|of|in|for|on|per|to|at|by|with)\b)[a-z-]+ "
+    return (rf"\bwhat (?:{qualifier}){{0,2}}(?:{nouns})s? (?:(?:for|of|on|per|in) [^?,;]{{1,60}}? )?"
             rf"(?:did|does|do|was|were|is|are|has|have|had|will|would)\b")
 
 
@@ -122,7 +125,7 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         r"s?\b|\b(amount|figure|sum) of\b(?! substance)|"
         # 'Number of member States in 2020?', 'the 2030 survey — number of regions covered?': a count asked
         # in a few words, the phrase opening the question or the part after a colon or a dash
-        r"(?:^|[:—–]\s*)\W*(?:the\s+|total\s+)?number of\b|\bnumerical value\b|\b(does|do|will|would) \w+( \w+)? cost\b|"
+        r"(?:^|[:—–]\s*)\W*(?:the\s+|total\s+)?number of\b|\bnumerical value\b|\b(does|do|did|will|would) \w+( \w+)? cost\b|"
         r"\b(salary|allowance|pay|fee|price) (figure|amount|level|rate)\b|"
         # 'What is the club's entry fee?', 'What entry fee will the club ask?': the noun after an owner, or
         # right after 'what' before the verb
