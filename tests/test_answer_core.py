@@ -1434,6 +1434,23 @@ def test_a_bare_records_title_that_names_what_is_asked_only_generically_does_not
     assert not paged.abstained and "Reference: Proceedings, p. 107" in [u.text for b in paged.blocks for u in b.units]
 
 
+def test_a_records_fields_and_item_labels_give_no_figure(answerer) -> None:
+    """A page number in a record's 'Reference:' field and the '1' of 'Recommendation 1' label the record; they
+    are no figure it gives. A figure in a record's body is one."""
+    bot, emb = answerer
+
+    def drafted(doc: Document, asked: str) -> Draft:
+        return bot.draft(question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc]))
+
+    asked = "What uncertainty did the 10th ABC recommend for gadget calibration?"
+    bare = drafted(_record_index_doc(), asked)
+    assert bare.abstained and bare.reason == "missing_need"
+    body = "- Date: 2001-09-20\n\nThe ABC recommends an uncertainty of 2 parts in 10^9 for gadget calibration.\n"
+    given = drafted(_record_index_doc(body), asked)
+    assert not given.abstained
+    assert any("2 parts" in u.text for b in given.blocks for u in b.units)
+
+
 def test_a_numbered_item_asked_about_sets_aside_the_record_header_line(answerer) -> None:
     """'Body: … Date: … URL: …' names only the meeting: when a unit of the item asked about is there, the header
     line is set aside with the other items' units, and the item's heading leads."""

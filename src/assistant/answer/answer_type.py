@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 from assistant.answer.evidence import Unit
+from assistant.question.references import ITEM_RE
 from assistant.retrieve.acronyms import spells_out
 from assistant.retrieve.query import (
     DETERMINERS,
@@ -331,12 +332,13 @@ SHARE_ASKED_RE = re.compile(r"%|\bper ?cent|\bpercentage|\bpour ?cent|\bpourcent
 
 
 def _new_figure(question: str, text: str, counts: Counts | None = None) -> bool:
-    """Does ``text`` give a figure other than a date ('14 October 2015', '2019'), a power ('m^2') or a figure
-    the question itself gives ('How many members did the 2011 meeting elect?' is not answered by '2011')?
+    """Does ``text`` give a figure other than a date ('14 October 2015', '2019'), a power ('m^2'), an item's
+    number ('Recommendation 1') or a figure the question itself gives ('How many members did the 2011 meeting
+    elect?' is not answered by '2011')?
     With ``counts``, only a figure whose `COUNT_WINDOW` words either side it accepts."""
     given = {_value(m.group()) for m in NEED_PATTERNS["number"].finditer(question)}
     undated = EXPONENT_RE.sub(" ", NEED_PATTERNS["date"].sub(" ", text))  # 'kg·m^2·s^−1' gives no figure
-    undated = SHARE_WORDS_RE.sub("%", undated)
+    undated = ITEM_RE.sub(" ", SHARE_WORDS_RE.sub("%", undated))
     for m in NEED_PATTERNS["number"].finditer(undated):
         if _value(m.group()) in given:
             continue

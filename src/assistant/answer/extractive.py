@@ -207,7 +207,10 @@ class ExtractiveAnswerer:
             text_cover |= {t.lemma: 0.0 for t in classes if profile.exact(t)}
             key = (unit.doc_id, unit.index)
             counts = self._counts(uq, count, ev.lang(unit))
-            need = answer_type.has_need(q, unit.text, counts)
+            # A record's field ('Reference: Proceedings …, p. 27') labels the record: its figures answer no
+            # question for a figure.
+            need = answer_type.has_need(q, unit.text, counts) and not (
+                q.need == "number" and _is_field(unit, ev.siblings[unit.doc_id]))
             if need and counts is not None:
                 # The figure counts the noun asked about, matched by meaning ('journeys' as 'trips'):
                 # the coverage check reads that noun as the count check did.
