@@ -1015,6 +1015,12 @@ def test_a_question_about_what_work_found_is_not_answered_by_the_quote_that_sets
     assert not drafted(answerer, asked, found).abstained
     # A question about the work itself is answered by the quote that sets it.
     assert not drafted(answerer, "Who is to circulate the widget survey?", set_only).abstained
+    # An order sets the work as well ('Circulate …'), and says no more of what it found than 'to circulate'.
+    ordered = [minutes("w3", "Survey of widgets", "Circulate the widget survey to each member before the next meeting.")]
+    assert drafted(answerer, asked, ordered).reason == "unreported"
+    # A sentence that opens with a word that may be a noun or a verb is no order ('Review of …', 'Survey …').
+    reviewed = [minutes("w4", "Survey of widgets", "Survey results: most widgets rust within two years.")]
+    assert not drafted(answerer, asked, reviewed).abstained
     # However confident the abstention model is, it does not answer what no signal of its own reads.
     sure = LinearModel(("coverage",), np.array([0.0]), 10.0, np.array([0.0]), np.array([1.0]),
                        {"threshold": 0.5, "veto": 0.0, "rescue": 0.8})

@@ -102,10 +102,21 @@ def outcome_unreported(question: str, units: list[Unit]) -> bool:
     if not units:
         return False
     if OUTCOME_ASKED_RE.search(question):
-        return bool(ASSIGNMENT_RE.search(units[0].text))
+        return bool(ASSIGNMENT_RE.search(units[0].text)) or _imperative(units[0].text)
     if not FACT_ASKED_RE.search(question) or DIRECTIVE_VERB_RE.search(question) or DUTY_ASKED_RE.search(question):
         return False
     return bool(ASSIGNMENT_RE.search(units[0].text) or PRESENT_ASSIGNMENT_RE.search(units[0].text))
+
+
+def _imperative(text: str) -> bool:
+    """Does ``text`` open with a verb in its base form that can be nothing else: an action set as an order
+    ('Distribute the survey to all members.'), not one reported ('Distributed …') nor a noun ('Review of …')?"""
+    first = re.match(r"\W*([A-Za-z]+)\b", text)
+    if first is None:
+        return False
+    word = first.group(1).lower()
+    tags = english_lemmas(word)
+    return set(tags) == {"VERB"} and word in tags["VERB"]
 
 
 def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
