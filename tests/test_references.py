@@ -45,6 +45,18 @@ def test_a_spelled_ordinal_alone_names_nothing() -> None:
     assert ref.meeting == 3 and ref.items == {("recommendation", "3")}
 
 
+def test_an_ordinal_numbering_an_edition_an_anniversary_or_a_day_is_no_meeting() -> None:
+    for asked in ("What did the ABC exclude from the 9th edition of its widget guide?",
+                  "Which word did the ABC bar from the draft 9th Widget Brochure?",
+                  "Quel terme l'ABC a-t-il exclu du projet de 9e édition du guide ?",
+                  "What did the ABC plan for the 150th anniversary of the widget treaty?",
+                  "Que vaut le point fixé par l'ABC au 1er janvier 2024 ?"):
+        assert r.parse(asked, BODIES).meeting is None, asked
+    # The meeting beside it is still read.
+    assert r.parse("What did the 12th ABC say about the 9th edition of the widget guide?", BODIES).meeting == 12
+    assert r.parse("What did the 12th ABC October session decide?", BODIES).meeting == 12
+
+
 def test_unknown_bodies_and_plain_numbers_are_not_references() -> None:
     ref = r.parse("How many of the 40 staff work in the QRS lab?", BODIES)
     assert not ref and not ref.names_document

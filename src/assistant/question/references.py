@@ -25,6 +25,12 @@ YEAR_RE = re.compile(rf"\b{_YEAR}")
 # How the two languages name a document's month ('October 2015', 'octobre 2015'); calendar data, not tuning.
 MONTHS = ("January February March April May June July August September October November December".split(),
           "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split())
+# What an ordinal numbers when it is no meeting: an edition ('the 9th (revised) edition', 'la 9e édition', 'the 9th SI
+# Brochure'), an anniversary, or a day of a month ('1er janvier'). The word between may not be a body ('the 26th CGPM
+# November session' numbers the meeting).
+NOT_MEETING_RE = re.compile(
+    rf"\s+(?:(?P<word>[\w-]+)\s+)?(?:editions?|éditions?|ed\.|brochures?|anniversary|anniversaire|{'|'.join(m for names in MONTHS for m in names)})\b",
+    re.I)
 # A year written as the time of an event, after 'in' or a month ('met in 2012', 'its June 2012 session',
 # 'en mars 2030'), as against a year that names what was decided on ('the 2012 accounts', 'the budget for 2012').
 DATED_YEAR_RE = re.compile(
@@ -140,7 +146,9 @@ def parse(text: str, bodies: frozenset[str], names: dict[str, str] | None = None
     named = frozenset(b for b in bodies if b in words or b.lower() in words)
     named |= frozenset(body for alias, body in (names or {}).items() if alias in lowered)
     meetings, items = _spelled(text, named, names or {})
-    ordinals = [int(n) for n in ORDINAL_RE.findall(with_ordinals(text, named))] + meetings
+    digits = with_ordinals(text, named)
+    ordinals = [int(m[1]) for m in ORDINAL_RE.finditer(digits) if not _numbers_other(digits, m.end(), named)]
+    ordinals += meetings
     return Reference(
         bodies=named,
         meeting=ordinals[0] if len(ordinals) == 1 else None,
@@ -148,6 +156,12 @@ def parse(text: str, bodies: frozenset[str], names: dict[str, str] | None = None
         items=frozenset(_item(kind, number) for kind, number in ITEM_RE.findall(text)) | items,
         dated=frozenset(DATED_YEAR_RE.findall(text)),
     )
+
+
+def _numbers_other(text: str, end: int, bodies: frozenset[str]) -> bool:
+    """Does the ordinal ending at text[end] number something other than a meeting (`NOT_MEETING_RE`)?"""
+    other = NOT_MEETING_RE.match(text, end)
+    return other is not None and not (other["word"] and other["word"].upper() in bodies)
 
 
 def of_document(doc: Document) -> Reference:
