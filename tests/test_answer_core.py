@@ -1448,7 +1448,7 @@ def test_a_records_fields_and_item_labels_give_no_figure(answerer) -> None:
     def drafted(doc: Document, asked: str) -> Draft:
         return bot.draft(question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc]))
 
-    asked = "What uncertainty did the 10th ABC recommend for gadget calibration?"
+    asked = "What uncertainty for gadget calibration has the 10th ABC recommended?"
     bare = drafted(_record_index_doc(), asked)
     assert bare.abstained and bare.reason == "missing_need"
     body = "- Date: 2001-09-20\n\nThe ABC recommends an uncertainty of 2 parts in 10^9 for gadget calibration.\n"
@@ -1551,11 +1551,11 @@ def test_a_question_for_what_a_text_says_is_not_answered_by_a_quote_saying_only_
     ("What was the vote count on the widget motion?", "The widget motion was carried by 17 votes to 3.", True),
     ("What entry fee for a new member did the widget club ask?", "The widget club asks a fee of new members.", False),
     ("What entry fee for a new member did the widget club ask?", "The widget club asks 30 euros of new members.", True),
-    # 'What did it cost …?' and 'What annual subscription …?' ask for a sum of money too.
-    ("What did it cost to build the widget hall?", "The widget hall was built in 1889 for 12 members.", False),
-    ("What did it cost to build the widget hall?", "The widget hall cost 12 000 francs.", True),
-    ("What annual subscription does the widget club charge?", "The widget club has 40 members.", False),
-    ("What annual subscription does the widget club charge?", "The widget club charges 30 euros a year.", True),
+    # 'What did X cost?' and 'What yearly subscription …?' ask for a sum of money too.
+    ("What did each widget cost?", "Each widget was built in 1889 by 12 members.", False),
+    ("What did each widget cost?", "Each widget cost 12 000 francs.", True),
+    ("What yearly subscription does a widget club charge?", "The widget club has 40 members.", False),
+    ("What yearly subscription does a widget club charge?", "The widget club charges 30 euros a year.", True),
     # A figure the question gives is no answer, in words or in digits.
     ("How many gadgets heavier than ten kilograms did the store keep?", "Gadgets heavier than 10 kilograms are kept apart.", False),
     ("How many gadgets heavier than 10 kilograms did the store keep?", "Gadgets heavier than ten kilograms are kept apart.", False),

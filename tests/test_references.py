@@ -46,14 +46,14 @@ def test_a_spelled_ordinal_alone_names_nothing() -> None:
 
 
 def test_an_ordinal_numbering_an_edition_an_anniversary_or_a_day_is_no_meeting() -> None:
-    for asked in ("What did the ABC exclude from the 9th edition of its widget guide?",
-                  "Which word did the ABC bar from the draft 9th Widget Brochure?",
-                  "Quel terme l'ABC a-t-il exclu du projet de 9e édition du guide ?",
-                  "What did the ABC plan for the 150th anniversary of the widget treaty?",
-                  "Que vaut le point fixé par l'ABC au 1er janvier 2024 ?"):
+    for asked in ("What did the ABC add to its widget guide's 9th edition?",
+                  "Which chapters does the 9th Widget Brochure of the ABC add?",
+                  "Quels chapitres la 9e édition du guide de l'ABC ajoute-t-elle ?",
+                  "How will the ABC mark the widget treaty's 40th anniversary?",
+                  "Que change le règlement de l'ABC au 1er mars 2031 ?"):
         assert r.parse(asked, BODIES).meeting is None, asked
     # The meeting beside it is still read.
-    assert r.parse("What did the 12th ABC say about the 9th edition of the widget guide?", BODIES).meeting == 12
+    assert r.parse("Did the 12th ABC discuss the widget guide's 9th edition?", BODIES).meeting == 12
     assert r.parse("What did the 12th ABC October session decide?", BODIES).meeting == 12
 
 

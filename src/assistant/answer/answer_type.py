@@ -301,7 +301,7 @@ MONEY_ASKED_RE = re.compile(
     r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|charge|charged)\b|\bhow much money\b|"
     # 'How much does it spend …?' names no measure, so it asks for money ('how much time … spend' names one).
     r"\bhow much (?:does|did|do|will|would|has|have|had)\b[^?]*\b(?:spend|spent|earn|earned)\b|"
-    # 'What did it cost to build …?', 'What will the office spend on …?': the verb asks the sum.
+    # 'What did each wing cost?', 'What will the office spend on …?': the verb asks the sum.
     r"\bwhat (?:does|did|do|will|would)\b[^?]*\b(?:cost|spend|pay)\b|"
     + asked_as_the("cost|price|budget|fee|dotation") + "|" + asked_after_what("cost|price|budget|fee|salary|dotation|subscription")
     + "|"

@@ -25,8 +25,8 @@ YEAR_RE = re.compile(rf"\b{_YEAR}")
 # How the two languages name a document's month ('October 2015', 'octobre 2015'); calendar data, not tuning.
 MONTHS = ("January February March April May June July August September October November December".split(),
           "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split())
-# What an ordinal numbers when it is no meeting: an edition ('the 9th (revised) edition', 'la 9e édition', 'the 9th SI
-# Brochure'), an anniversary, or a day of a month ('1er janvier'). The word between may not be a body ('the 26th CGPM
+# What an ordinal numbers when it is no meeting: an edition ('the 9th (revised) edition', 'la 9e édition', 'the 9th Widget
+# Brochure'), an anniversary, or a day of a month ('1er janvier'). The word between may not be a body ('the 26th ABC
 # November session' numbers the meeting).
 NOT_MEETING_RE = re.compile(
     rf"\s+(?:(?P<word>[\w-]+)\s+)?(?:editions?|éditions?|ed\.|brochures?|anniversary|anniversaire|{'|'.join(m for names in MONTHS for m in names)})\b",

@@ -77,9 +77,9 @@ _FIGURE_NOUNS = r"amount|sum|percentage|rate|cost|price|uncertainty|budget|fee|s
 def asked_after_what(nouns: str) -> str:
     """The pattern of a noun of the alternation ``nouns`` asked for right after 'what', before the clause's
     verb, the noun perhaps followed by what it is of, for or in: 'What entry fee will the club ask?', 'What rate
-    had the fund used?', 'What price for one gizmo did the shop quote?', 'What sums in euros did …?'. Up to two
-    words may qualify the noun ('What gross annual salary …'); a function word does not ('What kind of budget …'
-    asks a kind, 'What level of uncertainty …' a level)."""
+    had the fund used?', 'What price for one gizmo did the shop quote?', 'What sums in francs were …?'. Up to two
+    words may qualify the noun ('What net monthly salary …'); a function word does not ('What sort of fee …'
+    asks a sort, 'What range of prices …' a range)."""
     qualifier = r"(?!(?:and|or|of|in|for|on|per|to|at|by|with)\b)[a-z-]+ "
     return (rf"\bwhat (?:{qualifier}){{0,2}}(?:{nouns})s? (?:(?:for|of|on|per|in) [^?,;]{{1,60}}? )?"
             rf"(?:did|does|do|was|were|is|are|has|have|had|will|would)\b")
