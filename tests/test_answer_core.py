@@ -1440,6 +1440,62 @@ def test_a_bare_records_title_that_names_what_is_asked_only_generically_does_not
     assert not paged.abstained and "Reference: Proceedings, p. 107" in [u.text for b in paged.blocks for u in b.units]
 
 
+@pytest.mark.parametrize(("asked", "answered"), [
+    # The title only says again what the question says: the record does not give what it recommended.
+    ("What exactly did the 10th ABC recommendation on gadget calibration recommend?", False),
+    # Its particulars answer: its page, its date, its number.
+    ("On which page is the 10th ABC recommendation on gadget calibration printed?", True),
+    ("When did the 10th ABC adopt its recommendation on gadget calibration?", True),
+    ("Which recommendation of the 10th ABC is on gadget calibration?", True),
+    # A title the question does not give is the answer.
+    ("Which topic did Recommendation 2 of the 10th ABC take up?", True),
+])
+def test_a_bare_record_whose_title_restates_the_question_answers_only_its_particulars(
+        answerer, asked: str, answered: bool) -> None:
+    bot, emb = answerer
+    doc = _record_index_doc()
+    draft = bot.draft(question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc]))
+    assert draft.abstained != answered, (draft.abstained, draft.reason)
+    if not answered:
+        assert draft.reason == "restated"
+    # A record with a clause of its own is read as its clauses are, not as a restated title.
+    body = "- Date: 2001-09-20\n\nThe ABC recommends that gadgets are calibrated every year.\n"
+    doc = _record_index_doc(body)
+    draft = bot.draft(question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc]))
+    assert draft.reason != "restated"
+
+
+@pytest.mark.parametrize(("asked", "restated"), [
+    ("Which institute proposed the 10th ABC recommendation on gadget calibration?", True),
+    ("Which meeting adopted the ABC recommendation on gadget calibration?", False),  # the heading above names it
+    ("Which recommendation of the 10th ABC is on gadget calibration?", False),  # its label gives it
+    ("Did the 10th ABC adopt a recommendation on gadget calibration?", False),  # yes: the record is there
+    ("Which institute proposed the 10th ABC recommendation?", False),  # the title says what it is on
+])
+def test_which_questions_a_restating_record_heading_leaves_unanswered(answerer, asked: str, restated: bool) -> None:
+    from assistant.answer.extractive import _restates_record
+
+    _, emb = answerer
+    doc = _record_index_doc()
+    ev = evidence(asked, emb, named_as([doc]), [doc])
+    heading = next(u for u in ev.units if u.text.startswith("Recommendation 2"))
+    record = Block("list", (heading, *(u for u in ev.units if u.lead == heading.index)))
+    assert len(record.units) == 3
+    assert _restates_record(question(asked, [doc]), record, ev) is restated
+
+
+def test_a_records_empty_title_does_not_say_what_the_record_is_called(answerer) -> None:
+    bot, emb = answerer
+    doc = _record_index_doc()
+    doc = replace(doc, text=doc.text.replace("On gadget calibration", ""), sections=tuple(
+        replace(s, heading=s.heading.replace(": On gadget calibration", ":")) for s in doc.sections))
+    asked = "What was Recommendation 2 of the 10th ABC called?"
+    draft = bot.draft(question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc]))
+    assert draft.abstained and draft.reason == "restated", [u.text for b in draft.blocks for u in b.units]
+    text, _ = compose(draft, SimpleNamespace(documents={doc.doc_id: doc}, references={}), [], "")
+    assert text.startswith("The documents give only this text's title, not what it says.")
+
+
 def test_a_records_fields_and_item_labels_give_no_figure(answerer) -> None:
     """A page number in a record's 'Reference:' field and the '1' of 'Recommendation 1' label the record; they
     are no figure it gives. A figure in a record's body is one."""

@@ -41,9 +41,10 @@ def with_confidence(draft: Draft, model: LinearModel) -> Draft:
 
 
 # Abstentions whose cause none of the model's signals reads (the quote only sets the work whose outcome is
-# asked, names a change or a text without saying what it was or says, or dates the thing asked with another
-# year): the model's confidence says nothing about them, so it does not overturn them.
-UNREAD_REASONS = frozenset({"unreported", "unstated", "unstated_content", "other_year"})
+# asked, names a change or a text without saying what it was or says, is a record's heading that only restates
+# the question, or dates the thing asked with another year): the model's confidence says nothing about them, so
+# it does not overturn them.
+UNREAD_REASONS = frozenset({"unreported", "unstated", "unstated_content", "restated", "other_year"})
 
 
 def decide(draft: Draft, model: LinearModel, hybrid: bool = False) -> Draft:

@@ -193,6 +193,9 @@ def _abstention(draft: Draft, cites: Citations, closest_passages: list[Passage],
     elif draft.reason == "unstated_content":
         head = ("Les documents disent que ce texte a été approuvé, pas ce qu'il contient." if fr
                 else "The documents say this text was approved, not what it says.")
+    elif draft.reason == "restated":
+        head = ("Les documents ne donnent de ce texte que son titre, pas ce qu'il contient." if fr
+                else "The documents give only this text's title, not what it says.")
     elif draft.reason == "other_year" and len(draft.missing) == 2:
         asked, quoted = draft.missing
         head = (f"Les documents donnent cela pour {quoted}, pas pour {asked}." if fr

@@ -21,7 +21,7 @@ class Draft:
     blocks: list[Block] = field(default_factory=list)
     abstained: bool = False
     # 'off_topic' | 'missing_terms' | 'missing_need' | 'unnamed' | 'unreported' | 'unstated' | 'unstated_content' |
-    # 'other_year' | 'empty_index'
+    # 'restated' | 'other_year' | 'empty_index'
     reason: str = ""
     missing: list[str] = field(default_factory=list)
     need: str | None = None

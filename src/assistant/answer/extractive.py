@@ -454,6 +454,8 @@ class ExtractiveAnswerer:
         if unnamed:
             base.missing = [unnamed]
             return _abstain(base, "unnamed")  # 'Which airports?' → 'the international airports are within reach'
+        if all(_restates_record(q, b, ev) for b in blocks):
+            return _abstain(base, "restated")  # 'What did the widget recommendation recommend?' → its heading
         if answer_type.outcome_unreported(q.text, main):
             return _abstain(base, "unreported")  # 'What did the survey find?' → 'the office to run a survey'
         if answer_type.change_unstated(q.text, main):
@@ -1107,6 +1109,39 @@ def _record_index(unit: Unit, ev: Evidence) -> list[Block]:
         return []  # a glossary's headings with their 'Term: meaning' entries are not records
     parent = next((u for u in siblings if u.kind == "heading" and u.text == above[-1]), None)
     return [Block("list", (parent, *peers))] if parent is not None else []
+
+
+# 'When …', 'Where …': a record's date and reference answer them.
+PARTICULARS_ASKED_RE = re.compile(r"\b(?:when|where|quand|où)\b", re.I)
+# 'which meeting …', 'what page …': a noun asked for ('what did …', 'what was …' ask for none).
+WH_NOUN_RE = re.compile(rf"\b(what|which)\s+(?!(?:{'|'.join(sorted(AUXILIARIES))})\b)", re.I)
+PAGE_REFERENCE_RE = re.compile(r"\bpp?\.\s?\d")  # 'Proceedings …, p. 37': a reference gives a page
+
+
+def _restates_record(q: Question, block: Block, ev: Evidence) -> bool:
+    """Is ``block`` a record's heading with its fields only, whose title says nothing the question does not
+    already say ('Recommendation 2: On widget colours' for 'What did the recommendation on widget colours
+    recommend?', or an empty title), while the question asks for something besides the record's particulars
+    (its number, date, reference, meeting)? Such a record only repeats the question back."""
+    if not _is_bare_record(block, ev) or YES_NO_RE.search(q.text) or PARTICULARS_ASKED_RE.search(q.text):
+        return False
+    heading, fields = block.units[0], block.units[1:]
+    kind, colon, title = heading.text.partition(":")
+    if not colon:  # a heading without a label ('Acronyms of units') is all title
+        kind, title = "", heading.text
+    asked = profile_of(q.text, q.lang)
+    if not all(asked.exact(Term(lemma, lemma, 1.0)) for lemma in content_lemmas(title, q.lang)):
+        return False  # the title says something new: it may be the answer ('What did it call for?')
+    particulars_text = " ".join([kind, *(u.text for u in fields), *heading.above])
+    if PAGE_REFERENCE_RE.search(particulars_text):
+        particulars_text += " page"  # 'p. 37' gives a page: 'On which page …?' asks for a particular
+    if q.need and answer_type.has_need(q, particulars_text):
+        return False  # 'On what date …?': the record's 'Date:' field gives it
+    if not WH_NOUN_RE.search(q.text):
+        return True  # 'What did the ABC recommend …?', 'What was Recommendation 2 called?': no noun is asked for
+    particulars = profile_of(particulars_text, q.lang)
+    wanted = content_lemmas(_asked_phrase(q.text), q.lang)
+    return not any(particulars.exact(Term(lemma, lemma, 1.0)) for lemma in wanted)
 
 
 def _names_records(q: Question, records: tuple[Unit, ...]) -> bool:
