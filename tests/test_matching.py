@@ -187,6 +187,23 @@ def test_a_verb_is_covered_by_its_noun_in_ion(question_word: str, text: str, cov
     assert Profile(text).exact(Term(question_word, question_word, 1.0)) is covered
 
 
+@pytest.mark.parametrize(("question_word", "text", "covered"), [
+    ("eighth", "The 8th meeting of the ABC (Widgetville) closed on Friday.", True),
+    ("fourth", "Recommendation 4: On widget colours", True),
+    ("fourth", "4. Gadgets are painted blue.", True),
+    ("huitième", "La 8e réunion de l'ABC s'est tenue à Gadgetville.", True),
+    ("twenty-sixth", "The 26th meeting of the ABC.", True),
+    ("fifth", "Recommendation 4: On widget colours", False),  # another number
+    ("fourth", "The ABC painted 4 widgets.", False),  # a count, not a number something is given by
+    ("first", "The 1st meeting of the ABC.", False),  # 'first' is as often an adverb ('who first proposed')
+    ("second", "Recommendation 2: On widget colours", False),  # 'second' is as often the unit of time
+])
+def test_a_spelled_ordinal_is_covered_by_the_number_a_text_gives_things_by(
+        question_word: str, text: str, covered: bool) -> None:
+    lang = "fr" if question_word.endswith("ième") else "en"
+    assert Profile(text, lang).exact(Term(question_word, question_word, 1.0)) is covered
+
+
 def test_a_text_is_profiled_once_and_reads_as_a_fresh_profile() -> None:
     from assistant.answer.coverage import profile_of
 
@@ -206,7 +223,8 @@ def test_a_profile_joined_from_parts_equals_the_profile_of_the_joined_text(lang:
     parts = ("The NMI compared ^87Rb and ^171^Yb^+ clocks (CCTF).", "", "Asia-Pacific Metrology Programme",
              "la 11^e réunion du Comité", "International Bureau of Weights and Measures: annual report")
     whole, joined = Profile("\n".join(parts), lang), joined_profile_of(parts, lang)
-    for name in ("text", "lemmas", "stems", "_sorted_stems", "_long_roots", "words", "acronyms", "initials"):
+    for name in ("text", "lemmas", "stems", "_sorted_stems", "_long_roots", "words", "acronyms", "initials",
+                 "numbers"):
         assert getattr(joined, name) == getattr(whole, name), name
     assert joined.exact(Term("CCTF", "cctf", 1.0)) and joined.exact(Term("rubidium", "rubidium", 1.0))
 

@@ -13,9 +13,11 @@ from importlib.resources import files
 from typing import NamedTuple
 
 import numpy as np
+from text_to_num import alpha2digit
 
 from assistant.answer.evidence import Unit
 from assistant.index.embedder import Embedder
+from assistant.question.references import ITEM_RE, ORDINAL_RE
 from assistant.retrieve.query import Term
 from assistant.settings import Settings
 from assistant.text import (
@@ -115,7 +117,20 @@ class Profile:
             return True  # 'Asia-Pacific' is covered by 'Asia Pacific', 'dimmed-out' by 'dimmed out'
         if not forms.synonyms.isdisjoint(self.lemmas):
             return True  # 'openings' is covered by 'opportunities', 'links' by 'liaison'
+        if forms.ordinal is not None and forms.ordinal in self.numbers:
+            return True  # 'the eighth meeting' is covered by '8th meeting', 'the fourth one' by 'Recommendation 4'
         return self._derived(forms.root)
+
+    @cached_property
+    def numbers(self) -> frozenset[int]:
+        """The numbers the text gives things by: ordinals in digits ('8th', '8e'), numbered items' labels
+        ('Recommendation 4', a line opening '4.' or '4)')."""
+        if self._parts:
+            return frozenset().union(*(p.numbers for p in self._parts))
+        found = {int(m[1]) for m in ORDINAL_RE.finditer(self.text)}
+        found |= {int(m[2]) for m in ITEM_RE.finditer(self.text) if m[2].isdigit()}
+        found |= {int(m[1]) for m in NUMBERED_LINE_RE.finditer(self.text)}
+        return frozenset(found)
 
     def _derived(self, root: str) -> bool:
         """Does a stem of the text start with ``root``, or ``root`` with a stem's root (both of at least
@@ -140,6 +155,7 @@ class TermForms(NamedTuple):
     parts: tuple[frozenset[str], ...] | None  # a hyphenated lemma's content parts (3+ letters), as written or lemmas
     synonyms: frozenset[str]
     root: str  # derivational root
+    ordinal: int | None  # the number a spelled-out ordinal writes ('fourth' → 4)
 
 
 @lru_cache(maxsize=100_000)
@@ -153,7 +169,32 @@ def _term_forms(token: str, word: str) -> TermForms:
     head = head[:-1] if len(head) > 3 and head.endswith("s") and head[-2].isupper() else head  # 'MoUs'
     mixed = f" {' '.join(head.lower())} " if MIXED_ACRONYM_RE.match(head) else None
     return TermForms(token, stem(token), bare, spelled, mixed, parts or None, synonyms().get(token, frozenset()),
-                     derivational_root(token))
+                     derivational_root(token), spelled_ordinal(token))
+
+
+# A numbered list's item as the documents write one: a line opening '4.' or '4)'.
+NUMBERED_LINE_RE = re.compile(r"(?m)^\s*(\d{1,3})[.)]\s")
+ORDINAL_LANGUAGES = ("en", "fr")
+# 'first' and 'premier' are as often adverbs ('who first proposed …', 'en premier'): ordinals from the second up.
+ORDINAL_MIN = 2
+
+
+def spelled_ordinal(token: str) -> int | None:
+    """The number a spelled-out ordinal writes ('fourth' → 4, 'huitième' → 8, 'twenty-sixth' → 26); None for any
+    other word, for 'first' (`ORDINAL_MIN`) and for an ordinal that is also a unit's name ('second': as often
+    the unit of time)."""
+    if token in unit_names():
+        return None
+    for lang in ORDINAL_LANGUAGES:
+        if (found := ORDINAL_RE.fullmatch(alpha2digit(token, lang, threshold=0))) and int(found[1]) >= ORDINAL_MIN:
+            return int(found[1])
+    return None
+
+
+@lru_cache(maxsize=1)
+def unit_names() -> frozenset[str]:
+    """Every name of the units in the packaged table (data/units.tsv), folded and lower case."""
+    return frozenset(name for names in by_symbol("units.tsv").values() for name in names)
 
 
 # An acronym that writes a small word's letter in lower case: two capitals or more, not all capitals ('MeP', 'MoU').
