@@ -14,7 +14,7 @@ from assistant.errors import BadQuestion
 from assistant.retrieve.condense import Condensed, condense
 from assistant.retrieve.query import AUXILIARIES, Question, Term, pointed_back, source_words
 from assistant.retrieve.translate import aligned, is_french, to_english
-from assistant.text import content_lemmas, lemma, words
+from assistant.text import content_lemmas, english_lemmas, lemma, words
 
 History = list[dict[str, str]]
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -35,9 +35,13 @@ PART_SPLIT_RE = re.compile(
     r"\s*(?:,\s*)?\b(?:and|et)\s+" + _CONDITION + _ADVERB + _QUESTION_START +
     r"|\s*,\s*(?:and|et)\s+" + _AFTER_COMMA +
     r"|(?<=\?)\s+(?:(?:and|et)\s+)?" + _CONDITION + _QUESTION_START, re.I)
-# A part that is only question words ('When and where did the fair open?' → 'When', 'where did the fair open?'): they
-# share the clause of the part after them.
-BARE_WH_RE = re.compile(rf"^\W*{_WH}(?:\s*,\s*{_WH})*\W*$", re.I)
+# A question word alone, or with its preposition and up to three words of its own ('on which day', 'what paint colour').
+_WH_PHRASE = rf"(?:{_ASKED_AFTER}\s+)?(?:(?:what|which|how|whose)(?:\s+[\w-]+){{1,3}}|{_WH})"
+# A part that is only question phrases ('When and where did the fair open?' → 'When', 'where did the fair open?';
+# 'On which day, and in what town, did the fair open?'): they share the clause of the part after them.
+BARE_WH_RE = re.compile(rf"^\W*{_WH_PHRASE}(?:\s*,\s*{_WH_PHRASE})*\W*$", re.I)
+# A part's question phrase closed by a comma ('in what town, did the fair open?'): the clause follows the comma.
+CLOSED_PHRASE_RE = re.compile(rf"^\W*{_WH_PHRASE}\s*,\s+", re.I)
 # A part's question phrase up to its auxiliary: 'where ', 'on what day ', 'how many stalls ' (only 'what',
 # 'which', 'how' and 'whose' take words of their own before it).
 ASKED_PHRASE_RE = re.compile(rf"^\W*(?:{_ASKED_AFTER}\s+)?(?:(?:what|which|how|whose)(?:\s+[\w-]+){{0,3}}?|{_WH})\s+"
@@ -133,19 +137,27 @@ def _shared_clauses(texts: list[str]) -> list[str]:
     """'When', 'where did the fair open?' → 'When did the fair open?', 'where did the fair open?': each bare question word of
     the opening parts asks about the clause of the first part that has one."""
     bare = 0
-    while bare < len(texts) - 1 and BARE_WH_RE.match(texts[bare]):
+    while bare < len(texts) - 1 and BARE_WH_RE.match(texts[bare]) and _verbless(texts[bare]):
         bare += 1
     if not bare:
         return texts
-    # The full part without its own question word: past its auxiliary when it has one ('on what day did the fair
-    # open?' → 'did the fair open?'), else past the question word ('where the fair took place?').
-    phrase = ASKED_PHRASE_RE.match(texts[bare])
+    # The full part without its own question phrase: past its auxiliary when it has one ('on what day did the fair
+    # open?' → 'did the fair open?') or past the comma closing it ('in what town, did …'), else past the question
+    # word ('where the fair took place?').
+    phrase = ASKED_PHRASE_RE.match(texts[bare]) or CLOSED_PHRASE_RE.match(texts[bare])
     words_after = texts[bare].split(maxsplit=1)[1:]
     clause = texts[bare][phrase.end():] if phrase else (words_after[0] if words_after else "")
     if not clause:
         return texts
-    asked = [w for t in texts[:bare] for w in re.findall(_WH, t, re.I)]
+    asked = [p for t in texts[:bare] for p in re.split(r"\s*,\s*", t.strip(" ,?")) if p]
     return [f"{w} {clause}" for w in asked] + texts[bare:]
+
+
+def _verbless(part: str) -> bool:
+    """Is ``part`` free of verbs ('on which day', 'what city'; not 'what happened', 'which was it')? Only such
+    a phrase lacks a clause of its own."""
+    return not any(w.lower() in AUXILIARIES or set(english_lemmas(w.lower())) == {"VERB"}
+                   for w in re.findall(r"[\w-]+", part))
 
 
 def in_english(text: str, history: History) -> tuple[str, History]:
