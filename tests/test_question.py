@@ -737,6 +737,15 @@ def test_a_later_part_opens_with_a_question_word_its_preposition_or_an_auxiliary
     ("Where and on what dates was the fair held?", ["Where was the fair held?", "on what dates was the fair held?"]),
     ("Where, when and why did the club meet, and who led it?",
      ["Where did the club meet", "when did the club meet", "why did the club meet", "who led it?"]),
+    # A question word with its preposition and noun, closed by a comma, shares the clause too.
+    ("On which day, and in what town, did the club sign the widget charter?",
+     ["On which day did the club sign the widget charter?", "in what town, did the club sign the widget charter?"]),
+    ("Which gadget, and what paint colour, does the 2019 handbook specify for the fair?",
+     ["Which gadget does the 2019 handbook specify for the fair?",
+      "what paint colour, does the 2019 handbook specify for the fair?"]),
+    # A part with a verb of its own is a question of its own.
+    ("What happened at the fair, and when did it start?", ["What happened at the fair", "when did it start?"]),
+    ("What happened, and when did the fair start?", ["What happened", "when did the fair start?"]),
     # French is read in English words first ('Quand et où …' → 'when and where …').
     ("Quand et où la foire a-t-elle eu lieu ?", ["when the foire have take place?", "where the foire have take place?"]),
 ])
