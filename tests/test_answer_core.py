@@ -1445,10 +1445,10 @@ def test_a_bare_records_title_that_names_what_is_asked_only_generically_does_not
     ("What exactly did the 10th ABC recommendation on gadget calibration recommend?", False),
     # Its particulars answer: its page, its date, its number.
     ("On which page is the 10th ABC recommendation on gadget calibration printed?", True),
-    ("When did the 10th ABC adopt its recommendation on gadget calibration?", True),
-    ("Which recommendation of the 10th ABC is on gadget calibration?", True),
+    ("When did the 10th ABC pass its gadget calibration recommendation?", True),
+    ("Which 10th ABC recommendation is on gadget calibration?", True),
     # A title the question does not give is the answer.
-    ("Which topic did Recommendation 2 of the 10th ABC take up?", True),
+    ("Which topic did the 10th ABC's Recommendation 2 take up?", True),
 ])
 def test_a_bare_record_whose_title_restates_the_question_answers_only_its_particulars(
         answerer, asked: str, answered: bool) -> None:
@@ -1468,8 +1468,8 @@ def test_a_bare_record_whose_title_restates_the_question_answers_only_its_partic
 @pytest.mark.parametrize(("asked", "restated"), [
     ("Which institute proposed the 10th ABC recommendation on gadget calibration?", True),
     ("Which meeting adopted the ABC recommendation on gadget calibration?", False),  # the heading above names it
-    ("Which recommendation of the 10th ABC is on gadget calibration?", False),  # its label gives it
-    ("Did the 10th ABC adopt a recommendation on gadget calibration?", False),  # yes: the record is there
+    ("Which 10th ABC recommendation is on gadget calibration?", False),  # its label gives it
+    ("Did the 10th ABC pass a gadget calibration recommendation?", False),  # yes: the record is there
     ("Which institute proposed the 10th ABC recommendation?", False),  # the title says what it is on
 ])
 def test_which_questions_a_restating_record_heading_leaves_unanswered(answerer, asked: str, restated: bool) -> None:
@@ -1489,7 +1489,7 @@ def test_a_records_empty_title_does_not_say_what_the_record_is_called(answerer) 
     doc = _record_index_doc()
     doc = replace(doc, text=doc.text.replace("On gadget calibration", ""), sections=tuple(
         replace(s, heading=s.heading.replace(": On gadget calibration", ":")) for s in doc.sections))
-    asked = "What was Recommendation 2 of the 10th ABC called?"
+    asked = "What was Recommendation 2 called at the 10th ABC?"
     draft = bot.draft(question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc]))
     assert draft.abstained and draft.reason == "restated", [u.text for b in draft.blocks for u in b.units]
     text, _ = compose(draft, SimpleNamespace(documents={doc.doc_id: doc}, references={}), [], "")

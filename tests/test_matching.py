@@ -192,11 +192,11 @@ def test_a_verb_is_covered_by_its_noun_in_ion(question_word: str, text: str, cov
     ("fourth", "Recommendation 4: On widget colours", True),
     ("fourth", "4. Gadgets are painted blue.", True),
     ("huitième", "La 8e réunion de l'ABC s'est tenue à Gadgetville.", True),
-    ("twenty-sixth", "The 26th meeting of the ABC.", True),
+    ("twenty-sixth", "The ABC held its 26th assembly.", True),
     ("fifth", "Recommendation 4: On widget colours", False),  # another number
     ("fourth", "The ABC painted 4 widgets.", False),  # a count, not a number something is given by
     ("first", "The 1st meeting of the ABC.", False),  # 'first' is as often an adverb ('who first proposed')
-    ("second", "Recommendation 2: On widget colours", False),  # 'second' is as often the unit of time
+    ("second", "Recommendation 2: On widget colours", False),  # 'second' is as often the time unit
 ])
 def test_a_spelled_ordinal_is_covered_by_the_number_a_text_gives_things_by(
         question_word: str, text: str, covered: bool) -> None:

@@ -182,7 +182,7 @@ ORDINAL_MIN = 2
 def spelled_ordinal(token: str) -> int | None:
     """The number a spelled-out ordinal writes ('fourth' → 4, 'huitième' → 8, 'twenty-sixth' → 26); None for any
     other word, for 'first' (`ORDINAL_MIN`) and for an ordinal that is also a unit's name ('second': as often
-    the unit of time)."""
+    the time unit)."""
     if token in unit_names():
         return None
     for lang in ORDINAL_LANGUAGES:
