@@ -454,7 +454,7 @@ class ExtractiveAnswerer:
         if unnamed:
             base.missing = [unnamed]
             return _abstain(base, "unnamed")  # 'Which airports?' → 'the international airports are within reach'
-        if all(_restates_record(q, b, ev) for b in blocks):
+        if _restates_record(q, blocks[0], ev):
             return _abstain(base, "restated")  # 'What did the widget recommendation recommend?' → its heading
         if answer_type.outcome_unreported(q.text, main):
             return _abstain(base, "unreported")  # 'What did the survey find?' → 'the office to run a survey'
