@@ -201,6 +201,12 @@ def english_lemmas(word: str) -> dict[str, tuple[str, ...]]:
     return _lemma_table()(word)
 
 
+def only_a_verb(word: str) -> bool:
+    """Can ``word`` (lower case) be nothing but a verb, by lemminflect's table ('distribute', 'happened'; not
+    'review', which may be a noun, nor a word the table does not know)?"""
+    return set(english_lemmas(word)) == {"VERB"}
+
+
 def english_inflection(lemma: str, tag: str) -> tuple[str, ...] | None:
     """lemminflect's ``getInflection(lemma, tag)``: the spellings of ``lemma`` as the Penn tag ``tag`` ('VBN'),
     or None when it has none."""

@@ -20,7 +20,15 @@ from assistant.retrieve.query import (
     asked_after_what,
     asked_as_the,
 )
-from assistant.text import ACRONYM_RE, EMAIL_RE, YEAR_RE, content_lemmas, english_lemmas, is_stop
+from assistant.text import (
+    ACRONYM_RE,
+    EMAIL_RE,
+    YEAR_RE,
+    content_lemmas,
+    english_lemmas,
+    is_stop,
+    only_a_verb,
+)
 
 # Numbers as English and French write them in words ('ten members', 'dix membres'); 'un'/'une' are articles.
 # The first run of each language counts up from one (English) or two (French), so a word's value is its place.
@@ -115,8 +123,7 @@ def _imperative(text: str) -> bool:
     if first is None:
         return False
     word = first.group(1).lower()
-    tags = english_lemmas(word)
-    return set(tags) == {"VERB"} and word in tags["VERB"]
+    return only_a_verb(word) and word in english_lemmas(word)["VERB"]
 
 
 def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:

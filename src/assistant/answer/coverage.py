@@ -13,11 +13,10 @@ from importlib.resources import files
 from typing import NamedTuple
 
 import numpy as np
-from text_to_num import alpha2digit
 
 from assistant.answer.evidence import Unit
 from assistant.index.embedder import Embedder
-from assistant.question.references import ITEM_RE, ORDINAL_RE
+from assistant.question.references import ITEM_RE, ORDINAL_RE, in_digits
 from assistant.retrieve.query import Term
 from assistant.settings import Settings
 from assistant.text import (
@@ -174,7 +173,6 @@ def _term_forms(token: str, word: str) -> TermForms:
 
 # A numbered list's item as the documents write one: a line opening '4.' or '4)'.
 NUMBERED_LINE_RE = re.compile(r"(?m)^\s*(\d{1,3})[.)]\s")
-ORDINAL_LANGUAGES = ("en", "fr")
 # 'first' and 'premier' are as often adverbs ('who first proposed …', 'en premier'): ordinals from the second up.
 ORDINAL_MIN = 2
 
@@ -185,10 +183,8 @@ def spelled_ordinal(token: str) -> int | None:
     the time unit)."""
     if token in unit_names():
         return None
-    for lang in ORDINAL_LANGUAGES:
-        if (found := ORDINAL_RE.fullmatch(alpha2digit(token, lang, threshold=0))) and int(found[1]) >= ORDINAL_MIN:
-            return int(found[1])
-    return None
+    found = ORDINAL_RE.fullmatch(in_digits(token))
+    return int(found[1]) if found and int(found[1]) >= ORDINAL_MIN else None
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ from assistant.errors import BadQuestion
 from assistant.retrieve.condense import Condensed, condense
 from assistant.retrieve.query import AUXILIARIES, Question, Term, pointed_back, source_words
 from assistant.retrieve.translate import aligned, is_french, to_english
-from assistant.text import content_lemmas, english_lemmas, lemma, words
+from assistant.text import content_lemmas, lemma, only_a_verb, words
 
 History = list[dict[str, str]]
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -156,8 +156,7 @@ def _shared_clauses(texts: list[str]) -> list[str]:
 def _verbless(part: str) -> bool:
     """Is ``part`` free of verbs ('on which day', 'what city'; not 'what happened', 'which was it')? Only such
     a phrase lacks a clause of its own."""
-    return not any(w.lower() in AUXILIARIES or set(english_lemmas(w.lower())) == {"VERB"}
-                   for w in re.findall(r"[\w-]+", part))
+    return not any(w.lower() in AUXILIARIES or only_a_verb(w.lower()) for w in re.findall(r"[\w-]+", part))
 
 
 def in_english(text: str, history: History) -> tuple[str, History]:

@@ -226,7 +226,7 @@ def named_as(doc: Document, ref: Reference, names: dict[str, str],
 
 
 @lru_cache(maxsize=256)
-def _in_digits(text: str) -> str:
+def in_digits(text: str) -> str:
     """``text`` with its number words in digits, English then French (text2num). Cached: an answer parses its
     question's references more than once."""
     return alpha2digit(alpha2digit(text, "en", threshold=0), "fr", threshold=0)
@@ -236,7 +236,7 @@ def _spelled(text: str, bodies: frozenset[str], names: dict[str, str]) -> tuple[
     """The meetings and the items ``text`` numbers with an ordinal in words, in English or French ('its third
     recommendation' → recommendation 3; 'the first General Conference' → meeting 1). A meeting the text also
     numbers in digits is `ORDINAL_RE`'s: counted once, it stays the one meeting named."""
-    digits = _in_digits(text)
+    digits = in_digits(text)
     written = set(ORDINAL_RE.findall(text))
     named = tuple(b.lower() for b in bodies) + tuple(names)
     meetings: list[int] = []
