@@ -7,7 +7,13 @@ import pytest
 
 from assistant.answer.coverage import Profile, TermMatcher, synonyms, vocabulary
 from assistant.index.embedder import Embedder
-from assistant.retrieve.acronyms import find_expansions, with_expansions
+from assistant.retrieve.acronyms import (
+    EXPANSION_SEPARATOR,
+    contractions,
+    find_expansions,
+    with_expansions,
+)
+from assistant.retrieve.lexical import LexicalIndex
 from assistant.retrieve.query import Term
 
 TEXTS = [
@@ -32,6 +38,24 @@ def test_an_acronym_brings_its_expansion_into_the_text() -> None:
     text = with_expansions("The BIPM has a Memorandum of Understanding with the WHO.", expansions)
     assert "World Health Organization" in text
     assert with_expansions("Who decides?", expansions) == "Who decides?"  # 'Who' is a word, not WHO
+
+
+def test_a_name_written_out_brings_its_acronym_into_the_search() -> None:
+    acronyms = {"GCC": EXPANSION_SEPARATOR.join(["Gadget Calibration Committee", "Comité des gadgets"]),
+                "WL": "Widget Laboratory"}
+    asked = "Who chairs the gadget calibration committee, and where does it meet?"
+    assert contractions(asked, acronyms) == ["GCC"]
+    assert contractions("Who chairs the comité des gadgets ?", acronyms) == ["GCC"]  # any of its names
+    assert contractions("Who chairs the GCC (Gadget Calibration Committee)?", acronyms) == []  # already there
+    assert contractions("Where is the Widget Laboratories' store?", acronyms) == []  # whole words only
+    # The documents that write only the acronym are then found by the lexical search.
+    texts = ["The committee appointed Dr Bolt as chair of the GCC.",
+             "The gadget calibration committee meeting was held in a committee room.",
+             "Gadget owners calibrate their gadgets every year."]
+    lexical = LexicalIndex(texts, ["en"] * len(texts))
+    lemmas = ["chair", "gadget", "calibration", "committee"]
+    assert lexical.search(lemmas, k=1)[0][0] == 1
+    assert lexical.search(lemmas + [a.lower() for a in contractions(asked, acronyms)], k=1)[0][0] == 0
 
 
 @pytest.mark.parametrize(("question_word", "text"), [

@@ -41,6 +41,7 @@ from assistant.question.read import (
     referent_terms,
 )
 from assistant.question.references import Reference
+from assistant.retrieve.acronyms import contractions
 from assistant.retrieve.candidates import candidates_of, question_reference
 from assistant.retrieve.condense import Condensed
 from assistant.retrieve.corpus import CorpusView, Filters
@@ -254,6 +255,7 @@ class Assistant:
         pronoun = condensed.mode == "pronoun"
         query = _embedded(condensed, self.settings.followup_answer_words)
         lemmas = q.search_lemmas + (self._analyse(corpus, condensed.context).lemmas if pronoun else [])
+        lemmas += [a.lower() for a in contractions(condensed.text, corpus.acronyms)]
         vector, answer_type, spelled = self._embed_question(query), NEED_PATTERNS.get(q.need or ""), asked_acronyms(q)
         rankings: dict[Filters | None, Ranking | None] = {}
 

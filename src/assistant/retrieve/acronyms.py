@@ -87,6 +87,15 @@ def expansion_of(acronym: str, expansions: dict[str, str]) -> str:
     return expansions.get(acronym) or expansions.get(f"{acronym}s") or ""
 
 
+def contractions(text: str, acronyms: dict[str, str]) -> list[str]:
+    """The acronyms whose full name ``text`` writes out ('the Consultative Committee for Length' → CCL), so a
+    search for it also finds the documents that write only 'the CCL'. ``acronyms`` maps each to its names
+    separated by `EXPANSION_SEPARATOR` (`CorpusView.acronyms`)."""
+    low = text.lower()
+    return [acronym for acronym, names in acronyms.items() if acronym not in text and any(
+        re.search(rf"\b{re.escape(name.lower())}\b", low) for name in names.split(EXPANSION_SEPARATOR) if name)]
+
+
 def with_expansions(text: str, expansions: dict[str, str]) -> str:
     """``text`` followed by the expansions of the acronyms it uses (`expansion_of`), so 'WHO' also covers
     'World Health'."""
