@@ -88,8 +88,8 @@ def expansion_of(acronym: str, expansions: dict[str, str]) -> str:
 
 
 def contractions(text: str, acronyms: dict[str, str]) -> list[str]:
-    """The acronyms whose full name ``text`` writes out ('the Consultative Committee for Length' → CCL), so a
-    search for it also finds the documents that write only 'the CCL'. ``acronyms`` maps each to its names
+    """The acronyms whose full name ``text`` writes out ('the Widget Standards Board' → WSB), so a
+    search for it also finds the documents that write only 'the WSB'. ``acronyms`` maps each to its names
     separated by `EXPANSION_SEPARATOR` (`CorpusView.acronyms`)."""
     low = text.lower()
     return [acronym for acronym, names in acronyms.items() if acronym not in text and any(
