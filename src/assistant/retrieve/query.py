@@ -250,6 +250,10 @@ SUBORDINATE_RE = re.compile(
     r"est-ce)\b)", re.I)
 
 
+KIND_RE = re.compile(r"\b(?:what|which|quel(?:le)?s?)\s+(?:kinds?|types?|sorts?|genres?|sortes?)\s+"
+                     r"(?:of\s+|d[e'’]\s*)([\w-]+)", re.I)
+
+
 # The answer type of a question text (e.g. the fitted classifier of `assistant.question.answer_types`).
 AnswerTyper = Callable[[str], str | None]
 
@@ -283,6 +287,10 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     terms = _terms(plain, lang, vocab, idf, need, background | claimed | examples)
     if not any(t.key for t in terms):  # 'I work for an RMO. May I apply?': the statement holds the topic
         terms = _terms(plain, lang, vocab, idf, need, claimed | examples)
+    # 'What kind of audience …?' is answered by a description of one ('a diverse readership'), seldom in the
+    # noun that names the kind.
+    kind = {m.group(1).lower() for m in KIND_RE.finditer(plain)}
+    terms = tuple(replace(t, key=False) if t.word.lower() in kind else t for t in terms)
     classes = _class_noun(text, terms)
     # A class noun read as a verb elsewhere ('which law firm …') is the noun the answer must name.
     terms = tuple(next((c for c in classes if c.lemma == t.lemma), t) for t in terms)
