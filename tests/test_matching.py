@@ -228,6 +228,19 @@ def test_a_spelled_ordinal_is_covered_by_the_number_a_text_gives_things_by(
     assert Profile(text, lang).exact(Term(question_word, question_word, 1.0)) is covered
 
 
+@pytest.mark.parametrize(("question_word", "text", "covered"), [
+    ("11th", "recalling the decision of the Eleventh Widget Conference", True),
+    ("11e", "considérant la Résolution 1 de la Onzième Conférence des gadgets", True),
+    ("26th", "The ABC held its twenty-sixth assembly.", True),
+    ("12th", "recalling the decision of the Eleventh Widget Conference", False),  # another number
+    ("2nd", "The gadget was calibrated a second time.", False),  # 'second' is as often the time unit
+])
+def test_an_ordinal_in_digits_is_covered_by_the_ordinal_spelled_out(question_word: str, text: str,
+                                                                    covered: bool) -> None:
+    lang = "fr" if question_word.endswith("e") else "en"
+    assert Profile(text, lang).exact(Term(question_word, question_word, 1.0)) is covered
+
+
 def test_a_text_is_profiled_once_and_reads_as_a_fresh_profile() -> None:
     from assistant.answer.coverage import profile_of
 

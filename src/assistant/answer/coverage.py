@@ -118,6 +118,8 @@ class Profile:
             return True  # 'openings' is covered by 'opportunities', 'links' by 'liaison'
         if forms.ordinal is not None and forms.ordinal in self.numbers:
             return True  # 'the eighth meeting' is covered by '8th meeting', 'the fourth one' by 'Recommendation 4'
+        if forms.number is not None and forms.number in self.spelled_numbers:
+            return True  # and '11th' by 'the Eleventh General Conference', '11e' by 'la Onzième Conférence'
         return self._derived(forms.root)
 
     @cached_property
@@ -130,6 +132,13 @@ class Profile:
         found |= {int(m[2]) for m in ITEM_RE.finditer(self.text) if m[2].isdigit()}
         found |= {int(m[1]) for m in NUMBERED_LINE_RE.finditer(self.text)}
         return frozenset(found)
+
+    @cached_property
+    def spelled_numbers(self) -> frozenset[int]:
+        """The numbers of the ordinals the text spells out ('Eleventh' → 11, 'huitième' → 8; not 'first')."""
+        if self._parts:
+            return frozenset().union(*(p.spelled_numbers for p in self._parts))
+        return frozenset(n for w in words(self.text.lower()) if (n := spelled_ordinal(w)) is not None)
 
     def _derived(self, root: str) -> bool:
         """Does a stem of the text start with ``root``, or ``root`` with a stem's root (both of at least
@@ -155,6 +164,7 @@ class TermForms(NamedTuple):
     synonyms: frozenset[str]
     root: str  # derivational root
     ordinal: int | None  # the number a spelled-out ordinal writes ('fourth' → 4)
+    number: int | None  # the number an ordinal in digits writes ('11th', '11e' → 11)
 
 
 @lru_cache(maxsize=100_000)
@@ -168,7 +178,8 @@ def _term_forms(token: str, word: str) -> TermForms:
     head = head[:-1] if len(head) > 3 and head.endswith("s") and head[-2].isupper() else head  # 'MoUs'
     mixed = f" {' '.join(head.lower())} " if MIXED_ACRONYM_RE.match(head) else None
     return TermForms(token, stem(token), bare, spelled, mixed, parts or None, synonyms().get(token, frozenset()),
-                     derivational_root(token), spelled_ordinal(token))
+                     derivational_root(token), spelled_ordinal(token),
+                     int(found[1]) if (found := ORDINAL_RE.fullmatch(token)) else None)
 
 
 # A numbered list's item as the documents write one: a line opening '4.' or '4)'.
@@ -177,6 +188,7 @@ NUMBERED_LINE_RE = re.compile(r"(?m)^\s*(\d{1,3})[.)]\s")
 ORDINAL_MIN = 2
 
 
+@lru_cache(maxsize=100_000)
 def spelled_ordinal(token: str) -> int | None:
     """The number a spelled-out ordinal writes ('fourth' → 4, 'huitième' → 8, 'twenty-sixth' → 26); None for any
     other word, for 'first' (`ORDINAL_MIN`) and for an ordinal that is also a unit's name ('second': as often
