@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from assistant.answer.answer_type import counted, has_need, role_fits, unnamed
+from assistant.answer.answer_type import NEED_PATTERNS, counted, has_need, role_fits, unnamed
 from assistant.retrieve.query import (
     Term,
     _demote_do_support_verb,
@@ -175,9 +175,22 @@ def test_who_holds_a_role_asks_for_one_person_whatever_the_plurals() -> None:
     ("Is there money to help with the cost of childcare?", None),
     ("How much does it cost?", "number"),
     ("Who chairs the steering committee?", "person"),
+    ("Which person chaired the steering committee in 2019?", "person"),
 ])
 def test_answer_types(text: str, need: str | None) -> None:
     assert _q(text).need == need
+
+
+@pytest.mark.parametrize(("need", "text", "holds"), [
+    ("person", "The Optics Division: Dr J.-K. Roe.", True),  # a title, then initials
+    ("person", "It agreed that the institute will continue.", False),
+    ("duration", "The visit was expected to last two full days.", True),
+    ("duration", "The visit lasted 3 weeks.", True),
+    ("duration", "On a given day the visit starts.", False),  # 'a' counts no span of time
+    ("duration", "In 1960 the year began.", False),  # nor a year before another word
+])
+def test_what_a_text_holds_of_the_kind_asked(need: str, text: str, holds: bool) -> None:
+    assert bool(NEED_PATTERNS[need].search(text)) is holds
 
 
 def test_walk_me_through_asks_for_steps() -> None:

@@ -55,16 +55,21 @@ NEED_PATTERNS = {
     # A year, a day and month ('3 October', '31st March', '1^er janvier') or a month and day ('October 3').
     "date": re.compile(rf"\b(1[5-9]\d\d|20\d\d)\b|\b\d{{1,2}}(?:\^?er|st|nd|rd|th)? ({_MONTHS})\b|"
                        rf"\b({_MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?\b(?![.,]?\d)", re.I),
-    "duration": re.compile(rf"\b\d+\s*-?\s*({_TIME_UNITS})s?\b|\b({_NUMBER_WORDS}|an?|une?)[ -]({_TIME_UNITS})s?\b", re.I),
+    # a unit counted in words may take one word between ('two full days'); after 'a' it may not ('a given day'
+    # is no duration), nor after digits ('in 1960 the year …')
+    "duration": re.compile(rf"\b\d+\s*-?\s*({_TIME_UNITS})s?\b|"
+                           rf"\b({_NUMBER_WORDS})[ -](?:[^\W\d_]+ )?({_TIME_UNITS})s?\b|\b(an?|une?)[ -]({_TIME_UNITS})s?\b",
+                           re.I),
     # 'ISO (International Organization …)', '… (ISO)', or a glossary entry opening the text: 'ISO: International …'.
     "expansion": re.compile(r"\b[A-Z][A-Za-z-]{1,9}\s*\([A-Z][^)]{3,}\)|\([A-Z]{2,}[a-z]?\)|^[A-Z][A-Z0-9-]{1,9}[a-z]?:\s+\S"),
     "eligibility": re.compile(
         r"\bapplications? (are|is) (welcome|invited|open|accepted|encouraged)\b|\b(applicants|candidates) (must|should|need)"
         r"\b|\bel+igib(le|ility)\b|\bopen to\b|\b(are|is) (welcome|invited|encouraged) to apply\b|"
         r"\bmust be (an? )?(employee|member|staff)", re.I),
-    # A title and a name, or a name with its role: 'Jane Doe, Director', 'Ann Lee (convener)', 'P. Wong (convenor',
-    # 'J.-K. Doe, Chair' ('convener' and 'convenor' are both in use).
-    "person": re.compile(r"\b(Dr|Mr|Mrs|Ms|Prof|Professor)\.? [A-Z][a-z]+|(?:(?<![\w.])[A-Z]\.(?:-?[A-Z]\.)? ?[A-Z][a-z]{2,}|"
+    # A title and a name ('Dr Doe', 'Dr J.-K. Doe'), or a name with its role: 'Jane Doe, Director', 'Ann Lee
+    # (convener)', 'P. Wong (convenor', 'J.-K. Doe, Chair' ('convener' and 'convenor' are both in use).
+    "person": re.compile(r"\b(Dr|Mr|Mrs|Ms|Prof|Professor)\.? (?:[A-Z]\.(?:-?[A-Z]\.)? ?)?[A-Z][a-z]+|"
+                         r"(?:(?<![\w.])[A-Z]\.(?:-?[A-Z]\.)? ?[A-Z][a-z]{2,}|"
                          r"\b[A-Z][a-z]+ [A-Z][a-z]+)(?:, | \()(?i:director|head|chair|chairman|chairperson|conven[eo]r|"
                          r"president|secretary)\b"),
 }

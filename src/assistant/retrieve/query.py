@@ -137,7 +137,7 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
                           # 'What is the name of the board's secretary?', 'Name the person who …': a name asked
                           r"\bwhat(?:['’]s| is| was) the name of (?:the|its|their|his|her) (?:[\w'’-]+ ){0,3}?"
                           r"(?:director|head|chair\w*|president|secretary|representative|advis[eo]r|officer|convenor|"
-                          r"rapporteur|treasurer|manager|coordinator|person|individual)\b|\bname the (?:person|individual)\b|"
+                          r"rapporteur|treasurer|manager|coordinator|person|individual)\b|\bname the (?:person|individual)\b|\b(?:which|what) person\b|"
                           r"\bwho (should|could|can|do|may|might|would) (i|we|one|you) (contact|talk|speak|write|"
                           r"ask|e-?mail|call|turn|get in touch)\b|\bwho to (contact|ask|talk to|write to)\b", re.I)),
 ]
