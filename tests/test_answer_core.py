@@ -24,6 +24,7 @@ from assistant.answer.extractive import (
     Scored,
     _context_parts,
     _from_named_source,
+    _is_header,
     _main_units,
     _whole_when_several,
     _with_antecedent,
@@ -1546,6 +1547,25 @@ def test_a_record_header_line_alone_does_not_answer(answerer) -> None:
     alone = bot._check(q, ev, scored, [Block("sentences", (header,))], Draft(), ())
     assert alone.abstained and alone.reason == "missing_terms"
     assert _main_units([Block("sentences", (header, clause))]) == [clause]
+
+
+def test_a_record_header_line_answers_the_date_of_its_meeting(answerer) -> None:
+    # Its 'Date:' field is the answer to 'when did it meet?'; a figure elsewhere in a header line ('Note: As of
+    # 20 May 2019 …') dates no meeting.
+    bot, emb = answerer
+    doc = _record_index_doc()
+    asked = "On which day did the 10th ABC meet?"
+    q, ev = question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc])
+    assert q.need == "date"
+    header = next(u for u in ev.units if u.text.startswith("Body:"))
+    dated = bot._check(q, ev, bot._score(q, ev), [Block("sentences", (header,))], Draft(), ())
+    assert not dated.abstained
+    noted = _record_index_doc(header="Note: As of 20 May 2019 the ABC had ten members Source: its register")
+    q, ev = question(asked, [noted]), evidence(asked, emb, named_as([noted]), [noted])
+    header = next(u for u in ev.units if u.text.startswith("Note:"))
+    assert _is_header(header)
+    undated = bot._check(q, ev, bot._score(q, ev), [Block("sentences", (header,))], Draft(), ())
+    assert undated.abstained
 
 
 def test_records_with_clauses_of_their_own_or_one_record_asked_about_are_not_listed_by_heading(answerer) -> None:

@@ -447,8 +447,8 @@ class ExtractiveAnswerer:
         if missing or base.coverage < enough:
             base.missing = [t.word for t in (missing or terms)]
             return _abstain(base, "missing_terms")
-        if _is_header(main[0]):  # only header lines to lead with: they name the meeting, not what it did
-            return _abstain(base, "missing_terms")
+        if _is_header(main[0]) and not _dates_meeting(q, main[0]):
+            return _abstain(base, "missing_terms")  # only header lines to lead with: they name the meeting
         if context_fail:
             return _abstain(base, "missing_terms")
         if unnamed:
@@ -1078,6 +1078,13 @@ def _clauses_under_record(block: Block, clauses: set[Unit], ev: Evidence) -> boo
 
 # A record's header line: several fields in a row ('Body: CCL — … Date: 2001-09-20 URL: https://…').
 RECORD_HEADER_RE = re.compile(r"^[A-Z][\w-]*: \S.*\s[A-Z][\w-]*: \S")
+
+
+def _dates_meeting(q: Question, header: Unit) -> bool:
+    """Does a record's header line give the date a date question asks for, in its 'Date:' field ('Body: ABC …
+    Date: 2030-04-26 URL: …' for 'On which day did the 16th ABC meet?')?"""
+    _, field, value = header.text.partition("Date:")
+    return q.need == "date" and bool(field) and answer_type.has_need(q, value.split()[0] if value.split() else "")
 
 
 def _is_header(unit: Unit) -> bool:
