@@ -229,10 +229,10 @@ def test_a_spelled_ordinal_is_covered_by_the_number_a_text_gives_things_by(
 
 
 @pytest.mark.parametrize(("question_word", "text", "covered"), [
-    ("11th", "recalling the decision of the Eleventh Widget Conference", True),
-    ("11e", "considérant la Résolution 1 de la Onzième Conférence des gadgets", True),
+    ("11th", "recalling the decision of the Eleventh Widget Assembly", True),
+    ("11e", "rappelant le vote de la Onzième Assemblée des gadgets", True),
     ("26th", "The ABC held its twenty-sixth assembly.", True),
-    ("12th", "recalling the decision of the Eleventh Widget Conference", False),  # another number
+    ("12th", "recalling the decision of the Eleventh Widget Assembly", False),  # another number
     ("2nd", "The gadget was calibrated a second time.", False),  # 'second' is as often the time unit
 ])
 def test_an_ordinal_in_digits_is_covered_by_the_ordinal_spelled_out(question_word: str, text: str,

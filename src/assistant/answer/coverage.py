@@ -119,7 +119,7 @@ class Profile:
         if forms.ordinal is not None and forms.ordinal in self.numbers:
             return True  # 'the eighth meeting' is covered by '8th meeting', 'the fourth one' by 'Recommendation 4'
         if forms.number is not None and forms.number in self.spelled_numbers:
-            return True  # and '11th' by 'the Eleventh General Conference', '11e' by 'la Onzième Conférence'
+            return True  # and '11th' by 'the Eleventh Widget Assembly', '11e' by 'la Onzième Assemblée'
         return self._derived(forms.root)
 
     @cached_property

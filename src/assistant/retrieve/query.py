@@ -287,7 +287,7 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     terms = _terms(plain, lang, vocab, idf, need, background | claimed | examples)
     if not any(t.key for t in terms):  # 'I work for an RMO. May I apply?': the statement holds the topic
         terms = _terms(plain, lang, vocab, idf, need, claimed | examples)
-    # 'What kind of audience …?' is answered by a description of one ('a diverse readership'), seldom in the
+    # 'What kind of varnish …?' is answered by a description of one ('a quick-drying lacquer'), seldom in the
     # noun that names the kind.
     kind = {m.group(1).lower() for m in KIND_RE.finditer(plain)}
     terms = tuple(replace(t, key=False) if t.word.lower() in kind else t for t in terms)
