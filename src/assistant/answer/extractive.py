@@ -1084,7 +1084,7 @@ def _dates_meeting(q: Question, header: Unit) -> bool:
     """Does a record's header line give the date a date question asks for, in its 'Date:' field ('Body: ABC …
     Date: 2030-04-26 URL: …' for 'On which day did the 16th ABC meet?')?"""
     _, field, value = header.text.partition("Date:")
-    return q.need == "date" and bool(field) and answer_type.has_need(q, value.split()[0] if value.split() else "")
+    return q.need == "date" and bool(field) and answer_type.has_need(q, next(iter(value.split()), ""))
 
 
 def _is_header(unit: Unit) -> bool:

@@ -250,6 +250,7 @@ SUBORDINATE_RE = re.compile(
     r"est-ce)\b)", re.I)
 
 
+# 'What kind of X …?', 'Quel type de X …?': the noun that names the kind asked for (read in `analyse`).
 KIND_RE = re.compile(r"\b(?:what|which|quel(?:le)?s?)\s+(?:kinds?|types?|sorts?|genres?|sortes?)\s+"
                      r"(?:of\s+|d[e'’]\s*)([\w-]+)", re.I)
 
