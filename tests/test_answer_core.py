@@ -307,7 +307,7 @@ def test_a_pronoun_follow_up_names_the_meeting_of_the_question_it_follows() -> N
     from assistant.retrieve.condense import condense
 
     records = {12: frozenset({"m12"}), 13: frozenset({"m13"})}
-    corpus = SimpleNamespace(bodies=frozenset({"ABC"}), body_names={},
+    corpus = SimpleNamespace(bodies=frozenset({"ABC"}), body_names={}, question_names={},
                              referenced=lambda ref: records.get(ref.meeting, frozenset()))
     history = [{"role": "user", "content": "What did the 12th ABC decide about widgets?"},
                {"role": "assistant", "content": "They are painted blue."}]
@@ -471,6 +471,19 @@ def test_an_expansion_is_found_in_a_glossary_entry_and_in_brackets(text: str, fo
     from assistant.answer.answer_type import has_need
 
     q = SimpleNamespace(need="expansion", text="What does XYZ stand for?")
+    assert has_need(q, text) is found
+
+
+@pytest.mark.parametrize("text, found", [
+    ("XYZ-76: Xylophone Yard Zone of 1976", True),
+    ("… replaces the Xylophone Yard Zone of 1976 (XYZ-76).", True),
+    ("… replaces the Xylophone Yard Zone (XYZ).", False),  # the acronym without its part is another name
+    ("XYZ-90: Xylophone Yard Zone of 1990", False),
+])
+def test_an_acronym_with_a_hyphenated_part_is_spelled_out_whole(text: str, found: bool) -> None:
+    from assistant.answer.answer_type import has_need
+
+    q = SimpleNamespace(need="expansion", text="What does XYZ-76 stand for?")
     assert has_need(q, text) is found
 
 
@@ -1081,6 +1094,17 @@ def test_a_quote_that_dates_the_asked_thing_with_another_year_does_not_answer(an
     assert answer_type.other_year(asked, units_of(later[0])) is None
 
 
+def test_the_same_day_of_another_year_does_not_answer_a_full_date() -> None:
+    asked = "By how much was the widget fee raised on 1 March 2021?"
+    other = minutes("f1", "Fees", "As for 2019 to 2021 no cap applied, the widget fee was raised on 1 March 2022 by 3 %.")
+    assert answer_type.other_year(asked, units_of(other)[1:]) == ("2021", "2022")  # though 2021 is mentioned
+    same = minutes("f2", "Fees", "The widget fee was raised on 1 March 2021 by 3 %.")
+    assert answer_type.other_year(asked, units_of(same)[1:]) is None
+    # Another day of another year is not that sort of date: the year-by-role check reads it.
+    elsewhere = minutes("f3", "Fees", "As for 2019 to 2021 no cap applied, the widget fee was raised in May 2022.")
+    assert answer_type.other_year(asked, units_of(elsewhere)[1:]) is None
+
+
 def test_names_joined_by_and_may_each_be_answered_by_their_own_quote(answerer) -> None:
     bot, emb = answerer
     first = "Decision 30-4: Widgets\n\nThe board appointed Dr Blue as President of the Widget Committee (WCC).\n\n"
@@ -1472,6 +1496,10 @@ def test_a_bare_record_whose_title_restates_the_question_answers_only_its_partic
     ("Which 10th ABC recommendation is on gadget calibration?", False),  # its label gives it
     ("Did the 10th ABC pass a gadget calibration recommendation?", False),  # yes: the record is there
     ("Which institute proposed the 10th ABC recommendation?", False),  # the title says what it is on
+    # A title that says more than the question still does not name the noun asked for; one that names it may
+    # be the answer.
+    ("What calibration intervals did the 10th ABC recommendation set?", True),
+    ("Which gadgets did the 10th ABC recommendation cover?", False),
 ])
 def test_which_questions_a_restating_record_heading_leaves_unanswered(answerer, asked: str, restated: bool) -> None:
     from assistant.answer.extractive import _restates_record
@@ -1482,6 +1510,27 @@ def test_which_questions_a_restating_record_heading_leaves_unanswered(answerer, 
     heading = next(u for u in ev.units if u.text.startswith("Recommendation 2"))
     record = Block("list", (heading, *(u for u in ev.units if u.lead == heading.index)))
     assert len(record.units) == 3
+    assert _restates_record(question(asked, [doc]), record, ev) is restated
+
+
+@pytest.mark.parametrize(("asked", "restated"), [
+    # The title names a body the question does not: it may be the one asked for.
+    ("Which body does the 10th ABC recommendation on gadget calibration mention?", False),
+    # Named by most of its title, the record gives no interval, nor any new name or figure.
+    ("What intervals did the 10th ABC recommendation on gadget calibration with the WXQ set?", True),
+])
+def test_a_title_naming_something_new_may_answer_a_which_question(answerer, asked: str, restated: bool) -> None:
+    from assistant.answer.extractive import _restates_record
+
+    _, emb = answerer
+    doc = _record_index_doc()
+    doc = replace(doc, text=doc.text.replace("On gadget calibration", "On gadget calibration with the WXQ"),
+                  sections=tuple(replace(s, heading=s.heading.replace("On gadget calibration",
+                                                                      "On gadget calibration with the WXQ"))
+                                 for s in doc.sections))
+    ev = evidence(asked, emb, named_as([doc]), [doc])
+    heading = next(u for u in ev.units if u.text.startswith("Recommendation 2"))
+    record = Block("list", (heading, *(u for u in ev.units if u.lead == heading.index)))
     assert _restates_record(question(asked, [doc]), record, ev) is restated
 
 

@@ -189,6 +189,8 @@ def test_answer_types(text: str, need: str | None) -> None:
     ("duration", "The visit lasted 3 weeks.", True),
     ("duration", "On a given day the visit starts.", False),  # 'a' counts no span of time
     ("duration", "In 1960 the year began.", False),  # nor a year before another word
+    ("duration", "Curing the varnish takes days to weeks.", True),  # a span between two units
+    ("duration", "Prices are listed per day or in euros.", False),
 ])
 def test_what_a_text_holds_of_the_kind_asked(need: str, text: str, holds: bool) -> None:
     assert bool(NEED_PATTERNS[need].search(text)) is holds
@@ -232,6 +234,11 @@ def test_the_noun_right_before_the_verb_heads_a_which_phrase(text: str, head: st
     assert head in q.soft and any(t.lemma == head and t.key for t in q.terms)
 
 
+def test_a_preposition_is_not_a_key_term() -> None:
+    keys = {t.lemma for t in _q("Which coating stays on gadgets despite washing, via the standard rinse?").hard_terms}
+    assert not keys & {"despite", "via"} and "rinse" in keys
+
+
 def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
     keys = {t.lemma for t in _q("Quick check: a bushel equals how many pecks?").hard_terms}
     assert "equal" not in keys and {"bushel", "peck"} <= keys
@@ -239,6 +246,13 @@ def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
 
 @pytest.mark.parametrize(("text", "need"), [
     ("OECD meaning", "expansion"), ("What does IUPAC stand for?", "expansion"),
+    # the date named as what is asked, in English and as French reads in English
+    ("What was the date of the gadget fair?", "date"), ("which be the date of the gadget fair?", "date"),
+    ("What was the date format on the gadget form?", None),
+    ("A gadget rests for what period of time?", "duration"),
+    # a reason is asked, whatever kind of answer the words name; a figure stays asked about
+    ("Why is the abbreviation ab confusing?", None), ("Pourquoi la date de la foire a-t-elle changé ?", None),
+    ("According to the gadget report, why can the value of a gadget differ?", None),
     ("Whats the mail adress of the librarian?", "email"),
     ("What is the OECD?", "expansion"), ("what's UNIDO", "expansion"),  # a bare acronym asked about
     ("Who was president of the museum board in 2001?", "person"),  # a role without an article
@@ -269,6 +283,24 @@ def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
 ])
 def test_more_answer_types(text: str, need: str | None) -> None:
     assert _q(text).need == need
+
+
+@pytest.mark.parametrize(("text", "acronym"), [
+    ("Le sigle XYZ désigne quoi ?", "XYZ"), ("À quoi correspond l'abréviation QRS-12 ?", "QRS-12"),
+    ("I found ABC-KL in an old gadget catalogue: what is the acronym short for?", "ABC-KL"),
+    ("What does QRS-12 stand for?", "QRS-12"),
+])
+def test_an_acronym_asked_about_is_the_only_key_term_of_its_expansion(text: str, acronym: str) -> None:
+    # French names the acronym 'sigle' or 'abréviation'; a hyphenated part belongs to the acronym, and the words
+    # saying where the asker met it are no part of what a glossary entry names.
+    q = _q(text)
+    assert q.need == "expansion"
+    assert [t.word for t in q.hard_terms] == [acronym]
+
+
+def test_a_figure_stays_a_key_term_of_an_expansion_question() -> None:
+    q = _q("Which XYZ prefix stands for 10^9?")
+    assert q.need == "expansion" and {"XYZ", "10"} <= {t.word for t in q.terms if t.key}
 
 
 @pytest.mark.parametrize("text", [

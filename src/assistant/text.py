@@ -22,6 +22,8 @@ from assistant.index.paths import user_cache
 # A number with thousands separators ('3,550') is one word; otherwise letters, digits and e-mail characters.
 # An acronym as written: 'ILAC', 'NMIs', 'INetQI' (group 1 without a plural 's').
 ACRONYM_RE = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])s?\b")
+# An acronym asked about, with its hyphenated part: part of the name a glossary spells out ('ITS-90: …').
+ASKED_ACRONYM_RE = re.compile(r"\b([A-Z][A-Za-z]*[A-Z](?:-[A-Z0-9]+)*)s?\b")
 # Small words an expansion spells no letter for: 'Joint Committee *for* Guides *in* Metrology'.
 NAME_GLUE = frozenset("of for and the on in a an de des du et la le".split())
 WORD_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|[A-Za-zÀ-ÖØ-öø-ÿœŒ0-9@._%+-]*[A-Za-zÀ-ÖØ-öø-ÿœŒ0-9]",

@@ -21,7 +21,7 @@ from assistant.retrieve.query import (
     asked_as_the,
 )
 from assistant.text import (
-    ACRONYM_RE,
+    ASKED_ACRONYM_RE,
     EMAIL_RE,
     YEAR_RE,
     content_lemmas,
@@ -58,10 +58,12 @@ NEED_PATTERNS = {
     # a unit counted in words may take one word between ('two full days'); after 'a' it may not ('a given day'
     # is no duration), nor after digits ('in 1960 the year …')
     "duration": re.compile(rf"\b\d+\s*-?\s*({_TIME_UNITS})s?\b|"
-                           rf"\b({_NUMBER_WORDS})[ -](?:[^\W\d_]+ )?({_TIME_UNITS})s?\b|\b(an?|une?)[ -]({_TIME_UNITS})s?\b",
+                           rf"\b({_NUMBER_WORDS})[ -](?:[^\W\d_]+ )?({_TIME_UNITS})s?\b|\b(an?|une?)[ -]({_TIME_UNITS})s?\b|"
+                           # a span between two units: 'days to weeks', 'de quelques heures à plusieurs jours'
+                           rf"\b({_TIME_UNITS})s? (?:to|or|à) (?:\w+ )?({_TIME_UNITS})s?\b",
                            re.I),
     # 'ISO (International Organization …)', '… (ISO)', or a glossary entry opening the text: 'ISO: International …'.
-    "expansion": re.compile(r"\b[A-Z][A-Za-z-]{1,9}\s*\([A-Z][^)]{3,}\)|\([A-Z]{2,}[a-z]?\)|^[A-Z][A-Z0-9-]{1,9}[a-z]?:\s+\S"),
+    "expansion": re.compile(r"\b[A-Z][A-Za-z-]{1,9}\s*\([A-Z][^)]{3,}\)|\([A-Z]{2,}[a-z]?(?:-[A-Z0-9]+)*\)|^[A-Z][A-Z0-9-]{1,9}[a-z]?:\s+\S"),
     "eligibility": re.compile(
         r"\bapplications? (are|is) (welcome|invited|open|accepted|encouraged)\b|\b(applicants|candidates) (must|should|need)"
         r"\b|\bel+igib(le|ility)\b|\bopen to\b|\b(are|is) (welcome|invited|encouraged) to apply\b|"
@@ -202,6 +204,7 @@ def content_unstated(question: str, units: list[Unit]) -> bool:
 
 YEAR_ROLE_WORDS = 2  # words either side of a year that may say what it dates ('the 2012 audited financial statements')
 MONTH_RE = re.compile(rf"(?:{_MONTHS})", re.I)
+FULL_DATE_RE = re.compile(rf"\b(\d{{1,2}})(?:\^?er|st|nd|rd|th)? ({_MONTHS}),? (1[5-9]\d\d|20\d\d)\b", re.I)
 
 
 def other_year(question: str, units: list[Unit]) -> tuple[str, str] | None:
@@ -209,7 +212,17 @@ def other_year(question: str, units: list[Unit]) -> tuple[str, str] | None:
     quote gives the asked one: 'the 2013 financial statements' asked, 'the 2012 audited financial statements'
     quoted. What a year dates is read from the content words beside it (a month is part of the date)."""
     asked = {m.group(): _year_role(question, m.start(), m.end()) for m in YEAR_RE.finditer(question)}
-    if not units or not asked or any(year in unit.text for unit in units for year in asked):
+    if not units or not asked:
+        return None
+    # A full date asked ('on 1 March 2022') and the same day of another year quoted ('on 1 March 2023'), the asked
+    # one nowhere: another year's event of that sort, though the asked year may be mentioned in passing.
+    for day, month, year in FULL_DATE_RE.findall(question):
+        same_day = [(d, m, y) for unit in units for d, m, y in FULL_DATE_RE.findall(unit.text)
+                    if d == day and m.lower() == month.lower()]
+        if not any(y == year for _, _, y in same_day) and (
+                quoted := [y for d, m, y in FULL_DATE_RE.findall(units[0].text) if d == day and m.lower() == month.lower()]):
+            return year, quoted[0]
+    if any(year in unit.text for unit in units for year in asked):
         return None
     text = units[0].text
     for found in YEAR_RE.finditer(text):
@@ -342,7 +355,8 @@ def has_need(q: Question, text: str, counts: Counts | None = None) -> bool:
 
 def asked_acronyms(q: Question) -> tuple[str, ...]:
     """The acronyms whose expansion ``q`` asks for ('What is the GCC short for?' → GCC); () for other questions."""
-    return tuple(ACRONYM_RE.findall(q.text)) if q.need == "expansion" else ()
+    return tuple(ASKED_ACRONYM_RE.findall(q.text)) if q.need == "expansion" else ()
+
 
 
 EXPONENT_RE = re.compile(r"\^[−-]?\d+")  # a power as the documents write it: 'm^2', 's^−1'

@@ -26,7 +26,14 @@ from assistant.errors import AssistantError
 from assistant.fitted import LinearModel, packaged_model
 from assistant.question import references as refs
 from assistant.retrieve.acronyms import EXPANSION_SEPARATOR, expansion_of, with_expansions
-from assistant.retrieve.query import AUXILIARIES, STEPS_HEADING_RE, Question, Term, is_plural
+from assistant.retrieve.query import (
+    AUXILIARIES,
+    META_WORDS,
+    STEPS_HEADING_RE,
+    Question,
+    Term,
+    is_plural,
+)
 from assistant.retrieve.translate import to_english
 from assistant.settings import Settings
 from assistant.text import YEAR_RE, content_lemmas, detect_language
@@ -1137,8 +1144,18 @@ def _restates_record(q: Question, block: Block, ev: Evidence) -> bool:
     if not colon:  # a heading without a label ('Acronyms of units') is all title
         kind, title = "", heading.text
     asked = profile_of(q.text, q.lang)
-    if not all(asked.exact(Term(lemma, lemma, 1.0)) for lemma in content_lemmas(title, q.lang)):
-        return False  # the title says something new: it may be the answer ('What did it call for?')
+    said = [asked.exact(Term(lemma, lemma, 1.0)) for lemma in content_lemmas(title, q.lang)]
+    # The noun a 'what X' question asks for ('What colour values …?' → 'value'); not one naming the heading
+    # itself ('What title …?').
+    wanted = [w for w in content_lemmas(_asked_phrase(q.text), q.lang) if w not in META_WORDS][-1:] \
+        if WH_NOUN_RE.search(q.text) else []
+    if not all(said) and not (wanted and 2 * sum(said) >= len(said)
+                              and not profile_of(title, q.lang).exact(Term(wanted[0], wanted[0], 1.0))
+                              and not answer_type.names_new(q.text, [replace(heading, text=title)])):
+        # The title says something new: it may be the answer ('What did it call for?'). Not when the question
+        # names the record by most of its title and asks for a noun the title neither names nor gives a new name
+        # or figure for ('What colour values went into the colour list?' over 'Updates to the colour list').
+        return False
     particulars_text = " ".join([kind, *(u.text for u in fields), *heading.above])
     if PAGE_REFERENCE_RE.search(particulars_text):
         particulars_text += " page"  # 'p. 37' gives a page: 'On which page …?' asks for a particular

@@ -16,6 +16,7 @@ from datetime import date
 import numpy as np
 
 from assistant.text import (
+    ASKED_ACRONYM_RE,
     EN_STOP,
     QUESTION_WORDS,
     YEAR_RE,
@@ -50,7 +51,8 @@ NEED_WORDS: dict[str, frozenset[str]] = {
     "date": frozenset("date dates year years day days month months deadline".split()),
     "duration": frozenset("long duration day days week weeks month months year years time".split()),
     "person": frozenset("person name contact talk speak write ask email e-mail call turn touch".split()),
-    "expansion": frozenset("stand stands acronym abbreviation full name form meaning means mean definition".split()),
+    "expansion": frozenset("""stand stands acronym abbreviation full name form meaning means mean definition
+                            sigle sigles acronyme abréviation abréviations""".split()),
     # 'eligible' is often misspelt, and a misspelt need word must not become a focus term
     "eligibility": frozenset("""eligibility eligible elegible eligable elligible elegibility qualify qualified
                              apply applying application applications allowed entitled requirement requirements
@@ -62,8 +64,10 @@ NEED_HINTS: dict[str, tuple[str, ...]] = {
 }
 DETERMINERS = frozenset(
     """the a an another my your his her its our their this that these those any some no each every of for with
-    whose whole per there in on at about from by into within without between among""".split()
+    whose whole per there in on at about from by into within without between among
+    despite though although unless whereas besides upon toward towards via throughout beyond""".split()
 )
+REASON_RE = re.compile(r"(?:^\W*|[,;:]\s+)(why|pourquoi)\b", re.I)  # opening the question or its main clause
 PRESENT_RE = re.compile(r"\b(currently|right now|now|at present|at the moment|nowadays|today|actuellement|en ce moment)\b", re.I)
 # 'Who chaired …?': one person holds the role, whatever plural nouns name the body ('… the working group
 # on quality systems').
@@ -106,15 +110,20 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
                          r"\be-?mail\s+(add?ress?|of|for)\b|\be-?mail\s*\??\s*$|\bcourriel\b|"
                          r"\badresse (e-?mail|électronique|mail)\b|\bmail add?ress?\b", re.I)),
     ("phone", re.compile(r"\b(phone|telephone|tel|fax|téléphone)\b", re.I)),
-    ("expansion", re.compile(r"\bstands? for\b|\bacronym\b|\babbreviation\b|\bsignifie\b|\bfull (name|form)\b|"
-                             r"^\s*(?-i:[A-Z][A-Za-z]*[A-Z])s?\s+(meaning|means|definition)\b|"
-                             r"\bwhat does (?-i:[A-Z][A-Za-z]*[A-Z])s? (mean|stand)\b|"
+    ("expansion", re.compile(r"\bstands? for\b|\bacronyme?\b|\babbreviation\b|\babréviation\b|\bsigles?\b|"
+                             r"\bsignifie\b|\bfull (name|form)\b|"
+                             r"^\s*(?-i:[A-Z][A-Za-z]*[A-Z](?:-[A-Z0-9]+)*)s?\s+(meaning|means|definition)\b|"
+                             r"\bwhat does (?-i:[A-Z][A-Za-z]*[A-Z](?:-[A-Z0-9]+)*)s? (mean|stand)\b|"
                              # 'What is the ABC?': a bare acronym asked about is answered by its name first
                              r"^\W*what(?:'s| is| are) (?:the |an? )?(?-i:[A-Z][A-Za-z]*[A-Z])s?\W*$", re.I)),
     ("duration", re.compile(r"\bhow long\b|\bduration\b|\bcombien de temps\b|\bdurée\b|"
-                            r"\bhow many (days|weeks|months|years)\b|\bcombien de (jours|semaines|mois|ans)\b", re.I)),
+                            r"\bhow many (days|weeks|months|years)\b|\bcombien de (jours|semaines|mois|ans)\b|"
+        r"\b(span|period|length|amount) of time\b", re.I)),
     ("date", re.compile(
         r"^\s*(when|quand)\b|\b(what|which|in what|in which|quelle?) (date|year|day|month|année|jour)\b|"
+        # 'What was the date of the meeting?' (and 'Quelle est la date de …?', read in English as 'which be the
+        # date of …'): the date named as what is asked
+        r"\b(?:what|which)(?:['’]s| is| was| are| were| be) the (date|year|day|month)s? (of|for|on)\b|"
         r"\bdeadline\b|\bdate limite\b|\bsince when\b|\bby when\b", re.I)),
     # 'what is the (exact) value', 'what's the fee': one word may qualify the quantity asked for
     ("number", re.compile(
@@ -274,7 +283,8 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     resolved = _resolve_relative_years(text, today or date.today())
     # 'When the unit was redefined, what …?': the answer type is the main clause's, not the opening clause's.
     main = SUBORDINATE_RE.sub("", resolved)
-    need = (answer_type or pattern_type)(main)
+    # 'Why …?' asks for a reason, whatever kind of answer its words name ('Why is the abbreviation ab confusing?').
+    need = None if REASON_RE.search(main) else (answer_type or pattern_type)(main)
     claimed = _claimed_numbers(resolved)
     need = "number" if claimed and need is None else need
     if need == "eligibility" and (PRESENT_RE.search(text) or resolved != text):
@@ -292,6 +302,12 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     # noun that names the kind.
     kind = {m.group(1).lower() for m in KIND_RE.finditer(plain)}
     terms = tuple(replace(t, key=False) if t.word.lower() in kind else t for t in terms)
+    if need == "expansion" and (asked := set(ASKED_ACRONYM_RE.findall(plain))) & {t.word for t in terms}:
+        # 'I came across ABC-9 in an old report: what is it short for?': the acronym is all a glossary entry
+        # names, even in a statement read as background; the rest says where the asker met it. A figure is
+        # still asked about ('Which ABC prefix stands for 10^9?').
+        terms = tuple(replace(t, key=t.word in asked or (t.key and any(c.isdigit() for c in t.word)))
+                      for t in terms)
     classes = _class_noun(text, terms)
     # A class noun read as a verb elsewhere ('which law firm …') is the noun the answer must name.
     terms = tuple(next((c for c in classes if c.lemma == t.lemma), t) for t in terms)
