@@ -159,3 +159,32 @@ def test_a_bodys_acronym_followed_by_a_small_number_names_its_meeting() -> None:
     assert r.parse("What does Decision ABC/12-3 say?", BODIES).meeting is None  # a decision's number
     assert r.parse("What did QRS 12 decide?", BODIES).meeting is None  # not a body of the collection
     assert r.with_ordinals("at ABC 1 and XYZC 23", BODIES) == "at 1st ABC and 23rd XYZC"
+
+
+def test_a_committee_is_named_by_its_full_name_and_by_each_word_of_its_subject() -> None:
+    full = {"ABC": ("Advisory Committee for Paint and Varnish",), "XYZC": ("Standing Committee on Varnish Testing",),
+            "DEF": ("Council of the Gadget Makers",)}
+    names = r.question_names({"advisory committee": "ABC"}, full)
+    ref = r.parse("What did the varnish and paint committee decide at its 12th session?", frozenset(full), names)
+    assert ref.bodies == {"ABC"} and ref.meeting == 12 and ref.names_document
+    assert r.parse("Did the Standing Committee on Varnish Testing meet in 1999?", frozenset(full), names).bodies == {"XYZC"}
+    # 'varnish' is a word of two bodies' names: it names neither; a council is not named for a subject
+    assert "varnish committee" not in names and "gadget committee" not in names
+    assert names["advisory committee"] == "ABC" and names["testing committee"] == "XYZC"
+
+
+def test_an_item_the_named_meetings_records_do_not_hold_is_unlisted() -> None:
+    from types import SimpleNamespace
+
+    from assistant.assistant import _unlisted
+
+    sections = {"m12": ["Recommendation 1: On widgets", "Recommendation 2: On gadgets", ""]}
+    corpus = SimpleNamespace(units=lambda d: [SimpleNamespace(section=s) for s in sections[d]])
+    asked, text = frozenset({("recommendation", "3")}), "What was Recommendation 3 of the 12th ABC?"
+    assert _unlisted(corpus, text, asked, frozenset({"m12"})) == ("Recommendation 3",)
+    assert _unlisted(corpus, text, frozenset({("recommendation", "2")}), frozenset({"m12"})) == ()
+    # No record named, or records without items of that kind: nothing to tell
+    assert _unlisted(corpus, text, asked, frozenset()) == ()
+    assert _unlisted(corpus, text, frozenset({("resolution", "3")}), frozenset({"m12"})) == ()
+    # Another meeting's item, numbered with its meeting ('Recommendation 3/1' of the 3rd meeting)
+    assert _unlisted(corpus, "Did the 12th ABC amend Recommendation 3/1?", asked, frozenset({"m12"})) == ()

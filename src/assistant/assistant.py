@@ -6,6 +6,7 @@ scoring answers in answer/ (the `Answerer` seam: answer/base.py).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -353,14 +354,17 @@ class Assistant:
             languages={d: corpus.documents[d].language for d in docs},
             passage_rank=rank, passage_score=score, max_rank=len(passages) + 1,
             siblings={d: corpus.units(d) for d in docs}, acronyms=corpus.acronyms,
-            body_names=corpus.names_of_bodies, unrecorded=self._unrecorded(corpus, q.text),
+            body_names=corpus.names_of_bodies,
+            unrecorded=self._unrecorded(corpus, q.text) or _unlisted(corpus, q.text, items, referenced),
             referenced=referenced, dates={d: corpus.documents[d].date for d in docs | referenced}, items=items,
         )
 
     @staticmethod
     def _unrecorded(corpus: CorpusView, text: str) -> tuple[str, ...]:
-        """The words of ``text`` naming a meeting or year of which the collection holds no record."""
-        asked = question_reference(corpus, text)
+        """The words of ``text`` naming a meeting or year of which the collection holds no record. A body named
+        by its subject or full name is left out: such a name is as often another body's decision's object ('the
+        President of the thermometry committee in 2023'), of which the records of that body say nothing."""
+        asked = question_reference(corpus, text, by_subject=False)
         return () if corpus.holds_record(asked) else tuple(refs.unrecorded_words(text, asked))
 
     @staticmethod
@@ -415,6 +419,20 @@ def _filters(filters: Filters | dict | None) -> Filters | None:
 def _language(asked: str) -> str:
     """The language a question was asked in (French or English)."""
     return "fr" if is_french(asked) else "en"
+
+
+def _unlisted(corpus: CorpusView, text: str, items: frozenset[tuple[str, str]], records: frozenset[str],
+              ) -> tuple[str, ...]:
+    """The numbered items the question ``text`` names ('Recommendation 3') that the ``records`` of the meeting it
+    names do not hold, though they hold items of that kind: that meeting made no such item. Only an item numbered
+    on its own: 'Recommendation 19/1' and 'Decision 104-48' number another meeting's items."""
+    if not items or not records:
+        return ()
+    held = {item for d in records for u in corpus.units(d) for item in refs.section_items(u.section)}
+    kinds = {kind for kind, _ in held}
+    return tuple(f"{kind.capitalize()} {number}" for kind, number in sorted(items)
+                 if kind in kinds and (kind, number) not in held and number.isdigit()
+                 and re.search(rf"\b{kind}s?\s+{number}\b(?![/.-]\d)", text, re.I))
 
 
 def _searched(condensed: Condensed) -> str:

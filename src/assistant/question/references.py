@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from text_to_num import alpha2digit
 
+from assistant.text import EN_STOP
 from assistant.types import Document
 
 # '27th', '1st', '101e', '2nd', '1re', '3ème' — an ordinal as English and French write it.
@@ -101,6 +102,31 @@ def aliases(texts: Iterable[str], bodies: frozenset[str]) -> dict[str, str]:
         totals[alias] += n
     return {alias: short for (alias, short), n in seen.items()
             if n >= MIN_ALIAS_COUNT and n >= MIN_ALIAS_SHARE * totals[alias]}
+
+
+# 'Advisory Committee for Paint and Varnish': a committee named by what it is for or on.
+_SUBJECT_RE = re.compile(r"\bCommittee (?:for|on) (?:the )?(.+)$")
+
+
+def question_names(names: dict[str, str], full: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """How questions name the bodies, lower-cased → body: the short names ``names`` (from `aliases`), the full
+    names ``full`` (from `full_names`) and, for a committee named for a subject, each subject word with
+    'committee' ('Advisory Committee for Paint and Varnish' → 'paint committee', 'varnish committee', as in
+    'the paint and varnish committee'). A name that would name two bodies names none."""
+    found: dict[str, set[str]] = {}
+    # A word of several bodies' names ('metrology', 'weights') is no one body's subject.
+    users: dict[str, set[str]] = {}
+    for body, spelled in full.items():
+        for word in re.findall(r"[a-z]{4,}", " ".join(spelled).lower()):
+            users.setdefault(word, set()).add(body)
+    for body, spelled in full.items():
+        for name in spelled:
+            found.setdefault(" ".join(name.lower().split()), set()).add(body)
+            subject = _SUBJECT_RE.search(name)
+            for word in re.findall(r"[a-z]{4,}", subject[1].lower() if subject else ""):
+                if word not in EN_STOP and len(users[word]) == 1:
+                    found.setdefault(f"{word} committee", set()).add(body)
+    return names | {alias: next(iter(owners)) for alias, owners in found.items() if len(owners) == 1}
 
 
 # A body's full name is a run of words, starting with a capitalised one, that the documents write before

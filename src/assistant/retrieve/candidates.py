@@ -8,9 +8,10 @@ from assistant.retrieve.rerank import Candidate
 from assistant.types import Passage
 
 
-def question_reference(corpus: CorpusView, text: str) -> refs.Reference:
-    """The meeting, year and items ``text`` names, with the bodies this collection knows."""
-    return refs.parse(text, corpus.bodies, corpus.body_names)
+def question_reference(corpus: CorpusView, text: str, *, by_subject: bool = True) -> refs.Reference:
+    """The meeting, year and items ``text`` names, with the bodies this collection knows: by acronym and short
+    name, and (``by_subject``) by full name or subject ('the mass committee')."""
+    return refs.parse(text, corpus.bodies, corpus.question_names if by_subject else corpus.body_names)
 
 
 def candidates_of(corpus: CorpusView, found: list[tuple[Passage, bool]], embed: Embed | None = None,

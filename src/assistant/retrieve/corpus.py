@@ -241,6 +241,11 @@ class CorpusView:
         return refs.aliases((d.text for d in self.documents.values()), self.bodies) if self.bodies else {}
 
     @cached_property
+    def question_names(self) -> dict[str, str]:
+        """The names a question may give a body: its short and full names, and its subject's ('mass committee')."""
+        return refs.question_names(self.body_names, self.full_names)
+
+    @cached_property
     def names_of_bodies(self) -> dict[str, tuple[str, ...]]:
         """Each body with its short names (`body_names` turned round: 'CIPM' → ('international committee', …))."""
         out: dict[str, tuple[str, ...]] = {}
