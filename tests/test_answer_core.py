@@ -466,6 +466,8 @@ def test_numbers_durations_and_dates_are_detected_in_both_languages(text: str, n
     ("XYZ (Xenon Yttrium Zirconium) met.", True),
     ("The delegate Mr Mussio (XYZ) spoke.", False),  # a delegate of the XYZ, not its name
     ("(XYZ).", False),  # the name was left in the sentence before
+    ("(see the annex) the Xylophone Union (XYZ) met.", True),  # the name runs from the bracket before it
+    ("In 2020 (XYZ) met.", False),
 ])
 def test_an_expansion_is_found_in_a_glossary_entry_and_in_brackets(text: str, found: bool) -> None:
     from assistant.answer.answer_type import has_need

@@ -101,7 +101,7 @@ def test_the_first_stage_adds_the_chunk_spelling_out_each_asked_acronym_wherever
              "c5": "A WCC report."}
     ids = list(texts)
     corpus = SimpleNamespace(chunks=[SimpleNamespace(id=i, doc_id=i, text=t) for i, t in texts.items()],
-                             row_of={i: r for r, i in enumerate(ids)})
+                             row_of={i: r for r, i in enumerate(ids)}, spelling_out=_spelling_out(texts))
     store = FakeStore({"c3": np.array([0.0, 1.0]), "c4": np.array([1.0, 0.0])})
     # Fused ranking found c1, c2 and c5 only: neither glossary entry nor c4 ranked on 'WCC' among many words.
     ranking = Ranking(corpus, store, np.array([0.0, 1.0]), {0: 0.3, 1: 0.2, 4: 0.1}, [0, 1, 4], [0, 1, 4], [],
@@ -116,6 +116,13 @@ def test_the_first_stage_adds_the_chunk_spelling_out_each_asked_acronym_wherever
     assert [p.chunk.id for p in filtered.top(2, spelled=("WCC",))] == ["c1", "c2", "c4"]  # c3 filtered out
 
 
+def _spelling_out(texts: dict[str, str]):
+    """A corpus view's `spelling_out` over ``texts`` (chunk rows in their order)."""
+    from assistant.retrieve.acronyms import spells_out
+
+    return lambda acronym: tuple(r for r, t in enumerate(texts.values()) if spells_out(acronym, t))
+
+
 def test_an_acronym_asked_in_english_is_spelled_out_in_english_where_the_collection_does() -> None:
     from assistant.retrieve.hybrid import Ranking
 
@@ -124,7 +131,7 @@ def test_an_acronym_asked_in_english_is_spelled_out_in_english_where_the_collect
     languages = {"c1": "fr", "c2": "en", "c3": "en", "c4": "fr"}
     ids = list(texts)
     corpus = SimpleNamespace(chunks=[SimpleNamespace(id=i, doc_id=i, text=t) for i, t in texts.items()],
-                             row_of={i: r for r, i in enumerate(ids)},
+                             row_of={i: r for r, i in enumerate(ids)}, spelling_out=_spelling_out(texts),
                              documents={i: SimpleNamespace(language=lang) for i, lang in languages.items()})
     store = FakeStore({"c3": np.array([0.0, 1.0]), "c4": np.array([1.0, 0.0])})
     # The first stage found the French record spelling it out, and an English one that does not.

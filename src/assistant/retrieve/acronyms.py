@@ -33,6 +33,8 @@ def spells_out(acronym: str, text: str) -> bool:
     a glossary entry opening a line ('ILAC: International …')? Not a reference number ('JCRB (JCRB-12/3)') nor
     a bracket whose name was left in another sentence ('(ILAC).')."""
     a = re.escape(acronym)
+    if not re.search(rf"{a}s?\s*\(|\({a}s?\)|^(?:- )?{a}:", text, re.M):
+        return False  # none of the forms below can match: the search for a long form is slow on long texts
     # The name must read as one of the acronym: 'JCRB (Gaithersburg, USA)' names a place, 'Mr Mussio (SIM)' a
     # delegate. 'CARICOM (Caribbean Community)' starts with its first letter; 'COOMET' is spelled by the
     # initials of 'Euro-Asian Cooperation of National Metrological Institutions (COOMET)'.
@@ -40,8 +42,15 @@ def spells_out(acronym: str, text: str) -> bool:
     for found in re.finditer(rf"\b{a}s?\s*\(([A-Z][a-z][^()\n]*)", text):
         if found.group(1)[0] == acronym[0] or expands(letters, found.group(1)):
             return True
-    for found in re.finditer(rf"([A-Za-z][^()\n]*)\s\({a}s?\)", text):
-        before = re.sub(r"['’]", " ", found.group(1)).split()[-LONG_FORM_WORDS * len(letters):]  # "l'Organisation"
+    for found in re.finditer(rf"\s\({a}s?\)", text):
+        # The run of the line before the bracket, from its first letter after any earlier bracket (read from each
+        # bracket back: a pattern scanning forward for it backtracks over every long line).
+        line = text[text.rfind("\n", 0, found.start()) + 1:found.start()]
+        run = line[max(line.rfind("("), line.rfind(")")) + 1:]
+        start = re.search(r"[A-Za-z]", run)
+        if start is None:
+            continue
+        before = re.sub(r"['’]", " ", run[start.start():]).split()[-LONG_FORM_WORDS * len(letters):]  # "l'Organisation"
         if expands(letters, " ".join(before)) or any(w[0] == acronym[0] for w in before if w[:1].isupper()):
             return True
     return re.search(rf"^(?:- )?{a}:\s+\S", text, re.M) is not None

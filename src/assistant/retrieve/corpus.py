@@ -18,7 +18,7 @@ import numpy as np
 from assistant.answer.evidence import Unit, units_of
 from assistant.index.manifest import Manifest, UnitVectors, texts_digest
 from assistant.question import references as refs
-from assistant.retrieve.acronyms import EXPANSION_SEPARATOR, find_expansions
+from assistant.retrieve.acronyms import EXPANSION_SEPARATOR, find_expansions, spells_out
 from assistant.retrieve.lexical import LexicalIndex
 from assistant.safety import instructions
 from assistant.text import content_lemmas
@@ -58,6 +58,9 @@ class Filters:
         return not (self.language or self.source or self.date_from or self.date_to or self.doc_ids is not None)
 
 
+SPELLINGS_KEPT = 256  # acronyms whose spelling-out rows a corpus view keeps
+
+
 class CorpusView:
     """Documents, chunks, BM25, answer units and unit vectors of one manifest version.
 
@@ -92,6 +95,19 @@ class CorpusView:
         self._lazy: dict[tuple[str, int], np.ndarray] = {}
         self._lock = threading.Lock()
         self._chunk_vectors: tuple[VectorStore, np.ndarray | None] | None = None
+        self._spelling: dict[str, tuple[int, ...]] = {}
+
+    def spelling_out(self, acronym: str) -> tuple[int, ...]:
+        """The rows of every chunk that spells out ``acronym`` (see `spells_out`): found by one pass over the
+        collection, once per acronym (the ``SPELLINGS_KEPT`` latest), as each search of a question asks again."""
+        rows = self._spelling.get(acronym)
+        if rows is None:
+            rows = tuple(r for r, c in enumerate(self.chunks) if acronym in c.text and spells_out(acronym, c.text))
+            with self._lock:
+                if len(self._spelling) >= SPELLINGS_KEPT:
+                    self._spelling.pop(next(iter(self._spelling)))  # oldest first
+                self._spelling[acronym] = rows
+        return rows
 
     def units(self, doc_id: str) -> list[Unit]:
         """The answer units of a document of this version (quotes index into this version's text)."""

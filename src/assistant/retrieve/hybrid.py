@@ -9,7 +9,7 @@ import numpy as np
 
 from assistant.index.embedder import Embedder
 from assistant.index.store import VectorStore
-from assistant.retrieve.acronyms import spells_out, unspelled
+from assistant.retrieve.acronyms import unspelled
 from assistant.retrieve.corpus import CorpusView, Filters
 from assistant.safety.retrieval import InstructionPenalty
 from assistant.settings import Settings
@@ -130,8 +130,7 @@ class Ranking:
         """Every allowed row that spells out ``acronym``, searched in the whole collection (a glossary ranks
         low on one word among many): ranked rows first in their order, then the rest by cosine."""
         chunks = self.corpus.chunks
-        rows = [r for r, c in enumerate(chunks) if (self.allowed is None or self.allowed[r])
-                and acronym in c.text and spells_out(acronym, c.text)]
+        rows = [r for r in self.corpus.spelling_out(acronym) if self.allowed is None or self.allowed[r]]
         unranked = [r for r in rows if r not in self.fused]
         cosine = _cosines(self.store, [chunks[r].id for r in unranked], self.query_vector)
         return (sorted((r for r in rows if r in self.fused), key=self.fused.__getitem__, reverse=True)
