@@ -253,6 +253,9 @@ def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
     # a reason is asked, whatever kind of answer the words name; a figure stays asked about
     ("Why is the abbreviation ab confusing?", None), ("Pourquoi la date de la foire a-t-elle changé ?", None),
     ("According to the gadget report, why can the value of a gadget differ?", None),
+    # the word for an acronym yields to an asking word; alone, it asks for the expansion
+    ("In which year was the abbreviation of the gadget unit adopted?", "date"),
+    ("How many acronyms does the gadget glossary list?", "number"), ("The acronym GDU?", "expansion"),
     ("Whats the mail adress of the librarian?", "email"),
     ("What is the OECD?", "expansion"), ("what's UNIDO", "expansion"),  # a bare acronym asked about
     ("Who was president of the museum board in 2001?", "person"),  # a role without an article

@@ -26,7 +26,7 @@ from assistant.safety.instructions import features
 EXAMPLES_FILE = "answer_type_examples.tsv"
 MODEL_FILE = "answer_type_model.json"
 NONE = "none"  # the type of a question that asks for no particular kind of answer
-PATTERN_TYPES = tuple(name for name, _ in NEEDS)
+PATTERN_TYPES = tuple(dict.fromkeys(name for name, _ in NEEDS))  # a type with a weaker pattern later is one type
 
 
 @lru_cache(maxsize=1)

@@ -110,8 +110,7 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
                          r"\be-?mail\s+(add?ress?|of|for)\b|\be-?mail\s*\??\s*$|\bcourriel\b|"
                          r"\badresse (e-?mail|électronique|mail)\b|\bmail add?ress?\b", re.I)),
     ("phone", re.compile(r"\b(phone|telephone|tel|fax|téléphone)\b", re.I)),
-    ("expansion", re.compile(r"\bstands? for\b|\bacronyme?\b|\babbreviation\b|\babréviation\b|\bsigles?\b|"
-                             r"\bsignifie\b|\bfull (name|form)\b|"
+    ("expansion", re.compile(r"\bstands? for\b|\bsignifie\b|\bfull (name|form)\b|"
                              r"^\s*(?-i:[A-Z][A-Za-z]*[A-Z](?:-[A-Z0-9]+)*)s?\s+(meaning|means|definition)\b|"
                              r"\bwhat does (?-i:[A-Z][A-Za-z]*[A-Z](?:-[A-Z0-9]+)*)s? (mean|stand)\b|"
                              # 'What is the ABC?': a bare acronym asked about is answered by its name first
@@ -149,6 +148,9 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
                           r"rapporteur|treasurer|manager|coordinator|person|individual)\b|\bname the (?:person|individual)\b|\b(?:which|what) person\b|"
                           r"\bwho (should|could|can|do|may|might|would) (i|we|one|you) (contact|talk|speak|write|"
                           r"ask|e-?mail|call|turn|get in touch)\b|\bwho to (contact|ask|talk to|write to)\b", re.I)),
+    # The word for an acronym, asked about with no other cue ('The acronym ABC?', 'Le sigle ABC ?'): an asking
+    # word says more ('In which year was the abbreviation adopted?' asks a year).
+    ("expansion", re.compile(r"\bacronyme?s?\b|\babbreviations?\b|\babréviations?\b|\bsigles?\b", re.I)),
 ]
 # Set phrases whose nouns are not what is asked about: 'Why … in the first place?'
 IDIOM_RE = re.compile(r"\b(in the first place|at all|by the way|of course|in general|for example|for instance|"
