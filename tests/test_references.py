@@ -180,7 +180,7 @@ def test_an_item_the_named_meetings_records_do_not_hold_is_unlisted() -> None:
 
     sections = {"m12": ["Recommendation 1: On widgets", "Recommendation 2: On gadgets", ""]}
     corpus = SimpleNamespace(units=lambda d: [SimpleNamespace(section=s) for s in sections[d]])
-    asked, text = frozenset({("recommendation", "3")}), "What was Recommendation 3 of the 12th ABC?"
+    asked, text = frozenset({("recommendation", "3")}), "Tell me about the 12th ABC's Recommendation 3."
     assert _unlisted(corpus, text, asked, frozenset({"m12"})) == ("Recommendation 3",)
     assert _unlisted(corpus, text, frozenset({("recommendation", "2")}), frozenset({"m12"})) == ()
     # No record named, or records without items of that kind: nothing to tell
