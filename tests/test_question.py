@@ -250,7 +250,7 @@ def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
     ("What was the date of the gadget fair?", "date"), ("which be the date of the gadget fair?", "date"),
     ("What was the date format on the gadget form?", None),
     ("A gadget rests for what period of time?", "duration"),
-    # a reason is asked, whatever kind of answer the words name; a figure stays asked about
+    # a reason is asked, whatever kind of answer the words name
     ("Why is the abbreviation ab confusing?", None), ("Pourquoi la date de la foire a-t-elle changé ?", None),
     ("According to the gadget report, why can the value of a gadget differ?", None),
     # the word for an acronym yields to an asking word; alone, it asks for the expansion

@@ -358,7 +358,6 @@ def asked_acronyms(q: Question) -> tuple[str, ...]:
     return tuple(ASKED_ACRONYM_RE.findall(q.text)) if q.need == "expansion" else ()
 
 
-
 EXPONENT_RE = re.compile(r"\^[−-]?\d+")  # a power as the documents write it: 'm^2', 's^−1'
 # A time unit right after a figure ('5 or more years'): the figure spans that time.
 SPAN_AFTER_RE = re.compile(rf"\s*(?:or more\s+|or less\s+)?({_TIME_UNITS})s?\b", re.I)

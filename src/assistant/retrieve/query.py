@@ -117,7 +117,7 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
                              r"^\W*what(?:'s| is| are) (?:the |an? )?(?-i:[A-Z][A-Za-z]*[A-Z])s?\W*$", re.I)),
     ("duration", re.compile(r"\bhow long\b|\bduration\b|\bcombien de temps\b|\bdurée\b|"
                             r"\bhow many (days|weeks|months|years)\b|\bcombien de (jours|semaines|mois|ans)\b|"
-        r"\b(span|period|length|amount) of time\b", re.I)),
+                            r"\b(span|period|length|amount) of time\b", re.I)),
     ("date", re.compile(
         r"^\s*(when|quand)\b|\b(what|which|in what|in which|quelle?) (date|year|day|month|année|jour)\b|"
         # 'What was the date of the meeting?' (and 'Quelle est la date de …?', read in English as 'which be the
