@@ -216,12 +216,11 @@ def other_year(question: str, units: list[Unit]) -> tuple[str, str] | None:
         return None
     # A full date asked ('on 1 March 2022') and the same day of another year quoted ('on 1 March 2023'), the asked
     # one nowhere: another year's event of that sort, though the asked year may be mentioned in passing.
+    quoted_dates = [[(d, m.lower(), y) for d, m, y in FULL_DATE_RE.findall(unit.text)] for unit in units]
     for day, month, year in FULL_DATE_RE.findall(question):
-        same_day = [(d, m, y) for unit in units for d, m, y in FULL_DATE_RE.findall(unit.text)
-                    if d == day and m.lower() == month.lower()]
-        if not any(y == year for _, _, y in same_day) and (
-                quoted := [y for d, m, y in FULL_DATE_RE.findall(units[0].text) if d == day and m.lower() == month.lower()]):
-            return year, quoted[0]
+        years = [[y for d, m, y in dates if (d, m) == (day, month.lower())] for dates in quoted_dates]
+        if years[0] and year not in {y for found in years for y in found}:
+            return year, years[0][0]
     if any(year in unit.text for unit in units for year in asked):
         return None
     text = units[0].text
