@@ -238,6 +238,22 @@ def test_a_text_that_does_not_name_the_meeting_asked_about_does_not_lead_over_it
     assert "m14" not in kept
 
 
+def test_a_later_text_that_names_the_meeting_may_give_the_kind_of_answer_its_record_does_not(answerer) -> None:
+    record = meeting("m12", "12th", "1999", "Resolution 3: On widgets", "The ABC decides that widgets shall be painted blue.")
+    later = meeting("m21", "21st", "2020", "Resolution 1: On history",
+                    "In October 1999 the 12th ABC decided that 40 widgets shall be painted blue.")
+    docs = [record, DOCS[1], later]
+    dates = {d.doc_id: d.date for d in docs}
+    # The record covers the question but gives no date: the later text that names the meeting and dates it stays.
+    assert "m21" in kept_for_the_12th(answerer, "In which month did the 12th ABC decide that widgets shall be painted blue?",
+                                      docs, dates=dates)
+    # Asked for no kind of answer, or for a figure (which nearly every text holds), the record alone answers.
+    assert kept_for_the_12th(answerer, "What did the 12th ABC decide about painting widgets blue?", docs,
+                             dates=dates) == {"m12"}
+    assert kept_for_the_12th(answerer, "How many widgets did the 12th ABC decide to paint blue?", docs,
+                             dates=dates) == {"m12"}
+
+
 def _two_recommendations() -> Document:
     """One record holding two numbered items, each under its own heading."""
     first = "Recommendation 1: On widgets\n\nThe 12th ABC recommends that widgets be stored dry.\n\n"

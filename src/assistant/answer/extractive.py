@@ -693,14 +693,18 @@ def _context_parts(unit: Unit, ev: Evidence) -> tuple[str, str, str, str, str]:
 
 
 def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
-    """When the question names a meeting and that meeting's record covers the question, only the record's
-    units answer: what a later text recalls of the meeting ('recalling that in 1999 its 12th meeting adopted …')
+    """When the question names a meeting and that meeting's record covers the question (with an answer of the
+    kind asked, unless that is a figure or none), only the record's units answer: what a later text recalls of the meeting ('recalling that in 1999 its 12th meeting adopted …')
     is not what the meeting decided."""
     own = [s for s in scored if s.unit.doc_id in ev.referenced]
     if not own:
         return scored
     named = _meeting_terms(q, scored, ev)
-    if any(s.unit.kind != "heading" and _covers_key_terms(q, s, ev) for s in own):
+    # A record that covers the question but holds no answer of the kind asked (no date in the 12th meeting's
+    # record of what it decided) does not set aside a later text that names the meeting and gives one; a figure,
+    # which nearly every text holds, is no sign that a later text answers.
+    if any(s.unit.kind != "heading" and (s.has_need or q.need not in TOLERANT_NEEDS) and _covers_key_terms(q, s, ev)
+           for s in own):
         # An earlier record that names the meeting in the unit itself says what was planned for it ('The 12th
         # meeting will be hosted by …'), which the meeting's own record may not repeat; a later text only recalls.
         held = min((ev.dates.get(d, "") for d in ev.referenced), default="")
