@@ -694,8 +694,8 @@ def _context_parts(unit: Unit, ev: Evidence) -> tuple[str, str, str, str, str]:
 
 def _of_record(q: Question, scored: list[Scored], ev: Evidence) -> list[Scored]:
     """When the question names a meeting and that meeting's record covers the question (with an answer of the
-    kind asked, unless that is a figure or none), only the record's units answer: what a later text recalls of the meeting ('recalling that in 1999 its 12th meeting adopted …')
-    is not what the meeting decided."""
+    kind asked, unless that is a figure or none), only the record's units answer: what a later text recalls of
+    the meeting ('recalling that in 1999 its 12th meeting adopted …') is not what the meeting decided."""
     own = [s for s in scored if s.unit.doc_id in ev.referenced]
     if not own:
         return scored
