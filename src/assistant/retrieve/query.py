@@ -155,7 +155,8 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
 # Set phrases whose nouns are not what is asked about: 'Why … in the first place?'
 IDIOM_RE = re.compile(r"\b(in the first place|at all|by the way|of course|in general|for example|for instance|"
                       r"in particular|to be honest|if possible|in advance|in return|in charge of|on behalf of|"
-                      r"walk me through|take part in|in terms of)\b", re.I)
+                      r"walk me through|take part in|in terms of|in person|(?:take|takes|took|taken|taking) place|"
+                      r"in the capacity of|in line with|(?:carry|carries|carried|carrying) out)\b", re.I)
 # 'I work for X rather than an NMI': the contrasted words describe what the asker is not. 'Besides X, what …?'
 # and 'Apart from X, …': X is what the asker already has, set aside, so the answer need not name it.
 CONTRAST_RE = re.compile(r"\b(?:rather than|instead of|other than|as opposed to|apart from|aside from|besides|"
