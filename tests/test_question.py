@@ -18,6 +18,7 @@ from assistant.retrieve.query import (
     french_verb_form,
     is_key,
 )
+from assistant.retrieve.translate import to_english
 from assistant.text import words
 
 VOCAB = {"fellowship", "apply", "application", "organization", "international", "department", "applied",
@@ -168,6 +169,29 @@ def test_set_phrases_are_not_terms(text: str, idiom: str, kept: str) -> None:
     a way of saying, not something the documents must mention."""
     lemmas = _q(text).lemmas
     assert idiom not in lemmas and kept in lemmas
+
+
+@pytest.mark.parametrize(("text", "idiom", "kept"), [
+    ("Quelles couleurs le comité a-t-il alors choisies pour les widgets ?", "alors", "couleur"),
+    ("Quels widgets le comité a-t-il vendus malgré le budget ?", "malgre", "budget"),
+    ("Qu'a décidé le comité en matière de peinture des widgets ?", "matiere", "peinture"),
+    ("Qui est à la tête du comité des widgets ?", "tete", "comite"),
+    ("Faute de budget, quels widgets le comité a-t-il vendus ?", "faute", "budget"),
+])
+def test_french_function_words_and_set_phrases_are_not_terms(text: str, idiom: str, kept: str) -> None:
+    """An adverb or preposition ('alors', 'malgré') and a set phrase's noun ('en matière de', 'à la tête de',
+    'faute de') say nothing the documents must mention; the nouns around them still do."""
+    lemmas = {t.lemma for t in _q(text).terms}
+    assert idiom not in lemmas and kept in lemmas
+
+
+@pytest.mark.parametrize(("french", "english"), [
+    ("Qui est à la tête du comité des widgets ?", "in charge of"),
+    ("Faute de budget, quels widgets le comité a-t-il vendus ?", "without"),
+    ("Quelles variations les balances permettaient-elles de mettre en évidence ?", "show"),
+])
+def test_french_set_phrases_are_translated_as_phrases(french: str, english: str) -> None:
+    assert english in to_english(french)
 
 
 @pytest.mark.parametrize("text", ["Who should I contact about a library card?", "fine, who could I write to afterwards?"])
