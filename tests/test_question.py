@@ -160,7 +160,7 @@ def test_idioms_are_not_terms() -> None:
 @pytest.mark.parametrize(("text", "idiom", "kept"), [
     ("In which town did the gadget fair take place?", "place", "fair"),
     ("Was the widget auction held in person?", "person", "auction"),
-    ("Who is responsible for carrying out the bridge survey?", "carry", "survey"),
+    ("Which office carries out the bridge survey?", "carry", "survey"),
     ("Who signed the charter in the capacity of treasurer?", "capacity", "treasurer"),
     ("Is the paint rule in line with the gadget code?", "line", "code"),
 ])
@@ -188,7 +188,7 @@ def test_french_function_words_and_set_phrases_are_not_terms(text: str, idiom: s
 @pytest.mark.parametrize(("french", "english"), [
     ("Qui est à la tête du comité des widgets ?", "in charge of"),
     ("Faute de budget, quels widgets le comité a-t-il vendus ?", "without"),
-    ("Quelles variations les balances permettaient-elles de mettre en évidence ?", "show"),
+    ("Quels défauts le contrôle des widgets a-t-il mis en évidence ?", "show"),
 ])
 def test_french_set_phrases_are_translated_as_phrases(french: str, english: str) -> None:
     assert english in to_english(french)
