@@ -171,6 +171,21 @@ def test_a_quote_may_leave_out_one_of_many_key_nouns_but_not_a_figure_a_name_or_
     assert _specific(q, by_word["vote"]) and not _specific(q, by_word["painting"])
 
 
+def test_a_name_nearly_every_passage_uses_is_not_one_a_quote_may_never_leave_out() -> None:
+    """'the ABC's widget fee', where the ABC publishes every document: a decision on 'the fee' need not name it.
+    A rarer name (a laboratory) and a figure stay specific whatever their weight."""
+    from assistant.answer.extractive import _specific
+    from assistant.retrieve.query import Term
+
+    q = question("What widget fee did the ABC ask the Gizmo Lab to pay in 1999?")
+    common = Term("ABC", "abc", 0.5, known=True)
+    rare, year = Term("Gizmo", "gizmo", 6.0, known=True), Term("1999", "1999", 0.5, known=True)
+    assert not _specific(q, common, common_weight=2.0) and _specific(q, common)  # 0: every name is specific
+    assert _specific(q, rare, common_weight=2.0) and _specific(q, year, common_weight=2.0)
+    # A name the collection never uses is specific: its weight says nothing of how often it is used.
+    assert _specific(q, Term("XYZ", "xyz", 0.5), common_weight=2.0)
+
+
 def test_only_the_noun_a_list_question_asks_for_must_be_named_not_its_other_plural_nouns() -> None:
     from assistant.answer.extractive import _asked_classes
 

@@ -482,7 +482,8 @@ class ExtractiveAnswerer:
             return True
         keys = keys if keys is not None else [t for t in q.hard_terms if t.key]
         return (len(missing) <= tolerate and len(keys) >= self.settings.keys_per_missing * len(missing)
-                and not YES_NO_RE.search(q.text) and not any(_specific(q, t) for t in missing))
+                and not YES_NO_RE.search(q.text)
+                and not any(_specific(q, t, self.settings.common_name_weight) for t in missing))
 
     def _main_cover(self, q: Question, blocks: list[Block], scored: list[Scored], ev: Evidence) -> dict[str, float]:
         by_unit = {(s.unit.doc_id, s.unit.index): s.cover for s in scored}
@@ -804,16 +805,19 @@ WH_HEAD_RE = re.compile(r"\b(?:what|which|whose|quel(?:le)?s?|how\s+(?:many|much
                         r"((?:[\w'’-]+\s+){0,1}[\w'’-]+)", re.I)
 
 
-def _specific(q: Question, term: Term) -> bool:
+def _specific(q: Question, term: Term, common_weight: float = 0.0) -> bool:
     """A term a quote may not leave out even among many: a figure ('2016', '33'), a name or symbol ('NIST',
     'eV', 'Planck': a capital letter, but for the question's opening word), or what the question asks for
     (its class noun, the words after 'what' / 'which', the role after 'who was its', the words after a keyword
     question's colon)."""
     word = term.word
-    if any(c.isdigit() for c in word) or any(c.isupper() for c in word[1:]):
-        return True  # '2016', '33', 'NIST', 'eV'
-    if word[:1].isupper() and not q.text.lstrip().startswith(word):
-        return True  # 'Planck', not the question's opening word
+    if any(c.isdigit() for c in word):
+        return True  # '2016', '33'
+    # A name nearly every passage uses (the collection's publisher: 'the ABC's budget') is not one; one the
+    # collection never uses has no weight of its own to tell.
+    name = any(c.isupper() for c in word[1:]) or (word[:1].isupper() and not q.text.lstrip().startswith(word))
+    if name and (term.weight >= common_weight or not term.known):
+        return True  # 'NIST', 'eV', 'Planck' (not the question's opening word)
     if term.lemma in q.soft:
         return True
     return word.lower() in {w.lower() for w in re.findall(r"[\w'’-]+", _asked_phrase(q.text))}
