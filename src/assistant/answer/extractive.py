@@ -807,7 +807,8 @@ WH_HEAD_RE = re.compile(r"\b(?:what|which|whose|quel(?:le)?s?|how\s+(?:many|much
 
 def _specific(q: Question, term: Term, common_weight: float = 0.0) -> bool:
     """A term a quote may not leave out even among many: a figure ('2016', '33'), a name or symbol ('NIST',
-    'eV', 'Planck': a capital letter, but for the question's opening word), or what the question asks for
+    'eV', 'Planck': a capital letter, but for the question's opening word) unless nearly every passage uses it
+    (IDF weight below ``common_weight``), or what the question asks for
     (its class noun, the words after 'what' / 'which', the role after 'who was its', the words after a keyword
     question's colon)."""
     word = term.word
