@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import BadQuestion, IndexNotFound
+from assistant.errors import BadQuestion, IndexEmpty, IndexNotFound
 
 pytestmark = pytest.mark.slow
 
@@ -157,6 +157,30 @@ def test_missing_index_names_the_command(tmp_path) -> None:
     with pytest.raises(IndexNotFound) as err:
         Assistant.from_settings(Settings(index_dir=tmp_path / "none"))
     assert "assistant ingest" in str(err.value)
+
+
+def test_an_index_without_documents_is_a_clear_error_until_an_ingest_commits(tmp_path, embedder) -> None:
+    """What a reader sees while the first ingest runs: a manifest with no document yet. It used to crash in
+    BM25 (ValueError from an empty vocabulary); now it is `IndexEmpty`, and the same Assistant answers once
+    documents are committed."""
+    from assistant import Assistant, Settings
+    from ingest.pipeline import run_ingest
+
+    settings = Settings(index_dir=tmp_path / "index")
+    (tmp_path / "nothing").mkdir()
+    run_ingest(settings, [tmp_path / "nothing"], progress=False, embedder=embedder)
+    bot = Assistant(settings, embedder=embedder)
+    for call in (bot.ask, bot.retrieve):
+        with pytest.raises(IndexEmpty) as err:
+            call("How do I apply?")
+        assert isinstance(err.value, IndexNotFound)
+        assert "no documents" in str(err.value) and "assistant ingest" in str(err.value)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "widgets.md").write_text(
+        "# Widgets\n\nThe widget office accepts applications by e-mail to widgets@example.org.\n", encoding="utf-8")
+    run_ingest(settings, [tmp_path / "docs"], progress=False, embedder=embedder)
+    answer = bot.ask("Where do I send a widget application?")
+    assert not answer.abstained and "widgets@example.org" in answer.text
 
 
 def test_answer_carries_a_provenance_stamp_and_timings(bot) -> None:

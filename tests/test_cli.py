@@ -27,6 +27,17 @@ def test_missing_index_is_one_line_and_exit_1(tmp_path) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow  # ingest and ask load the embedding model
+def test_empty_index_is_one_line_and_exit_1(tmp_path) -> None:
+    (tmp_path / "nothing").mkdir()
+    index = str(tmp_path / "index")
+    assert runner.invoke(app, ["ingest", str(tmp_path / "nothing"), "--index-dir", index, "--no-progress"]).exit_code == 0
+    result = runner.invoke(app, ["ask", "hello?", "--index-dir", index])
+    assert result.exit_code == 1
+    assert "no documents" in result.output and "assistant ingest" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_bad_where_is_a_usage_error(tmp_path) -> None:
     result = runner.invoke(app, ["ask", "hello?", "--where", "colour=blue", "--index-dir", str(tmp_path)])
     assert result.exit_code == 1

@@ -205,6 +205,22 @@ def test_missing_index_answers_503_then_recovers_after_ingest(tmp_path: Path, em
         assert body["citations"] and client.get("/api/health").json()["ready"] is True
 
 
+def test_empty_index_answers_503_and_is_not_ready_until_documents_are_in(tmp_path: Path, embedder) -> None:
+    from ingest.pipeline import run_ingest
+
+    settings = Settings(index_dir=tmp_path / "index")
+    (tmp_path / "nothing").mkdir()
+    run_ingest(settings, [tmp_path / "nothing"], progress=False, embedder=embedder)
+    with running(build_app(settings, embedder=embedder)) as url, httpx.Client(base_url=url, timeout=120) as client:
+        health = client.get("/api/health").json()
+        assert health["ready"] is False and health["documents"] == 0 and "no documents" in health["message"]
+        message = assert_json_error(client.post("/api/ask", json={"question": "How do I apply?"}), 503)
+        assert "no documents" in message
+        run_ingest(settings, [CORPUS], progress=False, embedder=embedder)
+        body = client.post("/api/ask", json={"question": "Will I be paid during a secondment?"}).json()
+        assert body["citations"] and client.get("/api/health").json()["ready"] is True
+
+
 def test_chroma_server_down_is_a_clear_503(index_copy: Path, embedder, port: int) -> None:
     settings = Settings(index_dir=index_copy, chroma_url=f"http://127.0.0.1:{port}")  # nothing listens
     with running(build_app(settings, embedder=embedder)) as url, httpx.Client(base_url=url, timeout=120) as client:

@@ -24,7 +24,7 @@ from assistant.answer.evidence import Unit
 from assistant.answer.extractive import Evidence, ExtractiveAnswerer
 from assistant.answer.grounding import CITE_RE
 from assistant.answer.llm import make_llm_answerer
-from assistant.errors import IndexNotFound
+from assistant.errors import IndexEmpty, IndexNotFound
 from assistant.fitted import Model, packaged_model
 from assistant.index.embedder import Embedder, make_embedder
 from assistant.index.manifest import Manifest
@@ -173,7 +173,13 @@ class Assistant:
             if self._corpus is None or self._corpus.data_version != self.manifest.data_version():
                 self._corpus = CorpusView(self.manifest, self.embedder.name,
                                           self._views.open if self._views else None)
-            return self._corpus
+            corpus = self._corpus
+        if not corpus.chunks:  # the first ingest has not committed yet, or it found nothing to add
+            raise IndexEmpty(
+                f"The index in {self.settings.index_dir} holds no documents yet: an ingest may still be running "
+                "(try again when it ends), or run `assistant ingest` on a folder of documents."
+            )
+        return corpus
 
     def stamp(self, corpus: CorpusView | None = None) -> Stamp:
         corpus = corpus or self.corpus()

@@ -3,6 +3,7 @@
     AssistantError
     ├── SettingsError        a setting has a bad value
     ├── IndexNotFound        no index yet: run `assistant ingest`
+    │   └── IndexEmpty       the index holds no documents (yet): its first ingest is running or found none
     ├── IndexBusy            another process is writing the index
     ├── BadQuestion          empty, too long or unreadable question
     ├── BadFilter            a --where / filters value that cannot be parsed
@@ -27,6 +28,11 @@ class SettingsError(AssistantError):
 
 class IndexNotFound(AssistantError):
     pass
+
+
+class IndexEmpty(IndexNotFound):
+    """An index with no documents: nothing can be answered from it, which is not the same as an answer the
+    documents do not give. A subclass of `IndexNotFound` so every interface treats it as "not ready yet"."""
 
 
 class IndexBusy(AssistantError):

@@ -178,8 +178,11 @@ def create_api(service: Service) -> FastAPI:
             data = service.info()
         except AssistantError as exc:
             return {"status": "ok", "ready": False, "index_version": None, "message": str(exc)}
-        return {"status": "ok", "ready": True, "index_version": data["version"],
+        body = {"status": "ok", "ready": data["chunks"] > 0, "index_version": data["version"],
                 "documents": data["documents"], "chunks": data["chunks"], "last_ingest": data["last_ingest"]}
+        if not body["ready"]:  # its first ingest is running, or found nothing: questions get a 503
+            body["message"] = "The index holds no documents yet."
+        return body
 
     @api.get("/api/info", tags=["api"], dependencies=guard)
     def info() -> dict[str, Any]:
