@@ -121,13 +121,27 @@ def settings_accuracy(records: list[tuple], idx: list[int], values: dict[str, fl
 
 def neighbours(name: str, value: float, step: float, integer: bool) -> list[float]:
     """Trial values of one coordinate: ± ``step`` for a unit weight (never below 0); for a setting, ± ``step``
-    of its value (a share stays within (0, 1]; a count moves by at least 1 and stays at least 0)."""
+    of its value, within the bounds the setting declares (a share stays within (0, 1]; a count moves by at least
+    1 and stays at least 0)."""
     if name in FEATURES:
         return [round(max(0.0, value + d), 3) for d in (step, -step)]
+    low, high = setting_bounds(name)
     if integer:
         d = max(1, round(value * step))
-        return [value + d, max(0, value - d)]
-    return [round(min(1.0, value * (1 + step)), 3), round(value * (1 - step), 3)]
+        return [min(value + d, high), max(0, low, value - d)]
+    return [round(min(high, value * (1 + step)), 3), round(max(low, value * (1 - step)), 3)]
+
+
+def setting_bounds(name: str) -> tuple[float, float]:
+    """The least and greatest value the setting ``name`` accepts: its field's ``ge``/``gt`` and ``le``/``lt``
+    (every share declares ``le=1``), and never below 0."""
+    from assistant.settings import Settings
+
+    low, high = 0.0, float("inf")
+    for bound in Settings.model_fields[name].metadata:
+        low = max(low, float(getattr(bound, "ge", None) or getattr(bound, "gt", None) or low))
+        high = min(high, float(getattr(bound, "le", None) or getattr(bound, "lt", None) or high))
+    return low, high
 
 
 def search(records: list[tuple], idx: list[int], weights: list[float], label: str,

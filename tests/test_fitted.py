@@ -262,3 +262,6 @@ def test_the_correctness_fit_moves_weights_by_steps_and_settings_by_shares_withi
     assert neighbours("min_coverage", 0.9, 0.25, False) == [1.0, 0.675]  # a share: ± a share of it, at most 1
     assert neighbours("keys_per_missing", 4, 0.1, True) == [5, 3]  # a count: at least 1 either way
     assert neighbours("operative_units", 0, 0.25, True) == [1, 0]  # and never below 0
+    # A weight that is not a share (its field declares no upper bound) is not held at 1.
+    assert neighbours("common_name_weight", 2.0, 0.25, False) == [2.5, 1.5]
+    assert neighbours("keys_per_missing", 20, 0.25, True) == [20, 15]  # nor beyond the bound the field declares
