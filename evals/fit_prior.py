@@ -39,9 +39,9 @@ def record(bot, items: list[dict]) -> list[tuple]:
     calls: list[tuple] = []
     original = bot.answerer.draft
 
-    def spy(q, ev, context=()):
-        calls.append((q, ev, context))
-        return original(q, ev, context)
+    def spy(*args, **kwargs):  # the draft's inputs as the assistant passes them, whatever they grow to
+        calls.append((args, kwargs))
+        return original(*args, **kwargs)
 
     bot.answerer.draft = spy
     out = []
@@ -88,7 +88,8 @@ def correct(record_: tuple, model) -> bool:
         return not answerable
     bot.answerer._model = model  # None: the packaged scorer
     try:
-        draft = bot.answerer.draft(*call)
+        args, kwargs = call
+        draft = bot.answerer.draft(*args, **kwargs)
     finally:
         bot.answerer._model = None
     if draft.abstained or not answerable:

@@ -265,3 +265,23 @@ def test_the_correctness_fit_moves_weights_by_steps_and_settings_by_shares_withi
     # A weight that is not a share (its field declares no upper bound) is not held at 1.
     assert neighbours("common_name_weight", 2.0, 0.25, False) == [2.5, 1.5]
     assert neighbours("keys_per_missing", 20, 0.25, True) == [20, 15]  # nor beyond the bound the field declares
+
+
+@pytest.mark.slow
+def test_the_correctness_fit_replays_the_drafts_the_assistant_made(bot) -> None:
+    """`evals.fit_prior` records each question's draft inputs as the assistant passes them, then replays only the
+    answerer on them: the replay must run (it broke silently when the draft grew an argument) and score right."""
+    from evals.fit_prior import correct, memoize_facts, record
+
+    items = [{"question": "Who can apply for a secondment?", "answerable": True,
+              "facts": [["national measurement institute"]]},
+             {"question": "Who can apply for a secondment?", "answerable": True, "facts": [["a fact no page gives"]]},
+             {"question": "What is the capital of Peru?", "answerable": False, "facts": []}]
+    records = record(bot, items)
+    assert all(r[2] is not None for r in records)  # every question's draft was seen
+    saved = bot.answerer.facts
+    try:
+        memoize_facts(bot)
+        assert [correct(r, None) for r in records] == [True, False, True]
+    finally:
+        bot.answerer.facts = saved
