@@ -312,3 +312,34 @@ def test_the_leading_short_documents_other_chunks_are_candidates_too(built_index
     off = [c.passage.chunk.id for c in candidates(expand_documents=0)]  # off: the fused cut alone
     assert sum(c.passage.chunk.doc_id == lead for c in candidates(expand_documents=0)) < chunks
     assert [c.passage.chunk.id for c in candidates(expand_chunks=chunks - 1)] == off  # a longer one is not expanded
+
+
+@pytest.mark.slow
+def test_the_numbered_item_a_question_names_is_a_candidate_however_the_search_ranks_it(tmp_path, embedder) -> None:
+    """'What was Resolution 5 of the 5th WGA about?': every item of that meeting's record names the meeting as
+    well, so the focused search's few best chunks may all be other items. The named item's chunks join the
+    candidates whatever their rank."""
+    from assistant.assistant import Assistant
+    from assistant.settings import Settings
+    from ingest.pipeline import run_ingest
+
+    topics = ["widget colours", "gadget storage", "sprocket sizes", "flange finishes", "valve testing",
+              "spring tension", "gear ratios", "bolt threads", "lever lengths"]
+    # Every other item says the question's words more often than the named one does.
+    items = "\n\n".join(f"## Resolution {n}: On {topic}\n\n" + (
+        "Valves are tested once a year." if n == 5 else
+        f"What the WGA resolved at its 5th meeting about {topic}: this resolution of the 5th WGA was adopted by "
+        f"the WGA after a resolution on {topic} was proposed to the 5th WGA.")
+        for n, topic in enumerate(topics, start=1))
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "wga-005-2001.md").write_text(
+        f"---\ntitle: 5th meeting of the WGA\nlanguage: en\ndate: '2001-10-16'\nbody: WGA\n---\n\n"
+        f"# 5th meeting of the WGA\n\n{items}\n", encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index", rerank_candidates=1, focus_k=1, expand_documents=0,
+                        chunk_size=300)
+    run_ingest(settings, [tmp_path / "docs"], progress=False, embedder=embedder)
+    bot = Assistant(settings, embedder=embedder)
+    assert bot.corpus().chunk_count  # several chunks: one per item or so
+    sections = [c.passage.chunk.section for c in bot.candidates("What was Resolution 5 of the 5th WGA about?")[1]]
+    assert any("Resolution 5" in s for s in sections), sections
+    assert len(sections) < sum(bot.corpus().chunk_count.values())  # not every chunk of the record

@@ -290,6 +290,11 @@ class Assistant:
         if named:
             focus = replace(flt or Filters(), doc_ids=named)
             found += [(p, True) for p in search(k=s.focus_k, filters=focus)]
+            if ref.items:
+                # The numbered item the question names ('Resolution 5'): its chunks, wherever the search ranks
+                # them among the record's others, which name the same meeting and year just as well.
+                every = search(k=sum(corpus.chunk_count[d] for d in named), filters=focus)
+                found += [(p, True) for p in every if ref.items & refs.section_items(p.chunk.section)]
         leading = list(dict.fromkeys(p.chunk.doc_id for p, _ in found))[:s.expand_documents]
         short = frozenset(d for d in leading if corpus.chunk_count[d] <= s.expand_chunks) - named
         if short and s.focus_k:
