@@ -316,7 +316,7 @@ def test_the_leading_short_documents_other_chunks_are_candidates_too(built_index
 
 @pytest.mark.slow
 def test_the_numbered_item_a_question_names_is_a_candidate_however_the_search_ranks_it(tmp_path, embedder) -> None:
-    """'What was Resolution 5 of the 5th WGA about?': every item of that meeting's record names the meeting as
+    """'The 5th WGA's Resolution 5 dealt with which topic?': every item of that meeting's record names the meeting as
     well, so the focused search's few best chunks may all be other items. The named item's chunks join the
     candidates whatever their rank."""
     from assistant.assistant import Assistant
@@ -340,6 +340,6 @@ def test_the_numbered_item_a_question_names_is_a_candidate_however_the_search_ra
     run_ingest(settings, [tmp_path / "docs"], progress=False, embedder=embedder)
     bot = Assistant(settings, embedder=embedder)
     assert bot.corpus().chunk_count  # several chunks: one per item or so
-    sections = [c.passage.chunk.section for c in bot.candidates("What was Resolution 5 of the 5th WGA about?")[1]]
+    sections = [c.passage.chunk.section for c in bot.candidates("The 5th WGA's Resolution 5 dealt with which topic?")[1]]
     assert any("Resolution 5" in s for s in sections), sections
     assert len(sections) < sum(bot.corpus().chunk_count.values())  # not every chunk of the record

@@ -172,7 +172,7 @@ def test_an_index_without_documents_is_a_clear_error_until_an_ingest_commits(tmp
     bot = Assistant(settings, embedder=embedder)
     for call in (bot.ask, bot.retrieve):
         with pytest.raises(IndexEmpty) as err:
-            call("How do I apply?")
+            call("Where are the widget rules kept?")
         assert isinstance(err.value, IndexNotFound)
         assert "no documents" in str(err.value) and "assistant ingest" in str(err.value)
     (tmp_path / "docs").mkdir()

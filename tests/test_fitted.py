@@ -273,10 +273,10 @@ def test_the_correctness_fit_replays_the_drafts_the_assistant_made(bot) -> None:
     answerer on them: the replay must run (it broke silently when the draft grew an argument) and score right."""
     from evals.fit_prior import correct, memoize_facts, record
 
-    items = [{"question": "Who can apply for a secondment?", "answerable": True,
+    items = [{"question": "Whose employees are welcome to apply?", "answerable": True,
               "facts": [["national measurement institute"]]},
-             {"question": "Who can apply for a secondment?", "answerable": True, "facts": [["a fact no page gives"]]},
-             {"question": "What is the capital of Peru?", "answerable": False, "facts": []}]
+             {"question": "Whose employees are welcome to apply?", "answerable": True, "facts": [["a fact no page gives"]]},
+             {"question": "How long should pasta boil?", "answerable": False, "facts": []}]
     records = record(bot, items)
     assert all(r[2] is not None for r in records)  # every question's draft was seen
     saved = bot.answerer.facts
