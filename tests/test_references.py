@@ -67,6 +67,17 @@ def test_document_reference_from_title_and_date() -> None:
     assert ref.bodies == {"ABC"} and ref.meeting == 103 and ref.years == {"2014"}
 
 
+def test_a_committees_guide_takes_the_body_its_committee_metadata_names() -> None:
+    """A guide's metadata names its committee in full ('Consultative Committee for Widgets'), not by acronym:
+    the collection's full names of its bodies (lower case) give the body its records are filed under."""
+    guide = Document("g", "s", "Guide to widget calibration", "text", date="2019-05-20",
+                     meta={"committee": "Consultative Committee for Widgets"})
+    committees = {"consultative committee for widgets": "CCW"}
+    assert r.of_document(guide, committees).bodies == {"CCW"} and r.of_document(guide).bodies == frozenset()
+    assert r.of_document(guide, committees).years == {"2019"}
+    assert r.of_document(doc("12th meeting of the ABC", "1999-10-15"), committees).bodies == {"ABC"}  # its own
+
+
 def test_document_match_requires_agreement_on_every_named_part() -> None:
     d = r.of_document(doc("12th meeting of the ABC", "1999-10-15"))
     assert r.document_match(r.parse("12th ABC", BODIES), d) == 1.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -190,9 +190,11 @@ def _numbers_other(text: str, end: int, bodies: frozenset[str]) -> bool:
     return other is not None and not (other["word"] and other["word"].upper() in bodies)
 
 
-def of_document(doc: Document) -> Reference:
-    """A document's own reference: its body, the meeting ordinal in its title, the year of its date."""
-    body = doc.meta.get("body")
+def of_document(doc: Document, committees: Mapping[str, str] | None = None) -> Reference:
+    """A document's own reference: its body, the meeting ordinal in its title, the year of its date. The body is
+    the metadata's ``body``, else the body whose full name (lower case, in ``committees``) the metadata's
+    ``committee`` gives: a committee's guide names it only so."""
+    body = doc.meta.get("body") or (committees or {}).get(str(doc.meta.get("committee", "")).strip().lower())
     ordinals = ORDINAL_RE.findall(doc.title)
     year = doc.date[:4] if YEAR_RE.fullmatch(doc.date[:4] or "") else None
     return Reference(

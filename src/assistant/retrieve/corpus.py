@@ -276,8 +276,10 @@ class CorpusView:
 
     @cached_property
     def references(self) -> dict[str, refs.Reference]:
-        """Each document's own reference: body, meeting ordinal, year."""
-        return {d: refs.of_document(doc) for d, doc in self.documents.items()}
+        """Each document's own reference: body, meeting ordinal, year (a committee's guide: the body its metadata
+        names by full name)."""
+        committees = {name.lower(): body for body, names in self.full_names.items() for name in names}
+        return {d: refs.of_document(doc, committees) for d, doc in self.documents.items()}
 
     @cached_property
     def named_as(self) -> dict[str, str]:
