@@ -38,7 +38,7 @@ META_WORDS = frozenset(
     something possible question answer bit lot some more exist exists available currently
     find know tell show mean means involve involved involves step steps procedure process
     enquiry enquiries inquiry inquiries query queries role roles purpose problem problems issue issues matter
-    topic topics title titles subject subjects
+    topic topics title titles
     ok okay hi hello hey thanks thank yes yeah walk around approximately roughly nearly almost circa
     étape étapes démarche démarches procédure""".split()
 )
