@@ -32,8 +32,8 @@ MONTHS = ("January February March April May June July August September October N
 NOT_MEETING_RE = re.compile(
     rf"\s+(?:(?P<word>[\w-]+)\s+)?(?:editions?|éditions?|ed\.|brochures?|anniversary|anniversaire|{'|'.join(m for names in MONTHS for m in names)})\b",
     re.I)
-# A year written as the time of an event, after 'in' or a month ('met in 2012', 'its June 2012 session',
-# 'en mars 2030'), as against a year that names what was decided on ('the 2012 accounts', 'the budget for 2012').
+# A year written as the time of an event, after 'in' or a month ('met in 2004', 'the May 2004 session',
+# 'en mars 2030'), as against a year that names what was decided on ('the 2004 accounts', 'the budget for 2004').
 DATED_YEAR_RE = re.compile(
     rf"\b(?:in|at|during|en|{'|'.join(m for names in MONTHS for m in names)})\s+{_YEAR}", re.I)
 # The kinds of numbered item a record holds, in both languages.
