@@ -447,8 +447,8 @@ def _demote_do_support_verb(tokens: list[str], terms: tuple[Term, ...]) -> tuple
         if i == 0 or word[:1].isupper() or any(ch.isdigit() for ch in word) or not _bare_verb(word):
             continue
         prev = rest[i - 1]
-        # A possessive's 's' ('the CIPM's finance …') is a token of its own once the words are split.
-        if (prev.lower() in DETERMINERS or prev.lower() in PREPOSITIONS or prev.endswith(("'s", "’s")) or prev == "s"
+        # A possessive's 's' ('the CIPM's finance …') is a token of its own: `words` splits at the apostrophe.
+        if (prev.lower() in DETERMINERS or prev.lower() in PREPOSITIONS or prev == "s"
                 or any(ch.isdigit() for ch in prev) or set(english_lemmas(prev.lower())) == {"ADJ"}):
             continue  # inside the subject: 'the primary field', 'on clock comparison'
         if "NOUN" not in english_lemmas(word.lower()):
