@@ -168,6 +168,23 @@ def test_a_nuclide_written_by_symbol_covers_its_name() -> None:
     assert not text.exact(Term("strontium-87", "strontium-87", 1.0))
 
 
+def test_a_greek_symbol_is_covered_by_its_letter_name_as_typed() -> None:
+    text = Profile("The gadget constant κ_0 was 4π × 10^−7 W/m; the widget line Δν_X; a 5 µm gap.")
+    for asked in ("kappa_0", "kappa0", "pi", "deltanu_x", "delta", "mu"):
+        assert text.exact(Term(asked, asked, 1.0)), asked
+    assert not text.exact(Term("kappa_1", "kappa_1", 1.0))
+    assert not text.exact(Term("sigma", "sigma", 1.0))
+    assert not Profile("The gadget constant k_0 was fixed.").exact(Term("kappa_0", "kappa_0", 1.0))
+
+
+def test_a_power_of_ten_is_covered_as_typed_in_e_notation() -> None:
+    text = Profile("A gadget drifts by 1 × 10^−6 a day, a widget by 2.3 × 10^−10, and 10^8 gizmos were made.")
+    for asked in ("1e-6", "2.3e-10", "1e8"):
+        assert text.exact(Term(asked, asked, 1.0)), asked
+    for asked in ("1e-7", "2.3e-9", "1e-8"):
+        assert not text.exact(Term(asked, asked, 1.0)), asked
+
+
 def test_a_formula_written_with_subscript_markup_covers_it_as_typed() -> None:
     text = Profile("A gadget filled with CO_2 and N_2, on the T_90 scale.")
     for asked in ("CO2", "N2", "T90"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import unicodedata
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -51,7 +52,7 @@ class Profile:
         self.text = text
         self.lemmas = set(content_lemmas(text, lang))
         self.lemmas |= {part for t in self.lemmas if "-" in t for part in t.split("-") if len(part) > 2}
-        self.lemmas |= nuclide_lemmas(text) | quantity_lemmas(text) | formula_lemmas(text)
+        self.lemmas |= nuclide_lemmas(text) | quantity_lemmas(text) | formula_lemmas(text) | greek_lemmas(text) | power_lemmas(text)
         self.stems = {stem(t) for t in self.lemmas}
         self._parts: tuple[Profile, ...] = ()
 
@@ -261,6 +262,35 @@ def formula_lemmas(text: str) -> set[str]:
     """The way a question types what ``text`` writes with sub- or superscript markup, the markup left out:
     'CO_2' → 'co2', '^127I_2' → '127i2', 'a_9' → 'a9'."""
     return {m.translate(MARKUP).lower() for m in FORMULA_RE.findall(text)}
+
+
+# Greek letters (the micro sign too) with their sub- or superscript markup: 'μ_0', 'ε_0', 'Δν_Cs', 'α'.
+GREEK_RE = re.compile(r"([\u0391-\u03a9\u03b1-\u03c9\u00b5]+)((?:[_^][^\W_]+)*)")
+
+
+def greek_lemmas(text: str) -> set[str]:
+    """The way a question spells what ``text`` writes with Greek letters, each letter by its Unicode name:
+    'μ_0' → 'mu_0', 'mu0'; 'π' → 'pi'; 'Δν_Cs' → 'deltanu_cs', 'deltanucs', 'delta', 'nu'."""
+    out: set[str] = set()
+    for letters, markup in GREEK_RE.findall(text):
+        # NFKC makes the micro sign 'µ' the letter 'μ' (GREEK SMALL LETTER MU): the name's last word is the letter's.
+        names = [unicodedata.name(unicodedata.normalize("NFKC", ch)).split()[-1].lower() for ch in letters]
+        joined, markup = "".join(names), markup.lower()
+        out |= {joined + markup, joined + markup.translate(MARKUP)}
+        if not markup or len(names) > 1:
+            # 'π', and 'Δν' asked as 'delta nu'; but not 'mu' for 'μ_0', lest 'mu_1' be read as derived from it.
+            out |= set(names)
+    return out
+
+
+# A power of ten as the documents write one, with its factor if any: '1 × 10^−6', '2.3 × 10^−10', '10^8'.
+POWER_RE = re.compile(r"(?:(\d+(?:\.\d+)?)\s?[×x]\s?)?10\^([−-]?\d{1,3})(?![\d.])")
+
+
+def power_lemmas(text: str) -> set[str]:
+    """The way a question types a power of ten ``text`` writes: '1 × 10^−6' → '1e-6', '2.3 × 10^−10' →
+    '2.3e-10', '10^8' → '1e8'."""
+    return {f"{factor or '1'}e{exponent.replace('−', '-')}" for factor, exponent in POWER_RE.findall(text)}
 
 
 # A figure then a unit symbol, as the documents write a quantity: '20 K', '3 Da', '10^−3 kg', '(12) kg'.
