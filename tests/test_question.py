@@ -87,6 +87,12 @@ def test_the_verb_after_a_class_noun_is_not_required() -> None:
     assert "cover" not in {t.lemma for t in q.hard_terms}
 
 
+def test_a_partitive_which_of_names_the_class_after_it() -> None:
+    q = _q("Which of its gadgets did the workshop repair first?")
+    assert "gadget" in q.soft and q.wants_list
+    assert "gadget" not in {t.lemma for t in q.hard_terms}
+
+
 def test_the_phrase_after_what_ends_at_a_function_word() -> None:
     q = _q("What role does LIDAR play for the Survey Department?")
     assert not q.soft  # 'LIDAR' is what it is about, not the kind of answer wanted

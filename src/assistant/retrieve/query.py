@@ -369,9 +369,15 @@ def pointed_back(q: Question) -> Question:
     return replace(q, terms=tuple(replace(t, key=False) if t.word.lower() in pointed else t for t in q.terms))
 
 
+# 'which' or 'what' and the (up to three) words after it, past a partitive 'of the' ('which of its gadgets').
+CLASS_PHRASE_RE = re.compile(r"\b(which|what|quels?|quelles?)\s+(?:of\s+(?:the|his|her|its|their|these|those|our|your)\s+)?"
+                             r"((?:\S+\s+){0,2}\S+)", re.I)
+
+
 def _class_noun(text: str, terms: tuple[Term, ...]) -> list[Term]:
-    """'Which organization …', 'With which international bodies …': the noun names the answer's type."""
-    match = re.search(r"\b(which|what|quels?|quelles?)\s+((?:\S+\s+){0,2}\S+)", text, re.I)
+    """'Which organization …', 'With which international bodies …', 'Which of the gadgets …': the noun names the
+    answer's type."""
+    match = CLASS_PHRASE_RE.search(text)
     if not match:
         return []
     by_word = {t.word.lower(): t for t in terms}
