@@ -149,6 +149,16 @@ def test_stored_word_vectors_are_used_and_only_unstored_words_are_embedded() -> 
     assert cover == plain  # the stored vectors give what embedding them now gives
 
 
+def test_a_code_with_a_figure_is_no_derivation_of_a_word() -> None:
+    text = Profile("The ABC compared the ABC.X-K3 gizmos with the gadget-2 set in 2018.")
+    for asked in ("ABC.X-K4", "gadget-7", "2019"):
+        assert not text.exact(Term(asked, asked.lower(), 1.0)), asked
+    for asked in ("ABC.X-K3", "gadget-2", "2018"):
+        assert text.exact(Term(asked, asked.lower(), 1.0)), asked
+    assert Profile("At the 30th ABC meeting.").exact(Term("ABC-30", "abc-30", 1.0))  # a meeting by its number
+    assert not Profile("At the 31st ABC meeting.").exact(Term("ABC-30", "abc-30", 1.0))
+
+
 def test_superscript_ordinals_read_as_typed() -> None:
     # Documents mark an ordinal's suffix as superscript ('5^e séance', '2^eRapport'); questions type '5e'.
     from assistant.text import words

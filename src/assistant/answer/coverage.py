@@ -113,8 +113,10 @@ class Profile:
             return True  # 'NMI' is covered by 'national measurement institute'
         if forms.mixed is not None and forms.mixed in self.all_initials:
             return True  # 'MeP-K' is covered by 'mise en pratique'
-        if forms.parts is not None and all(not part.isdisjoint(self.lemmas) for part in forms.parts):
-            return True  # 'Asia-Pacific' is covered by 'Asia Pacific', 'dimmed-out' by 'dimmed out'
+        if forms.parts is not None and all(not part.isdisjoint(self.lemmas) or self._numbered(part)
+                                           for part in forms.parts):
+            # 'Asia-Pacific' is covered by 'Asia Pacific', 'dimmed-out' by 'dimmed out', 'ABC-30' by '30th ABC'
+            return True
         if not forms.synonyms.isdisjoint(self.lemmas):
             return True  # 'openings' is covered by 'opportunities', 'links' by 'liaison'
         if forms.ordinal is not None and forms.ordinal in self.numbers:
@@ -122,6 +124,10 @@ class Profile:
         if forms.number is not None and forms.number in self.spelled_numbers:
             return True  # and '11th' by 'the Eleventh Widget Assembly', '11e' by 'la Onzième Assemblée'
         return self._derived(forms.root)
+
+    def _numbered(self, part: frozenset[str]) -> bool:
+        """Is a code's part a figure the text gives something by ('30' of 'ABC-30': 'the 30th meeting')?"""
+        return any(p.isdigit() and int(p) in self.numbers for p in part)
 
     @cached_property
     def numbers(self) -> frozenset[int]:
@@ -163,7 +169,7 @@ class TermForms(NamedTuple):
     mixed: str | None  # a mixed-case acronym's letters as initials (' m e p ' for 'MeP', 'MeP-K', 'MoUs')
     parts: tuple[frozenset[str], ...] | None  # a hyphenated lemma's content parts (3+ letters), as written or lemmas
     synonyms: frozenset[str]
-    root: str  # derivational root
+    root: str  # derivational root ("" for a word with a figure: a code or value derives from nothing)
     ordinal: int | None  # the number a spelled-out ordinal writes ('fourth' → 4)
     number: int | None  # the number an ordinal in digits writes ('11th', '11e' → 11)
 
@@ -173,13 +179,15 @@ def _term_forms(token: str, word: str) -> TermForms:
     bare = token[:-1] if token.endswith("s") else token
     spelled = f" {' '.join(bare)} " if word.rstrip("s").isupper() and len(bare) >= 3 else None
     # A part that is a stop word ('out' of 'dimmed-out') is in no text's lemmas: the content parts decide.
+    # A part with a figure counts however short: 'K4' of 'ABC.X-K4' is what tells it from 'ABC.X-K3'.
     parts = tuple(frozenset({part, lemma(part)}) for part in token.split("-")
-                  if len(part) > 2 and not is_stop(part)) if "-" in token else None
+                  if any(ch.isdigit() for ch in part) or (len(part) > 2 and not is_stop(part))) if "-" in token else None
     head = word.split("-")[0]
     head = head[:-1] if len(head) > 3 and head.endswith("s") and head[-2].isupper() else head  # 'MoUs'
     mixed = f" {' '.join(head.lower())} " if MIXED_ACRONYM_RE.match(head) else None
     return TermForms(token, stem(token), bare, spelled, mixed, parts or None, synonyms().get(token, frozenset()),
-                     derivational_root(token), spelled_ordinal(token),
+                     # A code or value is no derivation of a word ('ABC.X-K4' of 'ABC.X'): none for one with a figure.
+                     "" if any(ch.isdigit() for ch in token) else derivational_root(token), spelled_ordinal(token),
                      int(found[1]) if (found := ORDINAL_RE.fullmatch(token)) else None)
 
 
