@@ -167,7 +167,7 @@ class TermForms(NamedTuple):
     bare: str  # without a plural 's', as an acronym
     spelled: str | None  # an acronym's letters as initials (' n m i '), for an all-capitals word
     mixed: str | None  # a mixed-case acronym's letters as initials (' m e p ' for 'MeP', 'MeP-K', 'MoUs')
-    parts: tuple[frozenset[str], ...] | None  # a hyphenated lemma's content parts (3+ letters), as written or lemmas
+    parts: tuple[frozenset[str], ...] | None  # a hyphenated lemma's content parts (3+ letters, or with a figure), as written or lemmas
     synonyms: frozenset[str]
     root: str  # derivational root ("" for a word with a figure: a code or value derives from nothing)
     ordinal: int | None  # the number a spelled-out ordinal writes ('fourth' → 4)
