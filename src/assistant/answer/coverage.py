@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 # Shortest root that a derivation match compares: shorter ones ('mas', 'par') start too many unrelated words.
 DERIVATION_MIN = 4
+# A negating prefix before a stem long enough to be a word of its own ('un|stabilis', 'non|linear'; not 'un|it').
+NEGATED_RE = re.compile(r"(un|non)([a-z]{6,})")
 StoredWords = Callable[[list[str]], dict[str, np.ndarray]]
 
 
@@ -96,12 +98,18 @@ class Profile:
         return " " + " ".join(w[0].lower() for w in words(self.text)) + " "
 
     @cached_property
+    def _derivable(self) -> set[str]:
+        """The stems a derivation match compares: each stem, and a negated one without its prefix
+        ('unstabilis' derives from 'stabil' too: 'without stabilisation' is said 'unstabilised')."""
+        return self.stems | {m[2] for s in self.stems if (m := NEGATED_RE.fullmatch(s))}
+
+    @cached_property
     def _sorted_stems(self) -> list[str]:
-        return sorted(self.stems)
+        return sorted(self._derivable)
 
     @cached_property
     def _long_roots(self) -> frozenset[str]:
-        return frozenset(r for r in map(stem_root, self.stems) if len(r) >= DERIVATION_MIN)
+        return frozenset(r for r in map(stem_root, self._derivable) if len(r) >= DERIVATION_MIN)
 
     def exact(self, term: Term) -> bool:
         forms = _term_forms(term.lemma, term.word)
