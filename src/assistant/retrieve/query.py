@@ -300,6 +300,8 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     need = None if REASON_RE.search(main) else (answer_type or pattern_type)(main)
     claimed = _claimed_numbers(resolved)
     need = "number" if claimed and need is None else need
+    if need == "expansion" and not ASKED_ACRONYM_RE.search(SOURCE_RE.sub(" ", main)):
+        need = None  # 'What does the % sign mean, according to the ABC guide?': no name to spell out is asked about
     if need == "eligibility" and (PRESENT_RE.search(text) or resolved != text):
         need = None  # 'Can I apply right now / this year?' asks whether there are openings, not who may apply
     # Read before IDIOM_RE drops the words that open an example ('for example'); one that opens the question
@@ -528,7 +530,8 @@ SOURCE_RE = re.compile(
     r"(?!(?:which|what|whose|how|quel(?:le)?s?|lequel|laquelle|lesquel(?:le)?s|combien|quoi)\b)"
     r"(?P<opening>[^,?]{3,120}?),\s*(?=\S)|"
     # (', in the Brochure?' names a text; ', in metres?' asks for a unit: 'in' / 'dans' only before an article)
-    r",\s*(?:according to|per|as (?:given|stated|defined|set out) in|selon|d['’]après|"
+    r"(?:,\s*|\s+(?=according to\b|selon\b|d['’]après\b))"  # these three name a text with or without a comma
+    r"(?:according to|per|as (?:given|stated|defined|set out) in|selon|d['’]après|"
     r"(?:in|dans)(?=\s+(?:the|its|their|la|le|les|l['’]|sa|son|ses)\b))\s+"
     r"(?P<closing>[^,?]{3,80}?)\s*\?\s*$|"
     r"\((?P<bracket>[^()]{3,80})\)\s*\?\s*$", re.I)
