@@ -302,6 +302,19 @@ def test_units_of_the_document_a_question_names_as_its_source_go_first(answerer)
     assert first("According to the gizmo catalogue, what colour are gizmos painted?", ["wg", "hb"]) == "wg"
 
 
+def test_a_figure_asked_for_may_leave_the_source_named_to_its_document(answerer) -> None:
+    # The date is in one sentence; the body the question names the note by ('the XYZ note') is said only in
+    # another sentence of the note: the words naming where to look are the document's to say, for the unit
+    # with the figure as for the check.
+    bot, emb = answerer
+    note = _plain("nt", "Gadget note", "In 2004 the ABC approved the gadget rules.\n\nGadgets are sold in blue.\n\n"
+                                       "This note was prepared by the XYZ for gadget owners.")
+    docs = [note, _plain("wg", "Widget guide", "Widgets are painted red by most widget makers.")]
+    asked = "In which year did the ABC approve its rules, according to the XYZ note?"
+    draft = bot.draft(question(asked, docs), evidence(asked, emb, named_as(docs), docs))
+    assert not draft.abstained and "In 2004" in draft.blocks[0].units[0].text
+
+
 def test_a_numbered_item_asked_about_is_answered_from_that_item_not_from_another_of_its_kind(answerer) -> None:
     bot, emb = answerer
     docs = [_two_recommendations()]

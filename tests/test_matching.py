@@ -159,6 +159,14 @@ def test_a_code_with_a_figure_is_no_derivation_of_a_word() -> None:
     assert not Profile("At the 31st ABC meeting.").exact(Term("ABC-30", "abc-30", 1.0))
 
 
+def test_a_negated_word_derives_from_its_stem() -> None:
+    # 'without stabilisation' is written 'unstabilised', 'linearity' is what 'nonlinear' denies; a prefix left
+    # with a short rest is part of the word ('uniform' is no negated 'form').
+    assert Profile("The value for unstabilised gadget lasers.").exact(Term("stabilisation", "stabilisation", 1.0))
+    assert Profile("A nonlinear gadget response.").exact(Term("linearity", "linearity", 1.0))
+    assert not Profile("A uniform gadget finish.").exact(Term("formation", "formation", 1.0))
+
+
 def test_superscript_ordinals_read_as_typed() -> None:
     # Documents mark an ordinal's suffix as superscript ('5^e séance', '2^eRapport'); questions type '5e'.
     from assistant.text import words

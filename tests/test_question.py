@@ -319,6 +319,10 @@ def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
     # a person's name asked without 'who'; the name of a thing is not a person's
     ("What is the name of the gadget board's secretary?", "person"), ("Name the person who chaired it.", "person"),
     ("What is the name of the new gadget programme?", None),
+    # no acronym asked about (the one in the source phrase is where to look): no expansion to find
+    ("What does the % sign stand for, according to the ABC guide?", None),
+    ("Que signifie le symbole %, selon le guide de l'ABC ?", None), ("Que signifie XYZ ?", "expansion"),
+    ("xyz full form", "expansion"),  # an acronym typed in lower case is still the one asked about
 ])
 def test_more_answer_types(text: str, need: str | None) -> None:
     assert _q(text).need == need
@@ -878,6 +882,9 @@ def test_a_label_before_a_colon_frames_the_question_in_words_the_collection_neve
     ("How long may a painting leave the museum, according to the lending rules?", {"lend", "rule"}),
     ("Which entrance do wheelchair users take (visitor guide)?", {"visitor", "guide"}),
     ("In which year did the museum open?", set()),
+    # a question word after the preposition opens the question; 'according to' names a text without a comma
+    ("In which year did the museum open, according to the visitor guide?", {"visitor", "guide"}),
+    ("How long may a painting leave the museum according to the lending rules?", {"lend", "rule"}),
     ("How tall is the museum's tower, in the visitor guide?", {"visitor", "guide"}),
     ("How tall is the museum's tower, in metres?", set()),  # the unit asked for, not a text
     ("In 1998 the museum changed its lending rules: how long may a painting leave?", set()),
