@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from assistant.question.references import ORDINAL_RE
 
+# ('there' as a place named before, 'described there'; 'the other' one of two named before)
 PRONOUN_RE = re.compile(
-    r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|ones|"
+    r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|ones|there|the other|"
     r"il|elle|ils|elles|lui|leur|leurs)\b", re.I
 )
 ELLIPSIS_RE = re.compile(
