@@ -759,6 +759,20 @@ def test_a_long_question_with_a_demonstrative_before_a_noun_points_back(asked: s
     assert condense(asked, history).mode == mode
 
 
+@pytest.mark.parametrize(("asked", "mode"), [
+    ("What other widget colours are described there?", "pronoun"),  # the place named before
+    ("Which is the other gadget depot?", "pronoun"),  # one of two named before
+    ("Is there a gadget depot in Lyon?", ""),  # existential 'there' points at nothing
+    ("Which other widget colours does the 13th Assembly allow?", ""),
+])
+def test_there_and_the_other_point_back(asked: str, mode: str) -> None:
+    from assistant.retrieve.condense import condense
+
+    history = [{"role": "user", "content": "What did the 12th Assembly decide about widgets?"},
+               {"role": "assistant", "content": "They are painted blue."}]
+    assert condense(asked, history).mode == mode
+
+
 @pytest.mark.parametrize(("asked", "rest"), [
     ("ok and the gadgets?", "and the gadgets?"),
     ("Okay, and what about the gadgets?", "and what about the gadgets?"),
