@@ -313,6 +313,12 @@ def test_a_figure_asked_for_may_leave_the_source_named_to_its_document(answerer)
     asked = "In which year did the ABC approve its rules, according to the XYZ note?"
     draft = bot.draft(question(asked, docs), evidence(asked, emb, named_as(docs), docs))
     assert not draft.abstained and "In 2004" in draft.blocks[0].units[0].text
+    # A year in that phrase names the record itself: a note that only mentions the year elsewhere is not it.
+    dated = _plain("nt", "Gadget note", "In 2004 the ABC approved the gadget rules.\n\nGadgets are sold in blue.\n\n"
+                                        "This note was prepared by the XYZ for gadget owners.\n\nIt will be revised in 2009.")
+    docs = [dated, docs[1]]
+    asked = "In which year did the ABC approve its rules, according to the XYZ note of 2009?"
+    assert bot.draft(question(asked, docs), evidence(asked, emb, named_as(docs), docs)).abstained
 
 
 def test_a_numbered_item_asked_about_is_answered_from_that_item_not_from_another_of_its_kind(answerer) -> None:
