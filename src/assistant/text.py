@@ -46,7 +46,10 @@ EN_STOP = frozenset(
     you're you've your yours yourself yourselves also may might must shall will can please tell give
     does anything something any much many get got let us one ones others ve re ll vs versus
     anyone anybody everyone everybody everything nothing nobody someone somebody whether
-    i.e e.g etc cf viz""".split()  # the Latin abbreviations that introduce examples ('i.e.', 'e.g.') as the words cut them
+    across along alongside amid among amongst around behind beneath beside besides beyond despite except inside
+    near onto outside throughout toward towards underneath upon via within without
+    i.e e.g etc cf viz""".split()  # the prepositions the classic list lacks ('behind', 'within'; 'per' and 'since'
+    # carry a unit or a time), and the Latin abbreviations that introduce examples ('i.e.', 'e.g.') as the words cut them
 )
 FR_STOP = frozenset(
     """au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais me même mes moi
