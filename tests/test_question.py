@@ -273,6 +273,9 @@ def test_the_noun_right_before_the_verb_heads_a_which_phrase(text: str, head: st
 def test_a_preposition_is_not_a_key_term() -> None:
     keys = {t.lemma for t in _q("Which coating stays on gadgets despite washing, via the standard rinse?").hard_terms}
     assert not keys & {"despite", "via"} and "rinse" in keys
+    # nor one that can also be a noun or an adjective: 'behind', 'outside', 'within'
+    keys = {t.lemma for t in _q("What is the theory behind gadgets made outside the workshop within a week?").hard_terms}
+    assert not keys & {"behind", "outside", "within"} and {"theory", "gadget", "workshop"} <= keys
 
 
 def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
