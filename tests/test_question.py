@@ -323,8 +323,8 @@ def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
     ("What is the name of the gadget board's secretary?", "person"), ("Name the person who chaired it.", "person"),
     ("What is the name of the new gadget programme?", None),
     # no acronym asked about (the one in the source phrase is where to look): no expansion to find
-    ("What does the % sign stand for, according to the ABC guide?", None),
-    ("Que signifie le symbole %, selon le guide de l'ABC ?", None), ("Que signifie XYZ ?", "expansion"),
+    ("What does the § mark stand for, according to the ABC guide?", None),
+    ("Que signifie la marque §, d'après le guide de l'ABC ?", None), ("Que signifie XYZ ?", "expansion"),
     ("xyz full form", "expansion"),  # an acronym typed in lower case is still the one asked about
 ])
 def test_more_answer_types(text: str, need: str | None) -> None:

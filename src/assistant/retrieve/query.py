@@ -301,7 +301,7 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     claimed = _claimed_numbers(resolved)
     need = "number" if claimed and need is None else need
     if need == "expansion" and ASKED_ACRONYM_RE.search(main) and not ASKED_ACRONYM_RE.search(SOURCE_RE.sub(" ", main)):
-        need = None  # 'What does the % sign mean, according to the ABC guide?': the acronym says where to look
+        need = None  # 'What does the § mark mean, according to the ABC guide?': the acronym says where to look
     if need == "eligibility" and (PRESENT_RE.search(text) or resolved != text):
         need = None  # 'Can I apply right now / this year?' asks whether there are openings, not who may apply
     # Read before IDIOM_RE drops the words that open an example ('for example'); one that opens the question
