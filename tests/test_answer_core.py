@@ -1733,6 +1733,10 @@ def test_a_question_for_what_a_text_says_is_not_answered_by_a_quote_saying_only_
     ("What did each widget cost?", "Each widget cost 12 000 francs.", True),
     ("What yearly subscription does a widget club charge?", "The widget club has 40 members.", False),
     ("What yearly subscription does a widget club charge?", "The widget club charges 30 euros a year.", True),
+    # 'How much funding …', 'how much extra budget …': a noun of money after 'how much'.
+    ("How much funding did the widget project receive?", "The widget project built gadgets below 100 nm.", False),
+    ("How much funding did the widget project receive?", "The widget project received 2 million euros.", True),
+    ("How much extra budget did the widget office get?", "The widget office got 3 new rooms.", False),
     # A figure the question gives is no answer, in words or in digits.
     ("How many gadgets heavier than ten kilograms did the store keep?", "Gadgets heavier than 10 kilograms are kept apart.", False),
     ("How many gadgets heavier than 10 kilograms did the store keep?", "Gadgets heavier than ten kilograms are kept apart.", False),

@@ -401,6 +401,20 @@ def test_a_class_noun_is_named_or_only_mentioned(text: str, named: bool) -> None
     assert (found is None) is named
 
 
+@pytest.mark.parametrize(("text", "named"), [
+    # Names the question gives set the scene; they are not the answer ('Which ABC museums …?').
+    ("The ABC invites its member museums to join the XYZ network.", False),
+    ("The ABC invites its member museums, such as the Louvre, to join.", True),
+    ("The museums of the ABC lend gadgets to Orly Museum.", True),
+])
+def test_a_name_the_question_gives_does_not_name_its_class_noun(text: str, named: bool) -> None:
+    from assistant.answer.evidence import Unit
+
+    unit = Unit("d", 0, "sent", text, 0, len(text), "", 0)
+    given = frozenset("which abc museums lend gadgets to the xyz network".split())
+    assert (unnamed(("museum",), [unit], given) is None) is named
+
+
 @pytest.mark.parametrize(("text", "need"), [
     ("What is his e-mail?", "email"), ("Is the first step just to email my transcript?", None),
     ("Jane Roe email", "email"),

@@ -133,11 +133,11 @@ def _imperative(text: str) -> bool:
     return only_a_verb(word) and word in english_lemmas(word)["VERB"]
 
 
-def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
+def unnamed(classes: tuple[str, ...], units: list[Unit], given: frozenset[str] = frozenset()) -> str | None:
     """The class noun of a 'which X' question, when the quotes mention X only generically, naming none: in the
     plural, a set without its members ('the nearby airports are within reach'), or after an indefinite article
     ('a local widget supplier'). The definite singular with its modifiers is the one thing asked about ('the 2019
-    audit period', 'the ABC drafting team')."""
+    audit period', 'the ABC drafting team'). ``given``: the question's own words (lower case), which name nothing new."""
     if not classes:
         return None
     mentioned = None
@@ -145,7 +145,7 @@ def unnamed(classes: tuple[str, ...], units: list[Unit]) -> str | None:
         for found in re.finditer(r"[\w'-]+", unit.text):
             lemmas = content_lemmas(found.group())
             if lemmas and lemmas[0] in classes:
-                if _names_one(unit.text, found.start(), found.end()):
+                if _names_one(unit.text, found.start(), found.end(), given):
                     return None
                 word = found.group()
                 # 'airports' (lemma 'airport'); 'NMIs', whose lemma keeps its 's'
@@ -278,8 +278,9 @@ def _capitalised_word(text: str, start: int, end: int) -> bool:
     return not any(m and m.group(1)[:1].isupper() for m in (before, after))
 
 
-def _names_one(text: str, start: int, end: int) -> bool:
-    """Is the noun at text[start:end] given a name: 'Time Department', 'airports such as …', 'X (ABC)', 'are ILAC …'?"""
+def _names_one(text: str, start: int, end: int, given: frozenset[str] = frozenset()) -> bool:
+    """Is the noun at text[start:end] given a name: 'Time Department', 'airports such as …', 'X (ABC)', 'are ILAC …'?
+    A name among ``given`` (the question's words) is the thing asked about, not an answer to it."""
     before = re.search(r"([\w-]+)\)?\s+$", text[:start])  # 'Time Department', '(CBKT) programme'
     sentence_start = re.search(r"(^|[.!?]\s+)\S+\s+$", text[:start])
     if before and before.group(1)[:1].isupper() and not sentence_start:
@@ -287,7 +288,8 @@ def _names_one(text: str, start: int, end: int) -> bool:
     clause = re.split(r"[;!?]|\.(?!\w|,)", text[end:], maxsplit=1)[0]  # 'e.g.,' does not end it
     # A bracket, a colon or quotation marks right after it ('le mot « gadget »', 'the name "widget"') name it.
     return bool(re.match(r"\s*[(:«“\"]", clause) or re.search(r"\b(such as|including|namely|like|e\.g\.,?)\s", clause)
-                or re.search(r"\b[A-Z][\w-]+", clause) or NEED_PATTERNS["number"].search(clause))  # 'an uncertainty of two parts'
+                or any(w[:1].isupper() and w.lower() not in given for w in re.findall(r"[\w-]+", clause))
+                or NEED_PATTERNS["number"].search(clause))  # 'an uncertainty of two parts'
 
 
 
@@ -322,7 +324,9 @@ def counted(q: Question) -> str | None:
 # 'How much did the campaign cost?', 'What was the budget …?', 'Quel montant …?': a sum of money is asked ('how
 # much staff time … spend' is not).
 MONEY_ASKED_RE = re.compile(
-    r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|charge|charged)\b|\bhow much money\b|"
+    r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|charge|charged)\b|"
+    # 'How much money …', 'How much extra funding …': a noun of money after 'how much'.
+    r"\bhow much (?:\w+ )?(?:money|funding|budget)\b|"
     # 'How much does it spend …?' names no measure, so it asks for money ('how much time … spend' names one).
     r"\bhow much (?:does|did|do|will|would|has|have|had)\b[^?]*\b(?:spend|spent|earn|earned)\b|"
     # 'What did each wing cost?', 'What will the office spend on …?': the verb asks the sum.

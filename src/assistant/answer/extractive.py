@@ -449,7 +449,8 @@ class ExtractiveAnswerer:
         # An answer that is only records' headings with their fields lists no members: their titles' words are
         # read as any quote's ('Conditions for …' names no condition).
         listed = any(b.style == "list" for b in blocks) and not all(_is_bare_record(b, ev) for b in blocks)
-        unnamed = "" if listed else answer_type.unnamed(_asked_classes(q, classes), main)
+        unnamed = "" if listed else answer_type.unnamed(_asked_classes(q, classes), main,
+                                                                frozenset(re.findall(r"[\w-]+", q.text.lower())))
         signals["unnamed"] = float(bool(unnamed))
         if missing or base.coverage < enough:
             base.missing = [t.word for t in (missing or terms)]
