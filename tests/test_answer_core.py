@@ -1061,6 +1061,17 @@ def drafted(answerer, asked: str, docs: list[Document]) -> Draft:
     return bot.draft(question(asked, docs), evidence(asked, emb, {}, docs))
 
 
+def test_a_displayed_formula_goes_on_with_the_value_after_it(answerer) -> None:
+    # '… at its peak:' announces the formula, and the paragraph opening with '(=' is the formula's value.
+    text = ("Widget efficacy\n\nK_w is the maximum efficacy of a widget, at the peak of its curve:\n\n"
+            "K_w = K_0 · [V(λ_w) / V(λ_0)]\n\n(= 42.5 gw·W^−1 ≈ 43 gw·W^−1 in standard air).\n\n"
+            "Gadgets have no such peak.\n")
+    doc = Document("f1", "https://example.org/f1", "Widget notes", text, sections=(Section("Widget efficacy", 0, len(text)),))
+    draft = drafted(answerer, "What is the maximum efficacy K_w of a widget?", [doc])
+    assert not draft.abstained
+    assert any("42.5" in u.text for b in draft.blocks for u in b.units)
+
+
 def abstained_as(answerer, asked: str, docs: list[Document], reason: str) -> tuple[Draft, str]:
     """The draft for ``asked`` over ``docs``, checked to abstain for ``reason``, and the answer text it makes."""
     draft = drafted(answerer, asked, docs)

@@ -950,6 +950,25 @@ def test_a_word_right_after_an_indefinite_pronoun_is_not_a_key_noun(text: str, w
     assert word not in keys and "survey" in keys
 
 
+@pytest.mark.parametrize("text", [
+    "Is the widget museum still open on Sundays?", "Has the widget museum already moved?",
+    "Was the gadget ever shown in the widget museum?", "Is the widget museum just a storehouse?",
+])
+def test_adverbs_of_time_and_degree_are_not_terms(text: str) -> None:
+    # 'Is it still open?' is answered by 'It is open on Sundays': the statement of the fact leaves them out.
+    lemmas = {t.lemma for t in _q(text).terms}
+    assert not lemmas & {"still", "already", "ever", "just"} and "museum" in lemmas
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("How are the widget equations solved in practice?", "practice"),
+    ("How many gadgets, at minimum, must the widget museum keep?", "minimum"),
+])
+def test_hedges_on_the_asking_are_not_terms(text: str, word: str) -> None:
+    lemmas = {t.lemma for t in _q(text).terms}
+    assert word not in lemmas and "widget" in lemmas
+
+
 def test_another_is_a_determiner_not_a_term() -> None:
     # 'another international body' asks for a body; no quote says 'another' of it.
     text = "Which agreement between the club and another international body did the museum welcome?"

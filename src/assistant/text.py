@@ -48,8 +48,11 @@ EN_STOP = frozenset(
     anyone anybody everyone everybody everything nothing nobody someone somebody whether
     across along alongside amid among amongst around behind beneath beside besides beyond despite except inside
     near onto outside throughout toward towards underneath upon via within without
+    still already yet ever even just
     i.e e.g etc cf viz""".split()  # the prepositions the classic list lacks ('behind', 'within'; 'per' and 'since'
-    # carry a unit or a time), and the Latin abbreviations that introduce examples ('i.e.', 'e.g.') as the words cut them
+    # carry a unit or a time), adverbs of time and degree that a statement of the fact leaves out ('Is it still
+    # valid?' → 'It is valid'), and the Latin abbreviations that introduce examples ('i.e.', 'e.g.') as the words
+    # cut them
 )
 FR_STOP = frozenset(
     """au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais me même mes moi

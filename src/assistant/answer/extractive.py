@@ -1208,7 +1208,18 @@ def _introduces(unit: Unit, siblings: list[Unit]) -> bool:
                                        or (after is not None and _captions(unit, after))
                                        # a sentence that stops before its closing punctuation goes on in the
                                        # next paragraph: a displayed formula ('… is given … as' then 'm_e = …')
-                                       or (unit.kind == "sent" and text[-1:].isalpha()))
+                                       or (unit.kind == "sent" and text[-1:].isalpha())
+                                       or (after is not None and _goes_on(after)))
+
+
+# '(= 683 lm·W^−1 in standard air).', '≈ L(λ) …': a paragraph opening with an equals or approximation sign is the
+# rest of the displayed formula before it (its value, its next step).
+EQUATION_GOES_ON_RE = re.compile(r"^\s*\(?\s*[=≈]")
+
+
+def _goes_on(unit: Unit) -> bool:
+    """Does ``unit`` open as the continuation of the formula before it?"""
+    return bool(EQUATION_GOES_ON_RE.match(unit.text))
 
 
 # '… on the WTO Committee on Technical Barriers to Trade, and': a clause cut off at its conjunction goes on.
@@ -1249,6 +1260,10 @@ def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative:
         after = siblings[last.index + 1] if last.index + 1 < len(siblings) else None
         if after is not None and after.kind != "heading" and after.section == last.section and after not in shown:
             run = [after]
+            # A formula shown after the announcing unit goes on with its value ('… = K · V' then '(= 683 …)').
+            while run[-1].index + 1 < len(siblings) and _goes_on(nxt := siblings[run[-1].index + 1]) \
+                    and nxt.section == last.section and nxt not in shown:
+                run.append(nxt)
             if last.kind == "item" and after.kind == "item" and _colon_ended(last):
                 # An item announcing the items after it in its own list: a nested list, read flat ('- the
                 # fee shall be:' then '- 30 euros in 2020', '- 31 euros in 2021'); up to ``short`` of them.
