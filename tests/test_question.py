@@ -415,6 +415,20 @@ def test_a_name_the_question_gives_does_not_name_its_class_noun(text: str, named
     assert (unnamed(("museum",), [unit], given) is None) is named
 
 
+@pytest.mark.parametrize(("text", "named"), [
+    # An 'of' phrase with no determiner says which kind ('measurements of widget frequencies'); one with a
+    # determiner says whose ('measurements of the museum').
+    ("The index is found from measurements of widget resonance frequencies.", True),
+    ("The index is found from measurements of the museum.", False),
+    ("The index is found from several measurements.", False),
+])
+def test_an_of_phrase_of_no_determiner_names_the_kind(text: str, named: bool) -> None:
+    from assistant.answer.evidence import Unit
+
+    unit = Unit("d", 0, "sent", text, 0, len(text), "", 0)
+    assert (unnamed(("measurement",), [unit]) is None) is named
+
+
 @pytest.mark.parametrize(("text", "need"), [
     ("What is his e-mail?", "email"), ("Is the first step just to email my transcript?", None),
     ("Jane Roe email", "email"),

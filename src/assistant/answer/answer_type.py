@@ -286,6 +286,11 @@ def _names_one(text: str, start: int, end: int, given: frozenset[str] = frozense
     if before and before.group(1)[:1].isupper() and not sentence_start:
         return True
     clause = re.split(r"[;!?]|\.(?!\w|,)", text[end:], maxsplit=1)[0]  # 'e.g.,' does not end it
+    # 'measurements of resonance frequencies': an 'of' phrase with no determiner says which kind ('the
+    # airports of the region' says whose).
+    kind = re.match(r"\s+of\s+([a-z][\w-]*)", clause)
+    if kind and kind.group(1) not in DETERMINERS:
+        return True
     # A bracket, a colon or quotation marks right after it ('le mot « gadget »', 'the name "widget"') name it.
     return bool(re.match(r"\s*[(:«“\"]", clause) or re.search(r"\b(such as|including|namely|like|e\.g\.,?)\s", clause)
                 or any(w[:1].isupper() and w.lower() not in given for w in re.findall(r"[\w-]+", clause))
