@@ -1126,6 +1126,11 @@ def test_a_question_for_a_fact_is_not_answered_by_the_quote_that_only_asks_for_t
     draft = drafted(answerer, "How large was the panel on the widget fund?", formed)
     assert draft.abstained and draft.reason == "unreported"
     assert not drafted(answerer, "What did the board establish to study the widget fund?", formed).abstained
+    # Work one takes on is set, not done: 'ABC has volunteered to find a museum' names no museum found.
+    offered = [minutes("f5", "Widget fair", "The ABC has volunteered to identify a museum to host the 2030 widget fair.")]
+    draft = drafted(answerer, "Which museum did the ABC pick to host the 2030 widget fair?", offered)
+    assert draft.abstained and draft.reason == "unreported"
+    assert not drafted(answerer, "What did the ABC volunteer to do for the 2030 widget fair?", offered).abstained
 
 
 def test_a_question_for_what_a_change_was_is_not_answered_by_a_quote_naming_only_the_changed_text(answerer) -> None:

@@ -89,7 +89,9 @@ OUTCOME_ASKED_RE = re.compile(
     r"^\W*what\s+(?:was|were|is|are)\s+the\s+(?:main\s+)?(results?|conclusions?|findings?|outcomes?)\b", re.I)
 ASSIGNMENT_RE = re.compile(
     r"^\W*(?:(?:\(?[A-Z][\w.'’/-]*\)?,?\s+(?:and\s+)?){1,6}(?:is\s+|are\s+)?)?to\s+(?!the\b|a\b|an\b|be\b)[a-z]+\b|"
-    r"\b(?:charged|asked|requested|invited|mandated|tasked)\b[^.;]{0,120}\bto\s+[a-z]+|\bgive the mandate\b")
+    r"\b(?:charged|asked|requested|invited|mandated|tasked)\b[^.;]{0,120}\bto\s+[a-z]+|\bgive the mandate\b|"
+    # work one takes on ('ABC has volunteered to identify a museum'): as set as work given
+    r"\b(?:volunteered|offered|undertook|promised)\s+to\s+[a-z]+")
 # The same in a resolution's present tense ('requests the committee to …', 'requests that …', 'invites … to …'),
 # as a plan ('the Chair will contact …') or as a body set up ('agreed to establish a group'): read as setting work
 # only when the question asks for a fact (`FACT_ASKED_RE`).
@@ -101,7 +103,8 @@ PRESENT_ASSIGNMENT_RE = re.compile(
 # Verbs that ask, decide or plan: a question with one asks about the work set, not about what it produced.
 DIRECTIVE_VERB_RE = re.compile(
     r"\b(?:ask|request|invite|charge|encourage|urge|recommend|decide|propose|plan|want|call|instruct|task|"
-    r"mandate|expect|intend|agree|say|state|note|establish|set up|create|form|appoint|found)(?:s|es|d|ed|ing)?\b|"
+    r"mandate|expect|intend|agree|say|state|note|establish|set up|create|form|appoint|found|volunteer|offer|"
+    r"undertake|promise)(?:s|es|d|ed|ing)?\b|"
     r"\b(?:said|planned|planning)\b", re.I)
 # 'Who chaired …?', 'Which site held …?', 'How large was the gap …?': a question for a fact.
 FACT_ASKED_RE = re.compile(r"^\W*(?:who|which|what|when|where|how (?:large|much|big|many|long))\b", re.I)
