@@ -413,6 +413,10 @@ def test_the_off_topic_gate_reads_the_first_stage_relevance_when_given(answerer)
     gated = bot.draft(question(asked), replace(ev, relevance=bot.settings.min_relevance - 0.01))
     assert gated.abstained and gated.reason == "off_topic"
     assert not bot.draft(question(asked), replace(ev, relevance=bot.settings.min_relevance)).abstained
+    # A question whose best passage only shares a word or two with it (cosine 0.15) is off topic: answerable
+    # questions' best passages are at 0.24 or more.
+    gated = bot.draft(question(asked), replace(ev, relevance=0.15))
+    assert gated.abstained and gated.reason == "off_topic"
 
 
 @pytest.mark.parametrize("text, expected", [
