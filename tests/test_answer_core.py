@@ -1071,7 +1071,7 @@ def test_a_displayed_formula_goes_on_with_the_value_after_it(answerer) -> None:
             "K_w = K_0 · [V(λ_w) / V(λ_0)]\n\n(= 42.5 gw·W^−1 ≈ 43 gw·W^−1 in standard air).\n\n"
             "Gadgets have no such peak.\n")
     doc = Document("f1", "https://example.org/f1", "Widget notes", text, sections=(Section("Widget efficacy", 0, len(text)),))
-    draft = drafted(answerer, "What is the maximum efficacy K_w of a widget?", [doc])
+    draft = drafted(answerer, "Which efficacy K_w does a widget reach at its peak?", [doc])
     assert not draft.abstained
     assert any("42.5" in u.text for b in draft.blocks for u in b.units)
 
@@ -1754,8 +1754,8 @@ def test_a_question_for_what_a_text_says_is_not_answered_by_a_quote_saying_only_
     ("What yearly subscription does a widget club charge?", "The widget club has 40 members.", False),
     ("What yearly subscription does a widget club charge?", "The widget club charges 30 euros a year.", True),
     # 'How much funding …', 'how much extra budget …': a noun of money after 'how much'.
-    ("How much funding did the widget project receive?", "The widget project built gadgets below 100 nm.", False),
-    ("How much funding did the widget project receive?", "The widget project received 2 million euros.", True),
+    ("Widget project: how much funding came with it?", "The widget project built gadgets below 100 nm.", False),
+    ("Widget project: how much funding came with it?", "The widget project received 2 million euros.", True),
     ("How much extra budget did the widget office get?", "The widget office got 3 new rooms.", False),
     # A figure the question gives is no answer, in words or in digits.
     ("How many gadgets heavier than ten kilograms did the store keep?", "Gadgets heavier than 10 kilograms are kept apart.", False),
