@@ -449,8 +449,8 @@ class ExtractiveAnswerer:
         # An answer that is only records' headings with their fields lists no members: their titles' words are
         # read as any quote's ('Conditions for …' names no condition).
         listed = any(b.style == "list" for b in blocks) and not all(_is_bare_record(b, ev) for b in blocks)
-        unnamed = "" if listed else answer_type.unnamed(_asked_classes(q, classes), main,
-                                                                frozenset(re.findall(r"[\w-]+", q.text.lower())))
+        given = frozenset(re.findall(r"[\w-]+", q.text.lower()))  # the question's own names answer nothing
+        unnamed = "" if listed else answer_type.unnamed(_asked_classes(q, classes), main, given)
         signals["unnamed"] = float(bool(unnamed))
         if missing or base.coverage < enough:
             base.missing = [t.word for t in (missing or terms)]
@@ -1199,8 +1199,8 @@ def _clauses(ev: Evidence, unit: Unit) -> tuple[Unit, ...]:
 
 
 def _introduces(unit: Unit, siblings: list[Unit]) -> bool:
-    """The unit announces what comes next: it ends with a colon ('… on the following subjects:') or is a
-    short introducing line ('recommends that')."""
+    """The unit announces what comes next: it ends with a colon ('… on the following subjects:'), is a short
+    introducing line ('recommends that'), or is a displayed formula whose value follows ('(= 683 lm·W^−1)')."""
     text = unit.text.rstrip()
     after = siblings[unit.index + 1] if unit.index + 1 < len(siblings) else None
     return unit.kind != "heading" and (_colon_ended(unit) or bool(CONJUNCTION_END_RE.search(text))
