@@ -1689,6 +1689,24 @@ def test_a_record_header_line_answers_the_date_of_its_meeting(answerer) -> None:
     assert undated.abstained
 
 
+def test_a_record_header_line_dating_its_meeting_leads_beside_another_sentence(answerer) -> None:
+    # The date asked is in the header line; a sentence of another record quoted beside it does not lead, and the
+    # meeting's ordinal, said only by the header's section, is not left out.
+    bot, emb = answerer
+    doc = _record_index_doc("- Date: 2001-09-20\n\nThe ABC recommends that gadgets are calibrated yearly.\n")
+    asked = "On which day did the 10th ABC meet?"
+    q, ev = question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc])
+    header = next(u for u in ev.units if u.text.startswith("Body:"))
+    clause = next(u for u in ev.units if u.text.startswith("The ABC recommends"))
+    assert _main_units([Block("sentences", (header, clause))], q) == [header]
+    assert _main_units([Block("sentences", (header, clause))]) == [clause]
+    other = "Which bureau assembly met in 2001?"
+    assert _main_units([Block("sentences", (header, clause))], question(other, [doc])) == [clause]
+    scored = [Scored(header, 1.0, 1.0, {}, False), Scored(clause, 0.9, 0.9, {}, False)]
+    both = bot._check(q, ev, scored, [Block("sentences", (header, clause))], Draft(), ())
+    assert not both.abstained
+
+
 def test_records_with_clauses_of_their_own_or_one_record_asked_about_are_not_listed_by_heading(answerer) -> None:
     bot, emb = answerer
     asked = "What did the recommendations of the 10th ABC deal with?"

@@ -395,7 +395,7 @@ class ExtractiveAnswerer:
 
         Every check's outcome is also recorded in ``base.signals`` (named floats), which the fitted
         abstention model reads; the rules below give ``reason`` and ``missing`` for the wording."""
-        main = _main_units(blocks)
+        main = _main_units(blocks, q)
         enough = self.settings.min_coverage
         q = ev.asked(q, main[0])
         classes = q.soft
@@ -488,7 +488,7 @@ class ExtractiveAnswerer:
 
     def _main_cover(self, q: Question, blocks: list[Block], scored: list[Scored], ev: Evidence) -> dict[str, float]:
         by_unit = {(s.unit.doc_id, s.unit.index): s.cover for s in scored}
-        units = _main_units(blocks)
+        units = _main_units(blocks, q)
         if all(b.style == "sentences" for b in blocks):
             # Loose sentences: the best of them must answer alone ('travel' from one sentence and 'costs'
             # from another is not an answer about travel costs).
@@ -929,13 +929,15 @@ def _abstain(draft: Draft, reason: str) -> Draft:
 
 
 
-def _main_units(blocks: list[Block]) -> list[Unit]:
+def _main_units(blocks: list[Block], q: Question | None = None) -> list[Unit]:
     """The leading quote: a whole list, steps or section, or the first sentence that is no record's header
-    line ('Body: … Date: … URL: …' says which meeting, not what it did); the first sentence when all are."""
+    line ('Body: … Date: … URL: …' says which meeting, not what it did) unless it gives the date ``q`` asks
+    for; the first sentence when all are."""
     first = blocks[0]
     if first.style != "sentences":
         return list(first.units)
-    return [next((u for u in first.units if not _is_header(u)), first.units[0])]
+    return [next((u for u in first.units if not _is_header(u) or (q is not None and _dates_meeting(q, u))),
+                 first.units[0])]
 
 
 def _merge(covers: list[dict[str, float]]) -> dict[str, float]:
