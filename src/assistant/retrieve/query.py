@@ -92,7 +92,10 @@ def asked_after_what(nouns: str) -> str:
     words may qualify the noun ('What net monthly salary …'); a function word does not ('What sort of fee …'
     asks a sort, 'What range of prices …' a range)."""
     qualifier = r"(?!(?:and|or|of|in|for|on|per|to|at|by|with)\b)[a-z-]+ "
-    return (rf"\bwhat (?:{qualifier}){{0,2}}(?:{nouns})s? (?:(?:for|of|on|per|in) [^?,;]{{1,60}}? )?"
+    # 'What honorarium or salary does …', 'What fee or allowance …': one noun of two asked in the alternative
+    either = r"(?:[a-z-]+ or )?"
+    other = r"(?: or [a-z-]+)?"
+    return (rf"\bwhat (?:{qualifier}){{0,2}}{either}(?:{nouns})s?{other} (?:(?:for|of|on|per|in) [^?,;]{{1,60}}? )?"
             rf"(?:did|does|do|was|were|is|are|has|have|had|will|would)\b")
 
 
