@@ -258,6 +258,12 @@ def test_a_word_about_the_asking_written_as_a_name_is_a_term() -> None:
     assert "according" not in {t.word.lower() for t in _q("Our lab is new. According to the board, may we join?").terms}
 
 
+def test_the_number_of_a_word_about_the_asking_is_no_term() -> None:
+    # 'page number' asks for the page ('p. 12' names no number); the number of a thing is still one.
+    assert "number" not in {t.lemma for t in _q("I'm citing the gadget rule; what page number should I give?").terms}
+    assert "number" in {t.lemma for t in _q("What serial number should the gadget carry?").terms}
+
+
 @pytest.mark.parametrize(("text", "head"), [
     ("Which law firm drafted the gadget contract?", "firm"),  # 'firm' can be a verb or an adjective too
     ("Which national gadget institute hosted the fair?", "institute"),

@@ -595,6 +595,8 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None,
         # A word about the asking written with a capital inside the question is a name ('How many States …').
         meta = (low in META_WORDS or lemma(word, lang) in META_WORDS) and not (
             word not in openers and word[:1].isupper() and not word.isupper())
+        # 'what page number …': the number of a word about the asking is that word's ('p. 218' names no number)
+        meta = meta or (low in ("number", "numbers") and i > 0 and tokens[i - 1].lower() in META_WORDS)
         if is_stop(word) or low in DETERMINERS or low in QUESTION_WORDS or meta or (need and low in NEED_WORDS[need]):
             continue
         base = correct(lemma(word, lang), vocab, lang)
