@@ -176,6 +176,15 @@ def test_superscript_ordinals_read_as_typed() -> None:
     assert words("10^3 m^2") == ["10", "3", "m", "2"]  # powers are not ordinals
 
 
+def test_an_acronym_written_with_dots_is_covered_as_typed_without_them() -> None:
+    # Older texts write 'U.R.S.S.', 'C.I.E.'; questions type 'URSS'. Other dotted words keep their dots.
+    from assistant.text import words
+
+    assert words("la délégation de l'A.B.C.D., le Comité") == ["la", "délégation", "de", "l", "ABCD", "le", "Comité"]
+    assert words("e.g. 1.5 m, www.example.org") == ["e.g", "1.5", "m", "www.example.org"]
+    assert Profile("Réponse aux propositions de la délégation de l'A.B.C.D.").exact(Term("ABCD", "abcd", 1.0))
+
+
 def test_a_nuclide_written_by_symbol_covers_its_name() -> None:
     from assistant.answer.coverage import Profile
     from assistant.retrieve.query import Term
