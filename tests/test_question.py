@@ -686,6 +686,13 @@ def test_an_adjective_before_a_number_is_not_a_key_noun() -> None:
     assert keys["old"] is False and keys["handbook"] is True
 
 
+def test_an_adjective_before_another_adjective_is_not_a_key_noun() -> None:
+    # 'some extra optical component': 'extra' is one of the adjectives before the noun, not a noun ('an extra').
+    assert is_key("extra", "some", following="optical") is False
+    keys = {t.lemma: t.key for t in _q("Can the gadget be fitted with some extra optical component?").terms}
+    assert keys["extra"] is False and keys["component"] is True
+
+
 @pytest.mark.parametrize(("text", "adverb", "nouns"), [
     ("Thinking back to the 2010 museum exhibition, which painter won the prize?", "back", {"museum", "exhibition", "prize"}),
     ("Did the club change its rules back in 1990?", "back", {"club", "rule"}),

@@ -682,6 +682,8 @@ def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
     """A word that can be a noun or a verb/adjective: decide from its neighbours."""
     if "ADJ" in tags and following and ("NOUN" in english_lemmas(following) or following[:1].isdigit()):
         return False  # 'a given State', 'the old 1990 handbook'
+    if "ADJ" in tags and set(english_lemmas(following)) == {"ADJ"}:
+        return False  # 'some extra optical component': one of the adjectives before the noun
     if prev in DETERMINERS or prev.endswith("'s"):
         return True
     if prev in ("which", "what", "whose") and (following in AUXILIARIES or not following):
