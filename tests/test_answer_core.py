@@ -1689,6 +1689,20 @@ def test_a_record_header_line_answers_the_date_of_its_meeting(answerer) -> None:
     assert undated.abstained
 
 
+def test_a_date_asked_shows_the_date_field_of_a_record_quoted_by_another_field(answerer) -> None:
+    # 'Reference: Proceedings, (2001), 2002' gives years; the record's 'Date:' field gives the day asked for.
+    bot, emb = answerer
+    doc = _record_index_doc("- Date: 2001-09-21\n- Reference: Proceedings of the 10th ABC (2001), 2002, p. 108\n"
+                            "- URL: https://example.org/m10/r2\n- DOI: 10.1/abc2\n")
+    for asked, shown in (("On what date did the 10th ABC adopt its gadget calibration recommendation?", True),
+                         ("Which page of the 10th ABC proceedings gives its gadget calibration recommendation?", False)):
+        q, ev = question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc])
+        reference = next(u for u in ev.units if u.text.startswith("Reference: Proceedings of the 10th"))
+        top = Scored(reference, 1.0, 1.0, {}, False)
+        quoted = [u.text for u in bot._select(q, ev, [top], top)[0].units]
+        assert ("Date: 2001-09-21" in quoted) is shown and reference.text in quoted
+
+
 def test_a_record_header_line_dating_its_meeting_leads_beside_another_sentence(answerer) -> None:
     # The date asked is in the header line; a sentence of another record quoted beside it does not lead, and the
     # meeting's ordinal, said only by the header's section, is not left out.

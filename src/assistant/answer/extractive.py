@@ -297,6 +297,10 @@ class ExtractiveAnswerer:
 
     # --- selection -------------------------------------------------------------
     def _select(self, q: Question, ev: Evidence, scored: list[Scored], primary: Scored) -> list[Block]:
+        """The blocks to quote, led by ``primary``'s."""
+        return _with_date_field(self._blocks(q, ev, scored, primary), ev, q)
+
+    def _blocks(self, q: Question, ev: Evidence, scored: list[Scored], primary: Scored) -> list[Block]:
         if q.wants_steps:
             steps = _steps(primary, scored, ev)
             if steps:
@@ -1066,6 +1070,23 @@ def _is_field(unit: Unit, siblings: list[Unit]) -> bool:
     """Is ``unit`` a record's field, an item listed right under a heading ('Date: 2020-09-10')?"""
     return (unit.kind == "item" and unit.lead is not None and siblings[unit.lead].kind == "heading"
             and bool(FIELD_ITEM_RE.match(unit.text)))
+
+
+def _with_date_field(blocks: list[Block], ev: Evidence, q: Question) -> list[Block]:
+    """A date asked, and a record's heading quoted with some of its fields: its 'Date:' field is shown too
+    ('Reference: Proceedings of the 10th ABC (1954), 1956' gives the year of the proceedings, not the day)."""
+    if q.need != "date":
+        return blocks
+    out = []
+    for block in blocks:
+        if block.style == "list" and _is_bare_record(block, ev):
+            siblings = ev.siblings[block.units[0].doc_id]
+            dated = [u for u in siblings if u.lead == block.units[0].index and _is_field(u, siblings)
+                     and u.text.startswith("Date:") and u not in block.units]
+            if dated:
+                block = Block("list", (block.units[0], *sorted((*block.units[1:], *dated), key=lambda u: u.index)))
+        out.append(block)
+    return out
 
 
 def _is_bare_record(block: Block, ev: Evidence) -> bool:
