@@ -258,6 +258,12 @@ def test_a_word_about_the_asking_written_as_a_name_is_a_term() -> None:
     assert "according" not in {t.word.lower() for t in _q("Our lab is new. According to the board, may we join?").terms}
 
 
+def test_a_list_something_was_added_to_is_not_a_list_asked_for() -> None:
+    assert not _q("When the board added the red gadget to its approved gadget list, what price was set?").wants_list
+    assert _q("What is on the list of approved gadgets?").wants_list
+    assert _q("List the gadgets the board approved.").wants_list
+
+
 def test_the_number_of_a_word_about_the_asking_is_no_term() -> None:
     # 'page number' asks for the page ('p. 12' names no number); the number of a thing is still one.
     assert "number" not in {t.lemma for t in _q("I'm citing the gadget rule; what page number should I give?").terms}

@@ -185,6 +185,10 @@ HOW_I_RE = re.compile(r"^\s*(how (do|can|should|would|could|might) (i|we|one|you
 # A document heading that introduces a procedure ('How to apply'): where a how-to question's steps are.
 STEPS_HEADING_RE = re.compile(r"^(how to|how do|how can|application|apply|procedure|steps|comment|démarche)", re.I)
 LIST_RE = re.compile(r"\b(list|all|every|each|tous|toutes|liste)\b", re.I)
+# 'added to the standard frequency list': the list is where the thing asked went, not a list asked for ('in
+# its list of …' says where to look, and the list shown there answers).
+LIST_AS_PLACE_RE = re.compile(r"\b(?:to|into|onto)\s+(?:the|its|their|this|that|a)\s+(?:[\w-]+\s+){0,3}list\b",
+                              re.I)
 WH_RE = re.compile(r"\b(what|which|who|name|quels?|quelles?)\b", re.I)
 
 
@@ -335,7 +339,7 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     if lang == "en":
         terms = _demote_do_support_verb(words(plain), terms)
     plural = [t for t in terms if is_plural(t)]
-    wants_list = bool(LIST_RE.search(text)) or bool(re.match(r"^\s*(who|what) (are|were)\b", text, re.I)) or (
+    wants_list = bool(LIST_RE.search(LIST_AS_PLACE_RE.sub(" ", text))) or bool(re.match(r"^\s*(who|what) (are|were)\b", text, re.I)) or (
         bool(WH_RE.search(text)) and any(is_plural(t) for t in classes))
     plural += classes
     return Question(
