@@ -333,6 +333,8 @@ def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
     # one of two nouns asked in the alternative is a figure noun
     ("What allowance or salary does a gadget keeper get?", "number"), ("What annual fee or rate do gadget clubs ask?", "number"),
     ("What shape or colour does a gadget have?", None),
+    # 'what number of' is 'how many' in other words
+    ("By May, what number of gadget shops had signed up to the register?", "number"),
     ("What value is printed in the gadget table for steel?", None), ("What reference number was the gadget report given?", None),
     # a person's name asked without 'who'; the name of a thing is not a person's
     ("What is the name of the gadget board's secretary?", "person"), ("Name the person who chaired it.", "person"),

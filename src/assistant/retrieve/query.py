@@ -143,7 +143,9 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         r"s?\b|\b(amount|figure|sum) of\b(?! substance)|"
         # 'Number of member States in 2020?', 'the 2030 survey — number of regions covered?': a count asked
         # in a few words, the phrase opening the question or the part after a colon or a dash
-        r"(?:^|[:—–]\s*)\W*(?:the\s+|total\s+)?number of\b|\bnumerical value\b|\b(does|do|did|will|would) \w+( \w+)? cost\b|"
+        r"(?:^|[:—–]\s*)\W*(?:the\s+|total\s+)?number of\b|\bnumerical value\b|"
+        # 'What number of institutes had signed?': 'how many' in other words
+        r"\b(?:what|which) (?:total )?number of\b|\b(does|do|did|will|would) \w+( \w+)? cost\b|"
         r"\b(salary|allowance|pay|fee|price) (figure|amount|level|rate)\b|"
         # 'What is the club's entry fee?', 'What entry fee will the club ask?': the noun after an owner, or
         # right after 'what' before the verb
