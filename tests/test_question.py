@@ -948,6 +948,9 @@ def test_a_label_before_a_colon_frames_the_question_in_words_the_collection_neve
     ("How tall is the museum's tower, in the visitor guide?", {"visitor", "guide"}),
     ("How tall is the museum's tower, in metres?", set()),  # the unit asked for, not a text
     ("In 1998 the museum changed its lending rules: how long may a painting leave?", set()),
+    # 'For the …' names the example or text to look in; 'For a …' names a case ('For a painting on loan, …')
+    ("For the lending example in the 1998 museum guide, how long may a painting leave?", {"lend", "example", "1998", "museum", "guide"}),
+    ("For a painting on loan, how long may it leave the museum?", set()),
 ])
 def test_the_phrase_naming_where_to_look_is_the_questions_source(text: str, source: set[str]) -> None:
     assert set(_q(text).source) == source

@@ -532,12 +532,12 @@ def _framing(text: str, lang: str, vocab: set[str]) -> set[str]:
     return {w.lower() for w in words(found.group(1)) if lemma(w, lang) not in vocab}
 
 
-# The phrase of a question that names where the answer is written: an opening 'In / Under / According to …,'
+# The phrase of a question that names where the answer is written: an opening 'In / Under / According to / For the …,'
 # before the question proper, or a closing ', according to / per / as given in …?' or '(…)?'.
 # French: 'Dans la mise en pratique de 1983, …', 'Selon la 9e CGPM, …', '…, d'après la Brochure ?'.
 SOURCE_RE = re.compile(
     # ('In which year …?', 'Dans quel cas …?' open a question: a question word after the preposition names no text)
-    r"^\s*(?:in|under|according to|per|as per|dans|selon|d['’]après|sous|aux termes de)\s+"
+    r"^\s*(?:in|under|according to|per|as per|for(?=\s+the\b)|dans|selon|d['’]après|sous|aux termes de)\s+"
     r"(?!(?:which|what|whose|how|quel(?:le)?s?|lequel|laquelle|lesquel(?:le)?s|combien|quoi)\b)"
     r"(?P<opening>[^,?]{3,120}?),\s*(?=\S)|"
     # (', in the Brochure?' names a text; ', in metres?' asks for a unit: 'in' / 'dans' only before an article)
