@@ -28,6 +28,7 @@ from assistant.answer.extractive import (
     _main_units,
     _whole_when_several,
     _with_antecedent,
+    _with_date_field,
     _with_continuation,
     _with_examples,
     _with_following,
@@ -1701,6 +1702,18 @@ def test_a_date_asked_shows_the_date_field_of_a_record_quoted_by_another_field(a
         top = Scored(reference, 1.0, 1.0, {}, False)
         quoted = [u.text for u in bot._select(q, ev, [top], top)[0].units]
         assert ("Date: 2001-09-21" in quoted) is shown and reference.text in quoted
+
+
+def test_a_meetings_records_listed_by_heading_are_dated_by_its_header_line(answerer) -> None:
+    _, emb = answerer
+    doc = _record_index_doc()
+    for asked, dated in (("On which day did the 10th ABC adopt its recommendations?", True),
+                         ("What did the recommendations of the 10th ABC deal with?", False)):
+        q, ev = question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc])
+        headings = tuple(u for u in ev.units if u.kind == "heading")
+        blocks = _with_date_field([Block("list", headings)], ev, q)
+        assert blocks[0].units == headings
+        assert ([b.units[0].text.split()[0] for b in blocks[1:]] == ["Body:"]) is dated
 
 
 def test_a_record_header_line_dating_its_meeting_leads_beside_another_sentence(answerer) -> None:

@@ -1074,18 +1074,25 @@ def _is_field(unit: Unit, siblings: list[Unit]) -> bool:
 
 def _with_date_field(blocks: list[Block], ev: Evidence, q: Question) -> list[Block]:
     """A date asked, and a record's heading quoted with some of its fields: its 'Date:' field is shown too
-    ('Reference: Proceedings of the 10th ABC (1954), 1956' gives the year of the proceedings, not the day)."""
+    ('Reference: Proceedings of the 10th ABC (1954), 1956' gives the year of the proceedings, not the day); a
+    meeting's records listed by heading are shown with the header line that dates them."""
     if q.need != "date":
         return blocks
     out = []
     for block in blocks:
+        siblings = ev.siblings[block.units[0].doc_id]
         if block.style == "list" and _is_bare_record(block, ev):
-            siblings = ev.siblings[block.units[0].doc_id]
             dated = [u for u in siblings if u.lead == block.units[0].index and _is_field(u, siblings)
                      and u.text.startswith("Date:") and u not in block.units]
             if dated:
                 block = Block("list", (block.units[0], *sorted((*block.units[1:], *dated), key=lambda u: u.index)))
         out.append(block)
+        if block.style == "list" and all(u.kind == "heading" for u in block.units):
+            # A meeting's records listed by heading: the header line under the meeting's title dates them.
+            header = next((u for u in siblings if _is_header(u) and u.section == block.units[0].text
+                           and _dates_meeting(q, u)), None)
+            if header is not None and not any(header in b.units for b in blocks):
+                out.append(Block("sentences", (header,)))
     return out
 
 
