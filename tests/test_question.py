@@ -311,6 +311,8 @@ def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
     ("What is the OECD?", "expansion"), ("what's UNIDO", "expansion"),  # a bare acronym asked about
     ("Who was president of the museum board in 2001?", "person"),  # a role without an article
     ("Who was there in 2001?", None),
+    # the question proper after a statement and a dash
+    ("The museum has a new wing — who is the curator in charge of it?", "person"),
     # not a bare acronym: the budget is asked, a figure (not the acronym's expansion)
     ("What is the OECD budget?", "number"), ("What is a fellowship?", None),
     ("Tell me the amount of money raised.", "number"),

@@ -150,7 +150,8 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         # 'What is the club's entry fee?', 'What entry fee will the club ask?': the noun after an owner, or
         # right after 'what' before the verb
         + asked_as_the(_FIGURE_NOUNS, owner_required=True) + "|" + asked_after_what(_FIGURE_NOUNS), re.I)),
-    ("person", re.compile(r"^\s*(who|qui)\s+(is|was|'s|est)\s+(the\b|a\b|an\b|le\b|la\b|l'|(?-i:[A-Z]))|"
+    # (the question proper may follow a statement and a dash or colon: 'The ABC has a board — who is the …?')
+    ("person", re.compile(r"(?:^|[—–:;]\s*)\s*(who|qui)\s+(is|was|'s|est)\s+(the\b|a\b|an\b|le\b|la\b|l'|(?-i:[A-Z]))|"
                           # 'Who was president of …': a role named without an article
                           r"^\s*who\s+(is|was)\s+(director|head|chair|chairman|chairperson|president|secretary)\b|"
                           + ROLE_RE.pattern + "|"
