@@ -696,6 +696,15 @@ def test_an_adjective_before_a_number_is_not_a_key_noun() -> None:
     assert keys["old"] is False and keys["handbook"] is True
 
 
+def test_a_gerund_after_a_preposition_is_a_verb_and_after_a_determiner_a_noun() -> None:
+    # 'for moving from …' moves something; 'is there parking' asks about parking.
+    assert is_key("moving", "for", following="from") is False
+    assert is_key("redefining", "about", following="the") is False
+    assert is_key("parking", "there", following="") is True
+    keys = {t.lemma: t.key for t in _q("What does the gadget guide say about moving from the old register?").terms}
+    assert keys["move"] is False and keys["register"] is True
+
+
 def test_an_adjective_before_another_adjective_is_not_a_key_noun() -> None:
     # 'some extra optical component': 'extra' is one of the adjectives before the noun, not a noun ('an extra').
     assert is_key("extra", "some", following="optical") is False

@@ -654,8 +654,8 @@ def is_key(word: str, previous: str, first: bool = False, lang: str = "en", foll
         if french_verb_form(low):
             return False  # a French verb the glossary left untranslated ('repoussé', 'admis'): not a noun
         return known or is_known(low, "en")  # 'bipm', 'secondmnets' → a corpus word
-    if low.endswith("ing") and previous.lower() in DETERMINERS:
-        return True  # a gerund used as a noun: 'is there parking'
+    if low.endswith("ing") and before in DETERMINERS and before not in PREPOSITIONS:
+        return True  # a gerund used as a noun: 'is there parking' (after a preposition, a verb: 'for moving from')
     if "NOUN" not in tags and "PROPN" not in tags:
         return False
     if set(tags) == {"NOUN"}:
