@@ -1695,8 +1695,8 @@ def test_a_date_asked_shows_the_date_field_of_a_record_quoted_by_another_field(a
     bot, emb = answerer
     doc = _record_index_doc("- Date: 2001-09-21\n- Reference: Proceedings of the 10th ABC (2001), 2002, p. 108\n"
                             "- URL: https://example.org/m10/r2\n- DOI: 10.1/abc2\n")
-    for asked, shown in (("On what date did the 10th ABC adopt its gadget calibration recommendation?", True),
-                         ("Which page of the 10th ABC proceedings gives its gadget calibration recommendation?", False)):
+    for asked, shown in (("On which date was its gadget calibration recommendation voted by the 10th ABC?", True),
+                         ("Where in the 10th ABC proceedings is its gadget calibration recommendation printed?", False)):
         q, ev = question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc])
         reference = next(u for u in ev.units if u.text.startswith("Reference: Proceedings of the 10th"))
         top = Scored(reference, 1.0, 1.0, {}, False)
@@ -1707,8 +1707,8 @@ def test_a_date_asked_shows_the_date_field_of_a_record_quoted_by_another_field(a
 def test_a_meetings_records_listed_by_heading_are_dated_by_its_header_line(answerer) -> None:
     _, emb = answerer
     doc = _record_index_doc()
-    for asked, dated in (("On which day did the 10th ABC adopt its recommendations?", True),
-                         ("What did the recommendations of the 10th ABC deal with?", False)):
+    for asked, dated in (("What day were the recommendations adopted at the 10th ABC?", True),
+                         ("Which subjects did the 10th ABC cover in its recommendations?", False)):
         q, ev = question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc])
         headings = tuple(u for u in ev.units if u.kind == "heading")
         blocks = _with_date_field([Block("list", headings)], ev, q)
@@ -1721,7 +1721,7 @@ def test_a_record_header_line_dating_its_meeting_leads_beside_another_sentence(a
     # meeting's ordinal, said only by the header's section, is not left out.
     bot, emb = answerer
     doc = _record_index_doc("- Date: 2001-09-20\n\nThe ABC recommends that gadgets are calibrated yearly.\n")
-    asked = "On which day did the 10th ABC meet?"
+    asked = "When did the 10th ABC sit?"
     q, ev = question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc])
     header = next(u for u in ev.units if u.text.startswith("Body:"))
     clause = next(u for u in ev.units if u.text.startswith("The ABC recommends"))
@@ -1799,7 +1799,7 @@ def test_a_question_for_what_a_text_says_is_not_answered_by_a_quote_saying_only_
     ("What yearly subscription does a widget club charge?", "The widget club has 40 members.", False),
     ("What yearly subscription does a widget club charge?", "The widget club charges 30 euros a year.", True),
     ("What stipend or salary does a widget keeper get?", "Widget keepers work 5 days a week.", False),
-    ("What stipend or salary does a widget keeper get?", "Widget keepers earn 2 000 euros a month.", True),
+    ("What stipend or salary does a widget keeper get?", "Widget keepers earn 1 900 euros monthly.", True),
     # 'How much funding …', 'how much extra budget …': a noun of money after 'how much'.
     ("Widget project: how much funding came with it?", "The widget project built gadgets below 100 nm.", False),
     ("Widget project: how much funding came with it?", "The widget project received 2 million euros.", True),
