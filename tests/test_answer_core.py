@@ -34,6 +34,7 @@ from assistant.answer.extractive import (
     _with_following,
     _with_leads,
     _with_operative,
+    _with_table_below,
 )
 from assistant.question import references as refs
 from assistant.retrieve.acronyms import find_expansions
@@ -673,6 +674,19 @@ def test_a_sentence_stopping_before_its_closing_punctuation_goes_on_with_the_for
     # A complete sentence, and a list item that has no closing punctuation, announce nothing.
     for alone in ([Block("sentences", (unit["where"],))], [Block("sentences", (unit["gizmo"],))]):
         assert _with_continuation(alone, ev, 10, 3) == alone
+
+
+def test_a_sentence_pointing_to_a_table_below_goes_on_with_the_table() -> None:
+    _, ev, unit = _laid_out("m25", "25th", "2019", "Decision 25-1: On gizmo sizes",
+                            "The sizes tabulated below were agreed for three gizmos.\n\n"
+                            "Their sources are listed in the annex.\n\n**Gizmo sizes**\n\n"
+                            "| Gizmo | Size / mm |\n|---|---|\n| G-1 | 12.5 |\n\nWidgets are not measured.\n")
+    table = next(u for u in ev.siblings["m25"] if u.text.startswith("|"))
+    assert _first_words(_with_table_below([Block("sentences", (unit["The"],))], ev, 10)) == ["The", "|"]
+    assert _with_table_below([Block("sentences", (unit["The"],))], ev, 2) == [Block("sentences", (unit["The"],))]
+    # A sentence that points nowhere, or a table already quoted, adds nothing.
+    for quoted in ([Block("sentences", (unit["Their"],))], [Block("sentences", (unit["The"], table))]):
+        assert _with_table_below(quoted, ev, 10) == quoted
 
 
 def test_an_item_ending_with_a_colon_goes_on_with_the_items_after_it() -> None:

@@ -325,6 +325,7 @@ class ExtractiveAnswerer:
                                                     self.settings.short_section_units),
                                 primary.unit, ev, self.settings.short_section_units)
         blocks = _with_continuation(blocks, ev, self.settings.short_section_units, self.settings.operative_units)
+        blocks = _with_table_below(blocks, ev, self.settings.short_section_units)
         blocks = _with_following(_with_antecedent(blocks, ev), ev, self.settings.follow_sentences)
         # A sentence that came with the lead may announce what follows it too ('These three are:').
         blocks = _with_continuation(blocks, ev, self.settings.short_section_units, self.settings.operative_units)
@@ -1074,7 +1075,7 @@ def _is_field(unit: Unit, siblings: list[Unit]) -> bool:
 
 def _with_date_field(blocks: list[Block], ev: Evidence, q: Question) -> list[Block]:
     """A date asked, and a record's heading quoted with some of its fields: its 'Date:' field is shown too
-    ('Reference: Proceedings of the 10th ABC (1954), 1956' dates the printed volume, not the day); a
+    ('Reference: Proceedings of the 10th ABC (1954), 1956' gives the year of the proceedings, not the day); a
     meeting's records listed by heading are shown with the header line that dates them."""
     if q.need != "date":
         return blocks
@@ -1303,6 +1304,30 @@ def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative:
                     run.append(nxt)
             out.append(Block("sentences", tuple(run)))
             shown.update(run)
+    return out
+
+
+# 'The below tabulated temperatures …', 'given in the table below', 'les valeurs ci-dessous': a text pointing to
+# what follows it further on.
+POINTS_BELOW_RE = re.compile(r"\b(?:below|ci-dessous|ci-après)\b", re.I)
+
+
+def _with_table_below(blocks: list[Block], ev: Evidence, within: int) -> list[Block]:
+    """A quoted sentence pointing to a table below it ('The below tabulated … were agreed') goes on with that
+    table: the first one among the next ``within`` units of its section, past a caption or a note between."""
+    out: list[Block] = []
+    shown = {u for b in blocks for u in b.units}
+    for block in blocks:
+        out.append(block)
+        for unit in block.units:
+            if unit.kind != "sent" or _is_table(unit) or not POINTS_BELOW_RE.search(unit.text):
+                continue
+            siblings = ev.siblings[unit.doc_id]
+            later = [u for u in siblings[unit.index + 1:unit.index + 1 + within] if u.section == unit.section]
+            table = next((u for u in later if _is_table(u)), None)
+            if table is not None and table not in shown:
+                out.append(Block("sentences", (table,)))
+                shown.add(table)
     return out
 
 
