@@ -679,7 +679,7 @@ def test_a_sentence_stopping_before_its_closing_punctuation_goes_on_with_the_for
 def test_a_sentence_pointing_to_a_table_below_goes_on_with_the_table() -> None:
     _, ev, unit = _laid_out("m25", "25th", "2019", "Decision 25-1: On gizmo sizes",
                             "The sizes tabulated below were agreed for three gizmos.\n\n"
-                            "Their sources are listed in the annex.\n\n**Gizmo sizes**\n\n"
+                            "Their sources are given in the annex.\n\n**Gizmo sizes**\n\n"
                             "| Gizmo | Size / mm |\n|---|---|\n| G-1 | 12.5 |\n\nWidgets are not measured.\n")
     table = next(u for u in ev.siblings["m25"] if u.text.startswith("|"))
     assert _first_words(_with_table_below([Block("sentences", (unit["The"],))], ev, 10)) == ["The", "|"]

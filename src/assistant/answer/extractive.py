@@ -1075,7 +1075,7 @@ def _is_field(unit: Unit, siblings: list[Unit]) -> bool:
 
 def _with_date_field(blocks: list[Block], ev: Evidence, q: Question) -> list[Block]:
     """A date asked, and a record's heading quoted with some of its fields: its 'Date:' field is shown too
-    ('Reference: Proceedings of the 10th ABC (1954), 1956' gives the year of the proceedings, not the day); a
+    ('Reference: Proceedings of the 10th ABC (1954), 1956' dates the printed volume, not the day); a
     meeting's records listed by heading are shown with the header line that dates them."""
     if q.need != "date":
         return blocks

@@ -92,7 +92,7 @@ def asked_after_what(nouns: str) -> str:
     words may qualify the noun ('What net monthly salary …'); a function word does not ('What sort of fee …'
     asks a sort, 'What range of prices …' a range)."""
     qualifier = r"(?!(?:and|or|of|in|for|on|per|to|at|by|with)\b)[a-z-]+ "
-    # 'What honorarium or salary does …', 'What fee or allowance …': one noun of two asked in the alternative
+    # 'What stipend or wage is …', 'What fee or allowance …': one noun of two asked in the alternative
     either = r"(?:[a-z-]+ or )?"
     other = r"(?: or [a-z-]+)?"
     return (rf"\bwhat (?:{qualifier}){{0,2}}{either}(?:{nouns})s?{other} (?:(?:for|of|on|per|in) [^?,;]{{1,60}}? )?"
@@ -188,7 +188,7 @@ HOW_I_RE = re.compile(r"^\s*(how (do|can|should|would|could|might) (i|we|one|you
 # A document heading that introduces a procedure ('How to apply'): where a how-to question's steps are.
 STEPS_HEADING_RE = re.compile(r"^(how to|how do|how can|application|apply|procedure|steps|comment|démarche)", re.I)
 LIST_RE = re.compile(r"\b(list|all|every|each|tous|toutes|liste)\b", re.I)
-# 'added to the standard frequency list': the list is where the thing asked went, not a list asked for ('in
+# 'added to the approved widget list': the list is where the thing asked went, not a list asked for ('in
 # its list of …' says where to look, and the list shown there answers).
 LIST_AS_PLACE_RE = re.compile(r"\b(?:to|into|onto)\s+(?:the|its|their|this|that|a)\s+(?:[\w-]+\s+){0,3}list\b",
                               re.I)
