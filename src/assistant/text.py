@@ -235,15 +235,15 @@ TOKENIZED_TEXTS_KEPT = 4096
 def _words(text: str) -> tuple[str, ...]:
     if "^" in text:
         text = SUPERSCRIPT_ORDINAL_RE.sub(r"\1\2 ", text)
-    return tuple(_undotted(token) for w in WORD_RE.findall(text) if (token := w.strip(".-")))
+    tokens = tuple(token for w in WORD_RE.findall(text) if (token := w.strip(".-")))
+    if DOTTED_LETTERS_RE.search(text):  # (rare: the common text is not read token by token again)
+        return tuple(t.replace(".", "") if DOTTED_ACRONYM_RE.fullmatch(t) else t for t in tokens)
+    return tokens
 
 
 # An acronym written with dots ('U.R.S.S.', 'C.I.E.'), as older texts do: one word with the letters alone.
 DOTTED_ACRONYM_RE = re.compile(r"[A-Z](?:\.[A-Z])+")
-
-
-def _undotted(token: str) -> str:
-    return token.replace(".", "") if "." in token and DOTTED_ACRONYM_RE.fullmatch(token) else token
+DOTTED_LETTERS_RE = re.compile(r"\.[A-Z]\.")  # what any such acronym holds: a quick test of a whole text
 
 
 @lru_cache(maxsize=200_000)
