@@ -1672,7 +1672,9 @@ def test_a_numbered_item_asked_about_sets_aside_the_record_header_line(answerer)
 
 def test_a_record_header_line_alone_does_not_answer(answerer) -> None:
     # 'Body: ABC — Assembly of Bureaux Date: … URL: …' names the meeting a question asks about, not what it did:
-    # it leads no answer, and a sentence quoted beside it is the one the check reads.
+    # it leads no answer, and a sentence quoted beside it is the one the check reads. When the date asked is in
+    # the header line, it leads beside another record's sentence, and the meeting's ordinal, said only by the
+    # header's section, is not left out.
     bot, emb = answerer
     doc = _record_index_doc("- Date: 2001-09-20\n\nThe ABC recommends that gadgets are calibrated yearly.\n")
     asked = "Which bureau assembly met in 2001?"
@@ -1682,7 +1684,12 @@ def test_a_record_header_line_alone_does_not_answer(answerer) -> None:
     scored = bot._score(q, ev)
     alone = bot._check(q, ev, scored, [Block("sentences", (header,))], Draft(), ())
     assert alone.abstained and alone.reason == "missing_terms"
-    assert _main_units([Block("sentences", (header, clause))]) == [clause]
+    both = [Block("sentences", (header, clause))]
+    assert _main_units(both) == [clause] and _main_units(both, q) == [clause]
+    dated = question("When did the 10th ABC sit?", [doc])
+    assert _main_units(both, dated) == [header]
+    scored = [Scored(header, 1.0, 1.0, {}, False), Scored(clause, 0.9, 0.9, {}, False)]
+    assert not bot._check(dated, ev, scored, both, Draft(), ()).abstained
 
 
 def test_a_record_header_line_answers_the_date_of_its_meeting(answerer) -> None:
@@ -1728,24 +1735,6 @@ def test_a_meetings_records_listed_by_heading_are_dated_by_its_header_line(answe
         blocks = _with_date_field([Block("list", headings)], ev, q)
         assert blocks[0].units == headings
         assert ([b.units[0].text.split()[0] for b in blocks[1:]] == ["Body:"]) is dated
-
-
-def test_a_record_header_line_dating_its_meeting_leads_beside_another_sentence(answerer) -> None:
-    # The date asked is in the header line; a sentence of another record quoted beside it does not lead, and the
-    # meeting's ordinal, said only by the header's section, is not left out.
-    bot, emb = answerer
-    doc = _record_index_doc("- Date: 2001-09-20\n\nThe ABC recommends that gadgets are calibrated yearly.\n")
-    asked = "When did the 10th ABC sit?"
-    q, ev = question(asked, [doc]), evidence(asked, emb, named_as([doc]), [doc])
-    header = next(u for u in ev.units if u.text.startswith("Body:"))
-    clause = next(u for u in ev.units if u.text.startswith("The ABC recommends"))
-    assert _main_units([Block("sentences", (header, clause))], q) == [header]
-    assert _main_units([Block("sentences", (header, clause))]) == [clause]
-    other = "Which bureau assembly met in 2001?"
-    assert _main_units([Block("sentences", (header, clause))], question(other, [doc])) == [clause]
-    scored = [Scored(header, 1.0, 1.0, {}, False), Scored(clause, 0.9, 0.9, {}, False)]
-    both = bot._check(q, ev, scored, [Block("sentences", (header, clause))], Draft(), ())
-    assert not both.abstained
 
 
 def test_records_with_clauses_of_their_own_or_one_record_asked_about_are_not_listed_by_heading(answerer) -> None:
