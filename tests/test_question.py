@@ -697,7 +697,8 @@ def test_an_adjective_before_a_number_is_not_a_key_noun() -> None:
 
 
 @pytest.mark.parametrize(("text", "word", "previous", "following", "noun"), [
-    # a gerund after a preposition is a verb ('for moving from …'); after a determiner, a noun ('is there parking')
+    # a gerund that goes on after a preposition is a verb ('for moving from …'); after a determiner, or ending the
+    # question, a noun ('is there parking', 'charge for parking?')
     ("What does the gadget guide say about moving from the old register?", "moving", "about", "from", "register"),
     # a word that may be an adjective, before an adjective, is one of the noun's modifiers ('an extra optical filter')
     ("Can the gadget be fitted with an extra optical filter?", "extra", "an", "optical", "filter"),
@@ -708,8 +709,14 @@ def test_a_verb_or_a_modifier_by_its_neighbours_is_not_a_key_noun(text: str, wor
     keys = {t.word.lower(): t.key for t in _q(text).terms}
     assert keys[word] is False and keys[noun] is True
     assert is_key("parking", "there", following="") is True
+    assert is_key("parking", "for", following="") is True  # 'What does the shop charge for parking?'
 
 
+@pytest.mark.parametrize(("text", "adverb", "nouns"), [
+    ("Thinking back to the 2010 museum exhibition, which painter won the prize?", "back", {"museum", "exhibition", "prize"}),
+    ("Did the club change its rules back in 1990?", "back", {"club", "rule"}),
+    ("Which lamps did the museum want put back on the wall?", "back", {"museum", "wall"}),
+])
 def test_an_adverb_before_a_preposition_is_not_a_key_noun(text: str, adverb: str, nouns: set[str]) -> None:
     vocab = {w.lower() for w in words(text)}
     key = {t.lemma for t in analyse(text, vocab, lambda _t: 1.0).terms if t.key}

@@ -654,8 +654,11 @@ def is_key(word: str, previous: str, first: bool = False, lang: str = "en", foll
         if french_verb_form(low):
             return False  # a French verb the glossary left untranslated ('repoussé', 'admis'): not a noun
         return known or is_known(low, "en")  # 'bipm', 'secondmnets' → a corpus word
-    if low.endswith("ing") and before in DETERMINERS and before not in PREPOSITIONS:
-        return True  # a gerund used as a noun: 'is there parking' (after a preposition, a verb: 'for moving from')
+    if low.endswith("ing") and before in DETERMINERS and (
+            before not in PREPOSITIONS or "NOUN" in tags or not following):
+        # a gerund used as a noun: 'is there parking', 'a fee for parking?'; after a preposition, one that is no
+        # noun in the dictionary and goes on is a verb ('about redefining the kilogram', 'for moving from …')
+        return True
     if "NOUN" not in tags and "PROPN" not in tags:
         return False
     if set(tags) == {"NOUN"}:
