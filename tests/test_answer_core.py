@@ -1801,7 +1801,7 @@ def test_a_question_for_what_a_text_says_is_not_answered_by_a_quote_saying_only_
     ("What did each widget cost?", "Each widget cost 12 000 francs.", True),
     ("What yearly subscription does a widget club charge?", "The widget club has 40 members.", False),
     ("What yearly subscription does a widget club charge?", "The widget club charges 30 euros a year.", True),
-    ("What stipend or salary does a widget keeper get?", "Widget keepers work 5 days a week.", False),
+    ("What stipend or salary does a widget keeper get?", "Widget keepers work 5 shifts weekly.", False),
     ("What stipend or salary does a widget keeper get?", "Widget keepers earn 1 900 euros monthly.", True),
     # 'How much funding …', 'how much extra budget …': a noun of money after 'how much'.
     ("Widget project: how much funding came with it?", "The widget project built gadgets below 100 nm.", False),

@@ -260,13 +260,13 @@ def test_a_word_about_the_asking_written_as_a_name_is_a_term() -> None:
 
 def test_a_list_something_was_added_to_is_not_a_list_asked_for() -> None:
     assert not _q("When the board added the red gadget to its approved gadget list, what price was set?").wants_list
-    assert _q("What is on the list of approved gadgets?").wants_list
+    assert _q("What is on the approved gadget list?").wants_list
     assert _q("List the gadgets the board approved.").wants_list
 
 
 def test_the_number_of_a_word_about_the_asking_is_no_term() -> None:
     # 'page number' asks for the page ('p. 12' names no number); the number of a thing is still one.
-    assert "number" not in {t.lemma for t in _q("I'm citing the gadget rule; which page number goes in the citation?").terms}
+    assert "number" not in {t.lemma for t in _q("Quoting the gadget rule, which page number goes in the citation?").terms}
     assert "number" in {t.lemma for t in _q("What serial number should the gadget carry?").terms}
 
 
@@ -333,10 +333,10 @@ def test_a_verb_before_a_question_word_is_not_a_key_noun() -> None:
     ("What yearly subscription does a gadget club charge?", "number"),
     ("What did each gadget cost?", "number"),
     # one of two nouns asked in the alternative is a figure noun
-    ("What allowance or salary does a gadget keeper get?", "number"), ("What yearly fee or rate do gadget clubs ask?", "number"),
+    ("What allowance or salary does a gadget keeper get?", "number"), ("What monthly fee or rate do gadget clubs ask?", "number"),
     ("What shape or colour does a gadget have?", None),
     # 'what number of' is 'how many' in other words
-    ("By May, what number of gadget shops had joined the register?", "number"),
+    ("By May, what number of gadget shops had entered the register?", "number"),
     ("What value is printed in the gadget table for steel?", None), ("What reference number was the gadget report given?", None),
     # a person's name asked without 'who'; the name of a thing is not a person's
     ("What is the name of the gadget board's secretary?", "person"), ("Name the person who chaired it.", "person"),
@@ -699,9 +699,9 @@ def test_an_adjective_before_a_number_is_not_a_key_noun() -> None:
 @pytest.mark.parametrize(("text", "word", "previous", "following", "noun"), [
     # a gerund that goes on after a preposition is a verb ('for moving from …'); after a determiner, or ending the
     # question, a noun ('is there parking', 'charge for parking?')
-    ("What does the gadget guide say about moving from the old register?", "moving", "about", "from", "register"),
-    # a word that may be an adjective, before an adjective, is one of the noun's modifiers ('an extra optical filter')
-    ("Can the gadget be fitted with an extra optical filter?", "extra", "an", "optical", "filter"),
+    ("What does the gadget manual tell staff about moving from the old register?", "moving", "about", "from", "register"),
+    # a word that may be an adjective, before an adjective, is one of the noun's modifiers ('a spare electric motor')
+    ("Can the gadget be fitted with a spare electric motor?", "spare", "a", "electric", "motor"),
 ])
 def test_a_verb_or_a_modifier_by_its_neighbours_is_not_a_key_noun(text: str, word: str, previous: str, following: str,
                                                                   noun: str) -> None:
@@ -961,7 +961,7 @@ def test_a_label_before_a_colon_frames_the_question_in_words_the_collection_neve
     ("In 1998 the museum changed its lending rules: how long may a painting leave?", set()),
     # 'For the …' names the example or text to look in; 'For a …' names a case ('For a painting on loan, …')
     ("For the lending example in the 1998 museum guide, what loan period applies to a painting?", {"lend", "example", "1998", "museum", "guide"}),
-    ("For a painting on loan, how long may it leave the museum?", set()),
+    ("For a painting on loan, what loan period applies?", set()),
 ])
 def test_the_phrase_naming_where_to_look_is_the_questions_source(text: str, source: set[str]) -> None:
     assert set(_q(text).source) == source

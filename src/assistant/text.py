@@ -241,7 +241,7 @@ def _words(text: str) -> tuple[str, ...]:
     return tokens
 
 
-# An acronym written with dots ('U.R.S.S.', 'C.I.E.'), as older texts do: one word with the letters alone.
+# An acronym written with dots ('A.B.C.', 'X.Y.Z.'), as older texts do: one word with the letters alone.
 DOTTED_ACRONYM_RE = re.compile(r"[A-Z](?:\.[A-Z])+")
 DOTTED_LETTERS_RE = re.compile(r"\.[A-Z]\.")  # what any such acronym holds: a quick test of a whole text
 

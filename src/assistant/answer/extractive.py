@@ -1307,13 +1307,13 @@ def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative:
     return out
 
 
-# 'The below tabulated temperatures …', 'given in the table below', 'les valeurs ci-dessous': a text pointing to
+# 'The gizmo sizes tabulated below …', 'given in the table below', 'les valeurs ci-dessous': a text pointing to
 # what follows it further on.
 POINTS_BELOW_RE = re.compile(r"\b(?:below|ci-dessous|ci-après)\b", re.I)
 
 
 def _with_table_below(blocks: list[Block], ev: Evidence, within: int) -> list[Block]:
-    """A quoted sentence pointing to a table below it ('The below tabulated … were agreed') goes on with that
+    """A quoted sentence pointing to a table below it ('The sizes listed below were agreed') goes on with that
     table: the first one among the next ``within`` units of its section, past a caption or a note between."""
     out: list[Block] = []
     shown = {u for b in blocks for u in b.units}

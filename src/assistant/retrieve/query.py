@@ -144,7 +144,7 @@ NEEDS: list[tuple[str, re.Pattern[str]]] = [
         # 'Number of member States in 2020?', 'the 2030 survey — number of regions covered?': a count asked
         # in a few words, the phrase opening the question or the part after a colon or a dash
         r"(?:^|[:—–]\s*)\W*(?:the\s+|total\s+)?number of\b|\bnumerical value\b|"
-        # 'What number of institutes had signed?': 'how many' in other words
+        # 'What number of shops joined?': 'how many' in other words
         r"\b(?:what|which) (?:total )?number of\b|\b(does|do|did|will|would) \w+( \w+)? cost\b|"
         r"\b(salary|allowance|pay|fee|price) (figure|amount|level|rate)\b|"
         # 'What is the club's entry fee?', 'What entry fee will the club ask?': the noun after an owner, or
@@ -602,7 +602,7 @@ def _terms(text: str, lang: str, vocab: set[str], idf: Idf, need: str | None,
         # A word about the asking written with a capital inside the question is a name ('How many States …').
         meta = (low in META_WORDS or lemma(word, lang) in META_WORDS) and not (
             word not in openers and word[:1].isupper() and not word.isupper())
-        # 'what page number …': the number of a word about the asking is that word's ('p. 218' names no number)
+        # 'what page number …': the number of a word about the asking is that word's ('p. 12' names no number)
         meta = meta or (low in ("number", "numbers") and i > 0 and tokens[i - 1].lower() in META_WORDS)
         if is_stop(word) or low in DETERMINERS or low in QUESTION_WORDS or meta or (need and low in NEED_WORDS[need]):
             continue
@@ -657,7 +657,7 @@ def is_key(word: str, previous: str, first: bool = False, lang: str = "en", foll
     if low.endswith("ing") and before in DETERMINERS and (
             before not in PREPOSITIONS or "NOUN" in tags or not following):
         # a gerund used as a noun: 'is there parking', 'a fee for parking?'; after a preposition, one that is no
-        # noun in the dictionary and goes on is a verb ('about redefining the kilogram', 'for moving from …')
+        # noun in the dictionary and goes on is a verb ('about painting the gadget', 'for walking to …')
         return True
     if "NOUN" not in tags and "PROPN" not in tags:
         return False
@@ -693,7 +693,7 @@ def _noun_in_context(tags: dict, word: str, prev: str, following: str) -> bool:
     if "ADJ" in tags and following and ("NOUN" in english_lemmas(following) or following[:1].isdigit()):
         return False  # 'a given State', 'the old 1990 handbook'
     if "ADJ" in tags and set(english_lemmas(following)) == {"ADJ"}:
-        return False  # 'some extra optical component': one of the adjectives before the noun
+        return False  # 'a spare electric motor': one of the adjectives before the noun
     if prev in DETERMINERS or prev.endswith("'s"):
         return True
     if prev in ("which", "what", "whose") and (following in AUXILIARIES or not following):
