@@ -289,7 +289,7 @@ def _names_one(text: str, start: int, end: int, given: frozenset[str] = frozense
     if before and before.group(1)[:1].isupper() and not sentence_start:
         return True
     clause = re.split(r"[;!?]|\.(?!\w|,)", text[end:], maxsplit=1)[0]  # 'e.g.,' does not end it
-    # 'measurements of resonance frequencies': an 'of' phrase with no determiner says which kind ('the
+    # 'paintings of river scenes': an 'of' phrase with no determiner says which kind ('the
     # airports of the region' says whose).
     kind = re.match(r"\s+of\s+([a-z][\w-]*)", clause)
     if kind and kind.group(1) not in DETERMINERS:

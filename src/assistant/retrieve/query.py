@@ -170,7 +170,7 @@ IDIOM_RE = re.compile(r"\b(in the first place|at all|by the way|of course|in gen
                       r"in particular|to be honest|if possible|in advance|in return|in charge of|on behalf of|"
                       r"walk me through|take part in|in terms of|in person|(?:take|takes|took|taken|taking) place|"
                       r"in the capacity of|in line with|(?:carry|carries|carried|carrying) out|"
-                      # hedges on the asking: 'solved in practice', 'how many, at minimum, …'
+                      # hedges on the asking: 'done in practice', 'how many, at minimum, …'
                       r"in practice|in theory|at (?:a )?minimum|at most|at least|"
                       # French ones: 'en matière de peinture' is 'as regards paint', 'faute de' 'for lack of'
                       r"en matière d(?:e|')|faute d(?:e|')|à la tête d(?:e|u|es|')|(?:mettre|mis|mise) en évidence|"
