@@ -1014,6 +1014,54 @@ def test_a_text_that_points_back_reads_the_paragraph_before_it() -> None:
     assert "inventories" not in _context_parts(paid, ev)[1]  # a new paragraph that does not point back
 
 
+def test_a_text_opening_with_a_relative_word_goes_on_with_the_line_before_it() -> None:
+    """'x_g = 12.5 (3) g,' then, a paragraph later, 'where x_g is …': one sentence the source set on two lines,
+    each read with the other (a question may name the formula and ask what the 'where' text says)."""
+    units = units_of(meeting("m17", "17th", "2008", "Decision 5: On writing gadget masses",
+                             "A gadget's mass is written with its uncertainty as follows:\n\n"
+                             "x_g = 12.5 (3) g,\n\n"
+                             "where x_g is the mass of the gadget and the figure in parentheses is its standard "
+                             "uncertainty; here u(x_g) = 0.3 g.\n\n"
+                             "Which rule applies to widgets? The same rule.\n"))
+    ev = SimpleNamespace(siblings={"m17": units}, acronyms={}, titles={})
+    formula, where = (next(u for u in units if u.text.startswith(s)) for s in ("x_g =", "where"))
+    assert "12.5 (3)" in _context_parts(where, ev)[1]
+    assert "u(x_g) = 0.3 g" in _context_parts(formula, ev)[1]
+    question_text = next(u for u in units if u.text.startswith("Which rule"))
+    assert "u(x_g)" not in _context_parts(question_text, ev)[1]  # 'Which …?' asks; it goes on with nothing
+
+
+def _glossary() -> Document:
+    return _plain("g1", "Acronyms for committees", "Acronyms for committees\n\n"
+                  "- ABC: Assembly of Bureaux and Committees\n- GL: Gadget Laboratory\n"
+                  "- WCC: World Council of Collectors\n- XYZ: Exchange of Yearly Zones\n")
+
+
+def test_two_acronyms_asked_together_are_answered_by_their_glossary_entries_alone(answerer) -> None:
+    """Each entry names one of the two: the answer quotes both, and not the glossary's other entries."""
+    bot, emb = answerer
+    docs = [_glossary()]
+    asked = "What do WCC and GL stand for?"
+    draft = bot.draft(question(asked, docs), evidence(asked, emb, named_as(docs), docs))
+    assert not draft.abstained
+    quoted = [u.text for b in draft.blocks for u in b.units]
+    assert "WCC: World Council of Collectors" in quoted and "GL: Gadget Laboratory" in quoted
+    assert not any(t.startswith(("ABC:", "XYZ:")) for t in quoted)
+
+
+def test_what_an_acronym_stands_for_is_answered_by_a_quote_that_sets_work(answerer) -> None:
+    """'asked the World Council of Collectors (WCC) to survey …' reports no survey's outcome, but it spells out
+    what WCC stands for, which is all that is asked."""
+    bot, emb = answerer
+    docs = [_plain("w1", "Gadget survey", "Gadget survey\n\nThe ABC asked the World Council of Collectors (WCC) to survey its "
+                   "members on gadget prices.")]
+    asked = "What does WCC stand for in the gadget survey?"
+    draft = bot.draft(question(asked, docs), evidence(asked, emb, named_as(docs), docs))
+    assert not draft.abstained and "World Council of Collectors" in draft.blocks[0].units[0].text
+    found = "What did the WCC survey of gadget prices find?"  # the outcome is still unreported
+    assert bot.draft(question(found, docs), evidence(found, emb, named_as(docs), docs)).abstained
+
+
 def test_an_acronym_asked_is_covered_by_any_of_the_names_the_documents_give_it(answerer) -> None:
     bot, emb = answerer
     asked = "What did the ABC decide about calibrating gadgets at the GL?"

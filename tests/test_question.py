@@ -521,8 +521,20 @@ def test_an_untranslated_french_participle_is_not_a_key_term() -> None:
     ("When the museum reopened in 2010, under which rule did it lend paintings?", None),
     ("When did the museum reopen?", "date"),
     ("When did the museum reopen, and what did it show?", "date"),
+    # a preposition and an adverb before the question word
+    ("When painting the gadgets in the workshop, to roughly what thickness is the varnish applied?", None),
 ])
 def test_an_opening_clause_does_not_set_the_answer_type(text: str, need: str | None) -> None:
+    assert _q(text).need == need
+
+
+@pytest.mark.parametrize("text, need", [
+    ("Do you know when the museum reopened?", "date"),
+    ("Can you tell me how long the fellowship lasts?", "duration"),
+    ("Could you please tell me when the gadget fair ends?", "date"),
+    ("Do you know the gadget museum?", None),  # no question inside: nothing is asked for
+])
+def test_a_question_asked_inside_a_frame_takes_its_answer_type_from_the_question_inside(text: str, need: str | None) -> None:
     assert _q(text).need == need
 
 

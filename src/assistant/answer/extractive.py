@@ -25,7 +25,12 @@ from assistant.answer.features import UnitFacts, opens_with_participle, unit_mat
 from assistant.errors import AssistantError
 from assistant.fitted import LinearModel, packaged_model
 from assistant.question import references as refs
-from assistant.retrieve.acronyms import EXPANSION_SEPARATOR, expansion_of, with_expansions
+from assistant.retrieve.acronyms import (
+    EXPANSION_SEPARATOR,
+    expansion_of,
+    spells_out,
+    with_expansions,
+)
 from assistant.retrieve.query import (
     AUXILIARIES,
     META_WORDS,
@@ -173,7 +178,7 @@ class ExtractiveAnswerer:
         every key term but at most ``tolerate`` of them, see `_tolerated`)."""
         if q.need:
             return next((s for s in scored if s.has_need and self._tolerated(
-                ev.asked(q, s.unit), _uncovered_keys(q, s, ev), tolerate)), None)
+                ev.asked(q, s.unit), _unshared(q, _uncovered_keys(q, s, ev), s.cover), tolerate)), None)
         if q.wants_list:
             return next((s for s in scored if s.unit.kind != "heading" or _has_items(s.unit, ev.siblings[s.unit.doc_id])),
                         scored[0])
@@ -298,7 +303,7 @@ class ExtractiveAnswerer:
     # --- selection -------------------------------------------------------------
     def _select(self, q: Question, ev: Evidence, scored: list[Scored], primary: Scored) -> list[Block]:
         """The blocks to quote, led by ``primary``'s."""
-        return _with_date_field(self._blocks(q, ev, scored, primary), ev, q)
+        return _asked_entries(_with_date_field(self._blocks(q, ev, scored, primary), ev, q), q)
 
     def _blocks(self, q: Question, ev: Evidence, scored: list[Scored], primary: Scored) -> list[Block]:
         if q.wants_steps:
@@ -469,7 +474,9 @@ class ExtractiveAnswerer:
             return _abstain(base, "unnamed")  # 'Which airports?' → 'the international airports are within reach'
         if _restates_record(q, blocks[0], ev):
             return _abstain(base, "restated")  # 'What did the widget recommendation recommend?' → its heading
-        if answer_type.outcome_unreported(q.text, main):
+        # What an acronym stands for is no product of the work a quote sets ('asked the ABC chair to …'):
+        # a quote that spells it out answers.
+        if answer_type.outcome_unreported(q.text, main) and not (q.need == "expansion" and answer_type.has_need(q, main[0].text)):
             return _abstain(base, "unreported")  # 'What did the survey find?' → 'the office to run a survey'
         if answer_type.change_unstated(q.text, main):
             return _abstain(base, "unstated")  # 'What change did it approve?' → 'approved the amendment of Rule 14'
@@ -667,9 +674,21 @@ def _introduction(units: list[Unit], index: int) -> str:
 ANAPHOR_RE = re.compile(rf"^\W*(?:\S+\s+){{0,{ANAPHOR_WORDS}}}(?:this|these|those|such|ce|cet|cette|ces)\b", re.I)
 
 
+# 'where x is the …', 'which is the composition of …': a text that opens with a relative word goes on with the
+# sentence before it (a formula, a list of values) that the source set on a line of its own.
+RELATIVE_OPENER_RE = re.compile(r"^\W*(?:where|which|whose|wherein|whereby|où|dont)\b", re.I)
+
+
+def _goes_on_with(unit: Unit, before: Unit) -> bool:
+    """Does ``unit`` go on with the sentence of ``before`` (a relative word opens it, not a question's)?"""
+    return (before.kind != "heading" and bool(RELATIVE_OPENER_RE.match(unit.text))
+            and not unit.text.rstrip().endswith("?"))
+
+
 def _points_back(unit: Unit, before: Unit) -> bool:
-    """Does ``unit`` open by pointing back to ``before`` (not a heading: a section's first text points to nothing)?"""
-    return before.kind != "heading" and bool(ANAPHOR_RE.match(unit.text))
+    """Does ``unit`` open by pointing back to ``before`` (not a heading: a section's first text points to
+    nothing), or go on with its sentence (a relative word, not a question's)?"""
+    return (before.kind != "heading" and bool(ANAPHOR_RE.match(unit.text))) or _goes_on_with(unit, before)
 
 
 def _captions(before: Unit, unit: Unit) -> bool:
@@ -685,7 +704,8 @@ def _is_table(unit: Unit) -> bool:
 
 def _context_parts(unit: Unit, ev: Evidence) -> tuple[str, str, str, str, str]:
     """The unit with what it leans on: the unit (with its acronyms' expansions), the sentence before it (or the
-    line introducing its paragraph or its list), its heading, its list's lead, its title."""
+    line introducing its paragraph or its list) and the text after it that goes on with its sentence ('which is
+    the composition of …'), its heading, its list's lead, its title."""
     siblings = ev.siblings[unit.doc_id]
     lead = siblings[unit.lead].text if unit.lead is not None else ""
     if unit.lead is not None:
@@ -694,6 +714,9 @@ def _context_parts(unit: Unit, ev: Evidence) -> tuple[str, str, str, str, str]:
     previous = before.text if before is not None and (
         before.block == unit.block or _points_back(unit, before) or _captions(before, unit)) \
         else _introduction(siblings, unit.index)
+    after = siblings[unit.index + 1] if unit.index + 1 < len(siblings) else None
+    if after is not None and after.block != unit.block and _goes_on_with(after, unit):
+        previous = f"{previous}\n{after.text}"
     # The text it leans on is read as the unit is: 'CCM' then '- DFM (Denmark) as a member' is the mass committee's.
     text, previous, lead = (with_expansions(part, ev.acronyms) if part else part for part in (unit.text, previous, lead))
     return text, previous, unit.section, lead, ev.titles.get(unit.doc_id, "")
@@ -891,6 +914,14 @@ def _uncovered_keys(q: Question, s: Scored, ev: Evidence) -> list[Term]:
         document = _document_words(s.unit, ev)
         missing = [t for t in missing if t not in named or not document.exact(t)]
     return missing
+
+
+def _unshared(q: Question, missing: list[Term], cover: dict[str, float]) -> list[Term]:
+    """``missing`` without the names joined by 'and' that another quote may give, when the unit names one of
+    them ('What do ABC and XYZ stand for?' → 'ABC: …'; `_shared_out` checks that the answer names the rest)."""
+    if not q.conjuncts or not any(cover.get(lemma, 0.0) >= 0.5 for lemma in q.conjuncts):
+        return missing
+    return [t for t in missing if t.lemma not in q.conjuncts]
 
 
 def _shared_out(q: Question, missing: list[Term], cover: dict[str, float], blocks: list[Block],
@@ -1095,6 +1126,21 @@ def _with_date_field(blocks: list[Block], ev: Evidence, q: Question) -> list[Blo
             if header is not None and not any(header in b.units for b in blocks):
                 out.append(Block("sentences", (header,)))
     return out
+
+
+def _asked_entries(blocks: list[Block], q: Question) -> list[Block]:
+    """A glossary list ('ABC: Association of …', one entry per item) cut to the entries that spell out the
+    acronyms an expansion question asks for, under its lead; other blocks as they are. The whole list holds
+    every other acronym of the document too."""
+    asked = answer_type.asked_acronyms(q)
+    if not asked:
+        return blocks
+    trimmed = []
+    for block in blocks:
+        items = block.units[1:]
+        kept = tuple(u for u in items if any(spells_out(a, u.text) for a in asked))
+        trimmed.append(Block(block.style, (block.units[0], *kept)) if block.style == "list" and kept else block)
+    return trimmed
 
 
 def _is_bare_record(block: Block, ev: Evidence) -> bool:

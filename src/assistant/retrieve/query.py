@@ -275,14 +275,23 @@ Idf = Callable[[str], float]
 
 # An opening subordinate clause ('When …,', 'If …,') before the question proper (a question word or an
 # auxiliary after a comma). The clause may hold commas of its own ('When a value is used as an adjective, like
-# a rating, do I …?'): it ends at the first comma the question proper follows.
+# a rating, do I …?'): it ends at the first comma the question proper follows, which may open with a
+# preposition and an adverb in -ly ('When …, to roughly what depth …?').
 SUBORDINATE_RE = re.compile(
     r"^\s*(when|whenever|if|once|after|before|while|lorsque|quand|si)\b[^?]*?,\s*"
     r"(?=(?:(?:to|for|from|with|by|of|in|on|at|under|during|after|before|à|de|pour|par|avec|sous|selon)\s+)?"
+    r"(?:[a-z]+ly\s+)?"
     r"(what|which|who|whom|whose|how|where|why|when|did|does|do|is|are|was|were|can|could|should|shall|may|"
     r"might|must|will|would|has|have|had|quel|quelle|quels|quelles|qui|que|comment|combien|où|pourquoi|"
     r"est-ce)\b)", re.I)
 
+# A question asked inside a frame ('Do you know when …?', 'Can you tell me which …?', 'Savez-vous quand …?'):
+# the embedded question's word says what is asked.
+FRAME_RE = re.compile(
+    r"^\s*(?:(?:do|does|did|can|could|would|will)\s+(?:you|anyone|someone)\s+(?:(?:please\s+)?(?:know|tell\s+me|say|"
+    r"remember|confirm))|(?:sait-on|savez-vous|sais-tu|pouvez-vous\s+me\s+dire|pourriez-vous\s+me\s+dire))\s+"
+    r"(?=(?:what|which|who|whom|whose|how|where|why|when|quand|quel|quelle|quels|quelles|qui|combien|où|pourquoi|"
+    r"comment)\b)", re.I)
 
 # 'What kind of X …?', 'Quel type de X …?': the noun that names the kind asked for (read in `analyse`).
 KIND_RE = re.compile(r"\b(?:what|which|quel(?:le)?s?)\s+(?:kinds?|types?|sorts?|genres?|sortes?)\s+"
@@ -307,7 +316,7 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     lang = "fr" if detect_language(text) == "fr" and _has_french_cue(text) else "en"
     resolved = _resolve_relative_years(text, today or date.today())
     # 'When the unit was redefined, what …?': the answer type is the main clause's, not the opening clause's.
-    main = SUBORDINATE_RE.sub("", resolved)
+    main = FRAME_RE.sub("", SUBORDINATE_RE.sub("", resolved))
     # 'Why …?' asks for a reason, whatever kind of answer its words name ('Why is the abbreviation ab confusing?').
     need = None if REASON_RE.search(main) else (answer_type or pattern_type)(main)
     claimed = _claimed_numbers(resolved)
