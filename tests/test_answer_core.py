@@ -654,6 +654,22 @@ def _first_words(blocks: list[Block]) -> list[str]:
     return [u.text.split()[0] for b in blocks for u in b.units]
 
 
+def test_a_numbered_entry_title_goes_on_with_the_paragraph_after_it() -> None:
+    """'1.2. Gizmo molecule B, line 5-1.' names an entry of a numbered list; its values are the next paragraph,
+    which a runner-up from another entry must not stand in for."""
+    units, ev, _ = _laid_out("m24", "24th", "2019", "Recommendation 2: Gizmo radiations",
+                             "1.1. Gizmo molecule A, line 4-0, component b_2.\n\n"
+                             "The values f = 100 MHz apply to the radiation of a red gizmo laser.\n\n"
+                             "1.2. Gizmo molecule B, line 5-1, component c_7.\n\n"
+                             "The values f = 200 MHz apply to the radiation of a blue gizmo laser.\n\n"
+                             "Gizmo lamps are not listed.\n\nTheir values are kept by the office.\n")
+    title = next(u for u in units if u.text.startswith("Gizmo molecule B"))
+    shown = _with_continuation([Block("sentences", (title,))], ev, 10, 3)
+    assert [u.text[:19] for b in shown for u in b.units] == ["Gizmo molecule B, l", "The values f = 200 "]
+    plain = next(u for u in units if u.text.startswith("Gizmo lamps"))  # no number: a sentence like any other
+    assert _first_words(_with_continuation([Block("sentences", (plain,))], ev, 10, 3)) == ["Gizmo"]
+
+
 def test_a_clause_cut_off_at_its_conjunction_goes_on_with_what_follows() -> None:
     _, ev, unit = _laid_out("m21", "21st", "2014", "Resolution 2: On gadgets",
                             "The Conference,\n\n- notes the long-standing request for gadget status, and\n\n"
@@ -1092,6 +1108,25 @@ def test_a_meeting_the_collection_has_no_record_of_is_not_answered(answerer) -> 
     assert not bot.draft(question(asked), ev).abstained
     missing = bot.draft(question(asked), replace(ev, unrecorded=("14th ABC",)))
     assert missing.abstained and missing.reason == "missing_terms" and missing.missing == ["14th ABC"]
+
+
+def test_a_body_and_year_with_no_record_of_their_own_may_be_named_in_another_bodys_record(answerer) -> None:
+    """No WCC record of 2003, but the ABC's record of 2003 lists who joined the WCC: that answers. A quote that
+    does not name the WCC does not, nor does any quote when the question names a meeting by its number."""
+    bot, emb = answerer
+    docs = [*DOCS, meeting("m13b", "13th", "2003", "Decision 4: Membership of the committees",
+                           "The ABC accepted the following changes to the membership of the WCC: the Gadget "
+                           "Institute of Ruritania as an observer.")]
+    asked = "Which institute joined the WCC as an observer in 2003?"
+    ev = replace(evidence(asked, emb, named_as(docs), docs), unrecorded=("WCC 2003",))
+    draft = bot.draft(question(asked, docs), ev)
+    assert not draft.abstained and "Ruritania" in draft.blocks[0].units[0].text
+    other = "Which institute joined the XYZ as an observer in 2003?"
+    ev = replace(evidence(other, emb, named_as(docs), docs), unrecorded=("XYZ 2003",))
+    assert bot.draft(question(other, docs), ev).abstained
+    numbered = "Which institute joined the WCC as an observer at its 3rd meeting?"
+    ev = replace(evidence(numbered, emb, named_as(docs), docs), unrecorded=("3rd WCC",))
+    assert bot.draft(question(numbered, docs), ev).abstained
 
 
 def test_a_term_the_quotes_section_says_is_covered_even_when_the_quote_does_not(answerer) -> None:

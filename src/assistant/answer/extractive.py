@@ -138,7 +138,10 @@ class ExtractiveAnswerer:
         base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
         if (ev.relevance if ev.relevance is not None else best_dense) < self.settings.min_relevance:
             return _abstain(base, "off_topic")
-        if ev.unrecorded:
+        if ev.unrecorded and not any(_names_unrecorded(q, s, ev.unrecorded)
+                                     for s in scored[:self.settings.alternative_depth]):
+            # A meeting or year the collection holds no record of ('the CCX in 2016') may still be named in
+            # another body's record of that year ('accepted … to the CCX' in a record dated 2016).
             base.missing = list(ev.unrecorded)
             return _abstain(base, "missing_terms")
         scored = _of_record(q, scored, ev)
@@ -656,6 +659,7 @@ def _compound_cover(q: Question, unit: Unit, ev: Evidence, cover: dict[str, floa
 # resolution set on its own line ('**decides**', 'sanctions', 'est d'avis'), read with the clauses under it. So
 # does a paragraph of any length that ends with a colon ('decides that the dotation … shall be:' before its table).
 INTRO_WORDS = 3
+ENTRY_TITLE_WORDS = 20  # a numbered entry's title line is short; a numbered clause with its text is not one
 ANAPHOR_WORDS = 3  # words before a pointing-back determiner that still open the text ('The chair of this …')
 
 
@@ -922,6 +926,17 @@ def _unshared(q: Question, missing: list[Term], cover: dict[str, float]) -> list
     if not q.conjuncts or not any(cover.get(lemma, 0.0) >= 0.5 for lemma in q.conjuncts):
         return missing
     return [t for t in missing if t.lemma not in q.conjuncts]
+
+
+def _names_unrecorded(q: Question, s: Scored, unrecorded: tuple[str, ...]) -> bool:
+    """Does the unit, in its context and its document's metadata, cover every question term of the body and
+    year named with no record ('CCX 2016': 'CCX' and '2016')?"""
+    words = [w for phrase in unrecorded for w in phrase.split()]
+    if not any(YEAR_RE.fullmatch(w) for w in words) or not all(YEAR_RE.fullmatch(w) or w.isupper() for w in words):
+        return False  # a meeting by its number ('12th ABC', 'first meeting') is answered by its own record alone
+    named = {w.lower() for w in words}
+    terms = [t for t in q.terms if t.word.lower() in named]
+    return bool(terms) and all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in terms)
 
 
 def _shared_out(q: Question, missing: list[Term], cover: dict[str, float], blocks: list[Block],
@@ -1286,7 +1301,24 @@ def _introduces(unit: Unit, siblings: list[Unit]) -> bool:
                                        # a sentence that stops before its closing punctuation goes on in the
                                        # next paragraph: a displayed formula ('… is given … as' then 'm_e = …')
                                        or (unit.kind == "sent" and text[-1:].isalpha())
-                                       or (after is not None and _goes_on(after)))
+                                       or (after is not None and _goes_on(after))
+                                       # a numbered entry's title line ('1.8. Absorbing molecule …, component
+                                       # a_3.') heads the paragraph after it, as a heading would
+                                       or _entry_title(unit, siblings))
+
+
+# '1.8. ', '2.1 ', 'A.3.': the number of an entry in a numbered list of entries, opening its line.
+ENTRY_NUMBER_RE = re.compile(r"^(?:\d+|[A-Z])(?:\.\d+)+\.?(?:\s|$)")
+
+
+def _entry_title(unit: Unit, siblings: list[Unit]) -> bool:
+    """Is ``unit`` the short title line of a numbered entry ('1.8. Absorbing molecule …, component a_3.'), the
+    number opening it or split off before it as a sentence of its own?"""
+    if unit.kind != "sent" or len(unit.text.split()) > ENTRY_TITLE_WORDS:
+        return False
+    before = siblings[unit.index - 1] if unit.index > 0 else None
+    numbered = before is not None and before.block == unit.block and bool(ENTRY_NUMBER_RE.match(before.text.strip()))
+    return numbered or bool(ENTRY_NUMBER_RE.match(unit.text))
 
 
 # '(= 683 lm·W^−1 in standard air).', '≈ L(λ) …': a paragraph opening with an equals or approximation sign is the
