@@ -65,6 +65,9 @@ def test_contrasted_words_are_not_required() -> None:
     ("May widget sizes be rounded, for example a gizmo to its nearest fathom?", {"widget"}, {"gizmo", "fathom"}),
     ("Peut-on arrondir la taille des gadgets, par exemple un bidule à la brasse ?", {"gadgets"},
      {"bidule", "brasse"}),
+    # 'like X' and 'such as X' name one example, and only that noun
+    ("Can widget units like the furlong be used for tables?", {"widget", "tables"}, {"furlong"}),
+    ("Do bodies such as the GCC keep widget registers?", {"bodies", "widget"}, {"gcc"}),
 ])
 def test_words_set_aside_or_given_as_examples_are_not_required(text: str, kept: set[str], dropped: set[str]) -> None:
     keys = {t.word.lower() for t in _q(text).terms if t.key}

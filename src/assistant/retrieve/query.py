@@ -181,7 +181,9 @@ CONTRAST_RE = re.compile(r"\b(?:rather than|instead of|other than|as opposed to|
                          r"except|plutôt que|au lieu de|à part|hormis|en dehors de|outre)\b[^?.,;]*", re.I)
 # 'May I write X, e.g. 0.5 Q?', 'for example a megawidget': an example illustrates the rule asked about; the
 # quote that states the rule need not repeat it.
-EXAMPLE_RE = re.compile(r"(?:\be\.g\.|\bfor (?:example|instance)\b|\bpar exemple\b)[^?,;]*", re.I)
+EXAMPLE_RE = re.compile(r"(?:\be\.g\.|\bfor (?:example|instance)\b|\bpar exemple\b)[^?,;]*|"
+                        # 'units like the lumen', 'bodies such as the WHO': the one noun named as an example
+                        r"(?<=\w)\s+(?:like|such as)\s+(?:the\s+|an?\s+)?[\w-]+", re.I)
 STEPS_RE = re.compile(r"\b(steps?|procedure|process|étapes?|démarches?|procédure)\b|\bwalk me through\b|"
                       r"\bwhat (do|should|must) (i|we) (need to |have to )?do\b|\bwhat i (need|have) to do\b", re.I)
 HOW_I_RE = re.compile(r"^\s*(how (do|can|should|would|could|might) (i|we|one|you)|how to|comment)\b", re.I)
