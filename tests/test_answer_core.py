@@ -1036,7 +1036,7 @@ def test_a_text_opening_with_a_relative_word_goes_on_with_the_line_before_it() -
     units = units_of(meeting("m17", "17th", "2008", "Decision 5: On writing gadget masses",
                              "A gadget's mass is written with its uncertainty as follows:\n\n"
                              "x_g = 12.5 (3) g,\n\n"
-                             "where x_g is the mass of the gadget and the figure in parentheses is its standard "
+                             "where x_g denotes the gadget's weighed value and the figure in parentheses is its standard "
                              "uncertainty; here u(x_g) = 0.3 g.\n\n"
                              "Which rule applies to widgets? The same rule.\n"))
     ev = SimpleNamespace(siblings={"m17": units}, acronyms={}, titles={})
@@ -1071,7 +1071,7 @@ def test_what_an_acronym_stands_for_is_answered_by_a_quote_that_sets_work(answer
     bot, emb = answerer
     docs = [_plain("w1", "Gadget survey", "Gadget survey\n\nThe ABC asked the World Council of Collectors (WCC) to survey its "
                    "members on gadget prices.")]
-    asked = "What does WCC stand for in the gadget survey?"
+    asked = "What does WCC stand for, for gadget survey purposes?"
     draft = bot.draft(question(asked, docs), evidence(asked, emb, named_as(docs), docs))
     assert not draft.abstained and "World Council of Collectors" in draft.blocks[0].units[0].text
     found = "What did the WCC survey of gadget prices find?"  # the outcome is still unreported
@@ -1115,16 +1115,16 @@ def test_a_body_and_year_with_no_record_of_their_own_may_be_named_in_another_bod
     does not name the WCC does not, nor does any quote when the question names a meeting by its number."""
     bot, emb = answerer
     docs = [*DOCS, meeting("m13b", "13th", "2003", "Decision 4: Membership of the committees",
-                           "The ABC accepted the following changes to the membership of the WCC: the Gadget "
-                           "Institute of Ruritania as an observer.")]
-    asked = "Which institute joined the WCC as an observer in 2003?"
+                           "The ABC approved these changes in WCC membership: the Gadget Institute of "
+                           "Ruritania, admitted with observer rights.")]
+    asked = "Which institute got WCC observer rights in 2003?"
     ev = replace(evidence(asked, emb, named_as(docs), docs), unrecorded=("WCC 2003",))
     draft = bot.draft(question(asked, docs), ev)
     assert not draft.abstained and "Ruritania" in draft.blocks[0].units[0].text
-    other = "Which institute joined the XYZ as an observer in 2003?"
+    other = "Which institute got XYZ observer rights in 2003?"
     ev = replace(evidence(other, emb, named_as(docs), docs), unrecorded=("XYZ 2003",))
     assert bot.draft(question(other, docs), ev).abstained
-    numbered = "Which institute joined the WCC as an observer at its 3rd meeting?"
+    numbered = "Which institute got WCC observer rights at its 3rd meeting?"
     ev = replace(evidence(numbered, emb, named_as(docs), docs), unrecorded=("3rd WCC",))
     assert bot.draft(question(numbered, docs), ev).abstained
 

@@ -66,8 +66,8 @@ def test_contrasted_words_are_not_required() -> None:
     ("Peut-on arrondir la taille des gadgets, par exemple un bidule à la brasse ?", {"gadgets"},
      {"bidule", "brasse"}),
     # 'like X' and 'such as X' name one example, and only that noun
-    ("Can widget units like the furlong be used for tables?", {"widget", "tables"}, {"furlong"}),
-    ("Do bodies such as the GCC keep widget registers?", {"bodies", "widget"}, {"gcc"}),
+    ("Can widget sizes like the furlong be printed in tables?", {"widget", "tables"}, {"furlong"}),
+    ("Do councils such as the GCC keep widget registers?", {"councils", "widget"}, {"gcc"}),
 ])
 def test_words_set_aside_or_given_as_examples_are_not_required(text: str, kept: set[str], dropped: set[str]) -> None:
     keys = {t.word.lower() for t in _q(text).terms if t.key}
@@ -532,10 +532,10 @@ def test_an_opening_clause_does_not_set_the_answer_type(text: str, need: str | N
 
 
 @pytest.mark.parametrize("text, need", [
-    ("Do you know when the museum reopened?", "date"),
+    ("Would you know when the widget depot closes?", "date"),
     ("Can you tell me how long the fellowship lasts?", "duration"),
     ("Could you please tell me when the gadget fair ends?", "date"),
-    ("Do you know the gadget museum?", None),  # no question inside: nothing is asked for
+    ("Would you know the gadget museum?", None),  # no question inside: nothing is asked for
 ])
 def test_a_question_asked_inside_a_frame_takes_its_answer_type_from_the_question_inside(text: str, need: str | None) -> None:
     assert _q(text).need == need

@@ -141,7 +141,7 @@ class ExtractiveAnswerer:
         if ev.unrecorded and not any(_names_unrecorded(q, s, ev.unrecorded)
                                      for s in scored[:self.settings.alternative_depth]):
             # A meeting or year the collection holds no record of ('the CCX in 2016') may still be named in
-            # another body's record of that year ('accepted … to the CCX' in a record dated 2016).
+            # another body's record of that year ('admitted … to the CCX' in a record dated 2016).
             base.missing = list(ev.unrecorded)
             return _abstain(base, "missing_terms")
         scored = _of_record(q, scored, ev)
@@ -678,7 +678,7 @@ def _introduction(units: list[Unit], index: int) -> str:
 ANAPHOR_RE = re.compile(rf"^\W*(?:\S+\s+){{0,{ANAPHOR_WORDS}}}(?:this|these|those|such|ce|cet|cette|ces)\b", re.I)
 
 
-# 'where x is the …', 'which is the composition of …': a text that opens with a relative word goes on with the
+# 'where x is the …', 'which is the make-up of …': a text that opens with a relative word goes on with the
 # sentence before it (a formula, a list of values) that the source set on a line of its own.
 RELATIVE_OPENER_RE = re.compile(r"^\W*(?:where|which|whose|wherein|whereby|où|dont)\b", re.I)
 
@@ -709,7 +709,7 @@ def _is_table(unit: Unit) -> bool:
 def _context_parts(unit: Unit, ev: Evidence) -> tuple[str, str, str, str, str]:
     """The unit with what it leans on: the unit (with its acronyms' expansions), the sentence before it (or the
     line introducing its paragraph or its list) and the text after it that goes on with its sentence ('which is
-    the composition of …'), its heading, its list's lead, its title."""
+    the make-up of …'), its heading, its list's lead, its title."""
     siblings = ev.siblings[unit.doc_id]
     lead = siblings[unit.lead].text if unit.lead is not None else ""
     if unit.lead is not None:
@@ -1302,8 +1302,8 @@ def _introduces(unit: Unit, siblings: list[Unit]) -> bool:
                                        # next paragraph: a displayed formula ('… is given … as' then 'm_e = …')
                                        or (unit.kind == "sent" and text[-1:].isalpha())
                                        or (after is not None and _goes_on(after))
-                                       # a numbered entry's title line ('1.8. Absorbing molecule …, component
-                                       # a_3.') heads the paragraph after it, as a heading would
+                                       # a numbered entry's title line ('2.4. Gizmo molecule …, component
+                                       # b_2.') heads the paragraph after it, as a heading would
                                        or _entry_title(unit, siblings))
 
 
@@ -1312,7 +1312,7 @@ ENTRY_NUMBER_RE = re.compile(r"^(?:\d+|[A-Z])(?:\.\d+)+\.?(?:\s|$)")
 
 
 def _entry_title(unit: Unit, siblings: list[Unit]) -> bool:
-    """Is ``unit`` the short title line of a numbered entry ('1.8. Absorbing molecule …, component a_3.'), the
+    """Is ``unit`` the short title line of a numbered entry ('2.4. Gizmo molecule …, component b_2.'), the
     number opening it or split off before it as a sentence of its own?"""
     if unit.kind != "sent" or len(unit.text.split()) > ENTRY_TITLE_WORDS:
         return False

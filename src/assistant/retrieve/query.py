@@ -182,7 +182,7 @@ CONTRAST_RE = re.compile(r"\b(?:rather than|instead of|other than|as opposed to|
 # 'May I write X, e.g. 0.5 Q?', 'for example a megawidget': an example illustrates the rule asked about; the
 # quote that states the rule need not repeat it.
 EXAMPLE_RE = re.compile(r"(?:\be\.g\.|\bfor (?:example|instance)\b|\bpar exemple\b)[^?,;]*|"
-                        # 'units like the lumen', 'bodies such as the WHO': the one noun named as an example
+                        # 'gadgets like the spinner', 'councils such as the WCC': the one noun given to illustrate
                         r"(?<=\w)\s+(?:like|such as)\s+(?:the\s+|an?\s+)?[\w-]+", re.I)
 STEPS_RE = re.compile(r"\b(steps?|procedure|process|étapes?|démarches?|procédure)\b|\bwalk me through\b|"
                       r"\bwhat (do|should|must) (i|we) (need to |have to )?do\b|\bwhat i (need|have) to do\b", re.I)
@@ -278,7 +278,7 @@ Idf = Callable[[str], float]
 # An opening subordinate clause ('When …,', 'If …,') before the question proper (a question word or an
 # auxiliary after a comma). The clause may hold commas of its own ('When a value is used as an adjective, like
 # a rating, do I …?'): it ends at the first comma the question proper follows, which may open with a
-# preposition and an adverb in -ly ('When …, to roughly what depth …?').
+# preposition and an adverb in -ly ('When …, at approximately which depth …?').
 SUBORDINATE_RE = re.compile(
     r"^\s*(when|whenever|if|once|after|before|while|lorsque|quand|si)\b[^?]*?,\s*"
     r"(?=(?:(?:to|for|from|with|by|of|in|on|at|under|during|after|before|à|de|pour|par|avec|sous|selon)\s+)?"
@@ -287,7 +287,7 @@ SUBORDINATE_RE = re.compile(
     r"might|must|will|would|has|have|had|quel|quelle|quels|quelles|qui|que|comment|combien|où|pourquoi|"
     r"est-ce)\b)", re.I)
 
-# A question asked inside a frame ('Do you know when …?', 'Can you tell me which …?', 'Savez-vous quand …?'):
+# A question asked inside a frame ('Would you know when …?', 'Can you tell me which …?', 'Savez-vous quand …?'):
 # the embedded question's word says what is asked.
 FRAME_RE = re.compile(
     r"^\s*(?:(?:do|does|did|can|could|would|will)\s+(?:you|anyone|someone)\s+(?:(?:please\s+)?(?:know|tell\s+me|say|"
