@@ -138,8 +138,9 @@ class ExtractiveAnswerer:
         base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
         if (ev.relevance if ev.relevance is not None else best_dense) < self.settings.min_relevance:
             return _abstain(base, "off_topic")
-        if ev.unrecorded and not any(_names_unrecorded(q, s, ev.unrecorded)
-                                     for s in scored[:self.settings.alternative_depth]):
+        named = _unrecorded_terms(q, ev.unrecorded)
+        if ev.unrecorded and not (named and any(all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in named)
+                                                for s in scored[:self.settings.alternative_depth])):
             # A meeting or year the collection holds no record of ('the CCX in 2016') may still be named in
             # another body's record of that year ('admitted … to the CCX' in a record dated 2016).
             base.missing = list(ev.unrecorded)
@@ -928,25 +929,23 @@ def _unshared(q: Question, missing: list[Term], cover: dict[str, float]) -> list
     return [t for t in missing if t.lemma not in q.conjuncts]
 
 
-def _names_unrecorded(q: Question, s: Scored, unrecorded: tuple[str, ...]) -> bool:
-    """Does the unit, in its context and its document's metadata, cover every question term of the body and
-    year named with no record ('CCX 2016': 'CCX' and '2016')?"""
+def _unrecorded_terms(q: Question, unrecorded: tuple[str, ...]) -> list[Term]:
+    """The question terms of a body and year named with no record ('CCX 2016': 'CCX' and '2016'), which a unit
+    of another body's record may cover in its context and its document's metadata; [] when a meeting is named
+    by its number ('12th ABC', 'first meeting'): that is answered by its own record alone."""
     words = [w for phrase in unrecorded for w in phrase.split()]
     if not any(YEAR_RE.fullmatch(w) for w in words) or not all(YEAR_RE.fullmatch(w) or w.isupper() for w in words):
-        return False  # a meeting by its number ('12th ABC', 'first meeting') is answered by its own record alone
+        return []
     named = {w.lower() for w in words}
-    terms = [t for t in q.terms if t.word.lower() in named]
-    return bool(terms) and all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in terms)
+    return [t for t in q.terms if t.word.lower() in named]
 
 
 def _shared_out(q: Question, missing: list[Term], cover: dict[str, float], blocks: list[Block],
                 scored: list[Scored], ev: Evidence) -> bool:
     """Names joined by 'and' that the leading quote names one of, and the answer's other quotes name the
     rest of ('the chairs of the WCC and the GCC': one appointment each)."""
-    if not q.conjuncts or any(t.lemma not in q.conjuncts for t in missing):
-        return False
-    if not any(cover.get(lemma, 0.0) >= 0.5 for lemma in q.conjuncts):
-        return False
+    if not missing or _unshared(q, missing, cover):
+        return False  # a missing term that is no such name, or a quote that names none of them
     by_unit = {(s.unit.doc_id, s.unit.index): s.cover for s in scored}
     quoted = _merge([by_unit.get((u.doc_id, u.index), {}) for b in blocks for u in b.units])
     return all(quoted.get(t.lemma, 0.0) >= 0.5 for t in missing)
