@@ -526,6 +526,9 @@ def test_an_untranslated_french_participle_is_not_a_key_term() -> None:
     ("When did the museum reopen, and what did it show?", "date"),
     # a preposition and an adverb before the question word
     ("When painting the gadgets in the workshop, to roughly what thickness is the varnish applied?", None),
+    # other prepositions open the question proper too ('over', 'between', 'sur' …)
+    ("When the gizmo runs on its spare battery, over what span can its speed be set?", None),
+    ("Quand le musée prête un tableau, sur quelle base fixe-t-il le prix ?", None),
 ])
 def test_an_opening_clause_does_not_set_the_answer_type(text: str, need: str | None) -> None:
     assert _q(text).need == need

@@ -278,10 +278,12 @@ Idf = Callable[[str], float]
 # An opening subordinate clause ('When …,', 'If …,') before the question proper (a question word or an
 # auxiliary after a comma). The clause may hold commas of its own ('When a value is used as an adjective, like
 # a rating, do I …?'): it ends at the first comma the question proper follows, which may open with a
-# preposition and an adverb in -ly ('When …, at approximately which depth …?').
+# preposition ('over what span', 'sur quelle base') and an adverb in -ly ('When …, at approximately which depth …?').
 SUBORDINATE_RE = re.compile(
     r"^\s*(when|whenever|if|once|after|before|while|lorsque|quand|si)\b[^?]*?,\s*"
-    r"(?=(?:(?:to|for|from|with|by|of|in|on|at|under|during|after|before|à|de|pour|par|avec|sous|selon)\s+)?"
+    r"(?=(?:(?:to|for|from|with|by|of|in|on|at|under|during|after|before|over|between|within|across|into|"
+    r"about|around|through|among|beyond|below|above|up\s+to|à|de|pour|par|avec|sous|selon|sur|dans|entre|"
+    r"parmi|vers|jusqu'à)\s+)?"
     r"(?:[a-z]+ly\s+)?"
     r"(what|which|who|whom|whose|how|where|why|when|did|does|do|is|are|was|were|can|could|should|shall|may|"
     r"might|must|will|would|has|have|had|quel|quelle|quels|quelles|qui|que|comment|combien|où|pourquoi|"
