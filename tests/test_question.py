@@ -535,6 +535,19 @@ def test_an_opening_clause_does_not_set_the_answer_type(text: str, need: str | N
 
 
 @pytest.mark.parametrize("text, need", [
+    ("Which gadget had a fixed numerical value before the reform?", None),  # the gadget is asked, not a figure
+    ("Which office set the deadline for the widget orders?", None),
+    ("Which gadget fair reported the number of visitors?", None),
+    ("Which year did the gadget fair open?", "date"),  # the noun asked is the year
+    ("Which gadgets, and how many of them, did the museum lend?", "number"),  # a second question word
+    ("Which is the date of the gadget fair?", "date"),
+    ("Quelle est la date limite des commandes ?", "date"),
+])
+def test_a_figure_a_which_question_mentions_after_its_noun_is_not_asked(text: str, need: str | None) -> None:
+    assert _q(text).need == need
+
+
+@pytest.mark.parametrize("text, need", [
     ("Would you know when the widget depot closes?", "date"),
     ("Can you tell me how long the fellowship lasts?", "duration"),
     ("Could you please tell me when the gadget fair ends?", "date"),

@@ -306,9 +306,27 @@ KIND_RE = re.compile(r"\b(?:what|which|quel(?:le)?s?)\s+(?:kinds?|types?|sorts?|
 AnswerTyper = Callable[[str], str | None]
 
 
+# 'Which constant had a fixed numerical value …?': a question opening with 'which' and a noun asks for one
+# of those things; a figure or a date its clause goes on to mention describes the thing, and is not asked.
+WHICH_OPENER_RE = re.compile(r"^\W*(?:which|quel(?:le)?s?)\s+([\w-]+)", re.I)
+DESCRIBED_NEEDS = frozenset({"number", "date", "duration"})
+ASKING_RE = re.compile(r"\W*(?:what|which|how|when|since|by|in|quel(?:le)?s?|combien|quand|depuis|en)\b", re.I)
+
+
 def pattern_type(text: str) -> str | None:
-    """The answer type the first matching question pattern of `NEEDS` names."""
-    return next((name for name, rx in NEEDS if rx.search(text)), None)
+    """The answer type the first matching question pattern of `NEEDS` names; a figure, date or span that a
+    'which X' question mentions after its noun, other than by a question word, names none."""
+    opener = WHICH_OPENER_RE.match(text)
+    opener = opener if opener and not is_stop(opener.group(1)) else None  # 'Which is …', 'Quelle est …'
+    for name, rx in NEEDS:
+        found = rx.search(text)
+        if found is None:
+            continue
+        if opener and name in DESCRIBED_NEEDS and found.start() >= opener.end() and not ASKING_RE.match(
+                found.group()):
+            continue
+        return name
+    return None
 
 
 def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
