@@ -147,6 +147,14 @@ def test_sentences_split_at_their_ends_not_at_a_numbered_title_in_quotes_or_a_na
         "It appointed A.B. Smith and J.-K. Doe as its delegates.", "Both accepted."]
 
 
+def test_a_unit_symbol_after_a_number_ends_a_sentence() -> None:
+    from assistant.text import split_sentences
+
+    text = "The gadget works from 20 K to 300 K. Only a rough map is needed. Its arm is 2 m. Mr J. Roe built it."
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "The gadget works from 20 K to 300 K.", "Only a rough map is needed.", "Its arm is 2 m.", "Mr J. Roe built it."]
+
+
 def test_a_definition_list_becomes_one_item_per_entry() -> None:
     # A converter that lost the line breaks left AsciiDoc entries ('TERM:: definition') run together, after a
     # bold markdown entry whose definition wraps onto the next line.

@@ -322,7 +322,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         end = match.end()
         before = text[start : match.start()].split()
         last = before[-1].lower().rstrip(".") if before else ""
-        if last in _ABBREV or _INITIALS.fullmatch(last):
+        # A letter after a number is a unit's symbol, which may end a sentence ('… to 3300 K. Only …', '… 10 m.').
+        symbol = len(last) == 1 and len(before) > 1 and before[-2][-1:].isdigit()
+        if (last in _ABBREV or _INITIALS.fullmatch(last)) and not symbol:
             continue
         if len(last) > 1 and last[0] in _OPENERS and last[1:].isdigit():
             continue  # 'the new Section "12. Greying-out …"': a number opening a quotation numbers it
