@@ -15,6 +15,7 @@ from assistant.retrieve.query import (
     Term,
     _demote_do_support_verb,
     analyse,
+    french_adverb,
     french_verb_form,
     is_key,
 )
@@ -507,6 +508,21 @@ def test_a_typo_is_repaired_to_a_word_of_the_questions_language() -> None:
 ])
 def test_french_verb_forms_are_told_from_nouns(word: str, verb: bool) -> None:
     assert french_verb_form(word) is verb
+
+
+@pytest.mark.parametrize("word, adverb", [
+    ("respectivement", True), ("exactement", True), ("historiquement", True), ("précisément", True),
+    ("gouvernement", False), ("règlement", False), ("paiement", False), ("moment", False), ("ciment", False),
+])
+def test_french_adverbs_in_ment_are_told_from_nouns(word: str, adverb: bool) -> None:
+    assert french_adverb(word) is adverb
+
+
+def test_a_french_adverb_is_not_a_key_term() -> None:
+    terms = analyse("Comment le musée et la galerie nomment-ils respectivement leurs gadgets ?", set(),
+                    lambda _t: 1.0).terms
+    key = {t.word for t in terms if t.key}
+    assert "respectivement" not in key and {"musée", "galerie", "gadgets"} <= key
 
 
 def test_an_untranslated_french_participle_is_not_a_key_term() -> None:

@@ -15,6 +15,7 @@ from datetime import date
 
 import numpy as np
 
+from assistant.retrieve.translate import glossary
 from assistant.text import (
     ASKED_ACRONYM_RE,
     EN_STOP,
@@ -672,9 +673,11 @@ PARTICLES = frozenset("up out off down".split())
 def is_key(word: str, previous: str, first: bool = False, lang: str = "en", following: str = "",
            known: bool = False) -> bool:
     """Is ``word`` a noun here? Names, numbers and corpus words count; unknown lower-case words (typos) do not."""
-    if lang != "en" or any(ch.isdigit() for ch in word) or (word[:1].isupper() and not first):
+    if any(ch.isdigit() for ch in word) or (word[:1].isupper() and not first):
         return True
     low = word.lower()
+    if lang != "en":
+        return not french_adverb(low)  # 'respectivement', 'exactement': how, not what
     if low in NUMBER_WORDS:
         return False
     before = previous.lower()
@@ -682,8 +685,8 @@ def is_key(word: str, previous: str, first: bool = False, lang: str = "en", foll
         return False  # after 'anything', 'someone' …: an adjective or a verb ('anything specific', 'someone leaves')
     tags = english_lemmas(low)
     if not tags:
-        if french_verb_form(low):
-            return False  # a French verb the glossary left untranslated ('repoussé', 'admis'): not a noun
+        if french_verb_form(low) or french_adverb(low):
+            return False  # a French verb or adverb the glossary left untranslated ('repoussé', 'admis'): not a noun
         return known or is_known(low, "en")  # 'bipm', 'secondmnets' → a corpus word
     if low.endswith("ing") and before in DETERMINERS and (
             before not in PREPOSITIONS or "NOUN" in tags or not following):
@@ -697,6 +700,24 @@ def is_key(word: str, previous: str, first: bool = False, lang: str = "en", foll
     return _noun_in_context(tags, low, previous.lower(), following.lower())
 
 
+def french_adverb(word: str) -> bool:
+    """Is ``word`` (lower case) a French adverb in -ment: one the glossary renders only by English adverbs
+    ('exactement' → 'exactly'), or, when it has no entry, whose English cognate in -ly is one ('respectivement' →
+    'respectively', 'historiquement' → 'historically')? A noun in -ment ('gouvernement', 'règlement') is
+    rendered by a noun, and has no adverb for a cognate."""
+    folded = fold(word)
+    if not folded.endswith("ment") or len(folded) < FRENCH_ADVERB_MIN:
+        return False
+    rendered = glossary()[0].get(dictionary_lemma(word, "fr"))
+    if rendered:
+        single = [e for e in rendered.split("|") if " " not in e]
+        return bool(single) and all(set(english_lemmas(e)) == {"ADV"} for e in single)
+    stem = folded[: -len("ment")]  # 'respective', 'precise', 'historique'
+    cognates = [stem + "ly", stem[:-1] + "ly"] + ([stem[: -len("que")] + "cally"] if stem.endswith("ique") else [])
+    return any(set(english_lemmas(c)) == {"ADV"} for c in cognates)
+
+
+FRENCH_ADVERB_MIN = 7  # letters: shorter words in -ment are nouns ('ciment', 'moment')
 FRENCH_INFINITIVE_ENDINGS = ("er", "ir", "re", "oir")
 FRENCH_PARTICIPLE_ENDINGS = ("ée", "é")  # of the -er verbs, the largest class (plurals: by their singular)
 
