@@ -221,6 +221,28 @@ def english_inflection(lemma: str, tag: str) -> tuple[str, ...] | None:
     return _inflection_table()(lemma, tag)
 
 
+# Greek letters (the micro sign too) with their sub- or superscript markup: 'μ_0', 'ε_0', 'Δν_Cs', 'α'.
+GREEK_RE = re.compile(r"([\u0391-\u03a9\u03b1-\u03c9\u00b5]+)((?:[_^][^\W_]+)*)")
+
+
+def greek_names(letters: str) -> list[str]:
+    """Each Greek letter of ``letters`` by its Unicode name, as one types it in Latin letters: 'Δν' → ['delta', 'nu']."""
+    # NFKC makes the micro sign 'µ' the letter 'μ' (GREEK SMALL LETTER MU): the name's last word is the letter's.
+    return [unicodedata.name(unicodedata.normalize("NFKC", ch)).split()[-1].lower() for ch in letters]
+
+
+def greek_spelled(text: str) -> str:
+    """``text`` with its Greek letters spelled by name, as `words` can read them: 'μ_0' → 'mu_0', 'Δν_Cs' →
+    'deltanu_Cs' (the word pattern has no Greek letters: 'μ_0' would be read as '_0')."""
+    if text.isascii():
+        return text
+    def spelled(m: re.Match[str]) -> str:
+        # '4π' is a figure and a letter: two words, as the documents' '4 π'
+        gap = " " if m.start() and text[m.start() - 1].isdigit() else ""
+        return gap + "".join(greek_names(m.group(1))) + m.group(2)
+    return GREEK_RE.sub(spelled, text)
+
+
 def words(text: str) -> list[str]:
     """Word tokens in order (keeps e-mail addresses and numbers whole; '11^e' is the ordinal '11e')."""
     return list(_words(text))

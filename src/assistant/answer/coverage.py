@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import unicodedata
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -22,11 +21,14 @@ from assistant.retrieve.query import Term
 from assistant.settings import Settings
 from assistant.text import (
     ACRONYM_RE,
+    GREEK_RE,
     NAME_GLUE,
     YEAR_RE,
     content_lemmas,
     derivational_root,
     fold,
+    greek_names,
+    greek_spelled,
     is_stop,
     lemma,
     stem,
@@ -282,10 +284,6 @@ def formula_lemmas(text: str) -> set[str]:
     return {m.translate(MARKUP).lower() for m in FORMULA_RE.findall(text)}
 
 
-# Greek letters (the micro sign too) with their sub- or superscript markup: 'μ_0', 'ε_0', 'Δν_Cs', 'α'.
-GREEK_RE = re.compile(r"([\u0391-\u03a9\u03b1-\u03c9\u00b5]+)((?:[_^][^\W_]+)*)")
-
-
 def greek_lemmas(text: str) -> set[str]:
     """The way a question spells what ``text`` writes with Greek letters, each letter by its Unicode name:
     'μ_0' → 'mu_0', 'mu0'; 'π' → 'pi'; 'Δν_Cs' → 'deltanu_cs', 'deltanucs', 'delta', 'nu'."""
@@ -293,13 +291,14 @@ def greek_lemmas(text: str) -> set[str]:
     if text.isascii():
         return out  # no Greek letter, and `isascii` costs nothing (most texts: a Profile is built per unit)
     for letters, markup in GREEK_RE.findall(text):
-        # NFKC makes the micro sign 'µ' the letter 'μ' (GREEK SMALL LETTER MU): the name's last word is the letter's.
-        names = [unicodedata.name(unicodedata.normalize("NFKC", ch)).split()[-1].lower() for ch in letters]
+        names = greek_names(letters)
         joined, markup = "".join(names), markup.lower()
         out |= {joined + markup, joined + markup.translate(MARKUP)}
         if not markup or len(names) > 1:
             # 'π', and 'Δν' asked as 'delta nu'; but not 'mu' for 'μ_0', lest 'mu_1' be read as derived from it.
             out |= set(names)
+    # A letter inside a word ('A_ε', '10-kΩ'): the word as a question spells it (`greek_spelled`).
+    out |= {w.lower() for w in words(greek_spelled(text))} - {w.lower() for w in words(text)}
     return out
 
 

@@ -26,6 +26,7 @@ from assistant.text import (
     english_lemmas,
     fold,
     french_infinitive,
+    greek_spelled,
     is_known,
     is_stop,
     lemma,
@@ -337,7 +338,8 @@ def analyse(text: str, vocab: set[str], idf: Idf, today: date | None = None,
     ``answer_type`` reads the answer type; without one, the question patterns of `NEEDS` do.
     """
     lang = "fr" if detect_language(text) == "fr" and _has_french_cue(text) else "en"
-    resolved = _resolve_relative_years(text, today or date.today())
+    # 'Is μ_0 still exact?': a Greek letter by its name, as the quotes' Greek letters are read (`greek_lemmas`).
+    resolved = greek_spelled(_resolve_relative_years(text, today or date.today()))
     # 'When the unit was redefined, what …?': the answer type is the main clause's, not the opening clause's.
     main = FRAME_RE.sub("", SUBORDINATE_RE.sub("", resolved))
     # 'Why …?' asks for a reason, whatever kind of answer its words name ('Why is the abbreviation ab confusing?').
