@@ -197,6 +197,22 @@ def test_an_opening_when_clause_keeps_its_comma_so_the_question_after_it_decides
     assert "," not in to_english("Quand le musée ferme-t-il ses salles ?")
 
 
+def test_an_opening_clause_with_commas_of_its_own_ends_before_the_question_word() -> None:
+    from assistant.retrieve.query import analyse
+
+    english = to_english("Lorsque le musée prête la lampe, le vase et le tableau, quels gadgets garde-t-il ?")
+    assert english.startswith("when") and ", which" in english
+    assert analyse(english, set(), lambda _t: 1.0).need is None  # asks which, not when
+
+
+def test_que_opening_a_question_asks_what() -> None:
+    from assistant.retrieve.query import analyse
+
+    assert to_english("Que faut-il ajouter au gadget ?").startswith("what")
+    english = to_english("Quand le musée ferme ses salles, qu'est-il advenu des gadgets ?")
+    assert ", what" in english and analyse(english, set(), lambda _t: 1.0).need is None
+
+
 def test_french_acronyms_of_international_bodies_become_english() -> None:
     assert "ITU" in words(to_english("Le BIPM est-il membre de l'UIT ?"))
     assert "WHO" in words(to_english("Un protocole d'accord avec l'OMS ?"))

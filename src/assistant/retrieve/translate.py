@@ -96,7 +96,14 @@ def to_english(text: str) -> str:
 
 # An opening 'Quand …,' / 'Si …,' clause: translated apart and its comma kept, so that the question after it is
 # read as the question ('Quand …, comment …?' asks how, not when).
-OPENING_CLAUSE_RE = re.compile(r"^\s*(?:lorsqu'|lorsque\b|quand\b|si\b|s'il\b)[^,?]*,(?=\s*\S+\s+\S+\s+\S)", re.I)
+# The clause may hold commas of its own ('Lorsque … l'ampère, l'ohm et le volt, quels …?'): it ends at the comma a
+# question word follows, or else at its first.
+OPENING_CLAUSE_RE = re.compile(
+    r"^\s*(?:lorsqu'|lorsque\b|quand\b|si\b|s'il\b)(?:[^?]*?,(?=\s*(?:que\b|qu'|quel|lequel|laquelle|lesquel|qui\b|"
+    r"comment\b|combien\b|où\b|pourquoi\b|quand\b|est-ce\b|à\s+qu|de\s+qu|pour\s+qu|par\s+qu|dans\s+qu|sur\s+qu))|"
+    r"[^,?]*,(?=\s*\S+\s+\S+\s+\S))", re.I)
+# 'Que faut-il …?', 'Qu'est-il advenu …?': 'que' opening a question asks what (elsewhere it is 'that', left out).
+WHAT_OPENER = frozenset({"que", "qu"})
 
 
 def _sentence_to_english(text: str) -> str:
@@ -137,6 +144,10 @@ def _aligned(text: str) -> list[tuple[str, str]]:
                 break
         else:
             token = tokens[i]
+            if i == 0 and token.lower() in WHAT_OPENER and len(tokens) > 1:
+                out.append((token, "what"))
+                i += 1
+                continue
             if token.lower() in verbs and lemmas[i] not in single and lemmas[i] + "r" in single:
                 lemmas[i] += "r"  # 'juge' → 'juger'
             english = single.get(lemmas[i]) or single.get(token.lower())
