@@ -523,6 +523,8 @@ def test_a_french_adverb_is_not_a_key_term() -> None:
                     lambda _t: 1.0).terms
     key = {t.word for t in terms if t.key}
     assert "respectivement" not in key and {"musée", "galerie", "gadgets"} <= key
+    # An English word in -ment that the tagger does not know is no French adverb ('secondly').
+    assert is_key("respectivement", "and") is False and is_key("secondment", "a") is True
 
 
 def test_an_untranslated_french_participle_is_not_a_key_term() -> None:

@@ -687,8 +687,10 @@ def is_key(word: str, previous: str, first: bool = False, lang: str = "en", foll
         return False  # after 'anything', 'someone' …: an adjective or a verb ('anything specific', 'someone leaves')
     tags = english_lemmas(low)
     if not tags:
-        if french_verb_form(low) or french_adverb(low):
-            return False  # a French verb or adverb the glossary left untranslated ('repoussé', 'admis'): not a noun
+        if french_verb_form(low) or (french_adverb(low) and not is_known(low, "en")):
+            # a French verb or adverb the glossary left untranslated ('repoussé', 'respectivement'): not a noun
+            # (an English word in -ment is none: 'secondment' is no 'secondly')
+            return False
         return known or is_known(low, "en")  # 'bipm', 'secondmnets' → a corpus word
     if low.endswith("ing") and before in DETERMINERS and (
             before not in PREPOSITIONS or "NOUN" in tags or not following):
