@@ -21,7 +21,7 @@ PIPELINE_VERSION = "15"  # 5: marked-heading documents keep short paragraphs, da
 # characters are read as the Windows-1252 characters they stand for ('mise en \x9cuvre' → 'mise en œuvre');
 # 14: Markdown character references and backslash escapes are read as their characters ('m&eacute;trologie' →
 # 'métrologie', '\*' → '*'), and zero-width characters are dropped; 15: a unit's symbol after a number ends a
-# sentence ('… to 300 K. Only …'), so the answer units, and the unit vectors stored for them, change
+# sentence ('… up to 500 K. Then …'), so the answer units, and the unit vectors stored for them, change
 
 
 def doc_id_for(path: Path) -> str:

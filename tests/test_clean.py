@@ -150,9 +150,9 @@ def test_sentences_split_at_their_ends_not_at_a_numbered_title_in_quotes_or_a_na
 def test_a_unit_symbol_after_a_number_ends_a_sentence() -> None:
     from assistant.text import split_sentences
 
-    text = "The gadget works from 20 K to 300 K. Only a rough map is needed. Its arm is 2 m. Mr J. Roe built it."
+    text = "The gadget works from 20 K to 300 K. Then a rough map is needed. Its arm is 2 m. Mr J. Roe built it."
     assert [text[a:b] for a, b in split_sentences(text)] == [
-        "The gadget works from 20 K to 300 K.", "Only a rough map is needed.", "Its arm is 2 m.", "Mr J. Roe built it."]
+        "The gadget works from 20 K to 300 K.", "Then a rough map is needed.", "Its arm is 2 m.", "Mr J. Roe built it."]
 
 
 def test_a_definition_list_becomes_one_item_per_entry() -> None:

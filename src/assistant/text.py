@@ -344,7 +344,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         end = match.end()
         before = text[start : match.start()].split()
         last = before[-1].lower().rstrip(".") if before else ""
-        # A letter after a number is a unit's symbol, which may end a sentence ('… to 3300 K. Only …', '… 10 m.').
+        # A letter after a number is a unit's symbol, which may end a sentence ('… up to 500 K. Then …', '… 10 m.').
         symbol = len(last) == 1 and len(before) > 1 and before[-2][-1:].isdigit()
         if (last in _ABBREV or _INITIALS.fullmatch(last)) and not symbol:
             continue

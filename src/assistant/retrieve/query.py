@@ -308,7 +308,7 @@ KIND_RE = re.compile(r"\b(?:what|which|quel(?:le)?s?)\s+(?:kinds?|types?|sorts?|
 AnswerTyper = Callable[[str], str | None]
 
 
-# 'Which constant had a fixed numerical value …?': a question opening with 'which' and a noun asks for one
+# 'Which gizmo kept a set numerical value …?': a question opening with 'which' and a noun asks for one
 # of those things; a figure or a date its clause goes on to mention describes the thing, and is not asked.
 WHICH_OPENER_RE = re.compile(r"^\W*(?:which|quel(?:le)?s?)\s+([\w-]+)", re.I)
 DESCRIBED_NEEDS = frozenset({"number", "date", "duration"})
