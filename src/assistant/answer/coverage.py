@@ -297,8 +297,9 @@ def greek_lemmas(text: str) -> set[str]:
         if not markup or len(names) > 1:
             # 'π', and 'Δν' asked as 'delta nu'; but not 'mu' for 'μ_0', lest 'mu_1' be read as derived from it.
             out |= set(names)
-    # A letter inside a word ('A_ε', '10-kΩ'): the word as a question spells it (`greek_spelled`).
-    out |= {w.lower() for w in words(greek_spelled(text))} - {w.lower() for w in words(text)}
+    if out:  # (most texts with other characters than ASCII have no Greek letter: nothing to spell)
+        # A letter inside a word ('A_ε', '10-kΩ'): the word as a question spells it (`greek_spelled`).
+        out |= {w.lower() for w in words(greek_spelled(text))} - {w.lower() for w in words(text)}
     return out
 
 
