@@ -138,13 +138,14 @@ class ExtractiveAnswerer:
         base = Draft(lang=q.lang, relevance=best_dense, need=q.need)
         if (ev.relevance if ev.relevance is not None else best_dense) < self.settings.min_relevance:
             return _abstain(base, "off_topic")
-        named = _unrecorded_terms(q, ev.unrecorded)
-        if ev.unrecorded and not (named and any(all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in named)
-                                                for s in scored[:self.settings.alternative_depth])):
+        if ev.unrecorded:
             # A meeting or year the collection holds no record of ('the CCX in 2016') may still be named in
             # another body's record of that year ('admitted … to the CCX' in a record dated 2016).
-            base.missing = list(ev.unrecorded)
-            return _abstain(base, "missing_terms")
+            named = _unrecorded_terms(q, ev.unrecorded)
+            if not (named and any(all(s.cover.get(t.lemma, 0.0) >= 0.5 for t in named)
+                                  for s in scored[:self.settings.alternative_depth])):
+                base.missing = list(ev.unrecorded)
+                return _abstain(base, "missing_terms")
         scored = _of_record(q, scored, ev)
         scored = _of_item(scored, ev)
         scored = _from_named_source(q, scored, ev)

@@ -277,6 +277,9 @@ class Question:
 Idf = Callable[[str], float]
 
 
+# The words that open a question proper, English and French (the patterns below add what each also reads).
+WH_ALTERNATION = "what|which|who|whom|whose|how|where|why|when|quel|quelle|quels|quelles|qui|comment|combien|où|pourquoi"
+
 # An opening subordinate clause ('When …,', 'If …,') before the question proper (a question word or an
 # auxiliary after a comma). The clause may hold commas of its own ('When a value is used as an adjective, like
 # a rating, do I …?'): it ends at the first comma the question proper follows, which may open with a
@@ -287,17 +290,15 @@ SUBORDINATE_RE = re.compile(
     r"about|around|through|among|beyond|below|above|up\s+to|à|de|pour|par|avec|sous|selon|sur|dans|entre|"
     r"parmi|vers|jusqu'à)\s+)?"
     r"(?:[a-z]+ly\s+)?"
-    r"(what|which|who|whom|whose|how|where|why|when|did|does|do|is|are|was|were|can|could|should|shall|may|"
-    r"might|must|will|would|has|have|had|quel|quelle|quels|quelles|qui|que|comment|combien|où|pourquoi|"
-    r"est-ce)\b)", re.I)
+    rf"({WH_ALTERNATION}|did|does|do|is|are|was|were|can|could|should|shall|may|might|must|will|would|has|have|had|"
+    r"que|est-ce)\b)", re.I)
 
 # A question asked inside a frame ('Would you know when …?', 'Can you tell me which …?', 'Savez-vous quand …?'):
 # the embedded question's word says what is asked.
 FRAME_RE = re.compile(
     r"^\s*(?:(?:do|does|did|can|could|would|will)\s+(?:you|anyone|someone)\s+(?:(?:please\s+)?(?:know|tell\s+me|say|"
     r"remember|confirm))|(?:sait-on|savez-vous|sais-tu|pouvez-vous\s+me\s+dire|pourriez-vous\s+me\s+dire))\s+"
-    r"(?=(?:what|which|who|whom|whose|how|where|why|when|quand|quel|quelle|quels|quelles|qui|combien|où|pourquoi|"
-    r"comment)\b)", re.I)
+    rf"(?=(?:{WH_ALTERNATION}|quand)\b)", re.I)
 
 # 'What kind of X …?', 'Quel type de X …?': the noun that names the kind asked for (read in `analyse`).
 KIND_RE = re.compile(r"\b(?:what|which|quel(?:le)?s?)\s+(?:kinds?|types?|sorts?|genres?|sortes?)\s+"
