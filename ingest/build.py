@@ -12,7 +12,7 @@ from ingest.clean import clean_text
 from ingest.load import Loaded
 
 # Bump when loading, cleaning or chunking changes, so every document is rebuilt on the next ingest.
-PIPELINE_VERSION = "15"  # 5: marked-heading documents keep short paragraphs, dated context titles; 6: inline emphasis;
+PIPELINE_VERSION = "16"  # 5: marked-heading documents keep short paragraphs, dated context titles; 6: inline emphasis;
 # 7: inline HTML tags in markdown read as their text; 8: only presentational tags without scripts (others are
 # document text); 9: letter-by-letter shredded notes are dropped in French typography too ('Note : e');
 # 10: definition-list entries ('TERM:: …', '**TERM**: …') are items, one per entry; 11: documents record the
@@ -21,7 +21,8 @@ PIPELINE_VERSION = "15"  # 5: marked-heading documents keep short paragraphs, da
 # characters are read as the Windows-1252 characters they stand for ('mise en \x9cuvre' → 'mise en œuvre');
 # 14: Markdown character references and backslash escapes are read as their characters ('m&eacute;trologie' →
 # 'métrologie', '\*' → '*'), and zero-width characters are dropped; 15: a unit's symbol after a number ends a
-# sentence ('… up to 500 K. Then …'), so the answer units, and the unit vectors stored for them, change
+# sentence ('… up to 500 K. Then …'), so the answer units, and the unit vectors stored for them, change;
+# 16: a markdown table keeps one row per line, each row an answer unit read under the table's first row
 
 
 def doc_id_for(path: Path) -> str:

@@ -7,6 +7,7 @@ from collections import Counter
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from assistant.text import table_head
 from assistant.types import Chunk, Document, Section
 
 # Paragraphs first, then list items/lines, then sentences, then words.
@@ -57,9 +58,10 @@ def _chunk(doc: Document, heading: str, text: str, offset: int, position: int, r
 
 
 def embedding_text(doc: Document, chunk: Chunk) -> str:
-    """What the embedder sees: the chunk with its context (document title, its dated year, section heading).
+    """What the embedder sees: the chunk with its context (document title, its dated year, section heading, and
+    for a chunk cut from the middle of a table, the table's caption and first row).
 
     Only the chunk's own words are ever quoted; the context only helps find it."""
     head = chunk.section if chunk.section and not chunk.text.startswith(chunk.section) else ""
-    return "\n".join(part for part in (doc.context_title, head, chunk.text) if part)
+    return "\n".join(part for part in (doc.context_title, head, table_head(doc.text, chunk.start), chunk.text) if part)
 

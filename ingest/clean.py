@@ -7,6 +7,10 @@ The output is the canonical text that citations point into:
     <blank>
     - list item
     - list item
+    <blank>
+    | table | row |
+    |---|---|
+    | table | row |
 Cleaning removes site navigation, © footers, split logo lines, orphan tagline fragments and bullet glyphs;
 it keeps headings so each chunk knows its section.
 """
@@ -46,11 +50,14 @@ HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 DLIST_TERM = r"[^\s:*][^\s:]{0,39}"
 DLIST_RE = re.compile(rf"^(?:\*\*([^*\n]{{1,40}})\*\*:|({DLIST_TERM})::)\s+(?=\S)")
 DLIST_INLINE_RE = re.compile(rf"\s+(?={DLIST_TERM}::\s)")
+# A markdown table row ('| permittivity | farad per metre |', '|---|---|'): a line of its own, never a wrapped
+# line of a paragraph, so that each row can be quoted (and found) on its own.
+TABLE_ROW_RE = re.compile(r"^\|.*\|")
 
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # "heading" | "para" | "item"
+    kind: str  # "heading" | "para" | "item" | "row"
     text: str
     level: int = 0  # a heading's markdown depth ('### …' = 3); 0 for a heading the source does not mark
 
@@ -182,6 +189,9 @@ def _to_blocks(lines: list[str]) -> list[Block]:
             flush()
             para.append(defined)
             entry = True
+        elif TABLE_ROW_RE.match(s):
+            flush()
+            blocks.append(Block("row", _strip_marks(s)))
         elif MD_HEADING_RE.match(s):
             flush()
             depth = len(MD_HEADING_RE.match(s).group().strip())  # type: ignore[union-attr]
@@ -283,7 +293,8 @@ def _render(blocks: list[Block]) -> Cleaned:
     pos = 0
     prev_kind = ""
     for block in blocks:
-        sep = "" if not parts else ("\n" if block.kind == "item" and prev_kind == "item" else "\n\n")
+        # A list's items, and a table's rows, follow each other line by line.
+        sep = "" if not parts else ("\n" if block.kind == prev_kind and block.kind in ("item", "row") else "\n\n")
         pos += len(sep)
         line = f"- {block.text}" if block.kind == "item" else block.text
         if block.kind == "heading":

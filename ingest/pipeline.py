@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from assistant.answer.coverage import document_vocabulary
 from assistant.answer.evidence import Unit, units_of
+from assistant.answer.evidence import unit_texts as texts_of_units
 from assistant.errors import IndexBusy, IngestError
 from assistant.index.embedder import MODEL_NAME, Embedder, make_embedder
 from assistant.index.manifest import Manifest, UnitVectors, WordVectors, now_iso, texts_digest
@@ -298,8 +299,8 @@ class _Run:
 
     def _unit_vectors(self, docs: list[Document], units: dict[str, list[Unit]]) -> dict[tuple[str, str], UnitVectors]:
         """The vectors of each document's answer units, exactly as the answerer embeds them
-        ("section: text", this embedder), with their instruction scores, keyed by (content hash, embedder name)."""
-        texts = {d.content_hash: [f"{u.section}: {u.text}" for u in units[d.content_hash]] for d in docs}
+        (`unit_text`, this embedder), with their instruction scores, keyed by (content hash, embedder name)."""
+        texts = {d.content_hash: texts_of_units(units[d.content_hash]) for d in docs}
         flat = sorted({t for ts in texts.values() for t in ts}, key=len)  # similar lengths batch together
         vectors: dict[str, np.ndarray] = {}
         with self.summary.timed("embed units"):
@@ -367,7 +368,7 @@ class _Run:
             for doc_id in (d for d, m in missing if m == model):
                 doc = docs[doc_id]
                 uv, units = stored[doc.content_hash], units_of(doc)
-                if uv.texts_hash == texts_digest(f"{u.section}: {u.text}" for u in units):
+                if uv.texts_hash == texts_digest(texts_of_units(units)):
                     found[(doc.content_hash, model)] = _with_scores(uv.texts_hash, uv.matrix, units)
             self.manifest.put_unit_vectors(found)
 
@@ -423,7 +424,7 @@ class _Run:
 
 def unit_texts(doc: Document) -> list[str]:
     """What the answerer embeds for each answer unit of ``doc``, in unit order."""
-    return [f"{u.section}: {u.text}" for u in units_of(doc)]
+    return texts_of_units(units_of(doc))
 
 
 def _with_scores(texts_hash: str, matrix: np.ndarray, units: list[Unit]) -> UnitVectors:

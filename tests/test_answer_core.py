@@ -22,6 +22,7 @@ from assistant.answer.extractive import (
     Evidence,
     ExtractiveAnswerer,
     Scored,
+    _as_tables,
     _context_parts,
     _from_named_source,
     _is_header,
@@ -698,11 +699,55 @@ def test_a_sentence_pointing_to_a_table_below_goes_on_with_the_table() -> None:
                             "Their sources are given in the annex.\n\n**Gizmo sizes**\n\n"
                             "| Gizmo | Size / mm |\n|---|---|\n| G-1 | 12.5 |\n\nWidgets are not measured.\n")
     table = next(u for u in ev.siblings["m25"] if u.text.startswith("|"))
-    assert _first_words(_with_table_below([Block("sentences", (unit["The"],))], ev, 10)) == ["The", "|"]
+    rows = [u for u in ev.siblings["m25"] if u.kind == "row"]
+    assert [u.text for u in rows] == ["| Gizmo | Size / mm |", "| G-1 | 12.5 |"]  # the rule row is no unit
+    # The whole table: its rows, the one naming the columns first.
+    assert _with_table_below([Block("sentences", (unit["The"],))], ev, 10) == [
+        Block("sentences", (unit["The"],)), Block("table", tuple(rows))]
     assert _with_table_below([Block("sentences", (unit["The"],))], ev, 2) == [Block("sentences", (unit["The"],))]
     # A sentence that points nowhere, or a table already quoted, adds nothing.
     for quoted in ([Block("sentences", (unit["Their"],))], [Block("sentences", (unit["The"], table))]):
         assert _with_table_below(quoted, ev, 10) == quoted
+
+
+GIZMO_TABLE = ("The sizes agreed for each gizmo:\n\n| Gizmo | Size / mm | Colour |\n|---|---|---|\n"
+               "| G-1 | 12.5 | red |\n| G-2 | 14.0 | blue |\n| G-3 | 15.5 | green |\n| G-4 | 17.0 | amber |\n"
+               "| G-5 | 18.5 | grey |\n\nWidgets are not measured.\n")
+
+
+def test_a_table_row_is_read_under_the_caption_and_the_row_naming_the_columns() -> None:
+    units, ev, _ = _laid_out("m26", "26th", "2020", "Decision 26-2: On gizmo sizes", GIZMO_TABLE)
+    ev = SimpleNamespace(**vars(ev), acronyms={}, titles={})
+    row = next(u for u in units if u.text.startswith("| G-3"))
+    text, previous, _, lead, _ = _context_parts(row, ev)
+    # Not the row before it (another gizmo's words), but what says what its cells are.
+    assert text == "| G-3 | 15.5 | green |" and previous == ""
+    assert lead == "The sizes agreed for each gizmo:\n| Gizmo | Size / mm | Colour |"
+
+
+def test_a_quoted_table_row_is_shown_under_the_first_row_and_a_short_table_whole() -> None:
+    units, ev, _ = _laid_out("m26", "26th", "2020", "Decision 26-2: On gizmo sizes", GIZMO_TABLE)
+    rows = [u for u in units if u.kind == "row"]
+    caption = next(u for u in units if u.text.startswith("The sizes"))
+    shown = _as_tables(_with_leads([rows[3]], ev), ev, 4)
+    assert shown == [Block("table", (rows[0], rows[3]))]  # five gizmos: only the one asked, with the columns
+    assert _as_tables(_with_leads([rows[4], rows[2]], ev), ev, 4) == [Block("table", (rows[0], rows[2], rows[4]))]
+    # The first row alone names the columns, not an entry; a table of at most ``short`` rows is one answer.
+    assert _as_tables(_with_leads([rows[0]], ev), ev, 4) == [Block("table", tuple(rows))]
+    assert _as_tables(_with_leads([rows[3]], ev), ev, 5) == [Block("table", tuple(rows))]
+    # Rows quoted among sentences (a whole section, a caption's continuation) become their table, shown once.
+    mixed = [Block("sentences", (caption, rows[2], rows[3])), Block("sentences", (rows[5],))]
+    assert _as_tables(mixed, ev, 4) == [Block("sentences", (caption,)),
+                                        Block("table", (rows[0], rows[2], rows[3], rows[5]))]
+    # Written out, the rows stand line by line; rows next to each other are one quote, with the rule between.
+    doc = meeting("m26", "26th", "2020", "Decision 26-2: On gizmo sizes", GIZMO_TABLE)
+    text, citations = compose(Draft(blocks=shown), SimpleNamespace(documents={"m26": doc}, references={}), [], "")
+    assert text.startswith("| Gizmo | Size / mm | Colour | [1]\n| G-3 | 15.5 | green | [2]")
+    whole, cited = compose(Draft(blocks=[Block("table", tuple(rows[:3]))]),
+                           SimpleNamespace(documents={"m26": doc}, references={}), [], "")
+    assert whole.startswith("| Gizmo | Size / mm | Colour |\n| G-1 | 12.5 | red |\n| G-2 | 14.0 | blue | [1]")
+    assert [c.quote for c in cited] == ["| Gizmo | Size / mm | Colour |\n|---|---|---|\n| G-1 | 12.5 | red |\n"
+                                        "| G-2 | 14.0 | blue |"]
 
 
 def test_an_item_ending_with_a_colon_goes_on_with_the_items_after_it() -> None:

@@ -173,3 +173,34 @@ def test_c1_control_characters_are_read_as_windows_1252() -> None:
     # Windows-1252 bytes read as Latin-1: '\x9c' is 'œ', '\x80' is '€'; an unassigned byte ('\x81') is left.
     text = clean_text("Sa mise en \x9cuvre coûte 5 \x80 (\x81).").text
     assert text == "Sa mise en œuvre coûte 5 € (\x81)."
+
+
+def test_a_table_keeps_one_row_per_line_and_each_row_is_a_unit_under_the_first() -> None:
+    from assistant.answer.evidence import unit_texts, units_of
+    from assistant.types import Section
+
+    cleaned = clean_text("# Gizmo sizes\n\nThe sizes agreed for each gizmo:\n\n| Gizmo | Size / mm |\n|---|---|\n"
+                         "| G-1 | 12.5 |\n| G-2 | 14.0 |\n\nWidgets are not measured.\n")
+    assert "\n| Gizmo | Size / mm |\n|---|---|\n| G-1 | 12.5 |\n| G-2 | 14.0 |\n\nWidgets" in cleaned.text
+    doc = Document("g", "g.md", "Gizmos", cleaned.text, (Section("Gizmo sizes", 0, len(cleaned.text)),))
+    units = units_of(doc)
+    rows = [u for u in units if u.kind == "row"]
+    # The rule under the first row is layout, not a unit; every row is one, in one block, led by the first.
+    assert [u.text for u in rows] == ["| Gizmo | Size / mm |", "| G-1 | 12.5 |", "| G-2 | 14.0 |"]
+    assert {u.block for u in rows} == {rows[0].block}
+    assert [u.lead for u in rows] == [None, rows[0].index, rows[0].index]
+    assert all(doc.text[u.start:u.end] == u.text for u in units)
+    assert units[-1].kind == "sent" and units[-1].block != rows[0].block and units[-1].lead is None
+    # A row is embedded under the row naming the columns.
+    assert unit_texts(units)[rows[2].index] == "Gizmo sizes: | Gizmo | Size / mm | | G-2 | 14.0 |"
+
+
+def test_a_chunk_cut_inside_a_table_is_read_with_its_caption_and_first_row() -> None:
+    from assistant.text import table_head
+
+    text = "Sizes\n\nThe sizes agreed:\n\n| Gizmo | Size |\n|---|---|\n| G-1 | 12 |\n| G-2 | 14 |\n\nThe end."
+    head = "The sizes agreed:\n| Gizmo | Size |"
+    assert [table_head(text, text.index(at)) for at in ("|---", "| G-1", "| G-2")] == [head] * 3
+    # Its first row, and text outside the table, need nothing more.
+    assert [table_head(text, text.index(at)) for at in ("| Gizmo", "The sizes", "The end")] == ["", "", ""]
+    assert table_head("| A | B |\n| 1 | 2 |", 10) == "| A | B |"  # a table with no caption

@@ -194,6 +194,10 @@ class Settings(BaseSettings):
     short_list_items: int = Field(3, ge=0, le=50, description="A quoted item of a list whose lead ends with a colon "
                                   "('elected the following:') is shown with the whole list when it has at most this "
                                   "many items (0: never); two or more quoted items always show the whole list.")
+    short_table_rows: int = Field(10, ge=0, le=500, description="A quoted row of a table of at most this many rows "
+                                  "(besides the one naming its columns) is shown with the whole table, as a table's "
+                                  "first row quoted alone is; a longer table shows the rows quoted, under its first "
+                                  "row (0: never whole).")
     operative_units: int = Field(3, ge=0, le=20, description="An answer that quotes only premises of a structured "
                                  "section ('considering …', 'recalling …') goes on with up to this many of the "
                                  "section's operative clauses that follow them ('decides …'; 0: never).")

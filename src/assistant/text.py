@@ -87,6 +87,23 @@ def normalize(text: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
+def table_head(text: str, start: int) -> str:
+    """For a position in a markdown table past its first row: the paragraph the table follows (its caption) and
+    the table's first row, which names its columns; '' anywhere else. A piece cut from the middle of a table
+    ('| permittivity | farad per metre |') is read with them, as a reader of the table reads a row."""
+    line = text.rfind("\n", 0, start) + 1
+    if not text.startswith("|", line):
+        return ""
+    first = line
+    while first > 0 and text.startswith("|", above := text.rfind("\n", 0, first - 1) + 1):
+        first = above
+    if first == line:
+        return ""
+    row = text[first:text.find("\n", first)]
+    caption = text[text.rfind("\n", 0, first - 2) + 1:first - 2] if text[first - 2:first] == "\n\n" else ""
+    return f"{caption}\n{row}".strip()
+
+
 def fold(word: str) -> str:
     """Lower-case and strip accents: 'Sèvres' -> 'sevres'."""
     decomposed = unicodedata.normalize("NFKD", word.lower())

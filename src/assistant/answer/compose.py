@@ -115,13 +115,27 @@ def _french_lead(draft: Draft, corpus: CorpusView) -> str:
 
 
 def _render_block(style: str, units: list[Unit], cites: Citations) -> str:
+    """One block's text: a 'list' (its lead, then '- item' lines), 'steps' (numbered), a 'table' (its rows) or
+    'sentences' (run on, each with its own marker)."""
     if style == "list":
         n = cites.cite(units, 1.0)
         lead, items = units[0], units[1:]
         return f"{lead.text} [{n}]\n" + "\n".join(f"- {u.text}" for u in items)
     if style == "steps":
         return "\n".join(f"{i}. {u.text} [{cites.cite([u], 1.0)}]" for i, u in enumerate(units, start=1))
-    return " ".join(f"{u.text} [{cites.cite(group, 1.0)}]" for u, group in _groups(units))  # sentences, section
+    if style == "table":  # rows line by line; rows next to each other in the document are one quote
+        runs: list[list[Unit]] = []
+        for u in units:
+            if runs and u.index == runs[-1][-1].index + 1:
+                runs[-1].append(u)
+            else:
+                runs.append([u])
+        return "\n".join("\n".join(u.text for u in run) + f" [{cites.cite(run, 1.0)}]" for run in runs)
+    text = ""  # sentences, section: run on, but a table's row quoted among them keeps a line of its own
+    for i, (u, group) in enumerate(_groups(units)):
+        sep = "" if not i else "\n" if u.kind == "row" or units[i - 1].kind == "row" else " "
+        text += f"{sep}{u.text} [{cites.cite(group, 1.0)}]"
+    return text
 
 
 def _groups(units: list[Unit]) -> list[tuple[Unit, list[Unit]]]:

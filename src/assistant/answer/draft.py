@@ -10,7 +10,7 @@ from assistant.types import Passage
 
 @dataclass(frozen=True)
 class Block:
-    """Units rendered together: 'sentences', a 'list' (lead + items) or 'steps'."""
+    """Units rendered together: 'sentences', a 'list' (lead + items), 'steps' or a 'table' (its rows)."""
 
     style: str
     units: tuple[Unit, ...]

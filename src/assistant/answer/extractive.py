@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import groupby
 
 import numpy as np
 
@@ -308,7 +309,8 @@ class ExtractiveAnswerer:
     # --- selection -------------------------------------------------------------
     def _select(self, q: Question, ev: Evidence, scored: list[Scored], primary: Scored) -> list[Block]:
         """The blocks to quote, led by ``primary``'s."""
-        return _asked_entries(_with_date_field(self._blocks(q, ev, scored, primary), ev, q), q)
+        blocks = _as_tables(self._blocks(q, ev, scored, primary), ev, self.settings.short_table_rows)
+        return _asked_entries(_with_date_field(blocks, ev, q), q)
 
     def _blocks(self, q: Question, ev: Evidence, scored: list[Scored], primary: Scored) -> list[Block]:
         if q.wants_steps:
@@ -700,12 +702,63 @@ def _points_back(unit: Unit, before: Unit) -> bool:
 def _captions(before: Unit, unit: Unit) -> bool:
     """Is ``before`` the text a table ``unit`` follows ('decides that the budget be raised to' + its rows)? A
     table's rows hold figures and labels; what they are figures of is said in the paragraph before it."""
-    return before.kind != "heading" and before.section == unit.section and _is_table(unit)
+    return before.kind not in ("heading", "row") and before.section == unit.section and _is_table(unit)
 
 
 def _is_table(unit: Unit) -> bool:
-    """Is ``unit`` a table's rows ('| 5 310 000 gold francs in 1977 | |---| | …')?"""
-    return unit.text.lstrip().startswith("|")
+    """Is ``unit`` a table's row ('| 5 310 000 gold francs | 1977 |'), or a table written on one line by an older
+    ingest ('| … | |---| | … |')?"""
+    return unit.kind == "row" or unit.text.lstrip().startswith("|")
+
+
+def _caption(siblings: list[Unit], first: Unit) -> str:
+    """The text a table whose first row is ``first`` follows in its section (what its figures are of), or ''."""
+    before = siblings[first.index - 1] if first.index > 0 else None
+    return before.text if before is not None and _captions(before, first) else ""
+
+
+def _table_rows(unit: Unit, siblings: list[Unit]) -> tuple[Unit, ...]:
+    """All rows of the table ``unit`` is a row of, in order."""
+    return tuple(u for u in siblings if u.kind == "row" and u.block == unit.block)
+
+
+def _size(units: tuple[Unit, ...]) -> int:
+    """How many units ``units`` are when each table counts once (as its first row)."""
+    return sum(1 for u in units if u.kind != "row" or u.lead is None)
+
+
+def _as_tables(blocks: list[Block], ev: Evidence, short: int) -> list[Block]:
+    """Quoted table rows shown as their table: a run of one table's rows among quoted sentences becomes a
+    'table' block under the table's first row (which names the columns), and a table is shown once. It is
+    shown whole when it has at most ``short`` rows besides its first, or when only its first row was picked
+    (which names columns, not an entry); else the rows picked, under the first."""
+    out: list[Block] = []
+    at: dict[tuple[str, int], int] = {}  # a table (document, block) → its block in ``out``
+
+    def table(rows: list[Unit]) -> None:
+        siblings = ev.siblings[rows[0].doc_id]
+        whole = _table_rows(rows[0], siblings)
+        picked = {*rows, whole[0]}
+        key = (rows[0].doc_id, rows[0].block)
+        if key in at:
+            picked |= set(out[at[key]].units)
+        shown = whole if len(whole) - 1 <= short or picked == {whole[0]} else tuple(u for u in whole if u in picked)
+        if key in at:
+            out[at[key]] = Block("table", shown)
+        else:
+            at[key] = len(out)
+            out.append(Block("table", shown))
+
+    for block in blocks:
+        if block.style in ("list", "steps"):
+            out.append(block)
+            continue
+        for table_of, run in groupby(block.units, key=lambda u: (u.doc_id, u.block) if u.kind == "row" else None):
+            if table_of is None:
+                out.append(Block(block.style, tuple(run)))
+            else:
+                table(list(run))
+    return out
 
 
 def _context_parts(unit: Unit, ev: Evidence) -> tuple[str, str, str, str, str]:
@@ -714,12 +767,19 @@ def _context_parts(unit: Unit, ev: Evidence) -> tuple[str, str, str, str, str]:
     the make-up of …'), its heading, its list's lead, its title."""
     siblings = ev.siblings[unit.doc_id]
     lead = siblings[unit.lead].text if unit.lead is not None else ""
-    if unit.lead is not None:
+    if unit.kind == "row" and unit.lead is not None:
+        # A table's row leans on the row naming its columns and on the caption before the table, not on the
+        # rows beside it (whose words are other entries' words).
+        lead = f"{_caption(siblings, siblings[unit.lead])}\n{lead}"
+    elif unit.lead is not None:
         lead = f"{_introduction(siblings, unit.lead)}\n{lead}"
     before = siblings[unit.index - 1] if unit.index > 0 else None
-    previous = before.text if before is not None and (
-        before.block == unit.block or _points_back(unit, before) or _captions(before, unit)) \
-        else _introduction(siblings, unit.index)
+    if unit.kind == "row" and unit.lead is not None:
+        previous = ""
+    else:
+        previous = before.text if before is not None and (
+            before.block == unit.block or _points_back(unit, before) or _captions(before, unit)) \
+            else _introduction(siblings, unit.index)
     after = siblings[unit.index + 1] if unit.index + 1 < len(siblings) else None
     if after is not None and after.block != unit.block and _goes_on_with(after, unit):
         previous = f"{previous}\n{after.text}"
@@ -1085,7 +1145,8 @@ def _steps(primary: Scored, scored: list[Scored], ev: Evidence) -> list[Block]:
 
 def _with_leads(units: list[Unit], ev: Evidence) -> list[Block]:
     """A list item quoted alone is shown under the line that introduces its list; when that line was quoted
-    already, the list takes its place (a leading sentence that introduces a list still leads)."""
+    already, the list takes its place (a leading sentence that introduces a list still leads). A table's rows
+    stay among the sentences: `_as_tables` shows them as their table."""
     blocks: list[Block] = []
     for unit in units:
         if unit.kind == "item" and unit.lead is not None:
@@ -1172,7 +1233,7 @@ def _short_section(blocks: list[Block], unit: Unit, ev: Evidence, limit: int) ->
     if not limit or not unit.section:
         return blocks
     body = _clauses(ev, unit)
-    if len(body) > limit or not any(u.kind == "item" for u in body):
+    if _size(body) > limit or not any(u.kind == "item" for u in body):
         return blocks
     inside = set(body)
     # An item shown under its record's heading is one of the record's clauses too (a resolution's premises,
@@ -1351,7 +1412,7 @@ def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative:
         siblings = ev.siblings[last.doc_id]
         if _is_bare_record(block, ev):
             body = tuple(u for u in _clauses(ev, last) if u not in shown)
-            if len(body) > short:
+            if _size(body) > short:
                 body = tuple(u for u in body if not opens_with_participle(u.text))[:operative + 1]
             if body:
                 out.append(Block("sentences", body))
@@ -1367,7 +1428,11 @@ def _with_continuation(blocks: list[Block], ev: Evidence, short: int, operative:
                 shown |= set(items)
             continue
         after = siblings[last.index + 1] if last.index + 1 < len(siblings) else None
-        if after is not None and after.kind != "heading" and after.section == last.section and after not in shown:
+        if after is not None and after.kind == "row" and after.section == last.section and after not in shown:
+            rows = tuple(u for u in _table_rows(after, siblings) if u not in shown)  # 'decides to add:' + a table
+            out.append(Block("table", rows))
+            shown.update(rows)
+        elif after is not None and after.kind != "heading" and after.section == last.section and after not in shown:
             run = [after]
             # A formula shown after the announcing unit goes on with its value ('… = K · V' then '(= 683 …)').
             while run[-1].index + 1 < len(siblings) and _goes_on(nxt := siblings[run[-1].index + 1]) \
@@ -1404,8 +1469,9 @@ def _with_table_below(blocks: list[Block], ev: Evidence, within: int) -> list[Bl
             later = [u for u in siblings[unit.index + 1:unit.index + 1 + within] if u.section == unit.section]
             table = next((u for u in later if _is_table(u)), None)
             if table is not None and table not in shown:
-                out.append(Block("sentences", (table,)))
-                shown.add(table)
+                rows = _table_rows(table, siblings) if table.kind == "row" else (table,)
+                out.append(Block("table" if table.kind == "row" else "sentences", rows))
+                shown.update(rows)
     return out
 
 
@@ -1607,7 +1673,7 @@ def _whole_when_several(blocks: list[Block], ev: Evidence, short: int, leading: 
 
 
 def _has_items(unit: Unit, units: list[Unit]) -> bool:
-    return any(u.lead == unit.index and u.doc_id == unit.doc_id for u in units)
+    return any(u.kind == "item" and u.lead == unit.index and u.doc_id == unit.doc_id for u in units)
 
 
 def _whole_lists(leads: list[int], siblings: list[Unit]) -> list[Block]:

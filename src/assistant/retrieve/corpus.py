@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.answer.evidence import Unit, units_of
+from assistant.answer.evidence import Unit, unit_text, unit_texts, units_of
 from assistant.index.manifest import Manifest, UnitVectors, texts_digest
 from assistant.question import references as refs
 from assistant.retrieve.acronyms import EXPANSION_SEPARATOR, find_expansions, spells_out
 from assistant.retrieve.lexical import LexicalIndex
 from assistant.safety import instructions
-from assistant.text import content_lemmas
+from assistant.text import content_lemmas, table_head
 from assistant.types import Chunk, Document
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ class CorpusView:
         return lemmas
 
     def unit_vectors(self, units: list[Unit], embed: Embed, dim: int) -> np.ndarray:
-        """(len(units), dim) vectors of "section: text" of each unit, as the answerer compares them.
+        """(len(units), dim) vectors of each unit's `unit_text`, as the answerer compares them.
 
         They come from the ingest when it stored them for this document's exact units and this embedder;
         otherwise (an index built before they were stored) the units are embedded now with ``embed``,
@@ -168,7 +168,7 @@ class CorpusView:
             (log.info if self._lazy else log.warning)(
                 "embedding %d answer units at question time: the index has no stored unit vectors for "
                 "this embedder (run `assistant ingest` once to store them)", len(todo))
-            vectors = embed([f"{u.section}: {u.text}" for u in todo])
+            vectors = embed([unit_text(u, self.units(u.doc_id)) for u in todo])
             with self._lock:
                 self._lazy.update({(u.doc_id, u.index): v for u, v in zip(todo, vectors, strict=True)})
         return np.array([self._vector(u) for u in units])  # rows of one shape: as np.stack, at a third of the cost
@@ -181,7 +181,7 @@ class CorpusView:
         """The ingest's unit vectors of ``doc_id`` when they belong to exactly its current units."""
         if doc_id not in self._checked:
             uv = self._stored_units.get(self.documents[doc_id].content_hash)
-            texts = [f"{u.section}: {u.text}" for u in self.units(doc_id)]
+            texts = unit_texts(self.units(doc_id))
             ok = uv is not None and uv.matrix.shape[0] == len(texts) and uv.texts_hash == texts_digest(texts)
             self._checked[doc_id] = uv.matrix if ok and uv is not None else None
         return self._checked[doc_id]
@@ -297,7 +297,7 @@ class CorpusView:
 
     def _lexical_text(self, chunk: Chunk) -> str:
         doc = self.documents[chunk.doc_id]
-        return f"{doc.context_title}\n{chunk.section}\n{chunk.text}"
+        return f"{doc.context_title}\n{chunk.section}\n{table_head(doc.text, chunk.start)}\n{chunk.text}"
 
     def allowed(self, filters: Filters | None) -> tuple[list[str] | None, np.ndarray | None]:
         """Doc ids and a BM25 row mask for ``filters`` (None, None = everything)."""
