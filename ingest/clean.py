@@ -50,7 +50,7 @@ HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 DLIST_TERM = r"[^\s:*][^\s:]{0,39}"
 DLIST_RE = re.compile(rf"^(?:\*\*([^*\n]{{1,40}})\*\*:|({DLIST_TERM})::)\s+(?=\S)")
 DLIST_INLINE_RE = re.compile(rf"\s+(?={DLIST_TERM}::\s)")
-# A markdown table row ('| permittivity | farad per metre |', '|---|---|'): a line of its own, never a wrapped
+# A markdown table row ('| G-2 | 14.0 mm |', '|---|---|'): a line of its own, never a wrapped
 # line of a paragraph, so that each row can be quoted (and found) on its own.
 TABLE_ROW_RE = re.compile(r"^\|.*\|")
 

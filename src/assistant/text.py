@@ -90,7 +90,7 @@ def normalize(text: str) -> str:
 def table_head(text: str, start: int) -> str:
     """For a position in a markdown table past its first row: the paragraph the table follows (its caption) and
     the table's first row, which names its columns; '' anywhere else. A piece cut from the middle of a table
-    ('| permittivity | farad per metre |') is read with them, as a reader of the table reads a row."""
+    ('| G-2 | 14.0 mm |') is read with them, as a reader of the table reads a row."""
     line = text.rfind("\n", 0, start) + 1
     if not text.startswith("|", line):
         return ""

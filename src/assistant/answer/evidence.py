@@ -95,7 +95,7 @@ def units_of(doc: Document) -> list[Unit]:
 
 def unit_text(unit: Unit, units: list[Unit]) -> str:
     """What is embedded for ``unit`` (one of ``units``, its document's): "section: text"; a table row is read
-    under its table's first row, which names the columns ('| quantity | unit |' then '| permittivity | …')."""
+    under its table's first row, which names the columns ('| gizmo | size |' then '| G-2 | 14.0 mm |')."""
     if unit.kind == "row" and unit.lead is not None:
         return f"{unit.section}: {units[unit.lead].text} {unit.text}"
     return f"{unit.section}: {unit.text}"
