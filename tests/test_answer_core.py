@@ -750,6 +750,19 @@ def test_a_quoted_table_row_is_shown_under_the_first_row_and_a_short_table_whole
                                         "| G-2 | 14.0 | blue |"]
 
 
+def test_a_sentence_goes_on_with_the_equation_displayed_after_it() -> None:
+    _, ev, unit = _laid_out("m28", "28th", "2022", "Decision 28-4: On gadget sizes",
+                            "The revised gadget size, S_new, follows from eq-2.\n\nS_new = 2 sqrt{(S/2)^2 + d^2}\n\n"
+                            "Older gadgets keep their size.\n\nA gadget width, w = 3 cm in most cases, is "
+                            "set by the maker.\n")
+    led = [Block("sentences", (unit["The"],))]
+    assert _first_words(_with_continuation(led, ev, 10, 3)) == ["The", "S_new"]
+    # A sentence with an equals sign in it is prose, not a displayed equation: the sentence before it stays alone.
+    older = [Block("sentences", (unit["Older"],))]
+    assert _with_continuation(older, ev, 10, 3) == older
+    assert unit["A"].text.startswith("A gadget width, w = 3 cm")
+
+
 def test_an_item_ending_with_a_colon_goes_on_with_the_items_after_it() -> None:
     _, ev, unit = _laid_out("m22", "22nd", "2016", "Resolution 3: On the gadget fee",
                             "decides that\n\n- the gadget fee shall be:\n- 30 euros in 2020\n- 31 euros in 2021\n"

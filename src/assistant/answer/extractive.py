@@ -1363,6 +1363,10 @@ def _introduces(unit: Unit, siblings: list[Unit]) -> bool:
                                        # next paragraph: a displayed formula ('… is given … as' then 'm_e = …')
                                        or (unit.kind == "sent" and text[-1:].isalpha())
                                        or (after is not None and _goes_on(after))
+                                       # a sentence followed by a displayed equation leads into it ('… can be
+                                       # calculated from eq-1.' then 'U_2 = 2 sqrt{…}'; '…, i.e.' then 'x = 5 V')
+                                       or (unit.kind == "sent" and after is not None
+                                           and after.section == unit.section and _displayed_equation(after, siblings))
                                        # a numbered entry's title line ('2.4. Gizmo molecule …, component
                                        # b_2.') heads the paragraph after it, as a heading would
                                        or _entry_title(unit, siblings))
@@ -1385,6 +1389,18 @@ def _entry_title(unit: Unit, siblings: list[Unit]) -> bool:
 # '(= 683 lm·W^−1 in standard air).', '≈ L(λ) …': a paragraph opening with an equals or approximation sign is the
 # rest of the displayed formula before it (its value, its next step).
 EQUATION_GOES_ON_RE = re.compile(r"^\s*\(?\s*[=≈]")
+
+
+EQUATION_WORDS = 20  # a displayed equation is a short line; a sentence with '=' in it is prose
+
+
+def _displayed_equation(unit: Unit, siblings: list[Unit]) -> bool:
+    """Is ``unit`` an equation set on a line of its own ('2e / h = 483597.848416984 GHz/V'): a paragraph of one
+    short unit with an equals sign between spaces, not ending as a sentence does?"""
+    alone = all(u.block != unit.block for u in siblings[max(unit.index - 1, 0):unit.index + 2] if u is not unit)
+    text = unit.text.rstrip()
+    return (unit.kind == "sent" and alone and " = " in text and len(text.split()) <= EQUATION_WORDS
+            and not text.endswith((".", ":", "?")))
 
 
 def _goes_on(unit: Unit) -> bool:
