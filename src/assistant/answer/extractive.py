@@ -708,7 +708,7 @@ def _captions(before: Unit, unit: Unit) -> bool:
 def _is_table(unit: Unit) -> bool:
     """Is ``unit`` a table's row ('| 5 310 000 gold francs | 1977 |'), or a table written on one line by an older
     ingest ('| … | |---| | … |')?"""
-    return unit.kind == "row" or unit.text.lstrip().startswith("|")
+    return unit.text.lstrip().startswith("|")
 
 
 def _caption(siblings: list[Unit], first: Unit) -> str:
@@ -736,18 +736,14 @@ def _as_tables(blocks: list[Block], ev: Evidence, short: int) -> list[Block]:
     at: dict[tuple[str, int], int] = {}  # a table (document, block) → its block in ``out``
 
     def table(rows: list[Unit]) -> None:
-        siblings = ev.siblings[rows[0].doc_id]
-        whole = _table_rows(rows[0], siblings)
-        picked = {*rows, whole[0]}
+        whole = _table_rows(rows[0], ev.siblings[rows[0].doc_id])
         key = (rows[0].doc_id, rows[0].block)
-        if key in at:
-            picked |= set(out[at[key]].units)
-        shown = whole if len(whole) - 1 <= short or picked == {whole[0]} else tuple(u for u in whole if u in picked)
-        if key in at:
-            out[at[key]] = Block("table", shown)
-        else:
+        if key not in at:
             at[key] = len(out)
-            out.append(Block("table", shown))
+            out.append(Block("table", ()))
+        picked = {*rows, whole[0], *out[at[key]].units}
+        shown = whole if len(whole) - 1 <= short or picked == {whole[0]} else tuple(u for u in whole if u in picked)
+        out[at[key]] = Block("table", shown)
 
     for block in blocks:
         if block.style in ("list", "steps"):
@@ -766,20 +762,16 @@ def _context_parts(unit: Unit, ev: Evidence) -> tuple[str, str, str, str, str]:
     line introducing its paragraph or its list) and the text after it that goes on with its sentence ('which is
     the make-up of …'), its heading, its list's lead, its title."""
     siblings = ev.siblings[unit.doc_id]
+    # A table's row leans on the row naming its columns and on the caption before the table, not on the rows
+    # beside it (whose words are other entries' words).
+    row = unit.kind == "row" and unit.lead is not None
     lead = siblings[unit.lead].text if unit.lead is not None else ""
-    if unit.kind == "row" and unit.lead is not None:
-        # A table's row leans on the row naming its columns and on the caption before the table, not on the
-        # rows beside it (whose words are other entries' words).
-        lead = f"{_caption(siblings, siblings[unit.lead])}\n{lead}"
-    elif unit.lead is not None:
-        lead = f"{_introduction(siblings, unit.lead)}\n{lead}"
+    if unit.lead is not None:
+        lead = f"{_caption(siblings, siblings[unit.lead]) if row else _introduction(siblings, unit.lead)}\n{lead}"
     before = siblings[unit.index - 1] if unit.index > 0 else None
-    if unit.kind == "row" and unit.lead is not None:
-        previous = ""
-    else:
-        previous = before.text if before is not None and (
-            before.block == unit.block or _points_back(unit, before) or _captions(before, unit)) \
-            else _introduction(siblings, unit.index)
+    previous = "" if row else before.text if before is not None and (
+        before.block == unit.block or _points_back(unit, before) or _captions(before, unit)) \
+        else _introduction(siblings, unit.index)
     after = siblings[unit.index + 1] if unit.index + 1 < len(siblings) else None
     if after is not None and after.block != unit.block and _goes_on_with(after, unit):
         previous = f"{previous}\n{after.text}"
